@@ -1,0 +1,32 @@
+"""Errors that the command line turns into one-line messages with exit status 2."""
+
+from __future__ import annotations
+
+
+class SimError(Exception):
+    """An error caused by the user's input; printed as one line, exit status 2."""
+
+
+class ScenarioError(SimError):
+    """A problem in a scenario file, located by file and key path.
+
+    Parameters
+    ----------
+    file : str
+        The scenario file (or ``--set`` for command-line overrides).
+    key : str
+        Dotted key path inside the scenario (``actors.JPN.milex_usd_bn``); may be empty.
+    message : str
+        What is wrong, in one sentence.
+    """
+
+    def __init__(self, file: str, key: str, message: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.message = message
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + message)
+
+
+class ResultsError(SimError):
+    """A result folder that is missing, incomplete or tampered with."""
