@@ -1,0 +1,36 @@
+"""Escalation-dynamics simulator: a vectorised ensemble engine with a Mesa front.
+
+The public API is imported lazily so that ``import sim`` stays cheap::
+
+    import sim
+    result = sim.run("scenarios/baseline.toml", runs=1000, seed=1)
+    model = sim.EscalationModel("scenarios/baseline.toml", seed=42)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_scenario": ("sim.scenario.loader", "load_scenario"),
+    "Scenario": ("sim.scenario.loader", "Scenario"),
+    "run": ("sim.runner.ensemble", "run"),
+    "load_results": ("sim.results.reader", "load_results"),
+    "EscalationModel": ("sim.model", "EscalationModel"),
+    "StateActor": ("sim.model", "StateActor"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
