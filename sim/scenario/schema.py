@@ -284,10 +284,10 @@ EVENT_KIND_FIELDS: dict[str, dict[str, Field]] = {
     "hotline": {"parties": F("actors", doc="The two actors that set up a crisis hotline.")},
     "policy": {
         "actor": F("actor", doc="Actor whose spending policy changes."),
-        "target_share_gdp": F("float", None, 0, 1, "share of GDP", "Spending target at `by`."),
-        "target_milex_usd_bn": F("float", None, 0, 1e6, "USD bn/year", "Spending target at `by`."),
-        "growth_per_year": F("float", None, -0.9, 2, "1/year", "Spending growth until `by`."),
-        "by": F("month", doc="Month the target is reached; Richardson dynamics resume after it."),
+        "target_share_gdp": F("float", None, 0, 1, "share of GDP", "Spending target at `reach_by`."),
+        "target_milex_usd_bn": F("float", None, 0, 1e6, "USD bn/year", "Spending target at `reach_by`."),
+        "growth_per_year": F("float", None, -0.9, 2, "1/year", "Spending growth until `reach_by`."),
+        "reach_by": F("month", doc="Month the target is reached; Richardson dynamics resume then."),
     },
     "incident": {
         "theatre": F("theatre", doc="Theatre of the incident."),

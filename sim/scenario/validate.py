@@ -470,8 +470,8 @@ def resolve_events(c: Checker, raw_events: list[dict], codes: list[str], theatre
             if len(given) != 1:
                 c.fail(where, "a policy event needs exactly one of target_share_gdp, "
                        "target_milex_usd_bn, growth_per_year")
-            if parse_month(ev["by"]) <= at:
-                c.fail(f"{where}.by", "by must be after at")
+            if parse_month(ev["reach_by"]) <= at:
+                c.fail(f"{where}.reach_by", "reach_by must be after at")
         if kind == "alliance":
             ids = [a["id"] for a in alliances]
             aid = f"{ev['patron']}-{ev['client']}"

@@ -1,0 +1,122 @@
+"""Local force balances, contest success functions and the bargaining utilities.
+
+Shared by the crisis, alliance and war mechanisms so that each uses the same definitions
+(MODEL.md, sections 7.4-7.6).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.params import Params, Structure
+from sim.engine.state import State
+
+MIN_STAKE = 0.05
+"""Stakes are floored here when they divide costs (an actor with no stake never fights)."""
+
+
+def gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Pick ``values[r, index[r, k]]`` for (R, N) values and (R, K) actor indices."""
+    return np.take_along_axis(values, np.maximum(index, 0), axis=1)
+
+
+def gather_k(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Pick ``values[r, k, index[r, k]]`` for (R, K, N) values and (R, K) indices."""
+    return np.take_along_axis(values, np.maximum(index, 0)[..., None], axis=2)[..., 0]
+
+
+def regional_force(state: State, params: Params) -> np.ndarray:
+    """Capability that can fight in the region, (R, N) USD bn."""
+    return state.capability * params.region
+
+
+def side_force(state: State, params: Params, s: Structure, party: np.ndarray,
+               ally_weight: np.ndarray) -> np.ndarray:
+    """Force of `party`'s side in each theatre, (R, K).
+
+    Parameters
+    ----------
+    party : (R, K) int
+        Actor index of the party in each theatre.
+    ally_weight : (R, K, A)
+        Weight of each alliance's patron force (1 = fights, commitment = expected help).
+    """
+    force = regional_force(state, params)
+    total = gather(force, party)
+    for a in range(len(s.alliance_ids)):
+        reach = np.where(state.basing[:, a], 1.0, params.glob["alliances.no_basing_factor"])
+        patron_force = force[:, s.patron[a]] * reach
+        helps = (party == s.client[a]) & s.covers[a][None, :]
+        total = total + np.where(helps, ally_weight[:, :, a] * patron_force[:, None], 0.0)
+    advantage = np.where(party == state.holder, params.defender_advantage, 1.0)
+    return total * advantage
+
+
+def ally_weights(state: State, s: Structure, perceived: bool) -> np.ndarray:
+    """(R, K, A) weights of patrons: joined = 1; otherwise commitment if perceived, else 0."""
+    if "alliances" not in s.mechanisms:
+        return np.zeros(state.joined.shape)
+    if perceived:
+        return np.where(state.joined, 1.0, state.commitment[:, None, :])
+    return state.joined.astype(np.float64)
+
+
+def win_probability(own: np.ndarray, other: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Contest success function own^g / (own^g + other^g) (Tullock 1980; Hirshleifer 1989)."""
+    own = np.maximum(own, 1e-9)
+    other = np.maximum(other, 1e-9)
+    ratio = np.exp(np.clip(gamma * (np.log(own) - np.log(other)), -700, 700))
+    return ratio / (1.0 + ratio)
+
+
+def conflict_cost(params: Params, stake: np.ndarray, rung: np.ndarray) -> np.ndarray:
+    """Cost of fighting at `rung`, in units of the actor's stake: kappa (1+iota)(r/6)^2 / V."""
+    kappa = params.glob["crisis.war_cost"][:, None]
+    scale = (np.asarray(rung, dtype=np.float64) / 6.0) ** 2
+    return kappa * (1.0 + params.interdependence) * scale / np.maximum(stake, MIN_STAKE)
+
+
+def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: np.ndarray,
+               noise_ch: np.ndarray, noise_df: np.ndarray,
+               rung: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Perceived values of fighting at `rung` for challenger and defender, and the gap.
+
+    Each side's value is p~ - c(r) + audience(r_now): its perceived chance of prevailing
+    (contest success function of local forces, allies' expected help included, with its
+    own log-normal misperception), minus the cost of conflict at that rung, plus the
+    audience cost it would pay for backing down from the current rung (Fearon 1994).
+    A bargain both accept exists iff the gap  E_ch + E_df - 1  is not positive
+    (Fearon 1995).
+
+    Parameters
+    ----------
+    ch, df : (R, K) int
+        Challenger and defender in each theatre.
+    noise_ch, noise_df : (R, K)
+        Standard normal draws; each side's estimate of its own force is multiplied by
+        exp(sigma * noise).
+    rung : (R, K) int
+        Rung at which fighting is valued.
+
+    Returns
+    -------
+    (E_ch, E_df, gap, p_true_ch)
+        All (R, K); p_true_ch is the true chance with only joined allies counted.
+    """
+    perceived = ally_weights(state, s, perceived=True)
+    f_ch = side_force(state, params, s, ch, perceived)
+    f_df = side_force(state, params, s, df, perceived)
+    gamma = params.glob["crisis.csf_exponent"][:, None]
+    sig_ch = gather(state.sigma, ch)
+    sig_df = gather(state.sigma, df)
+    p_ch = win_probability(f_ch * np.exp(sig_ch * noise_ch), f_df, gamma)
+    p_df = win_probability(f_df * np.exp(sig_df * noise_df), f_ch, gamma)
+    v_ch = gather_k(params.stake, ch)
+    v_df = gather_k(params.stake, df)
+    now = state.rung / 8.0
+    e_ch = p_ch - conflict_cost(params, v_ch, rung) + gather(params.audience, ch) * now
+    e_df = p_df - conflict_cost(params, v_df, rung) + gather(params.audience, df) * now
+    true = ally_weights(state, s, perceived=False)
+    p_true = win_probability(side_force(state, params, s, ch, true),
+                             side_force(state, params, s, df, true), gamma)
+    return e_ch, e_df, e_ch + e_df - 1.0, p_true

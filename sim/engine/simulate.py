@@ -1,0 +1,192 @@
+"""Drive a batch of runs through the horizon and collect outcomes and annual series."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine.params import Params, Structure
+from sim.engine.rng import CounterRNG
+from sim.engine.state import State, initial_state
+from sim.engine.step import advance
+
+
+@dataclass(frozen=True)
+class Block:
+    """One group of annual metrics: a metric name, its subjects and how months aggregate."""
+
+    metric: str
+    subjects: tuple[str, ...]
+    how: str  # "mean", "sum", "max" or "last"
+    read: Callable[[State], np.ndarray]  # state -> (R, len(subjects))
+
+
+def annual_blocks(s: Structure) -> list[Block]:
+    """The annual metrics of a scenario (result-folder contract, `annual.parquet`)."""
+    blocks = [
+        Block("milex_usd_bn", s.actors, "mean", lambda st: st.milex),
+        Block("gdp_usd_bn", s.actors, "mean", lambda st: st.gdp),
+        Block("capability", s.actors, "last", lambda st: st.capability),
+        Block("max_rung", s.theatres, "max", lambda st: st.rung),
+        Block("crises", s.theatres, "sum", lambda st: st.opened),
+        Block("at_war", s.theatres, "max", lambda st: st.rung >= 6),
+    ]
+    # grey-zone activities: primary ones by theatre, responses by responding actor
+    by_metric: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for q, name in enumerate(s.activity_names):
+        if s.act_responds[q] < 0:
+            subject = s.theatres[s.act_theatre[q]]
+        else:
+            subject = s.actors[s.act_by[q]]
+        by_metric[(name, subject)].append(q)
+    for (name, subject), qs in by_metric.items():
+        blocks.append(Block(name, (subject,), "sum",
+                            lambda st, qs=tuple(qs): st.activity[:, list(qs)].sum(axis=1)[:, None]))
+    if s.grievance_dyads:
+        ii = np.array([i for i, _ in s.grievance_dyads])
+        jj = np.array([j for _, j in s.grievance_dyads])
+        names = tuple(f"{s.actors[i]}-{s.actors[j]}" for i, j in s.grievance_dyads)
+        blocks.append(Block("grievance", names, "last", lambda st: st.grievance[:, ii, jj]))
+    if s.talks_dyads:
+        ti = np.array([i for i, _ in s.talks_dyads])
+        tj = np.array([j for _, j in s.talks_dyads])
+        names = tuple(f"{s.actors[i]}-{s.actors[j]}" for i, j in s.talks_dyads)
+        blocks.append(Block("talks", names, "sum", lambda st: st.talks[:, ti, tj]))
+    return blocks
+
+
+def calendar_years(s: Structure) -> np.ndarray:
+    """Calendar year of each simulated month, shape (T,)."""
+    return (s.start + np.arange(s.months)) // 12
+
+
+@dataclass
+class BatchResult:
+    """Outcomes and annual series of a batch of runs (numpy arrays, run axis first)."""
+
+    structure: Structure
+    max_rung: np.ndarray  # (R, K)
+    war_month: np.ndarray  # (R, K), -1 if none
+    first_crisis: np.ndarray  # (R, K), -1 if none
+    crises: np.ndarray  # (R, K)
+    holder_final: np.ndarray  # (R, K) actor index
+    holder_changes: np.ndarray  # (R, K)
+    allies_joined: np.ndarray  # (R, K, A) bool
+    nuclear_use: np.ndarray  # (R, K) bool
+    years: np.ndarray  # (Y,)
+    annual: dict[str, np.ndarray] = field(default_factory=dict)  # block key -> (R, Y, n)
+    blocks: list[Block] = field(default_factory=list)
+
+
+class Engine:
+    """Advance a batch of runs month by month (the ensemble runner and Mesa front use this).
+
+    Parameters
+    ----------
+    structure : Structure
+        What all runs share.
+    params : Params
+        Parameters with R rows (or 1 row, broadcast).
+    seeds : array of uint64, shape (R,)
+        One seed per run.
+    record : bool
+        Whether to accumulate annual series.
+    """
+
+    def __init__(self, structure: Structure, params: Params, seeds: np.ndarray,
+                 record: bool = True) -> None:
+        seeds = np.asarray(seeds, dtype=np.uint64)
+        runs = seeds.shape[0]
+        self.structure = structure
+        self.params = params.broadcast(runs) if params.milex0.shape[0] == 1 else params
+        if self.params.milex0.shape[0] != runs:
+            raise ValueError("params rows must be 1 or the number of seeds")
+        self.rng = CounterRNG(seeds)
+        self.state = initial_state(structure, self.params, runs)
+        self.runs = runs
+        self.due = self._schedule()
+        self.record = record
+        self.years = np.unique(calendar_years(structure))
+        self.blocks = annual_blocks(structure) if record else []
+        y = len(self.years)
+        self.annual = {self._key(b): np.zeros((runs, y, len(b.subjects))) for b in self.blocks}
+        self.months_in_year = np.bincount(calendar_years(structure) - self.years[0])
+        if record:
+            for b in self.blocks:
+                if b.how == "max":
+                    self.annual[self._key(b)][:] = -np.inf
+
+    @staticmethod
+    def _key(b: Block) -> str:
+        return f"{b.metric}|{','.join(b.subjects)}"
+
+    def _schedule(self) -> dict[int, frozenset[int]]:
+        due: dict[int, set[int]] = defaultdict(set)
+        months = self.params.ev_month
+        for e in range(months.shape[1]):
+            for t in np.unique(months[:, e]):
+                due[int(t)].add(e)
+        return {t: frozenset(v) for t, v in due.items()}
+
+    @property
+    def done(self) -> bool:
+        """True once the horizon has been reached."""
+        return self.state.t >= self.structure.months
+
+    def step(self) -> None:
+        """Advance every run by one month and record it."""
+        if self.done:
+            raise RuntimeError("the run has reached its horizon")
+        t = self.state.t
+        advance(self.state, self.params, self.structure, self.rng,
+                self.due.get(t, frozenset()))
+        if self.record:
+            self._record(t)
+
+    def _record(self, t: int) -> None:
+        y = (self.structure.start + t) // 12 - self.years[0]
+        st = self.state
+        for b in self.blocks:
+            arr = self.annual[self._key(b)]
+            value = np.asarray(b.read(st), dtype=np.float64)
+            if b.how == "mean":
+                arr[:, y] += value / self.months_in_year[y]
+            elif b.how == "sum":
+                arr[:, y] += value
+            elif b.how == "max":
+                np.maximum(arr[:, y], value, out=arr[:, y])
+            else:
+                arr[:, y] = value
+
+    def run(self) -> BatchResult:
+        """Advance to the horizon and return the result."""
+        while not self.done:
+            self.step()
+        return self.result()
+
+    def result(self) -> BatchResult:
+        """Outcomes so far (complete once `done`)."""
+        st = self.state
+        return BatchResult(
+            structure=self.structure,
+            max_rung=st.max_rung.copy(),
+            war_month=st.war_month.copy(),
+            first_crisis=st.first_crisis.copy(),
+            crises=st.crises.copy(),
+            holder_final=st.holder.copy(),
+            holder_changes=st.holder_changes.copy(),
+            allies_joined=st.ever_joined.copy(),
+            nuclear_use=st.nuclear_use.copy(),
+            years=self.years,
+            annual=self.annual,
+            blocks=self.blocks,
+        )
+
+
+def simulate(structure: Structure, params: Params, seeds: np.ndarray,
+             record: bool = True) -> BatchResult:
+    """Run a batch of runs to the horizon (one call, all runs advanced together)."""
+    return Engine(structure, params, seeds, record=record).run()
