@@ -584,3 +584,17 @@ def test_random_mutations_load_or_raise_scenario_error(mutations):
         assert "\n" not in message and "\r" not in message
     else:
         assert set(scenario.data) >= {"meta", "model", "actors", "theatres", "events"}
+
+
+MONTH_BUG = (
+    "BUG: months.parse_month uses '$' and unanchored \\d, so '2023-02\\n' (and non-ASCII "
+    "digits) pass as a YYYY-MM month"
+)
+
+
+@pytest.mark.xfail(reason=MONTH_BUG, strict=True)
+@pytest.mark.parametrize("start", ["2023-02\n", "２０２３-０２"], ids=["newline", "fullwidth"])
+def test_month_must_be_plain_yyyy_mm(base_dict, start):
+    base_dict["meta"]["start"] = start
+    with pytest.raises(ScenarioError, match="meta.start"):
+        load_scenario(base_dict)
