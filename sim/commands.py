@@ -1,10 +1,129 @@
-"""Registration of the subcommands that run simulations (run, trace, ...).
+"""Subcommands that run simulations: ``sim run`` and ``sim trace``.
 
-Kept apart from `sim.cli` so that the parser is cheap to build; each handler imports the
-heavy machinery it needs only when it runs.
+Kept apart from `sim.cli` so that building the parser stays cheap; each handler imports
+the heavy machinery only when it runs.
 """
 
 from __future__ import annotations
 
-REGISTER: list = []
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import SimError
+
+
+def _progress_bar(total: int, quiet: bool):
+    """Return (callback, context manager) for a rich progress bar on a terminal."""
+    import contextlib
+
+    if quiet or not sys.stderr.isatty():
+        return None, contextlib.nullcontext()
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    class RateColumn(TextColumn):
+        def __init__(self) -> None:
+            super().__init__("")
+
+        def render(self, task):  # noqa: D102
+            from rich.text import Text
+
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} runs/s" if speed else "- runs/s")
+
+    bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=False)
+    task = bar.add_task("runs", total=total)
+
+    def update(done: int, _total: int) -> None:
+        bar.update(task, completed=done)
+
+    return update, bar
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run an ensemble, print the summary and where the results are."""
+    from sim.analysis.summary import format_summary
+    from sim.runner.ensemble import default_out, run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set)
+    out = Path(args.out) if args.out else default_out(scenario)
+    callback, bar = _progress_bar(args.runs, args.quiet)
+    try:
+        with bar:
+            results = run(scenario, runs=args.runs, seed=args.seed, out=out,
+                          workers=args.workers, force=args.force, annual=args.annual,
+                          progress=callback, command=["sim", *sys.argv[1:]])
+    except KeyboardInterrupt:
+        print(f"sim run: interrupted; finished chunks are kept in {out}/chunks and the "
+              f"manifest says the run is incomplete", file=sys.stderr)
+        return 130
+    m = results.manifest
+    print(f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
+          f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
+          f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)")
+    print()
+    print(format_summary(results.summary, scenario.month_label))
+    print(f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, "
+          f"annual.parquet)")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Replay one run through the Mesa front and print its story."""
+    from sim.trace import trace_from_folder, trace_from_scenario
+
+    if args.seed is not None:
+        text = trace_from_scenario(args.target, args.seed, args.set, verbose=args.verbose)
+    else:
+        if args.run_id is None:
+            raise SimError("give RUN_ID (with a result folder) or --seed (with a scenario)")
+        text = trace_from_folder(args.target, args.run_id, verbose=args.verbose)
+    print(text)
+    return 0
+
+
+def register_run(sub: argparse._SubParsersAction) -> None:
+    """``sim run``."""
+    p = sub.add_parser("run", help="run an ensemble of a scenario into a result folder")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
+    p.add_argument("--seed", type=int, default=None, help="master seed (default: the "
+                   "scenario's meta.seed)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario value (repeatable)")
+    p.add_argument("--out", default=None, help="result folder (default results/<name>-<time>)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    p.add_argument("--annual", default="auto", choices=["auto", "all", "sample", "off"],
+                   help="per-run annual series: all runs, the first 10,000 (sample), none; "
+                   "auto = all up to 20,000 runs, else sample")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+
+def register_trace(sub: argparse._SubParsersAction) -> None:
+    """``sim trace``."""
+    p = sub.add_parser("trace", help="replay one run and print its story month by month")
+    p.add_argument("target", metavar="DIR|SCENARIO",
+                   help="a result folder (with RUN_ID) or a scenario file (with --seed)")
+    p.add_argument("run_id", nargs="?", type=int, default=None, metavar="RUN_ID")
+    p.add_argument("--seed", type=int, default=None, help="replay this seed of a scenario")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="also print every month's grey-zone activity")
+    p.set_defaults(func=cmd_trace)
+
+
+REGISTER: list = [register_run, register_trace]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""

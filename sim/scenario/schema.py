@@ -95,7 +95,7 @@ MODEL_FIELDS: dict[str, Field] = {
     # crisis
     "crisis.opening_rung": F("int", 3, 1, 5, "rung", "Rung at which an incident opens a crisis."),
     "crisis.war_cost": F(
-        "float", 0.4, 0, 10, "stake units",
+        "float", 0.2, 0, 10, "stake units",
         "Cost of theatre war (rung 6) relative to a stake of 1, before interdependence.",
     ),
     "crisis.csf_exponent": F(

@@ -1,0 +1,1 @@
+"""Summaries of outcomes: intervals, ladder distributions, survival, sensitivity."""

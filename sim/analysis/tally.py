@@ -1,0 +1,79 @@
+"""Mergeable counts of outcomes per (sweep point, theatre), so summaries need no big tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.simulate import BatchResult
+
+RUNGS = 9
+
+
+@dataclass
+class Tally:
+    """Counts of outcomes; arrays have shape (P, K, ...) over points and theatres.
+
+    Attributes
+    ----------
+    n : (P, K)         runs
+    rungs : (P, K, 9)  runs by highest rung reached
+    war_months : (P, K, T) runs by month of war onset
+    crisis_months : (P, K, T) runs by month of the first crisis
+    holder_changed, nuclear : (P, K)
+    joined : (P, K, A) runs in which each alliance's patron joined a war there
+    """
+
+    n: np.ndarray
+    rungs: np.ndarray
+    war_months: np.ndarray
+    crisis_months: np.ndarray
+    holder_changed: np.ndarray
+    nuclear: np.ndarray
+    joined: np.ndarray
+
+    @classmethod
+    def from_result(cls, result: BatchResult, point_ids: np.ndarray | None = None,
+                    points: int | None = None) -> Tally:
+        """Count a batch's outcomes (by sweep point if `point_ids` is given)."""
+        s = result.structure
+        runs, k = result.max_rung.shape
+        pid = np.zeros(runs, dtype=np.int64) if point_ids is None else np.asarray(point_ids)
+        p = int(points if points is not None else pid.max() + 1)
+        t = s.months
+        a = len(s.alliance_ids)
+        out = cls(
+            n=np.zeros((p, k), dtype=np.int64),
+            rungs=np.zeros((p, k, RUNGS), dtype=np.int64),
+            war_months=np.zeros((p, k, t), dtype=np.int64),
+            crisis_months=np.zeros((p, k, t), dtype=np.int64),
+            holder_changed=np.zeros((p, k), dtype=np.int64),
+            nuclear=np.zeros((p, k), dtype=np.int64),
+            joined=np.zeros((p, k, a), dtype=np.int64),
+        )
+        for kk in range(k):
+            np.add.at(out.n[:, kk], pid, 1)
+            np.add.at(out.rungs[:, kk], (pid, result.max_rung[:, kk]), 1)
+            war = result.war_month[:, kk] >= 0
+            np.add.at(out.war_months[:, kk], (pid[war], result.war_month[war, kk]), 1)
+            cr = result.first_crisis[:, kk] >= 0
+            np.add.at(out.crisis_months[:, kk], (pid[cr], result.first_crisis[cr, kk]), 1)
+            np.add.at(out.holder_changed[:, kk], pid, result.holder_changes[:, kk] > 0)
+            np.add.at(out.nuclear[:, kk], pid, result.nuclear_use[:, kk])
+            for aa in range(a):
+                np.add.at(out.joined[:, kk, aa], pid, result.allies_joined[:, kk, aa])
+        return out
+
+    def merge(self, other: Tally) -> Tally:
+        """Return the sum of two tallies (points axes padded to the longer)."""
+        p = max(self.n.shape[0], other.n.shape[0])
+
+        def pad(x: np.ndarray) -> np.ndarray:
+            if x.shape[0] == p:
+                return x
+            extra = np.zeros((p - x.shape[0],) + x.shape[1:], dtype=x.dtype)
+            return np.concatenate([x, extra])
+
+        return Tally(**{f: pad(getattr(self, f)) + pad(getattr(other, f))
+                        for f in self.__dataclass_fields__})

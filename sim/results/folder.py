@@ -1,0 +1,193 @@
+"""Result folders on disk: atomic writes, the manifest, chunk files and the final merge.
+
+Layout while running::
+
+    DIR/manifest.json          status "running" (then "complete" or "incomplete")
+    DIR/.lock                  held by the writing process
+    DIR/chunks/c000012.runs.parquet, .outcomes.parquet, .annual.parquet (atomic per chunk)
+
+At the end the chunk files are concatenated (streaming, one row group per chunk) into
+``runs.parquet``, ``outcomes.parquet`` and ``annual.parquet`` and the manifest is marked
+complete. A folder whose manifest does not say "complete" is never mistaken for a
+finished one (`sim.results.reader.load_results` refuses it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import SimError
+
+TABLES = ("runs", "outcomes", "annual")
+CHUNK_DIR = "chunks"
+MANIFEST = "manifest.json"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that readers see either the old or the complete new content."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file atomically (temporary name, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` atomically."""
+    text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
+    atomic_write_bytes(folder / MANIFEST, text.encode())
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """Read ``manifest.json``; a clear error if it is missing or broken."""
+    path = folder / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SimError(f"{folder}: not a result folder (no {MANIFEST})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SimError(f"{path}: manifest is not valid JSON ({exc})") from None
+
+
+def prepare_folder(folder: Path, force: bool) -> None:
+    """Create the output folder; refuse a non-empty one unless `force`.
+
+    Raises
+    ------
+    SimError
+        If the folder exists and is not empty (without `force`) or cannot be created.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise SimError(f"{folder}: --out exists and is not a folder")
+    if folder.exists() and any(folder.iterdir()):
+        if not force:
+            raise SimError(f"{folder}: output folder exists and is not empty "
+                           "(use --force to overwrite)")
+        for name in (*(f"{t}.parquet" for t in TABLES), MANIFEST):
+            with contextlib.suppress(FileNotFoundError):
+                (folder / name).unlink()
+        chunks = folder / CHUNK_DIR
+        if chunks.is_dir():
+            for f in chunks.iterdir():
+                f.unlink()
+    try:
+        (folder / CHUNK_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimError(f"{folder}: cannot create output folder ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise SimError(f"{folder}: output folder is not writable")
+
+
+class FolderLock:
+    """An exclusive lock on a result folder, so two writers cannot corrupt each other."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+        self.fh = None
+
+    def __enter__(self) -> FolderLock:
+        self.fh = open(self.path, "w")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.close()
+            raise SimError(f"{self.path.parent}: another sim process is writing this "
+                           "folder") from None
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None:
+            fcntl.flock(self.fh, fcntl.LOCK_UN)
+            self.fh.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+
+def chunk_path(folder: Path, chunk: int, table: str) -> Path:
+    """Path of one chunk's table."""
+    return folder / CHUNK_DIR / f"c{chunk:06d}.{table}.parquet"
+
+
+def finished_chunks(folder: Path) -> set[int]:
+    """Chunks whose three tables are all on disk."""
+    done: dict[int, int] = {}
+    chunks = folder / CHUNK_DIR
+    if not chunks.is_dir():
+        return set()
+    for f in chunks.glob("c*.*.parquet"):
+        try:
+            idx = int(f.name[1:7])
+        except ValueError:
+            continue
+        done[idx] = done.get(idx, 0) + 1
+    return {i for i, n in done.items() if n == len(TABLES)}
+
+
+def merge_chunks(folder: Path, chunks: list[int], keep: bool = False) -> None:
+    """Concatenate chunk tables into the final Parquet files, one row group per chunk."""
+    for table in TABLES:
+        final = folder / f"{table}.parquet"
+        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+        writer = None
+        try:
+            for c in sorted(chunks):
+                part = pq.read_table(chunk_path(folder, c, table))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, part.schema, compression="zstd")
+                writer.write_table(part)
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:
+            continue
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    if not keep:
+        for c in chunks:
+            for table in TABLES:
+                with contextlib.suppress(FileNotFoundError):
+                    chunk_path(folder, c, table).unlink()
+        with contextlib.suppress(OSError):
+            (folder / CHUNK_DIR).rmdir()
+
+
+def file_facts(folder: Path) -> dict[str, dict[str, int | str]]:
+    """Rows, bytes and SHA-256 of each final table (recorded in the manifest)."""
+    import hashlib
+
+    facts: dict[str, dict[str, int | str]] = {}
+    for table in TABLES:
+        path = folder / f"{table}.parquet"
+        if not path.exists():
+            continue
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        facts[f"{table}.parquet"] = {
+            "rows": pq.ParquetFile(path).metadata.num_rows,
+            "bytes": path.stat().st_size,
+            "sha256": digest.hexdigest(),
+        }
+    return facts

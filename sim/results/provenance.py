@@ -1,0 +1,41 @@
+"""Provenance recorded in every manifest: versions, git commit, host."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+
+def git_commit() -> dict[str, Any]:
+    """Commit of the source tree the package runs from, and whether it has local changes."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
+                               capture_output=True, text=True, timeout=5).stdout.strip() != ""
+        return {"git_commit": head, "git_dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None, "git_dirty": None}
+
+
+def provenance() -> dict[str, Any]:
+    """Package and library versions, git commit, Python and host."""
+    import numpy
+    import pyarrow
+    import scipy
+
+    from sim import __version__
+
+    return {
+        "package_version": __version__,
+        **git_commit(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "pyarrow": pyarrow.__version__,
+        "host": platform.node(),
+        "platform": platform.platform(),
+    }

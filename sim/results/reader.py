@@ -1,0 +1,115 @@
+"""Read a result folder back: `sim.load_results(DIR)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from sim.errors import ResultsError
+from sim.results.folder import TABLES, read_manifest
+
+REQUIRED_COLUMNS = {
+    "runs": {"run_id", "seed"},
+    "outcomes": {"run_id", "theatre", "max_rung", "war", "war_month", "first_crisis_month",
+                 "crises", "holder_final", "allies_joined"},
+    "annual": {"run_id", "year", "metric", "subject", "value"},
+}
+
+
+@dataclass
+class Results:
+    """A finished result folder: its manifest and (lazily read) tidy tables."""
+
+    path: Path
+    manifest: dict[str, Any]
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            path = self.path / f"{name}.parquet"
+            try:
+                self._cache[name] = pq.read_table(path).to_pandas()
+            except (OSError, ValueError) as exc:
+                raise ResultsError(f"{path}: cannot read ({exc})") from None
+        return self._cache[name]
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per run: run_id, seed (and sweep columns)."""
+        return self._table("runs")
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per (run, theatre)."""
+        return self._table("outcomes")
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        """One row per (run, year, metric, subject)."""
+        return self._table("annual")
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Any Parquet table of the folder by name (``points``, ``summary`` for sweeps)."""
+        return self._table(name)
+
+    def load_all(self) -> Results:
+        """Read every table into memory (before the folder goes away)."""
+        for name in TABLES:
+            self._table(name)
+        return self
+
+    @property
+    def summary(self) -> list[dict[str, Any]]:
+        """Per-theatre summary records stored in the manifest."""
+        return self.manifest.get("summary", [])
+
+    @property
+    def title(self) -> str:
+        """Scenario title."""
+        return self.manifest.get("scenario_title") or self.manifest.get("scenario_name", "")
+
+
+def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
+    """Open a result folder, checking that it is complete and untampered.
+
+    Raises
+    ------
+    ResultsError
+        If the folder is missing, incomplete, or its files do not match the manifest.
+    """
+    path = Path(folder)
+    if not path.is_dir():
+        raise ResultsError(f"{path}: no such result folder")
+    manifest = read_manifest(path)
+    status = manifest.get("status")
+    if status != "complete" and not allow_incomplete:
+        done = manifest.get("runs_done")
+        raise ResultsError(f"{path}: run is {status or 'of unknown status'}"
+                           + (f" ({done} of {manifest.get('runs')} runs done)" if done else "")
+                           + "; resume it or run again")
+    files = manifest.get("files", {})
+    for name in TABLES:
+        f = path / f"{name}.parquet"
+        if not f.exists():
+            if status == "complete":
+                raise ResultsError(f"{f}: missing, but the manifest says the run is complete")
+            continue
+        facts = files.get(f.name)
+        try:
+            meta = pq.ParquetFile(f)
+        except Exception as exc:  # noqa: BLE001 - any parse failure means a broken file
+            raise ResultsError(f"{f}: not a readable Parquet file ({type(exc).__name__})") \
+                from None
+        if facts and meta.metadata.num_rows != facts.get("rows"):
+            raise ResultsError(f"{f}: has {meta.metadata.num_rows} rows, the manifest says "
+                               f"{facts.get('rows')}")
+        if facts and f.stat().st_size != facts.get("bytes"):
+            raise ResultsError(f"{f}: size differs from the manifest (file changed?)")
+        missing = REQUIRED_COLUMNS[name] - set(meta.schema_arrow.names)
+        if missing:
+            raise ResultsError(f"{f}: missing columns {', '.join(sorted(missing))}")
+    return Results(path=path, manifest=manifest)

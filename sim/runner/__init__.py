@@ -1,0 +1,1 @@
+"""Ensembles and sweeps: seeding, chunking, execution, streaming to result folders."""

@@ -1,0 +1,211 @@
+"""`sim run`: an ensemble of stochastic runs of one scenario, streamed to a result folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.analysis.summary import summarise
+from sim.analysis.tally import Tally
+from sim.engine.params import compile_scenario
+from sim.errors import SimError
+from sim.results.folder import (
+    FolderLock,
+    merge_chunks,
+    prepare_folder,
+    write_manifest,
+)
+from sim.results.provenance import provenance
+from sim.results.reader import Results, load_results
+from sim.runner.executor import make_executor
+from sim.runner.tasks import ChunkTask, execute
+from sim.scenario.loader import Scenario, load_scenario
+
+ANNUAL_ALL_UP_TO = 20_000
+"""With ``annual="auto"``, every run keeps its annual rows up to this many runs..."""
+ANNUAL_SAMPLE = 10_000
+"""...and above it, only the first this-many runs (an i.i.d. sample) do."""
+MAX_CHUNK = 2_000
+
+
+def annual_runs_for(mode: str, runs: int) -> int:
+    """Number of leading runs that keep per-run annual rows under an annual mode."""
+    if mode == "all":
+        return runs
+    if mode == "off":
+        return 0
+    if mode == "sample":
+        return min(runs, ANNUAL_SAMPLE)
+    if mode == "auto":
+        return runs if runs <= ANNUAL_ALL_UP_TO else ANNUAL_SAMPLE
+    raise SimError(f"--annual must be all, sample, off or auto, not '{mode}'")
+
+
+def default_workers() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def chunk_size_for(runs: int, workers: int) -> int:
+    """Chunk size: big enough to amortise overhead, small enough to spread and stream."""
+    return int(min(MAX_CHUNK, max(250, math.ceil(runs / max(workers, 1)))))
+
+
+def default_out(scenario: Scenario) -> Path:
+    """``results/<name>-<YYYYmmdd-HHMMSS>``."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("results") / f"{scenario.name}-{stamp}"
+
+
+def run(scenario: str | Path | Scenario | Mapping, runs: int = 1000, seed: int | None = None,
+        overrides: Iterable[str] | Mapping[str, Any] | None = None,
+        out: str | Path | None = None, workers: int | None = None, force: bool = False,
+        annual: str = "auto", chunk_size: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        command: list[str] | None = None, scheduler: str | None = None) -> Results:
+    """Run an ensemble and return its results.
+
+    Parameters
+    ----------
+    scenario : path, Scenario or mapping
+        The scenario.
+    runs : int
+        Number of stochastic runs.
+    seed : int, optional
+        Master seed; default the scenario's ``meta.seed``.
+    overrides : ``PATH=VALUE`` strings or mapping, optional
+        ``--set`` overrides.
+    out : path, optional
+        Result folder. None: a temporary folder, read back and deleted.
+    workers : int, optional
+        Worker processes; default one per core.
+    force : bool
+        Overwrite a non-empty `out`.
+    annual : {"auto", "all", "sample", "off"}
+        Which runs keep per-run annual rows (see `annual_runs_for`).
+    chunk_size : int, optional
+        Runs per chunk; results do not depend on it.
+    progress : callable(done, total), optional
+        Called as chunks finish.
+    command : list of str, optional
+        Command line recorded in the manifest.
+    scheduler : str, optional
+        Address of a Dask scheduler to run chunks on instead of local processes.
+
+    Returns
+    -------
+    Results
+        Tables and manifest of the finished folder.
+    """
+    if runs < 1:
+        raise SimError(f"--runs must be at least 1, got {runs}")
+    scen = load_scenario(scenario, overrides or ())
+    master = scen.seed if seed is None else int(seed)
+    if not 0 <= master < 2**63:
+        raise SimError(f"--seed must be between 0 and 2^63-1, got {master}")
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise SimError(f"--workers must be at least 1, got {workers}")
+    temporary = out is None
+    folder = Path(tempfile.mkdtemp(prefix="sim-run-")) if temporary else Path(out)
+    prepare_folder(folder, force or temporary)
+    try:
+        with FolderLock(folder):
+            execute_ensemble(scen, runs, master, folder, workers, annual, chunk_size,
+                             progress, command, scheduler)
+        results = load_results(folder)
+        if temporary:
+            results.load_all()
+        return results
+    finally:
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def execute_ensemble(scen: Scenario, runs: int, master: int, folder: Path, workers: int,
+                     annual: str, chunk_size: int | None,
+                     progress: Callable[[int, int], None] | None,
+                     command: list[str] | None, scheduler: str | None) -> Tally:
+    """Run all chunks into `folder`, merge them and write the final manifest."""
+    structure, params = compile_scenario(scen)
+    size = chunk_size or chunk_size_for(runs, workers)
+    annual_runs = annual_runs_for(annual, runs)
+    bounds = list(range(0, runs, size)) + [runs]
+    tasks = [
+        ChunkTask(chunk=i, run_ids=np.arange(lo, hi, dtype=np.int64), point_ids=None,
+                  master_seed=master, structure=structure, params=params,
+                  folder=str(folder), annual_runs=annual_runs)
+        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+    ]
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    manifest: dict[str, Any] = {
+        "kind": "ensemble",
+        "status": "running",
+        "scenario_name": scen.name,
+        "scenario_title": scen.title,
+        "scenario_file": scen.file,
+        "scenario_chain": scen.chain,
+        "scenario_sha256": scen.digest,
+        "overrides": scen.overrides,
+        "master_seed": master,
+        "runs": runs,
+        "chunk_size": size,
+        "chunks": len(tasks),
+        "workers": workers,
+        "scheduler": scheduler,
+        "annual_mode": annual,
+        "annual_runs": annual_runs,
+        "months": scen.months,
+        "start": scen.start,
+        "theatres": list(structure.theatres),
+        "actors": list(structure.actors),
+        "alliances": list(structure.alliance_ids),
+        "command": command if command is not None else sys.argv,
+        "started": started.isoformat(),
+        **provenance(),
+        "scenario": scen.data,
+    }
+    write_manifest(folder, manifest)
+    tally: Tally | None = None
+    done = 0
+    try:
+        for _chunk, n, part in make_executor(workers, scheduler).map_unordered(execute, tasks):
+            tally = part if tally is None else tally.merge(part)
+            done += n
+            if progress:
+                progress(done, runs)
+    except BaseException:
+        manifest["status"] = "incomplete"
+        manifest["runs_done"] = done
+        write_manifest(folder, manifest)
+        raise
+    merge_chunks(folder, [t.chunk for t in tasks])
+    assert tally is not None
+    wall = time.perf_counter() - t0
+    manifest.update({
+        "status": "complete",
+        "runs_done": runs,
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "wall_seconds": round(wall, 3),
+        "runs_per_second": round(runs / wall, 1) if wall > 0 else None,
+        "summary": summarise(tally, structure),
+    })
+    from sim.results.folder import file_facts
+
+    manifest["files"] = file_facts(folder)
+    write_manifest(folder, manifest)
+    return tally
