@@ -25,7 +25,8 @@ class ScenarioError(SimError):
         self.key = key
         self.message = message
         where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + message)
+        text = where + message
+        super().__init__("".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text))
 
 
 class ResultsError(SimError):

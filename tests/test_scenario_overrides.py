@@ -233,7 +233,6 @@ DATE_BUG = (
 )
 
 
-@pytest.mark.xfail(reason=DATE_BUG, strict=True)
 @pytest.mark.parametrize(("text", "fragment"), [("meta.start=2023-02-01", "meta.start"),
                                                 ("events.roe.at=2024-01-15", "YYYY-MM"),
                                                 ("meta.name=12:00:00", "meta.name")])
@@ -248,13 +247,11 @@ ID_BUG = (
 )
 
 
-@pytest.mark.xfail(reason=ID_BUG, strict=True)
 def test_set_event_at_keeps_derived_id(base_path, base_data):
     data = load_scenario(base_path, [f"events.{TALKS_ID}.at=2024-06"]).data
     assert diff_keys(base_data, data) == {f"events.{TALKS_ID}.at"}
 
 
-@pytest.mark.xfail(reason=ID_BUG, strict=True)
 def test_two_sets_on_same_derived_event(base_path):
     scenario = load_scenario(base_path, [f"events.{TALKS_ID}.at=2024-06",
                                          f"events.{TALKS_ID}.description=moved"])
@@ -274,7 +271,6 @@ NEWLINE_LITERAL_BUG = (
 )
 
 
-@pytest.mark.xfail(reason=NEWLINE_LITERAL_BUG, strict=True)
 def test_show_with_newline_in_string_override_reloads(base_path, run_sim, tmp_path_factory):
     result = run_sim("show", "base.toml", "--set", "meta.title=two\nlines")
     assert result.code == 0, result.err

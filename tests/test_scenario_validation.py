@@ -375,7 +375,6 @@ DUPLICATES = {
 }
 
 
-@pytest.mark.xfail(reason=DUPLICATE_BUG, strict=True)
 @pytest.mark.parametrize("which", sorted(DUPLICATES))
 def test_duplicates_in_file_are_errors(which, write_scenario, run_sim, one_line_error):
     extra, fragment = DUPLICATES[which]
@@ -419,7 +418,6 @@ OVERFLOW_BUG = (
 )
 
 
-@pytest.mark.xfail(reason=OVERFLOW_BUG, strict=True)
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [(JPN_GDP, "gdp_usd_bn = 1" + "0" * 400 + "\n", "actors.JPN.gdp_usd_bn"),
@@ -444,14 +442,12 @@ NEWLINE_TEXTS = {
 }
 
 
-@pytest.mark.xfail(reason=NEWLINE_BUG, strict=True)
 @pytest.mark.parametrize("which", sorted(NEWLINE_TEXTS))
 def test_newline_in_key_is_one_line_error(which, write_scenario, run_sim, one_line_error):
     write_scenario("nl.toml", NEWLINE_TEXTS[which])
     one_line_error(run_sim("check", "nl.toml"), "nl.toml")
 
 
-@pytest.mark.xfail(reason=NEWLINE_BUG, strict=True)
 @pytest.mark.parametrize(
     ("section", "name"), [("meta", "name"), ("theatres", "theatre")], ids=["meta-name", "theatre"]
 )
@@ -592,7 +588,6 @@ MONTH_BUG = (
 )
 
 
-@pytest.mark.xfail(reason=MONTH_BUG, strict=True)
 @pytest.mark.parametrize("start", ["2023-02\n", "２０２３-０２"], ids=["newline", "fullwidth"])
 def test_month_must_be_plain_yyyy_mm(base_dict, start):
     base_dict["meta"]["start"] = start

@@ -145,6 +145,8 @@ def merge_items(section: str, parent: list, child: list, file: str) -> list:
     """Merge an array of tables by item id (see `merge`)."""
     items = [copy.deepcopy(p) for p in parent if isinstance(p, dict)]
     ids = [item_id(section, p) for p in items]
+    own: set[str] = set()
+    noun = {"alliances": "alliance", "grievances": "grievance", "events": "event id"}
     for i, item in enumerate(child):
         if not isinstance(item, dict):
             raise ScenarioError(file, f"{section}[{i + 1}]", "expected a table")
@@ -152,6 +154,9 @@ def merge_items(section: str, parent: list, child: list, file: str) -> list:
         if iid is None:
             raise ScenarioError(file, f"{section}[{i + 1}]",
                                 "cannot tell which item this is: give an id")
+        if iid in own:
+            raise ScenarioError(file, f"{section}[{i + 1}]", f"duplicate {noun[section]} '{iid}'")
+        own.add(iid)
         if iid in ids:
             j = ids.index(iid)
             if item.get("remove") is True:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})\Z", re.ASCII)
 
 
 def parse_month(text: str) -> int:

@@ -9,6 +9,7 @@ The same paths name the parameters of a sweep.
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -34,7 +35,7 @@ def toml_literal(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_literal(v) for v in value) + "]"
     raise TypeError(f"cannot express {type(value).__name__} as a TOML value")
@@ -104,6 +105,8 @@ def field_for(raw: dict, path: str, file: str) -> tuple[dict, str, S.Field, str 
         raise ScenarioError(file, path, f"no {head[:-1]} with id '{ident}'"
                             f"{suggest(ident, [i for i in ids if i])}")
     item = items[ids.index(ident)]
+    if head == "events":
+        item.setdefault("id", ident)
     if head == "alliances":
         fields = S.ALLIANCE_FIELDS
     elif head == "grievances":
@@ -147,7 +150,12 @@ def coerce(value: Any, spec: S.Field, path: str, file: str) -> Any:
     if kind in ("float", "actor_map") and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind in ("str", "actor", "theatre", "enum", "month") and not isinstance(value, str):
-        return toml_literal(value) if not isinstance(value, list | dict) else value
+        if isinstance(value, list | dict):
+            return value
+        try:
+            return toml_literal(value)
+        except TypeError:
+            return str(value)
     if kind in ("actors", "theatres", "mechanisms") and isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return value

@@ -171,11 +171,11 @@ MODEL_FIELDS: dict[str, Field] = {
 
 ACTOR_FIELDS: dict[str, Field] = {
     "name": F("str", doc="Full name."),
-    "gdp_usd_bn": F("float", lo=0, unit="USD bn/year", doc="GDP at the start, current USD."),
-    "milex_usd_bn": F("float", lo=0, unit="USD bn/year", doc="Military expenditure at the start."),
+    "gdp_usd_bn": F("float", lo=0, hi=1e6, unit="USD bn/year", doc="GDP at the start, current USD."),
+    "milex_usd_bn": F("float", lo=0, hi=1e6, unit="USD bn/year", doc="Military expenditure at the start."),
     "gdp_growth_per_year": F("float", 0.02, -0.5, 0.5, "1/year", "Nominal GDP growth."),
     "capability_usd_bn": F(
-        "float", DERIVED, 0, None, "USD bn",
+        "float", DERIVED, 0, 1e9, "USD bn",
         "Military capital stock at the start; default milex / depreciation (steady state).",
     ),
     "capability_depreciation_per_year": F(

@@ -16,9 +16,9 @@ from sim.errors import ScenarioError
 from sim.scenario import schema as S
 from sim.scenario.months import format_month, parse_month
 
-ACTOR_CODE = re.compile(r"^[A-Z]{3}$")
-NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-IDENT = re.compile(r"^[A-Za-z0-9_-]+$")
+ACTOR_CODE = re.compile(r"^[A-Z]{3}\Z")
+NAME = re.compile(r"^[A-Za-z0-9_-]+\Z")
+IDENT = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 LIST_SECTIONS = {
     "alliances": S.ALLIANCE_FIELDS,
@@ -67,6 +67,7 @@ class Checker:
 
     def tree(self, table: dict, tree: dict, path: str, flat: dict[str, S.Field],
              extra: tuple[str, ...]) -> None:
+        """Check a table against a nested field tree."""
         known = list(tree) + list(S.PROVENANCE_KEYS) + list(extra)
         for key, value in table.items():
             where = f"{path}.{key}" if path else key
@@ -84,6 +85,7 @@ class Checker:
                 self.tree(self.table(value, where), node, where, flat, ())
 
     def provenance(self, key: str, value: Any, where: str, flat: dict[str, S.Field]) -> None:
+        """Check ``source``, ``notes`` (strings) and ``sources`` (field -> string)."""
         if key in ("source", "notes"):
             if not isinstance(value, str):
                 self.fail(where, f"expected a string, got {type_name(value)}")
@@ -104,7 +106,7 @@ class Checker:
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 self.fail(where, f"expected a number, got {type_name(value)}")
-            self.number(float(value), spec, where)
+            self.number(self.to_float(value, where), spec, where)
         elif kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 self.fail(where, f"expected an integer, got {type_name(value)}")
@@ -145,11 +147,20 @@ class Checker:
                     self.fail(key, f"'{code}' is not an actor code (three capital letters)")
                 if isinstance(number, bool) or not isinstance(number, int | float):
                     self.fail(key, f"expected a number, got {type_name(number)}")
-                self.number(float(number), spec, key)
+                self.number(self.to_float(number, key), spec, key)
         else:  # pragma: no cover - schema error
             raise AssertionError(kind)
 
+    def to_float(self, value: int | float, where: str) -> float:
+        """Convert to float, failing cleanly on integers too large for a double."""
+        try:
+            return float(value)
+        except OverflowError:
+            self.fail(where, "number too large")
+            raise  # pragma: no cover - fail raises
+
     def number(self, number: float, spec: S.Field, where: str) -> None:
+        """Check finiteness and bounds."""
         if isinstance(number, float) and not math.isfinite(number):
             self.fail(where, f"expected a finite number, got {number}")
         if spec.lo is not None and number < spec.lo:
