@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
 from sim.results.folder import TABLES, read_manifest
+from sim.results.tables import to_frame
 
 REQUIRED_COLUMNS = {
     "runs": {"run_id", "seed"},
@@ -32,7 +33,7 @@ class Results:
         if name not in self._cache:
             path = self.path / f"{name}.parquet"
             try:
-                self._cache[name] = pq.read_table(path).to_pandas()
+                self._cache[name] = to_frame(pq.read_table(path))
             except (OSError, ValueError) as exc:
                 raise ResultsError(f"{path}: cannot read ({exc})") from None
         return self._cache[name]

@@ -93,3 +93,20 @@ def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
         "subject": pa.array(np.concatenate(parts_subject), pa.string()),
         "value": pa.array(np.concatenate(parts_value), pa.float64()),
     }, schema=ANNUAL_SCHEMA)
+
+
+_NULLABLE = {
+    pa.int8(): "Int8",
+    pa.int16(): "Int16",
+    pa.int32(): "Int32",
+    pa.int64(): "Int64",
+    pa.uint64(): "UInt64",
+}
+
+
+def to_frame(table: pa.Table):
+    """Arrow table to pandas with nullable integer columns (months stay integers)."""
+    import pandas as pd
+
+    mapping = {k: pd.api.types.pandas_dtype(v) for k, v in _NULLABLE.items()}
+    return table.to_pandas(types_mapper=mapping.get)

@@ -103,6 +103,15 @@ class Scenario:
         return copy.deepcopy(self._merged)
 
 
+def _drop_none(value: Any) -> Any:
+    """Remove None values (unset optional fields of a resolved scenario, e.g. from JSON)."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
 def read_toml(path: Path, label: str) -> dict:
     """Parse one TOML file, turning every failure into a located `ScenarioError`."""
     try:
@@ -227,7 +236,7 @@ def load_scenario(source: str | Path | Mapping[str, Any],
     if isinstance(source, Scenario):
         return source.with_overrides(overrides) if overrides else source
     if isinstance(source, Mapping):
-        raw = copy.deepcopy(dict(source))
+        raw = _drop_none(copy.deepcopy(dict(source)))
         check_structure(raw, "<memory>")
         merged = raw
         merged.get("meta", {}).pop("extends", None)
