@@ -53,21 +53,38 @@ def _progress_bar(total: int, quiet: bool):
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an ensemble, print the summary and where the results are."""
     from sim.analysis.summary import format_summary
-    from sim.runner.ensemble import default_out, run
+    from sim.runner.ensemble import default_out, resume, run
+    from sim.runner.job import Terminated
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, args.set)
-    out = Path(args.out) if args.out else default_out(scenario)
-    callback, bar = _progress_bar(args.runs, args.quiet)
-    try:
-        with bar:
-            results = run(scenario, runs=args.runs, seed=args.seed, out=out,
-                          workers=args.workers, force=args.force, annual=args.annual,
-                          progress=callback, command=["sim", *sys.argv[1:]])
-    except KeyboardInterrupt:
-        print(f"sim run: interrupted; finished chunks are kept in {out}/chunks and the "
-              f"manifest says the run is incomplete", file=sys.stderr)
-        return 130
+    if args.resume:
+        if args.scenario or args.set or args.out:
+            raise SimError("--resume DIR takes no scenario, --set or --out: the folder's "
+                           "manifest holds them")
+        out = Path(args.resume)
+        from sim.results.folder import read_manifest
+
+        total = int(read_manifest(out).get("runs", 0))
+        callback, bar = _progress_bar(total, args.quiet)
+        try:
+            with bar:
+                results = resume(out, workers=args.workers, progress=callback)
+        except (KeyboardInterrupt, Terminated):
+            return _interrupted("run", out)
+        scenario = load_scenario(results.manifest["scenario"])
+    else:
+        if not args.scenario:
+            raise SimError("give a SCENARIO file (or --resume DIR)")
+        scenario = load_scenario(args.scenario, args.set)
+        out = Path(args.out) if args.out else default_out(scenario)
+        callback, bar = _progress_bar(args.runs, args.quiet)
+        try:
+            with bar:
+                results = run(scenario, runs=args.runs, seed=args.seed, out=out,
+                              workers=args.workers, force=args.force, annual=args.annual,
+                              progress=callback, command=["sim", *sys.argv[1:]])
+        except (KeyboardInterrupt, Terminated):
+            return _interrupted("run", out)
     m = results.manifest
     print(f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
           f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
@@ -77,6 +94,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, "
           f"annual.parquet)")
     return 0
+
+
+def _interrupted(command: str, out: Path) -> int:
+    """Tell the user what was kept and how to resume; exit status 130."""
+    from sim.results.folder import read_manifest
+
+    try:
+        m = read_manifest(out)
+        kept = f"{m.get('runs_done', 0):,} of {m.get('runs', m.get('total_runs', 0)):,} runs"
+    except SimError:
+        kept = "no finished chunks"
+    print(f"sim {command}: interrupted; kept {kept} in {out} (manifest says incomplete); "
+          f"finish with: sim {command} --resume {out}", file=sys.stderr)
+    return 130
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -96,7 +127,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 def register_run(sub: argparse._SubParsersAction) -> None:
     """``sim run``."""
     p = sub.add_parser("run", help="run an ensemble of a scenario into a result folder")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    p.add_argument("--resume", metavar="DIR", default=None,
+                   help="complete an interrupted run folder (no other arguments needed)")
     p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
     p.add_argument("--seed", type=int, default=None, help="master seed (default: the "
                    "scenario's meta.seed)")

@@ -77,3 +77,53 @@ class Tally:
 
         return Tally(**{f: pad(getattr(self, f)) + pad(getattr(other, f))
                         for f in self.__dataclass_fields__})
+
+
+def tally_from_outcomes(path, structure, points: int = 1) -> Tally:
+    """Count outcomes from an ``outcomes.parquet`` file, one row group at a time.
+
+    Uses ``point_id`` when the file has it (sweeps). Memory stays bounded by a row group.
+    """
+    import pyarrow.parquet as pq
+
+    s = structure
+    k_index = {name: k for k, name in enumerate(s.theatres)}
+    t = s.months
+    a = len(s.alliance_ids)
+    k = len(s.theatres)
+    out = Tally(
+        n=np.zeros((points, k), dtype=np.int64),
+        rungs=np.zeros((points, k, RUNGS), dtype=np.int64),
+        war_months=np.zeros((points, k, t), dtype=np.int64),
+        crisis_months=np.zeros((points, k, t), dtype=np.int64),
+        holder_changed=np.zeros((points, k), dtype=np.int64),
+        nuclear=np.zeros((points, k), dtype=np.int64),
+        joined=np.zeros((points, k, a), dtype=np.int64),
+    )
+    pf = pq.ParquetFile(path)
+    has_point = "point_id" in pf.schema_arrow.names
+    patrons = [s.actors[p] for p in s.patron]
+    for g in range(pf.num_row_groups):
+        tab = pf.read_row_group(g)
+        theatre = np.array([k_index[x] for x in tab["theatre"].to_pylist()], dtype=np.int64)
+        pid = (tab["point_id"].to_numpy() if has_point
+               else np.zeros(len(theatre), dtype=np.int64))
+        rung = tab["max_rung"].to_numpy().astype(np.int64)
+        war = tab["war_month"].to_numpy(zero_copy_only=False)
+        first = tab["first_crisis_month"].to_numpy(zero_copy_only=False)
+        np.add.at(out.n, (pid, theatre), 1)
+        np.add.at(out.rungs, (pid, theatre, rung), 1)
+        w = ~np.isnan(war.astype(np.float64))
+        np.add.at(out.war_months, (pid[w], theatre[w], war[w].astype(np.int64)), 1)
+        c = ~np.isnan(first.astype(np.float64))
+        np.add.at(out.crisis_months, (pid[c], theatre[c], first[c].astype(np.int64)), 1)
+        np.add.at(out.holder_changed, (pid, theatre), tab["holder_changed"].to_numpy(
+            zero_copy_only=False).astype(np.int64))
+        np.add.at(out.nuclear, (pid, theatre), tab["nuclear_use"].to_numpy(
+            zero_copy_only=False).astype(np.int64))
+        joined = tab["allies_joined"].to_pylist()
+        for aa, code in enumerate(patrons):
+            hit = np.array([code in j.split(",") if j else False for j in joined])
+            hit &= s.covers[aa][theatre]
+            np.add.at(out.joined[:, :, aa], (pid, theatre), hit.astype(np.int64))
+    return out

@@ -8,7 +8,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,14 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.summary import summarise
-from sim.analysis.tally import Tally
+from sim.analysis.tally import tally_from_outcomes
 from sim.engine.params import compile_scenario
 from sim.errors import SimError
-from sim.results.folder import (
-    FolderLock,
-    merge_chunks,
-    prepare_folder,
-    write_manifest,
-)
+from sim.results.folder import FolderLock, prepare_folder
 from sim.results.provenance import provenance
 from sim.results.reader import Results, load_results
-from sim.runner.executor import make_executor
-from sim.runner.tasks import ChunkTask, execute
+from sim.runner.job import execute_job
+from sim.runner.tasks import ChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 
 ANNUAL_ALL_UP_TO = 20_000
@@ -135,23 +129,36 @@ def run(scenario: str | Path | Scenario | Mapping, runs: int = 1000, seed: int |
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def execute_ensemble(scen: Scenario, runs: int, master: int, folder: Path, workers: int,
-                     annual: str, chunk_size: int | None,
-                     progress: Callable[[int, int], None] | None,
-                     command: list[str] | None, scheduler: str | None) -> Tally:
-    """Run all chunks into `folder`, merge them and write the final manifest."""
+def plan_ensemble(scen: Scenario, runs: int, master: int, folder: Path, size: int,
+                  annual_runs: int) -> list[ChunkTask]:
+    """Chunk tasks of an ensemble (a pure function of its arguments, so resumable)."""
     structure, params = compile_scenario(scen)
-    size = chunk_size or chunk_size_for(runs, workers)
-    annual_runs = annual_runs_for(annual, runs)
     bounds = list(range(0, runs, size)) + [runs]
-    tasks = [
+    return [
         ChunkTask(chunk=i, run_ids=np.arange(lo, hi, dtype=np.int64), point_ids=None,
                   master_seed=master, structure=structure, params=params,
                   folder=str(folder), annual_runs=annual_runs)
         for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
     ]
-    started = dt.datetime.now(dt.UTC)
-    t0 = time.perf_counter()
+
+
+def finish_ensemble(folder: Path, manifest: dict[str, Any]) -> None:
+    """Add the per-theatre summary (from the merged outcomes) to the manifest."""
+    scen = load_scenario(manifest["scenario"])
+    structure, _ = compile_scenario(scen)
+    tally = tally_from_outcomes(folder / "outcomes.parquet", structure)
+    manifest["summary"] = summarise(tally, structure)
+
+
+def execute_ensemble(scen: Scenario, runs: int, master: int, folder: Path, workers: int,
+                     annual: str, chunk_size: int | None,
+                     progress: Callable[[int, int], None] | None,
+                     command: list[str] | None, scheduler: str | None) -> dict[str, Any]:
+    """Run all chunks into `folder`, merge them and write the final manifest."""
+    size = chunk_size or chunk_size_for(runs, workers)
+    annual_runs = annual_runs_for(annual, runs)
+    tasks = plan_ensemble(scen, runs, master, folder, size, annual_runs)
+    structure = tasks[0].structure
     manifest: dict[str, Any] = {
         "kind": "ensemble",
         "status": "running",
@@ -175,37 +182,29 @@ def execute_ensemble(scen: Scenario, runs: int, master: int, folder: Path, worke
         "actors": list(structure.actors),
         "alliances": list(structure.alliance_ids),
         "command": command if command is not None else sys.argv,
-        "started": started.isoformat(),
+        "started": dt.datetime.now(dt.UTC).isoformat(),
         **provenance(),
         "scenario": scen.data,
     }
-    write_manifest(folder, manifest)
-    tally: Tally | None = None
-    done = 0
-    try:
-        for _chunk, n, part in make_executor(workers, scheduler).map_unordered(execute, tasks):
-            tally = part if tally is None else tally.merge(part)
-            done += n
-            if progress:
-                progress(done, runs)
-    except BaseException:
-        manifest["status"] = "incomplete"
-        manifest["runs_done"] = done
-        write_manifest(folder, manifest)
-        raise
-    merge_chunks(folder, [t.chunk for t in tasks])
-    assert tally is not None
-    wall = time.perf_counter() - t0
-    manifest.update({
-        "status": "complete",
-        "runs_done": runs,
-        "finished": dt.datetime.now(dt.UTC).isoformat(),
-        "wall_seconds": round(wall, 3),
-        "runs_per_second": round(runs / wall, 1) if wall > 0 else None,
-        "summary": summarise(tally, structure),
-    })
-    from sim.results.folder import file_facts
+    return execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_ensemble)
 
-    manifest["files"] = file_facts(folder)
-    write_manifest(folder, manifest)
-    return tally
+
+def resume(folder: str | Path, workers: int | None = None, scheduler: str | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Results:
+    """Complete an interrupted ``sim run`` folder; the result equals an uninterrupted run."""
+    from sim.results.folder import read_manifest
+
+    path = Path(folder)
+    manifest = read_manifest(path)
+    if manifest.get("kind") != "ensemble":
+        raise SimError(f"{path}: not an ensemble folder (kind {manifest.get('kind')!r})")
+    if manifest.get("status") == "complete":
+        raise SimError(f"{path}: already complete; nothing to resume")
+    workers = default_workers() if workers is None else int(workers)
+    scen = load_scenario(manifest["scenario"])
+    tasks = plan_ensemble(scen, manifest["runs"], manifest["master_seed"], path,
+                          manifest["chunk_size"], manifest["annual_runs"])
+    manifest["workers"] = workers
+    with FolderLock(path):
+        execute_job(path, manifest, tasks, workers, scheduler, progress, finish_ensemble)
+    return load_results(path)

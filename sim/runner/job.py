@@ -1,0 +1,95 @@
+"""Execute a planned job (ensemble or sweep) into a result folder, resumably.
+
+A job is a list of chunk tasks whose plan is fully determined by the manifest, so an
+interrupted job can be completed later (`resume`): chunks whose three tables are on disk
+are skipped, the rest are computed, then everything is merged. The manifest says
+"running" while work is under way, "incomplete" after an interruption that Python saw
+(Ctrl-C, SIGTERM, an error), and "complete" only once the final tables are written. After
+SIGKILL it still says "running", which readers also treat as not finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sim.results.folder import file_facts, finished_chunks, merge_chunks, write_manifest
+from sim.runner.executor import make_executor
+from sim.runner.tasks import ChunkTask, execute
+
+
+class Terminated(Exception):
+    """Raised in the main process when SIGTERM arrives, so the manifest can be updated."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated("terminated by SIGTERM")
+
+
+def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], workers: int,
+                scheduler: str | None, progress: Callable[[int, int], None] | None,
+                finish: Callable[[Path, dict[str, Any]], None]) -> dict[str, Any]:
+    """Run the job's unfinished chunks, merge, call `finish` to add summaries, mark complete.
+
+    Parameters
+    ----------
+    folder : Path
+        Result folder (already prepared and locked by the caller).
+    manifest : dict
+        Manifest to write; must describe the job so that it can be resumed.
+    tasks : list of ChunkTask
+        The full plan; finished chunks are skipped.
+    finish : callable(folder, manifest)
+        Adds summaries to the manifest (and writes any extra tables) after the merge.
+
+    Returns
+    -------
+    dict
+        The final manifest.
+    """
+    total = sum(len(t.run_ids) for t in tasks)
+    done_chunks = finished_chunks(folder)
+    todo = [t for t in tasks if t.chunk not in done_chunks]
+    done = total - sum(len(t.run_ids) for t in todo)
+    manifest["status"] = "running"
+    manifest["runs_done"] = done
+    manifest.setdefault("started", dt.datetime.now(dt.UTC).isoformat())
+    manifest["resumed_runs"] = done if done else manifest.get("resumed_runs", 0)
+    write_manifest(folder, manifest)
+    t0 = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    if progress:
+        progress(done, total)
+    try:
+        for _chunk, n, _tally in make_executor(workers, scheduler).map_unordered(execute, todo):
+            done += n
+            if progress:
+                progress(done, total)
+    except BaseException as exc:
+        manifest["status"] = "incomplete"
+        manifest["runs_done"] = sum(len(t.run_ids) for t in tasks
+                                    if t.chunk in finished_chunks(folder))
+        manifest["interrupted_by"] = type(exc).__name__
+        write_manifest(folder, manifest)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    merge_chunks(folder, [t.chunk for t in tasks])
+    wall = time.perf_counter() - t0
+    manifest.update({
+        "status": "complete",
+        "runs_done": total,
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "wall_seconds": round(manifest.get("wall_seconds_before", 0.0) + wall, 3),
+    })
+    computed = total - manifest.get("resumed_runs", 0)
+    manifest["runs_per_second"] = round(computed / wall, 1) if wall > 0 else None
+    manifest.pop("interrupted_by", None)
+    finish(folder, manifest)
+    manifest["files"] = file_facts(folder)
+    write_manifest(folder, manifest)
+    return manifest
