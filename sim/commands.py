@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from sim.errors import SimError
 
 
@@ -158,5 +160,23 @@ def register_trace(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_trace)
 
 
-REGISTER: list = [register_run, register_trace]
+def _lazy(module: str, name: str):
+    """A register function that imports its module only when the parser is built."""
+
+    def register(sub: argparse._SubParsersAction) -> None:
+        import importlib
+
+        try:
+            found = importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # an optional front that is not installed
+            if exc.name and module.startswith(exc.name):
+                return
+            raise
+        getattr(found, name)(sub)
+
+    return register
+
+
+REGISTER: list = [register_run, register_trace, _lazy("sim.sweep.cli", "register_sweep"),
+                  _lazy("sim.viz.cli", "register_viz")]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""

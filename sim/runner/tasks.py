@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.tally import Tally
 from sim.engine.params import Params, Structure
 from sim.engine.simulate import simulate
 from sim.results.folder import atomic_write_table, chunk_path
@@ -34,7 +33,8 @@ class ChunkTask:
     master_seed : int
         Master seed; run seeds derive from it, the point and the run id.
     structure, params : Structure, Params
-        Compiled scenario; ``params`` has one row, or one row per sweep point.
+        Compiled scenario (one parameter row); None for sweeps, which compile their
+        points in the worker from `sweep`.
     folder : str
         Result folder.
     annual_runs : int
@@ -47,12 +47,26 @@ class ChunkTask:
     run_ids: np.ndarray
     point_ids: np.ndarray | None
     master_seed: int
-    structure: Structure
-    params: Params
+    structure: Structure | None
+    params: Params | None
     folder: str
     annual_runs: int
     point_values: dict | None = None
     local_ids: np.ndarray | None = None  # replication index within the point (sweeps)
+    sweep: dict | None = None  # {"scenario": resolved data, "points": {pid: overrides}}
+
+
+def compile_points(task: ChunkTask) -> tuple[Structure, Params, np.ndarray]:
+    """Compile the sweep points of a chunk; returns (structure, params, row of each run)."""
+    from sim.engine.params import compile_batch
+    from sim.scenario.loader import load_scenario
+
+    base = load_scenario(task.sweep["scenario"])
+    pids = sorted(task.sweep["points"])
+    scenarios = [base.with_overrides(task.sweep["points"][p]) for p in pids]
+    structure, params = compile_batch(scenarios)
+    row = {p: i for i, p in enumerate(pids)}
+    return structure, params, np.array([row[p] for p in task.point_ids], dtype=np.int64)
 
 
 def chunk_seeds(task: ChunkTask) -> np.ndarray:
@@ -66,19 +80,31 @@ def chunk_seeds(task: ChunkTask) -> np.ndarray:
     return seeds
 
 
-def execute(task: ChunkTask) -> tuple[int, int, Tally]:
-    """Simulate a chunk, write its three tables, and return (chunk, runs, tally)."""
+def execute(task: ChunkTask) -> tuple[int, int, None]:
+    """Simulate a chunk, write its three tables, and return (chunk, runs, None)."""
     seeds = chunk_seeds(task)
-    params = task.params
-    if task.point_ids is not None and params.milex0.shape[0] > 1:
-        params = params.take(task.point_ids)
+    structure, params = task.structure, task.params
+    if task.sweep is not None:
+        structure, params, rows = compile_points(task)
+        params = params.take(rows)
     record = task.annual_runs > 0 and int(task.run_ids.min()) < task.annual_runs
-    result = simulate(task.structure, params, seeds, record=record)
+    result = simulate(structure, params, seeds, record=record)
     folder = Path(task.folder)
+    values = task.point_values
+    if task.sweep is not None:
+        points = task.sweep["points"]
+        paths = list(next(iter(points.values())))
+        values = {path: [points[int(p)][path] for p in task.point_ids] for path in paths}
     atomic_write_table(chunk_path(folder, task.chunk, "runs"),
-                       runs_table(task.run_ids, seeds, task.point_ids, task.point_values))
-    atomic_write_table(chunk_path(folder, task.chunk, "outcomes"),
-                       outcomes_table(result, task.run_ids))
+                       runs_table(task.run_ids, seeds, task.point_ids, values))
+    outcomes = outcomes_table(result, task.run_ids)
+    if task.point_ids is not None:
+        import pyarrow as pa
+
+        outcomes = outcomes.add_column(
+            1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)),
+                                    pa.int64()))
+    atomic_write_table(chunk_path(folder, task.chunk, "outcomes"), outcomes)
     if record:
         keep = task.run_ids < task.annual_runs
         table = annual_table(result, task.run_ids)
@@ -91,5 +117,4 @@ def execute(task: ChunkTask) -> tuple[int, int, Tally]:
 
         table = ANNUAL_SCHEMA.empty_table()
     atomic_write_table(chunk_path(folder, task.chunk, "annual"), table)
-    tally = Tally.from_result(result, task.point_ids)
-    return task.chunk, len(task.run_ids), tally
+    return task.chunk, len(task.run_ids), None

@@ -1,0 +1,250 @@
+"""`sim sweep`: design points x replications through the batched engine, resumably.
+
+Runs are numbered point-major (``run_id = point_id * runs + k``); run k of point p has the
+seed ``SeedSequence([master, p, k])``. Chunks mix points freely: the engine takes one
+parameter row per run, so a sweep costs about what the same number of plain runs costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sim.analysis.intervals import wilson
+from sim.analysis.tally import tally_from_outcomes
+from sim.engine.params import compile_scenario
+from sim.errors import SimError
+from sim.results.folder import (
+    FolderLock,
+    atomic_write_bytes,
+    atomic_write_table,
+    prepare_folder,
+    read_manifest,
+)
+from sim.results.provenance import provenance
+from sim.results.reader import Results, load_results
+from sim.runner.ensemble import chunk_size_for, default_workers
+from sim.runner.job import execute_job
+from sim.runner.tasks import ChunkTask
+from sim.scenario.loader import Scenario, load_scenario
+from sim.sweep.samplers import Design, sample
+from sim.sweep.space import (
+    Parameter,
+    check_parameters,
+    parameters_from_table,
+    parse_parameter,
+    point_overrides,
+)
+
+ANNUAL_UP_TO = 20_000
+"""``--annual auto`` keeps per-run annual series only for sweeps of at most this many runs."""
+
+
+def sweep_settings(scenario: Scenario, params: Iterable[str], sweep_file: str | None,
+                   sampler: str | None, points: int | None,
+                   runs: int | None) -> tuple[list[Parameter], str, int, int]:
+    """Merge ``--param`` options, a ``--sweep`` file and the scenario's ``[sweep]`` table.
+
+    Command-line options win over the file, which wins over the scenario's table.
+    """
+    table: dict[str, Any] = dict(scenario.data.get("sweep", {}))
+    source = scenario.file
+    if sweep_file:
+        from sim.scenario.loader import read_toml
+
+        raw = read_toml(Path(sweep_file), sweep_file)
+        if "sweep" not in raw:
+            raise SimError(f"{sweep_file}: no [sweep] table")
+        table.update(raw["sweep"])
+        source = sweep_file
+    known = {"sampler", "points", "runs", "params"}
+    for key in table:
+        if key not in known:
+            raise SimError(f"{source}: sweep.{key}: unknown key (known: {', '.join(sorted(known))})")
+    parsed = [parse_parameter(p) for p in params]
+    if not parsed and table.get("params"):
+        if not isinstance(table["params"], dict):
+            raise SimError(f"{source}: sweep.params: expected a table of PATH = \"LO:HI\"")
+        parsed = parameters_from_table(table["params"], source)
+    method = sampler or table.get("sampler", "lhs")
+    n_points = points if points is not None else table.get("points", 64)
+    n_runs = runs if runs is not None else table.get("runs", 100)
+    for name, value in (("points", n_points), ("runs", n_runs)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SimError(f"{source}: sweep.{name}: expected a positive integer, got {value!r}")
+    return check_parameters(scenario, parsed), method, n_points, n_runs
+
+
+def plan_sweep(manifest: dict[str, Any], folder: Path) -> list[ChunkTask]:
+    """Chunk tasks of a sweep from its manifest and points (pure, so resumable)."""
+    points = pd.read_parquet(folder / "points.parquet")
+    paths = [p["path"] for p in manifest["parameters"]]
+    params = [Parameter(**{k: (tuple(v) if k == "levels" else v) for k, v in p.items()})
+              for p in manifest["parameters"]]
+    overrides = {int(r.point_id): point_overrides(params, [getattr(r, f"p{i}")
+                                                           for i in range(len(paths))])
+                 for r in points.rename(columns={p: f"p{i}" for i, p in enumerate(paths)})
+                 .itertuples()}
+    runs, size = manifest["runs_per_point"], manifest["chunk_size"]
+    total = len(points) * runs
+    bounds = list(range(0, total, size)) + [total]
+    tasks = []
+    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        run_ids = np.arange(lo, hi, dtype=np.int64)
+        pids = run_ids // runs
+        tasks.append(ChunkTask(
+            chunk=i, run_ids=run_ids, point_ids=pids, master_seed=manifest["master_seed"],
+            structure=None, params=None, folder=str(folder),
+            annual_runs=manifest["annual_runs"], local_ids=run_ids % runs,
+            sweep={"scenario": manifest["scenario"],
+                   "points": {int(p): overrides[int(p)] for p in np.unique(pids)}},
+        ))
+    return tasks
+
+
+def points_table(params: list[Parameter], design: Design) -> pa.Table:
+    """``points.parquet``: point_id plus one column per parameter (named by its path)."""
+    cols: dict[str, Any] = {"point_id": pa.array(np.arange(len(design.values)), pa.int64())}
+    for d, p in enumerate(params):
+        column = [row[d] for row in design.values]
+        if all(isinstance(v, bool | np.bool_) for v in column):
+            cols[p.path] = pa.array([bool(v) for v in column], pa.bool_())
+        elif p.integer:
+            cols[p.path] = pa.array([int(round(float(v))) for v in column], pa.int64())
+        else:
+            cols[p.path] = pa.array([float(v) for v in column], pa.float64())
+    return pa.table(cols)
+
+
+def summary_table(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    """``summary.parquet``: per point and theatre, war probability with its interval etc."""
+    scen = load_scenario(manifest["scenario"])
+    structure, _ = compile_scenario(scen)
+    points = pd.read_parquet(folder / "points.parquet")
+    tally = tally_from_outcomes(folder / "outcomes.parquet", structure, len(points))
+    rows = []
+    rung_values = np.arange(tally.rungs.shape[2])
+    for p in range(len(points)):
+        for k, theatre in enumerate(structure.theatres):
+            n = int(tally.n[p, k])
+            rungs = tally.rungs[p, k]
+            wars = int(rungs[6:].sum())
+            lo, hi = wilson(wars, n)
+            row = {"point_id": p, "theatre": theatre, "runs": n,
+                   "p_war": wars / n, "p_war_low": float(lo), "p_war_high": float(hi),
+                   "mean_max_rung": float((rungs * rung_values).sum() / n),
+                   "p_rung_ge4": float(rungs[4:].sum() / n),
+                   "p_rung_ge5": float(rungs[5:].sum() / n),
+                   "p_holder_changed": float(tally.holder_changed[p, k] / n)}
+            for a, aid in enumerate(structure.alliance_ids):
+                if structure.covers[a, k]:
+                    row[f"p_joined_{aid}"] = float(tally.joined[p, k, a] / n)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame.merge(points, on="point_id")
+
+
+def finish_sweep(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``summary.parquet`` and, for Sobol/Morris designs, ``sensitivity.json``."""
+    summary = summary_table(folder, manifest)
+    atomic_write_table(folder / "summary.parquet", pa.Table.from_pandas(summary,
+                                                                         preserve_index=False))
+    if manifest["sampler"] in ("sobol", "morris"):
+        from sim.analysis.sensitivity import analyze_folder
+
+        result = analyze_folder(folder, manifest, summary)
+        atomic_write_bytes(folder / "sensitivity.json", json.dumps(result, indent=2).encode())
+
+
+def run_sweep(scenario: str | Path | Scenario | Mapping, params: Iterable[str] = (),
+              sampler: str | None = None, points: int | None = None, runs: int | None = None,
+              seed: int | None = None, overrides: Iterable[str] | Mapping | None = None,
+              sweep_file: str | None = None, out: str | Path | None = None,
+              workers: int | None = None, scheduler: str | None = None, force: bool = False,
+              annual: str = "auto", progress: Callable[[int, int], None] | None = None,
+              command: list[str] | None = None, chunk_size: int | None = None) -> Results:
+    """Run a sweep and return its results (see ``sim sweep --help``)."""
+    scen = load_scenario(scenario, overrides or ())
+    plist, method, n_points, n_runs = sweep_settings(scen, params, sweep_file, sampler,
+                                                     points, runs)
+    master = scen.seed if seed is None else int(seed)
+    design = sample(method, plist, n_points, master)
+    total = len(design.values) * n_runs
+    workers = default_workers() if workers is None else int(workers)
+    if annual not in ("auto", "on", "off"):
+        raise SimError(f"--annual must be auto, on or off for sweeps, not '{annual}'")
+    keep_annual = annual == "on" or (annual == "auto" and total <= ANNUAL_UP_TO)
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / f"{scen.name}-sweep-{stamp}"
+    folder = Path(out)
+    prepare_folder(folder, force)
+    size = chunk_size or chunk_size_for(total, workers)
+    structure, _ = compile_scenario(scen)
+    manifest: dict[str, Any] = {
+        "kind": "sweep",
+        "status": "running",
+        "scenario_name": scen.name,
+        "scenario_title": scen.title,
+        "scenario_file": scen.file,
+        "scenario_sha256": scen.digest,
+        "overrides": scen.overrides,
+        "sampler": method,
+        "design_meta": design.meta,
+        "parameters": [{"path": p.path, "low": p.low, "high": p.high, "levels": list(p.levels),
+                        "integer": p.integer} for p in plist],
+        "swept": [p.path for p in plist],
+        "points": len(design.values),
+        "runs_per_point": n_runs,
+        "runs": total,
+        "master_seed": master,
+        "chunk_size": size,
+        "workers": workers,
+        "scheduler": scheduler,
+        "annual_mode": annual,
+        "annual_runs": total if keep_annual else 0,
+        "months": scen.months,
+        "start": scen.start,
+        "theatres": list(structure.theatres),
+        "actors": list(structure.actors),
+        "alliances": list(structure.alliance_ids),
+        "command": command if command is not None else sys.argv,
+        "started": dt.datetime.now(dt.UTC).isoformat(),
+        **provenance(),
+        "scenario": scen.data,
+    }
+    with FolderLock(folder):
+        atomic_write_table(folder / "points.parquet", points_table(plist, design))
+        np.save(folder / "design_unit.npy", design.unit)
+        tasks = plan_sweep(manifest, folder)
+        manifest["chunks"] = len(tasks)
+        execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_sweep)
+    return load_results(folder)
+
+
+def resume_sweep(folder: str | Path, workers: int | None = None, scheduler: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Results:
+    """Complete an interrupted sweep; the final tables equal an uninterrupted sweep's."""
+    path = Path(folder)
+    manifest = read_manifest(path)
+    if manifest.get("kind") != "sweep":
+        raise SimError(f"{path}: not a sweep folder (kind {manifest.get('kind')!r})")
+    if manifest.get("status") == "complete":
+        raise SimError(f"{path}: already complete; nothing to resume")
+    if not (path / "points.parquet").exists():
+        raise SimError(f"{path}: points.parquet is missing; the sweep cannot be resumed")
+    manifest["workers"] = default_workers() if workers is None else int(workers)
+    manifest["scheduler"] = scheduler
+    with FolderLock(path):
+        tasks = plan_sweep(manifest, path)
+        execute_job(path, manifest, tasks, manifest["workers"], scheduler, progress,
+                    finish_sweep)
+    return load_results(path)
