@@ -176,5 +176,8 @@ def _lazy(module: str, name: str):
 
 
 REGISTER: list = [register_run, register_trace, _lazy("sim.sweep.cli", "register_sweep"),
-                  _lazy("sim.viz.cli", "register_viz")]
+                  _lazy("sim.viz.cli", "register_viz"),
+                  _lazy("sim.plots.cli", "register_plot"),
+                  _lazy("sim.plots.cli", "register_compare"),
+                  _lazy("sim.plots.cli", "register_report")]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""

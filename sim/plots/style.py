@@ -38,6 +38,8 @@ OKABE_ITO = (
 """Okabe & Ito (2008) colour-blind-safe palette, yellow moved late (poor on white)."""
 
 GREY = "#6E6E6E"
+LINESTYLES = ("-", "--", ":", "-.")
+"""Line styles per scenario, so that curves stay apart in grey print and when they overlap."""
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
 
@@ -66,7 +68,7 @@ plt.rcParams.update(RC)
 
 
 def colour(i: int) -> str:
-    """The i-th colour of the palette (cycling)."""
+    """Return the i-th colour of the palette (cycling)."""
     return OKABE_ITO[i % len(OKABE_ITO)]
 
 
@@ -100,18 +102,30 @@ def caption_text(results: Sequence[Any]) -> str:
     return ("; ".join(parts) + f". Source: escalation-sim {version}, {', '.join(dates)}")
 
 
-def add_caption(fig: Figure, results: Sequence[Any], note: str = "") -> None:
-    """Write the caption line (wrapped to the figure width) at the bottom of `fig`."""
+def finish(fig: Figure, results: Sequence[Any], note: str = "", title: str | None = None,
+           legend: tuple[list, list] | None = None, legend_cols: int = 1) -> None:
+    """Caption, optional figure legend and title, then lay the figure out: call it last.
+
+    The caption line (wrapped to the figure width) sits at the bottom; a figure-level
+    legend (handles, labels), if given, sits just above it; the axes fill the rest.
+    """
     text = caption_text(results)
     if note:
         text = note.rstrip(".") + ". " + text
     width_chars = max(60, int(fig.get_figwidth() * 15))
     wrapped = textwrap.fill(text, width_chars)
     lines = wrapped.count("\n") + 1
-    fig.text(0.01, 0.005, wrapped, ha="left", va="bottom", fontsize=7.5, color=GREY)
-    # leave room for the caption under the axes
-    height_in = fig.get_figheight()
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, (0.17 * lines + 0.55) / height_in))
+    height = fig.get_figheight()
+    fig.text(0.01, 0.008, wrapped, ha="left", va="bottom", fontsize=7.5, color=GREY)
+    bottom = (0.135 * lines + 0.08) / height
+    if legend and legend[0]:
+        leg = fig.legend(*legend, loc="lower center", bbox_to_anchor=(0.5, bottom),
+                         ncol=legend_cols)
+        renderer = fig.canvas.get_renderer()
+        bottom += leg.get_window_extent(renderer).height / fig.dpi / height + 0.01
+    if title:
+        fig.suptitle(title, fontweight="bold", fontsize=12)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
 
 
 @dataclass
@@ -148,13 +162,13 @@ class Plot:
         return path
 
     def png_bytes(self) -> bytes:
-        """The figure as PNG bytes (for embedding in the HTML report)."""
+        """Render the figure as PNG bytes (for embedding in the HTML report)."""
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png")
         return buf.getvalue()
 
     def svg_text(self) -> str:
-        """The figure as SVG text."""
+        """Render the figure as SVG text."""
         buf = io.StringIO()
         self.figure.savefig(buf, format="svg")
         return buf.getvalue()
@@ -166,7 +180,7 @@ class Plot:
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 8.0, height: float = 4.5,
            **kwargs: Any):
-    """A new figure with a grid of axes (``squeeze=False``)."""
+    """Create a figure with a grid of axes (``squeeze=False``)."""
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kwargs)
     return fig, axes
 
@@ -179,8 +193,17 @@ def percent_axis(ax, axis: str = "y") -> None:
     target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
 
 
+def err(value, low, high):
+    """Error-bar extents (below, above) for an interval, never negative."""
+    import numpy as np
+
+    v = np.asarray(value, dtype=float)
+    return [np.clip(v - np.asarray(low, dtype=float), 0, None),
+            np.clip(np.asarray(high, dtype=float) - v, 0, None)]
+
+
 def fmt_pct(p: float) -> str:
-    """A probability as a short percentage (``0.1%``, ``12%``)."""
+    """Format a probability as a short percentage (``0.1%``, ``12%``)."""
     if p == 0:
         return "0%"
     if p < 0.01:
