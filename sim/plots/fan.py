@@ -142,12 +142,19 @@ def plot_fan_panels(r: Any, panels: list[tuple[str, str, str]], name: str, title
         h, lab = axes[k // ncols, k % ncols].get_legend_handles_labels()
         seen.update({lb: hh for lb, hh in zip(lab, h, strict=True) if lb not in seen})
     note = "Median and bands over runs per calendar year"
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not data.empty:
+        spread = (data["q95"] - data["q05"]).abs()
+        scale = data["q50"].abs().clip(lower=1e-9)
+        widest = float((spread / scale).max())
+        if widest < 0.05:
+            note += (f" (the 90% band is at most {widest:.1%} of the median wide, so the "
+                     "series hardly varies between runs)")
     extra = _partial_note(r, [p[0] for p in panels])
     if extra:
         note += "; " + extra
     style.finish(fig, [r], note, title=title,
                  legend=(list(seen.values()), list(seen.keys())), legend_cols=len(seen))
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return style.Plot(name, fig, data)
 
 
