@@ -19,7 +19,7 @@ from sim.errors import SimError
 
 
 def discover(points: pd.DataFrame, y: np.ndarray, threshold: float,
-             density: float = 0.8) -> dict[str, Any]:
+             density: float = 0.8, min_coverage: float = 0.5) -> dict[str, Any]:
     """Run PRIM on the design points; returns the chosen box with coverage and density.
 
     Parameters
@@ -31,7 +31,9 @@ def discover(points: pd.DataFrame, y: np.ndarray, threshold: float,
     threshold : float
         Points with ``y > threshold`` are of interest.
     density : float
-        PRIM's peeling target (minimum density of the box).
+        Density target: the chosen box is the most covering one that reaches it.
+    min_coverage : float
+        If no box reaches the target, the densest box covering at least this share.
     """
     interest = np.asarray(y) > threshold
     if interest.sum() == 0:
@@ -43,34 +45,67 @@ def discover(points: pd.DataFrame, y: np.ndarray, threshold: float,
         logging.getLogger("EMA").setLevel(logging.ERROR)
         from ema_workbench.analysis import prim
 
-        x = points.copy()
+        x = points.reset_index(drop=True).copy()
         for col in x.columns:
             if x[col].dtype == bool:
                 x[col] = x[col].astype("category")
-        alg = prim.Prim(x, interest, threshold=density)
+        # peel all the way (threshold 0 keeps PRIM from discarding the trajectory), then
+        # choose the step: the most covering box that reaches the density target, else
+        # the densest box that still covers at least `min_coverage` of the cases
+        alg = prim.Prim(x, interest, threshold=0.0)
         box = alg.find_box()
-    chosen = box.peeling_trajectory.iloc[box._cur_box] if hasattr(box, "_cur_box") else None
-    limits = box.box_lims[box._cur_box] if hasattr(box, "_cur_box") else box.box_lim
+    traj = pd.DataFrame([_measure(points, interest, lims) for lims in box.box_lims])
+    meets = traj.index[traj["density"] >= density]
+    if len(meets):
+        step = int(traj.loc[meets, "coverage"].idxmax())
+        reached = True
+    else:
+        ok = traj.index[traj["coverage"] >= min_coverage]
+        step = int(traj.loc[ok, "density"].idxmax())
+        reached = False
+    chosen = traj.iloc[step]
+    limits = box.box_lims[step]
     ranges = {}
     for col in points.columns:
         low, high = limits[col].iloc[0], limits[col].iloc[1]
         if isinstance(low, set):
-            ranges[col] = {"values": sorted(low)}
+            if len(low) < points[col].nunique():
+                ranges[col] = {"values": sorted(low)}
             continue
         full_low, full_high = points[col].min(), points[col].max()
         if np.isclose(low, full_low) and np.isclose(high, full_high):
             continue
         ranges[col] = {"low": float(low), "high": float(high)}
-    traj = box.peeling_trajectory
     return {
         "threshold": threshold,
         "points": int(len(points)),
         "points_of_interest": int(interest.sum()),
         "box": ranges,
-        "coverage": float(chosen["coverage"]) if chosen is not None else None,
-        "density": float(chosen["density"]) if chosen is not None else None,
+        "coverage": float(chosen["coverage"]),
+        "density": float(chosen["density"]),
+        "density_target": density,
+        "target_reached": reached,
         "trajectory": traj[["coverage", "density", "mass", "res_dim"]].to_dict("records"),
     }
+
+
+def _measure(points: pd.DataFrame, interest: np.ndarray, lims: pd.DataFrame) -> dict[str, float]:
+    """Coverage, density, mass and restricted dimensions of one box, computed directly."""
+    inside = np.ones(len(points), dtype=bool)
+    restricted = 0
+    for col in points.columns:
+        low, high = lims[col].iloc[0], lims[col].iloc[1]
+        values = points[col].to_numpy()
+        if isinstance(low, set):
+            keep = np.isin(values, list(low))
+        else:
+            keep = (values >= low) & (values <= high)
+        restricted += int(not keep.all())
+        inside &= keep
+    n_in = int(inside.sum())
+    return {"coverage": float(interest[inside].sum() / interest.sum()),
+            "density": float(interest[inside].mean()) if n_in else 0.0,
+            "mass": n_in / len(points), "res_dim": restricted}
 
 
 def format_box(result: dict[str, Any], outcome: str) -> str:
@@ -78,6 +113,9 @@ def format_box(result: dict[str, Any], outcome: str) -> str:
     lines = [f"PRIM on {outcome} > {result['threshold']}: {result['points_of_interest']} of "
              f"{result['points']} points of interest"]
     lines.append(f"  box: coverage {result['coverage']:.0%}, density {result['density']:.0%}")
+    if not result["target_reached"]:
+        lines.append(f"  (no box reaches density {result['density_target']:.0%}; shown: the "
+                     "densest box covering at least half the cases)")
     if not result["box"]:
         lines.append("  (no restriction found: the box is the whole space)")
     for name, r in result["box"].items():

@@ -11,6 +11,8 @@ import numpy as np
 from sim.engine.params import Params, Structure
 from sim.engine.state import State
 
+WAR_RUNG = 6
+
 MIN_STAKE = 0.05
 """Stakes are floored here when they divide costs (an actor with no stake never fights)."""
 
@@ -85,6 +87,8 @@ def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: n
     (contest success function of local forces, allies' expected help included, with its
     own log-normal misperception), minus the cost of conflict at that rung, plus the
     audience cost it would pay for backing down from the current rung (Fearon 1994).
+    Audience costs count only when the rung valued is below war (6): they lock sides into
+    a crisis but do not by themselves make war preferable to a bargain.
     A bargain both accept exists iff the gap  E_ch + E_df - 1  is not positive
     (Fearon 1995).
 
@@ -113,7 +117,9 @@ def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: n
     p_df = win_probability(f_df * np.exp(sig_df * noise_df), f_ch, gamma)
     v_ch = gather_k(params.stake, ch)
     v_df = gather_k(params.stake, df)
-    now = state.rung / 8.0
+    # audience costs lock sides into crises below war; the decision for war itself compares
+    # war with a bargain (Fearon 1995), so with exact perceptions war cannot follow
+    now = np.where(np.asarray(rung) < WAR_RUNG, state.rung / 8.0, 0.0)
     e_ch = p_ch - conflict_cost(params, v_ch, rung) + gather(params.audience, ch) * now
     e_df = p_df - conflict_cost(params, v_df, rung) + gather(params.audience, df) * now
     true = ally_weights(state, s, perceived=False)

@@ -43,6 +43,7 @@ def open_crisis(state: State, mask: np.ndarray, k: int, challenger: np.ndarray,
 def note_rungs(state: State) -> None:
     """Record the highest rung reached so far (call after any rung rises)."""
     np.maximum(state.max_rung, state.rung, out=state.max_rung)
+    np.maximum(state.peak, state.rung, out=state.peak)
 
 
 def close_crisis(state: State, mask: np.ndarray, k: int, baseline: np.ndarray) -> None:

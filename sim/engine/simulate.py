@@ -30,9 +30,9 @@ def annual_blocks(s: Structure) -> list[Block]:
         Block("milex_usd_bn", s.actors, "mean", lambda st: st.milex),
         Block("gdp_usd_bn", s.actors, "mean", lambda st: st.gdp),
         Block("capability", s.actors, "last", lambda st: st.capability),
-        Block("max_rung", s.theatres, "max", lambda st: st.rung),
+        Block("max_rung", s.theatres, "max", lambda st: st.peak),
         Block("crises", s.theatres, "sum", lambda st: st.opened),
-        Block("at_war", s.theatres, "max", lambda st: st.rung >= 6),
+        Block("at_war", s.theatres, "max", lambda st: st.peak >= 6),
     ]
     # grey-zone activities: primary ones by theatre, responses by responding actor
     by_metric: dict[tuple[str, str], list[int]] = defaultdict(list)

@@ -64,12 +64,14 @@ class State:
     war_ended: np.ndarray  # (R, K) int: see WAR_ENDINGS
     joined_now: np.ndarray  # (R, K, A) bool
     hostility: np.ndarray  # (R, N, N) grievance input gathered this month
+    peak: np.ndarray  # (R, K) highest rung reached this month
 
 
 MOVES = ("none", "hold", "escalate", "settle", "capitulate", "accident", "open", "initiate")
 """Codes of `State.move`, the crisis move of the month in each theatre."""
 
-WAR_ENDINGS = ("none", "challenger won", "defender won", "negotiated", "nuclear")
+WAR_ENDINGS = ("none", "challenger won", "defender won", "negotiated", "nuclear",
+               "defender capitulated")
 """Codes of `State.war_ended`."""
 
 
@@ -129,4 +131,5 @@ def initial_state(structure: Structure, params: Params, runs: int) -> State:
         war_ended=full((k,), 0, np.int64),
         joined_now=full((k, a), False, bool),
         hostility=full((n, n), 0.0),
+        peak=copy(params.baseline_rung, np.int64),
     )

@@ -50,6 +50,7 @@ def reset_month(st: State) -> None:
     st.utility_ch[:] = 0.0
     st.utility_df[:] = 0.0
     st.gap[:] = 0.0
+    st.peak[:] = st.rung
 
 
 def advance(st: State, params: Params, s: Structure, rng: CounterRNG,
@@ -72,6 +73,7 @@ def advance(st: State, params: Params, s: Structure, rng: CounterRNG,
     floor = np.where(active_theatres, np.maximum(params.baseline_rung, 2), params.baseline_rung)
     st.rung = np.where(quiet, floor, st.rung)
     np.maximum(st.max_rung, st.rung, out=st.max_rung)
+    np.maximum(st.peak, st.rung, out=st.peak)
     new_war = (st.max_rung >= WAR_RUNG) & (st.war_month < 0)
     st.war_month[new_war] = st.t
     st.t += 1

@@ -176,7 +176,8 @@ ACTOR_FIELDS: dict[str, Field] = {
     "gdp_growth_per_year": F("float", 0.02, -0.5, 0.5, "1/year", "Nominal GDP growth."),
     "capability_usd_bn": F(
         "float", DERIVED, 0, 1e9, "USD bn",
-        "Military capital stock at the start; default milex / depreciation (steady state).",
+        "Military capital stock at the start; default the steady state of the monthly "
+        "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
     ),
     "capability_depreciation_per_year": F(
         "float", 0.1, 0.001, 1, "1/year", "Depreciation of the capital stock (perpetual inventory)."

@@ -304,8 +304,9 @@ def resolve(raw: dict, file: str) -> dict:
         actors[code] = filled
     for code, actor in actors.items():
         if actor["capability_usd_bn"] is S.DERIVED:
+            monthly_survival = (1.0 - actor["capability_depreciation_per_year"]) ** (1.0 / 12.0)
             actor["capability_usd_bn"] = (
-                actor["milex_usd_bn"] / actor["capability_depreciation_per_year"]
+                actor["milex_usd_bn"] / 12.0 / (1.0 - monthly_survival)
             )
         arms = actor["arms"]
         if arms["grievance"] is S.DERIVED:

@@ -103,5 +103,7 @@ def decide(m: Month) -> None:
         if capitulate[:, k].any():
             transfer(st, capitulate[:, k], k, st.challenger[:, k])
         ended_war = settle[:, k] & at_war[:, k]
-        st.war_ended[:, k] = np.where(ended_war, WAR_ENDINGS.index("negotiated"), st.war_ended[:, k])
+        ending = np.where(capitulate[:, k], WAR_ENDINGS.index("defender capitulated"),
+                          WAR_ENDINGS.index("negotiated"))
+        st.war_ended[:, k] = np.where(ended_war, ending, st.war_ended[:, k])
         close_crisis(st, settle[:, k], k, p.baseline_rung[:, k])

@@ -35,7 +35,8 @@ def step(m: Month) -> None:
     primary = s.act_responds < 0
     g_now = st.grievance[:, by, against]
     g_start = p.grievance0[:, by, against]
-    rung_up = st.rung[:, th] - p.baseline_rung[:, th]
+    # rungs above the theatre's quiet level (grey-zone theatres idle at rung 2 at least)
+    rung_up = st.rung[:, th] - np.maximum(p.baseline_rung[:, th], 2)
     ratio_now = np.maximum(st.capability[:, by], 1e-9) / np.maximum(st.capability[:, against], 1e-9)
     ratio_0 = np.maximum(p.cap0[:, by], 1e-9) / np.maximum(p.cap0[:, against], 1e-9)
     log_mult = (p.act_e_grievance * (g_now - g_start) + p.act_e_rung * rung_up
