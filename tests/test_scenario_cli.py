@@ -134,7 +134,9 @@ def test_show_prints_resolved_toml_that_reloads(write_scenario, run_sim, tmp_pat
     assert result.out.startswith("# Resolved scenario from base.toml\n")
     parsed = tomllib.loads(result.out)
     # every default is filled in, derived values included
-    assert parsed["actors"]["JPN"]["capability_usd_bn"] == pytest.approx(460.0)
+    # steady state of the monthly update: (46/12) / (1 - 0.9**(1/12)), about 46 / 0.1
+    assert parsed["actors"]["JPN"]["capability_usd_bn"] == pytest.approx(
+        46.0 / 12.0 / (1.0 - 0.9 ** (1.0 / 12.0)))
     assert parsed["alliances"][1]["covers"] == ["taiwan"]
     assert parsed["theatres"]["senkaku"]["stake"] == {"CHN": 0.5, "JPN": 0.5, "USA": 0.3}
     out = tmp_path_factory.mktemp("shown") / "shown.toml"

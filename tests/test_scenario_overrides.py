@@ -107,7 +107,8 @@ def test_set_values_have_the_schema_type(base_path):
     assert isinstance(data["actors"]["JPN"]["milex_usd_bn"], float)
     assert isinstance(data["meta"]["months"], int)
     # derived values follow the override (documented, intended)
-    assert data["actors"]["JPN"]["capability_usd_bn"] == pytest.approx(600.0)
+    assert data["actors"]["JPN"]["capability_usd_bn"] == pytest.approx(
+        60.0 / 12.0 / (1.0 - 0.9 ** (1.0 / 12.0)))
 
 
 def test_several_overrides_apply_in_order(base_path, base_data):
