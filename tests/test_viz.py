@@ -244,3 +244,27 @@ def test_page_module_builds_page_lazily(monkeypatch):
     click(rc, "Step")
     assert "Month 1 of 120" in html_text(rc) and "seed 9" in html_text(rc)
     monkeypatch.delitem(module.__dict__, "Page")
+
+
+def test_two_state_scenario_without_alliances_or_dyads():
+    app = build(ROOT / "scenarios" / "two_state.toml")
+    assert not [n for n in app.model_params if n.startswith("commitment_")]
+    model = app.model_class()
+    _box, rc = render(app, model)
+    click(rc, "Step")
+    assert model.month == 1
+    assert "Commitments: none" in html_text(rc)
+
+
+def test_components_draw_a_whole_war():
+    from sim.viz.components import figure_png, grievance_figure, spending_figure
+
+    model = build(ROOT / "scenarios" / "taiwan_invasion.toml", seed=3).model_class()
+    model.run_to_end()
+    assert model.month == model.scenario.months
+    kinds = {row["kind"] for row in model.log}
+    assert "crisis" in kinds or "rung" in kinds
+    assert "Month 120 of 120" in status_html(model)
+    assert f"{len(model.log)} events so far" in events_html(model)
+    for draw in (spending_figure, grievance_figure):
+        assert figure_png(draw(model)).startswith(b"\x89PNG")
