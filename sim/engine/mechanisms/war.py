@@ -29,12 +29,17 @@ from sim.engine.ladder import NUCLEAR_RUNG, WAR_RUNG, close_crisis, transfer
 from sim.engine.state import WAR_ENDINGS
 
 
-def war_parties(m: Month) -> np.ndarray:
-    """(R, N) True for actors fighting a war this month (parties and joined patrons)."""
+def war_parties(m: Month, fought_only: bool = False) -> np.ndarray:
+    """(R, N) True for actors at war (parties and joined patrons).
+
+    With `fought_only`, wars opened this month (not yet fought) are left out.
+    """
     st, s = m.state, m.structure
     out = np.zeros(st.milex.shape, dtype=bool)
     rows = np.arange(m.runs)
     at_war = st.crisis & (st.rung >= WAR_RUNG)
+    if fought_only:
+        at_war &= ~st.opened
     for k in range(len(s.theatres)):
         w = at_war[:, k]
         if not w.any():
@@ -64,7 +69,7 @@ def step(m: Month) -> None:
     u_win = m.rng.uniform(m.t, streams.WAR_WINNER, k_all)
     u_nuc = m.rng.uniform(m.t, streams.WAR_NUCLEAR, k_all)
     attr = g["war.attrition_per_month"]
-    fighting = war_parties(m)
+    fighting = war_parties(m, fought_only=True)
     for k in range(k_all):
         w = at_war[:, k]
         if not w.any():
