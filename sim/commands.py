@@ -158,6 +158,51 @@ def register_trace(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_trace)
 
 
+def default_scenario() -> Path:
+    """The embedded default: ``scenarios/baseline.toml`` here or in the source checkout."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        candidate = root / "scenarios" / "baseline.toml"
+        if candidate.is_file():
+            return candidate
+    raise SimError("scenarios/baseline.toml not found (run from the repository folder)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the baseline scenario end to end: ensemble, summary, figures, HTML report."""
+    from sim.plots import kinds as registry
+    from sim.plots.cli import _write
+    from sim.plots.report import write_report
+
+    out = Path(args.out)
+    args.scenario, args.set, args.seed, args.resume = str(default_scenario()), [], None, None
+    args.force, args.annual = True, "auto"
+    status = cmd_run(args)
+    if status:
+        return status
+    from sim.results.reader import load_results
+
+    results = load_results(out)
+    plots = []
+    for kind in registry.resolve([], results):
+        plots += kind.draw([results], metric=None, subject=None, year=None)
+    print("figures:")
+    for path in _write(plots, out / "figures", None, None):
+        print(f"  {path}")
+    print(f"report: {write_report(results, out / 'report.html', ['sim', 'demo'])}")
+    return 0
+
+
+def register_demo(sub: argparse._SubParsersAction) -> None:
+    """``sim demo``."""
+    p = sub.add_parser("demo", help="run the baseline scenario end to end (results, figures, "
+                       "report) into results/demo")
+    p.add_argument("--runs", type=int, default=2000, help="number of runs (default 2000)")
+    p.add_argument("--out", default="results/demo", help="result folder (default results/demo)")
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+
 def _lazy(module: str, name: str):
     """A register function that imports its module only when the parser is built."""
 
@@ -175,7 +220,7 @@ def _lazy(module: str, name: str):
     return register
 
 
-REGISTER: list = [register_run, register_trace, _lazy("sim.sweep.cli", "register_sweep"),
+REGISTER: list = [register_demo, register_run, register_trace, _lazy("sim.sweep.cli", "register_sweep"),
                   _lazy("sim.viz.cli", "register_viz"),
                   _lazy("sim.plots.cli", "register_plot"),
                   _lazy("sim.plots.cli", "register_compare"),

@@ -22,16 +22,16 @@ def replay_spec(folder: str | Path, run_id: int) -> tuple[dict, int, dict]:
     runs_file = path / "runs.parquet"
     if not runs_file.exists():
         raise ResultsError(f"{runs_file}: missing")
-    runs = pq.read_table(runs_file).to_pandas()
-    row = runs[runs["run_id"] == run_id]
-    if row.empty:
-        raise ResultsError(f"{path}: no run {run_id} (runs 0 to {len(runs) - 1})")
-    row = row.iloc[0]
-    overrides = {}
-    for column in manifest.get("swept", []):
-        value = row[column]
-        overrides[column] = value.item() if isinstance(value, np.generic) else value
-    return manifest["scenario"], int(row["seed"]), overrides
+    table = pq.read_table(runs_file)
+    ids = table["run_id"].to_numpy()
+    where = np.nonzero(ids == run_id)[0]
+    if where.size == 0:
+        raise ResultsError(f"{path}: no run {run_id} (runs 0 to {len(ids) - 1})")
+    i = int(where[0])
+    # read column by column: a pandas row would turn the uint64 seed into a float
+    seed = int(table["seed"][i].as_py())
+    overrides = {column: table[column][i].as_py() for column in manifest.get("swept", [])}
+    return manifest["scenario"], seed, overrides
 
 
 def story(model, verbose: bool = False) -> str:
