@@ -264,11 +264,6 @@ def test_annual_at_war_agrees_with_outcomes():
     np.testing.assert_array_equal(at_war.max(axis=1) > 0, war)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "annual max_rung reads State.peak, but war.step's nuclear branch raises st.rung to 8 "
-    "and updates st.max_rung directly instead of calling note_rungs, so peak misses rung "
-    "8: nuclear wars (ended the same month) show as 7 in annual.parquet (133 of 2000 "
-    "run-theatres of rich_scenario)"))
 def test_annual_max_rung_agrees_with_outcomes():
     s, p = compiled("rich")
     r = simulate(s, p, run_seeds(20240601, np.arange(RUNS)))

@@ -88,10 +88,6 @@ def test_inverse_finaliser_reaches_chosen_bits():
     assert u[0, 0] < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "uniform() returns ((bits >> 11) + 0.5) * 2^-53; for the top 53-bit value "
-    "(2^53 - 1) + 0.5 is not a double and rounds to 2^53, so u == 1.0 exactly "
-    "(probability 2^-53 per draw) and normal() returns +inf"))
 def test_uniform_top_value_stays_below_one():
     rng = CounterRNG(seed_with_bits(_MASK))
     assert rng.uniform(0, 0, 1)[0, 0] < 1.0
@@ -178,10 +174,6 @@ def test_binomial_quantile_equals_scipy_ppf(n, p):
     np.testing.assert_array_equal(got, stats.binom.ppf(u, n, p))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "binomial_quantile flips p > 0.5 and searches at 1 - u; for the smallest uniform "
-    "(2^-54) 1 - u rounds to 1.0, the search runs to n failures and returns 0 successes "
-    "instead of the true quantile (9 for Binomial(31, 0.9)); probability 2^-53 per draw"))
 @pytest.mark.parametrize("n,p", [(31, 0.9), (28, 0.999)])
 def test_binomial_quantile_smallest_uniform_with_p_above_half(n, p):
     got = binomial_quantile(np.array([U_MIN]), n, np.array([p]))

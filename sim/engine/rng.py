@@ -18,6 +18,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TO_UNIT = 2.0**-53
+_BELOW_ONE = 1.0 - 2.0**-53
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -49,7 +50,8 @@ class CounterRNG:
         idx = np.arange(n, dtype=np.uint64) + counter
         with np.errstate(over="ignore"):
             bits = mix64(self.keys ^ mix64(idx * _GOLDEN))
-        return ((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+        # (k + 1/2) 2^-53 rounds to 1.0 for the top k: keep the interval open
+        return np.minimum(((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT, _BELOW_ONE)
 
     def normal(self, month: int, stream: int, n: int = 1) -> np.ndarray:
         """Standard normal variates by inversion, shape (R, n)."""
@@ -103,7 +105,10 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
 def binomial_quantile(u: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
     """Binomial(n, p) quantile by sequential search from the nearer tail (n small, e.g. days)."""
     p = np.clip(np.broadcast_to(p, u.shape), 0.0, 1.0)
-    flip = p > 0.5
+    # search from the upper tail only where the lower tail's first term would underflow;
+    # elsewhere search X directly (1 - u can round to 1 for the smallest u)
+    with np.errstate(under="ignore"):
+        flip = (p > 0.5) & ((1.0 - p) ** n < 1e-300)
     q = np.where(flip, 1.0 - p, p)
     uu = np.where(flip, 1.0 - u, u)
     out = np.zeros(u.shape, dtype=np.float64)

@@ -25,7 +25,7 @@ import numpy as np
 from sim.engine import streams
 from sim.engine.context import Month
 from sim.engine.forces import ally_weights, side_force, win_probability
-from sim.engine.ladder import NUCLEAR_RUNG, WAR_RUNG, close_crisis, transfer
+from sim.engine.ladder import NUCLEAR_RUNG, WAR_RUNG, close_crisis, note_rungs, transfer
 from sim.engine.state import WAR_ENDINGS
 
 
@@ -96,7 +96,7 @@ def step(m: Month) -> None:
         nuc &= u_nuc[:, k] < g["war.nuclear_use_probability_per_month"]
         if nuc.any():
             st.rung[:, k] = np.where(nuc, NUCLEAR_RUNG, st.rung[:, k])
-            st.max_rung[:, k] = np.maximum(st.max_rung[:, k], st.rung[:, k])
+            note_rungs(st)
             st.nuclear_use[:, k] |= nuc
             hit = np.where(nuc, g["war.nuclear_gdp_loss"], 0.0)
             st.gdp[rows, ch] *= 1.0 - hit
