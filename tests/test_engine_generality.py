@@ -25,10 +25,10 @@ TWO_STATE = REPO / "scenarios" / "two_state.toml"
 def test_two_state_through_simulate():
     s, p = compile_scenario(load_scenario(TWO_STATE))
     assert s.actors == ("AAA", "BBB") and s.theatres == ("area",)
-    # the file's starting budgets are the Richardson equilibrium (derived arms.grievance)
+    # the file sets g so that the equilibrium is (40, 32), away from the start (20, 16)
     a, k, g = p.fatigue[0], p.reaction[0], p.arms_g[0]
     star = np.linalg.solve(np.diag(a) - k, g)
-    np.testing.assert_allclose(star, p.milex0[0], rtol=1e-12)
+    np.testing.assert_allclose(star, [40.0, 32.0], rtol=1e-12)
     # start elsewhere, keeping g: the budgets return to m* = (A - K)^-1 g
     moved = load_scenario(TWO_STATE, [f"actors.AAA.arms.grievance={float(g[0])!r}",
                                       f"actors.BBB.arms.grievance={float(g[1])!r}",
