@@ -159,7 +159,7 @@ def register_trace(sub: argparse._SubParsersAction) -> None:
 
 
 def default_scenario() -> Path:
-    """The embedded default: ``scenarios/baseline.toml`` here or in the source checkout."""
+    """Find the embedded default: ``scenarios/baseline.toml`` here or in the source checkout."""
     for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
         candidate = root / "scenarios" / "baseline.toml"
         if candidate.is_file():
@@ -204,7 +204,7 @@ def register_demo(sub: argparse._SubParsersAction) -> None:
 
 
 def _lazy(module: str, name: str):
-    """A register function that imports its module only when the parser is built."""
+    """Return a register function that imports its module only when the parser is built."""
 
     def register(sub: argparse._SubParsersAction) -> None:
         import importlib
@@ -220,7 +220,8 @@ def _lazy(module: str, name: str):
     return register
 
 
-REGISTER: list = [register_demo, register_run, register_trace, _lazy("sim.sweep.cli", "register_sweep"),
+REGISTER: list = [register_demo, register_run, register_trace,
+                  _lazy("sim.sweep.cli", "register_sweep"),
                   _lazy("sim.viz.cli", "register_viz"),
                   _lazy("sim.plots.cli", "register_plot"),
                   _lazy("sim.plots.cli", "register_compare"),

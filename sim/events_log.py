@@ -57,7 +57,8 @@ def month_events(engine: Engine, t: int, rung_before: np.ndarray,
             why = (f"E_ch={st.utility_ch[run, k]:+.2f}, E_df={st.utility_df[run, k]:+.2f}, "
                    f"gap={gap:+.2f} ({'no bargain' if gap > 0 else 'bargain exists'})")
             verb = {"hold": "both hold", "escalate": "no bargain: escalation",
-                    "settle": "settled", "capitulate": "defender capitulates, theatre changes hands",
+                    "settle": "settled",
+                    "capitulate": "defender capitulates, theatre changes hands",
                     "accident": "accidental escalation"}[move]
             add(theatre, move, f"{verb}; {why}")
         for a, aid in enumerate(s.alliance_ids):

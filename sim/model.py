@@ -185,7 +185,7 @@ class EscalationModel(mesa.Model):
                 for k, name in enumerate(self.structure.theatres)}
 
     def actor(self, code: str) -> StateActor:
-        """The `StateActor` with this code."""
+        """Return the `StateActor` with this code."""
         for agent in self.state_actors:
             if agent.code == code:
                 return agent

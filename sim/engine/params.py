@@ -233,7 +233,7 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
             for key in a_num:
                 a_num[key].append(spec[key])
     for name in theatres:
-        for act, spec in d["theatres"][name]["greyzone"].items():
+        for spec in d["theatres"][name]["greyzone"].values():
             a_resp.append(aidx[(name, spec["responds_to"])] if spec["responds_to"] else -1)
 
     start = parse_month(d["meta"]["start"])

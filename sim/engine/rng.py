@@ -54,7 +54,7 @@ class CounterRNG:
         return np.minimum(((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT, _BELOW_ONE)
 
     def normal(self, month: int, stream: int, n: int = 1) -> np.ndarray:
-        """Standard normal variates by inversion, shape (R, n)."""
+        """Draw standard normal variates by inversion, shape (R, n)."""
         return ndtri(self.uniform(month, stream, n))
 
     def bernoulli(self, p: np.ndarray, month: int, stream: int) -> np.ndarray:

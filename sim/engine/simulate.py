@@ -25,7 +25,7 @@ class Block:
 
 
 def annual_blocks(s: Structure) -> list[Block]:
-    """The annual metrics of a scenario (result-folder contract, `annual.parquet`)."""
+    """List the annual metrics of a scenario (result-folder contract, `annual.parquet`)."""
     blocks = [
         Block("milex_usd_bn", s.actors, "mean", lambda st: st.milex),
         Block("gdp_usd_bn", s.actors, "mean", lambda st: st.gdp),

@@ -33,7 +33,7 @@ MAX_CHUNK = 2_000
 
 
 def annual_runs_for(mode: str, runs: int) -> int:
-    """Number of leading runs that keep per-run annual rows under an annual mode."""
+    """Return the number of leading runs that keep per-run annual rows under an annual mode."""
     if mode == "all":
         return runs
     if mode == "off":

@@ -192,7 +192,7 @@ def check_structure(raw: dict, file: str) -> None:
         At the first problem, naming `file` and the key path.
     """
     c = Checker(file)
-    for key, value in raw.items():
+    for key in raw:
         if key not in S.TOP_LEVEL:
             c.fail(key, f"unknown top-level table '{key}'{suggest(key, S.TOP_LEVEL)}")
     if "meta" in raw:
@@ -302,7 +302,7 @@ def resolve(raw: dict, file: str) -> dict:
             if other == code:
                 c.fail(f"{where}.arms.reaction.{other}", "an actor cannot react to itself")
         actors[code] = filled
-    for code, actor in actors.items():
+    for actor in actors.values():
         if actor["capability_usd_bn"] is S.DERIVED:
             monthly_survival = (1.0 - actor["capability_depreciation_per_year"]) ** (1.0 / 12.0)
             actor["capability_usd_bn"] = (

@@ -68,7 +68,8 @@ def sweep_settings(scenario: Scenario, params: Iterable[str], sweep_file: str | 
     known = {"sampler", "points", "runs", "params"}
     for key in table:
         if key not in known:
-            raise SimError(f"{source}: sweep.{key}: unknown key (known: {', '.join(sorted(known))})")
+            raise SimError(f"{source}: sweep.{key}: unknown key "
+                           f"(known: {', '.join(sorted(known))})")
     parsed = [parse_parameter(p) for p in params]
     if not parsed and table.get("params"):
         if not isinstance(table["params"], dict):

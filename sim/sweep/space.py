@@ -135,7 +135,7 @@ def check_parameters(scenario: Scenario, params: Iterable[Parameter]) -> list[Pa
 
 
 def point_overrides(params: list[Parameter], row: Iterable[Any]) -> dict[str, Any]:
-    """Overrides of one design point (values converted to plain Python types)."""
+    """Return the overrides of one design point (values converted to plain Python types)."""
     out = {}
     for p, value in zip(params, row, strict=True):
         if isinstance(value, np.generic):

@@ -36,7 +36,7 @@ def outcome_vector(summary: pd.DataFrame, outcome: str) -> np.ndarray:
 
 def analyze_folder(folder: Path, manifest: dict[str, Any], summary: pd.DataFrame,
                    outcomes: list[str] | None = None) -> dict[str, Any]:
-    """Indices for every requested outcome (default: war probability per theatre)."""
+    """Compute indices for every requested outcome (default: war probability per theatre)."""
     from sim.analysis.sensitivity import morris, sobol
 
     method = manifest["sampler"]

@@ -10,7 +10,7 @@ from SALib.analyze import sobol as salib_sobol
 
 def analyze(names: list[str], unit: np.ndarray, y: np.ndarray, meta: dict[str, Any],
             seed: int = 0) -> dict[str, dict[str, float]]:
-    """Indices per parameter: S1, S1_conf, ST, ST_conf (95% bootstrap half-widths)."""
+    """Return indices per parameter: S1, S1_conf, ST, ST_conf (95% bootstrap half-widths)."""
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     res = salib_sobol.analyze(problem, y, calc_second_order=meta.get("calc_second_order", False),
                               conf_level=0.95, print_to_console=False, seed=seed % (2**32))

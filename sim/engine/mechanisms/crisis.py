@@ -27,7 +27,7 @@ from sim.engine.state import MOVES, WAR_ENDINGS
 
 
 def step(m: Month) -> None:
-    """Initiation in quiet theatres, then one round of moves in open crises."""
+    """Let challengers initiate in quiet theatres, then play one round in open crises."""
     initiate(m)
     decide(m)
 

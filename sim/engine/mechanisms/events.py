@@ -17,7 +17,7 @@ from sim.engine.mechanisms.diplomacy import hold_talks
 
 def step(m: Month) -> None:
     """Apply every event occurrence scheduled for this month."""
-    st, p, s = m.state, m.params, m.structure
+    p, s = m.params, m.structure
     for e, ev in enumerate(s.events):
         if e not in m.due:
             continue
