@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-KIND_NAMES = ("ladder", "war", "survival", "fan", "grievance")
+KIND_NAMES = ("ladder", "war", "survival", "fan", "grievance", "response", "heatmap",
+              "sensitivity")
 """Kinds listed in ``--help`` (the registry is `sim.plots.kinds.KINDS`)."""
 
 OUTPUT_HELP = ("output: a file if one figure is drawn; with several, a folder, or a filename "
@@ -34,6 +35,10 @@ def _write(plots, default_dir: Path, out: str | None, fmt: str | None) -> list[P
     return written
 
 
+def _is_sweep(results) -> bool:
+    return results.manifest.get("kind") == "sweep"
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     """Draw the figures of one result folder."""
     from sim.plots import kinds as registry
@@ -41,7 +46,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     (results,) = _load([args.folder])
     names = list(args.kind or [])
     if not names:
-        if args.metric or args.subject:
+        if (args.metric or args.subject) and not _is_sweep(results):
             names.append("fan")
         if args.year is not None:
             names.append("grievance")
@@ -99,7 +104,8 @@ def register_plot(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default=None, metavar="PATH", help=OUTPUT_HELP)
     p.add_argument("--format", default=None, metavar="FMT",
                    help="png, svg or pdf (default: from -o, else png)")
-    p.add_argument("--metric", default=None, help="fan: annual metric (e.g. milex_usd_bn)")
+    p.add_argument("--metric", default=None, help="fan: annual metric (e.g. milex_usd_bn); "
+                   "sweeps: summary column (p_war, p_rung_ge5, mean_max_rung...)")
     p.add_argument("--subject", default=None, help="fan: subject of the metric (e.g. JPN)")
     p.add_argument("--year", type=int, default=None,
                    help="grievance: calendar year (default: the last full year)")

@@ -63,6 +63,18 @@ def _has_annual(r: Any) -> bool:
     return _is_ensemble(r) and (facts is None or facts.get("rows", 1) > 0)
 
 
+def _is_sweep(r: Any) -> bool:
+    return r.manifest.get("kind") == "sweep"
+
+
+def _is_multi_sweep(r: Any) -> bool:
+    return _is_sweep(r) and len(r.manifest.get("swept", [])) >= 2
+
+
+def _has_indices(r: Any) -> bool:
+    return _is_sweep(r) and (r.path / "sensitivity.json").exists()
+
+
 def _has_grievance(r: Any) -> bool:
     return _has_annual(r) and bool(r.manifest.get("scenario", {}).get("grievances"))
 
@@ -79,6 +91,14 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          options=("metric", "subject")),
     Kind("grievance", "sim.plots.grievance", "plot_grievance",
          "grievance network at a year (--year)", _has_grievance, options=("year",)),
+    Kind("response", "sim.plots.sweep", "plot_response",
+         "sweeps: outcome (--metric, default p_war) against each swept parameter", _is_sweep,
+         options=("metric",)),
+    Kind("heatmap", "sim.plots.sweep", "plot_heatmap",
+         "sweeps: outcome over the first two swept parameters", _is_multi_sweep,
+         options=("metric",)),
+    Kind("sensitivity", "sim.plots.sweep", "plot_sensitivity",
+         "sweeps: Sobol or Morris indices with intervals", _has_indices),
 )}
 """Every figure kind, in the order ``sim plot`` draws them."""
 
