@@ -148,7 +148,7 @@ def plot_heatmap(results: Sequence[Any], metric: str = "p_war") -> list[style.Pl
 
 
 def sensitivity_data(r: Any) -> pd.DataFrame:
-    """Indices from ``sensitivity.json`` as a tidy table."""
+    """Read the indices of ``sensitivity.json`` into a tidy table."""
     path = r.path / "sensitivity.json"
     if not path.exists():
         raise SimError(f"{r.path}: no sensitivity.json (needs a sobol or morris sweep)")
