@@ -41,17 +41,7 @@ class Tally:
         runs, k = result.max_rung.shape
         pid = np.zeros(runs, dtype=np.int64) if point_ids is None else np.asarray(point_ids)
         p = int(points if points is not None else pid.max() + 1)
-        t = s.months
-        a = len(s.alliance_ids)
-        out = cls(
-            n=np.zeros((p, k), dtype=np.int64),
-            rungs=np.zeros((p, k, RUNGS), dtype=np.int64),
-            war_months=np.zeros((p, k, t), dtype=np.int64),
-            crisis_months=np.zeros((p, k, t), dtype=np.int64),
-            holder_changed=np.zeros((p, k), dtype=np.int64),
-            nuclear=np.zeros((p, k), dtype=np.int64),
-            joined=np.zeros((p, k, a), dtype=np.int64),
-        )
+        out = cls.zeros(p, k, s.months, len(s.alliance_ids))
         for kk in range(k):
             np.add.at(out.n[:, kk], pid, 1)
             np.add.at(out.rungs[:, kk], (pid, result.max_rung[:, kk]), 1)
@@ -64,6 +54,20 @@ class Tally:
             for aa in range(a):
                 np.add.at(out.joined[:, kk, aa], pid, result.allies_joined[:, kk, aa])
         return out
+
+    @classmethod
+    def zeros(cls, points: int, theatres: int, months: int, alliances: int) -> Tally:
+        """An empty tally of the given shape."""
+        p, k = points, theatres
+        return cls(
+            n=np.zeros((p, k), dtype=np.int64),
+            rungs=np.zeros((p, k, RUNGS), dtype=np.int64),
+            war_months=np.zeros((p, k, months), dtype=np.int64),
+            crisis_months=np.zeros((p, k, months), dtype=np.int64),
+            holder_changed=np.zeros((p, k), dtype=np.int64),
+            nuclear=np.zeros((p, k), dtype=np.int64),
+            joined=np.zeros((p, k, alliances), dtype=np.int64),
+        )
 
     def merge(self, other: Tally) -> Tally:
         """Return the sum of two tallies (points axes padded to the longer)."""
@@ -88,18 +92,7 @@ def tally_from_outcomes(path, structure, points: int = 1) -> Tally:
 
     s = structure
     k_index = {name: k for k, name in enumerate(s.theatres)}
-    t = s.months
-    a = len(s.alliance_ids)
-    k = len(s.theatres)
-    out = Tally(
-        n=np.zeros((points, k), dtype=np.int64),
-        rungs=np.zeros((points, k, RUNGS), dtype=np.int64),
-        war_months=np.zeros((points, k, t), dtype=np.int64),
-        crisis_months=np.zeros((points, k, t), dtype=np.int64),
-        holder_changed=np.zeros((points, k), dtype=np.int64),
-        nuclear=np.zeros((points, k), dtype=np.int64),
-        joined=np.zeros((points, k, a), dtype=np.int64),
-    )
+    out = Tally.zeros(points, len(s.theatres), s.months, len(s.alliance_ids))
     pf = pq.ParquetFile(path)
     has_point = "point_id" in pf.schema_arrow.names
     patrons = [s.actors[p] for p in s.patron]

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tomli_w
 
-from sim.scenario.loader import Scenario
-
-
-def _clean(value: Any) -> Any:
-    """Drop None values, which TOML cannot express (unset optional fields)."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
+from sim.scenario.loader import Scenario, drop_none
 
 
 def to_toml(scenario: Scenario) -> str:
     """Return the fully resolved scenario as TOML text; loading it gives the same scenario."""
-    data = _clean(scenario.data)
+    data = drop_none(scenario.data)  # TOML cannot express unset optional fields
     data["meta"] = {k: v for k, v in data["meta"].items() if k != "extends"}
     header = f"# Resolved scenario from {scenario.file}"
     if scenario.overrides:

@@ -103,12 +103,12 @@ class Scenario:
         return copy.deepcopy(self._merged)
 
 
-def _drop_none(value: Any) -> Any:
+def drop_none(value: Any) -> Any:
     """Remove None values (unset optional fields of a resolved scenario, e.g. from JSON)."""
     if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+        return {k: drop_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_drop_none(v) for v in value]
+        return [drop_none(v) for v in value]
     return value
 
 
@@ -236,7 +236,7 @@ def load_scenario(source: str | Path | Mapping[str, Any],
     if isinstance(source, Scenario):
         return source.with_overrides(overrides) if overrides else source
     if isinstance(source, Mapping):
-        raw = _drop_none(copy.deepcopy(dict(source)))
+        raw = drop_none(copy.deepcopy(dict(source)))
         check_structure(raw, "<memory>")
         merged = raw
         merged.get("meta", {}).pop("extends", None)
