@@ -51,13 +51,13 @@ class Tally:
             np.add.at(out.crisis_months[:, kk], (pid[cr], result.first_crisis[cr, kk]), 1)
             np.add.at(out.holder_changed[:, kk], pid, result.holder_changes[:, kk] > 0)
             np.add.at(out.nuclear[:, kk], pid, result.nuclear_use[:, kk])
-            for aa in range(a):
+            for aa in range(len(s.alliance_ids)):
                 np.add.at(out.joined[:, kk, aa], pid, result.allies_joined[:, kk, aa])
         return out
 
     @classmethod
     def zeros(cls, points: int, theatres: int, months: int, alliances: int) -> Tally:
-        """An empty tally of the given shape."""
+        """Return an empty tally of the given shape."""
         p, k = points, theatres
         return cls(
             n=np.zeros((p, k), dtype=np.int64),
