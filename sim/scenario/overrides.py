@@ -42,11 +42,16 @@ def toml_literal(value: Any) -> str:
 
 
 def parse_value(text: str) -> Any:
-    """Parse the VALUE of ``PATH=VALUE`` as a TOML value, else keep it as a bare string."""
+    """Parse the VALUE of ``PATH=VALUE`` as a TOML value, else keep it as a bare string.
+
+    Text that parses only together with further TOML lines (a newline, then ``w = 3``) or
+    that nests too deeply for the parser stays a bare string, so the type check reports it.
+    """
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        parsed = tomllib.loads(f"v = {text}")
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
+    return parsed["v"] if list(parsed) == ["v"] else text
 
 
 def split_assignment(text: str, file: str) -> tuple[str, str]:
