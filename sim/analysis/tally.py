@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.simulate import BatchResult
-
 RUNGS = 9
 
 
@@ -34,28 +32,6 @@ class Tally:
     joined: np.ndarray
 
     @classmethod
-    def from_result(cls, result: BatchResult, point_ids: np.ndarray | None = None,
-                    points: int | None = None) -> Tally:
-        """Count a batch's outcomes (by sweep point if `point_ids` is given)."""
-        s = result.structure
-        runs, k = result.max_rung.shape
-        pid = np.zeros(runs, dtype=np.int64) if point_ids is None else np.asarray(point_ids)
-        p = int(points if points is not None else pid.max() + 1)
-        out = cls.zeros(p, k, s.months, len(s.alliance_ids))
-        for kk in range(k):
-            np.add.at(out.n[:, kk], pid, 1)
-            np.add.at(out.rungs[:, kk], (pid, result.max_rung[:, kk]), 1)
-            war = result.war_month[:, kk] >= 0
-            np.add.at(out.war_months[:, kk], (pid[war], result.war_month[war, kk]), 1)
-            cr = result.first_crisis[:, kk] >= 0
-            np.add.at(out.crisis_months[:, kk], (pid[cr], result.first_crisis[cr, kk]), 1)
-            np.add.at(out.holder_changed[:, kk], pid, result.holder_changes[:, kk] > 0)
-            np.add.at(out.nuclear[:, kk], pid, result.nuclear_use[:, kk])
-            for aa in range(len(s.alliance_ids)):
-                np.add.at(out.joined[:, kk, aa], pid, result.allies_joined[:, kk, aa])
-        return out
-
-    @classmethod
     def zeros(cls, points: int, theatres: int, months: int, alliances: int) -> Tally:
         """Return an empty tally of the given shape."""
         p, k = points, theatres
@@ -68,19 +44,6 @@ class Tally:
             nuclear=np.zeros((p, k), dtype=np.int64),
             joined=np.zeros((p, k, alliances), dtype=np.int64),
         )
-
-    def merge(self, other: Tally) -> Tally:
-        """Return the sum of two tallies (points axes padded to the longer)."""
-        p = max(self.n.shape[0], other.n.shape[0])
-
-        def pad(x: np.ndarray) -> np.ndarray:
-            if x.shape[0] == p:
-                return x
-            extra = np.zeros((p - x.shape[0],) + x.shape[1:], dtype=x.dtype)
-            return np.concatenate([x, extra])
-
-        return Tally(**{f: pad(getattr(self, f)) + pad(getattr(other, f))
-                        for f in self.__dataclass_fields__})
 
 
 def tally_from_outcomes(path, structure, points: int = 1) -> Tally:
