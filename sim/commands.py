@@ -225,5 +225,6 @@ REGISTER: list = [register_demo, register_run, register_trace,
                   _lazy("sim.viz.cli", "register_viz"),
                   _lazy("sim.plots.cli", "register_plot"),
                   _lazy("sim.plots.cli", "register_compare"),
-                  _lazy("sim.plots.cli", "register_report")]
+                  _lazy("sim.plots.cli", "register_report"),
+                  _lazy("sim.validate.cli", "register_validate")]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""
