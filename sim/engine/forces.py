@@ -78,6 +78,36 @@ def conflict_cost(params: Params, stake: np.ndarray, rung: np.ndarray) -> np.nda
     return kappa * (1.0 + params.interdependence) * scale / np.maximum(stake, MIN_STAKE)
 
 
+def perceived_value(state: State, params: Params, s: Structure, own: np.ndarray,
+                    own_force: np.ndarray, other_force: np.ndarray, noise: np.ndarray,
+                    rung: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """One side's perceived value of fighting at `rung`: p~ - c(r) + audience(r_now).
+
+    Parameters
+    ----------
+    own : (R, K) int
+        The side's actor in each theatre.
+    own_force, other_force : (R, K)
+        Side forces (allies' expected help included) of the side and its opponent.
+    noise : (R, K)
+        Standard normal draws for the side's misperception.
+    rung : (R, K) int
+        Rung at which fighting is valued.
+    now : (R, K)
+        Current rung / 8 where audience costs count, else 0 (see `bargaining`).
+    """
+    gamma = params.glob["crisis.csf_exponent"][:, None]
+    sig = gather(state.sigma, own)
+    p = win_probability(own_force * np.exp(sig * noise), other_force, gamma)
+    stake = gather_k(params.stake, own)
+    return p - conflict_cost(params, stake, rung) + gather(params.audience, own) * now
+
+
+def audience_weight(state: State, rung: np.ndarray) -> np.ndarray:
+    """Return the current rung / 8 where the valued rung is below war, else 0 (audience)."""
+    return np.where(np.asarray(rung) < WAR_RUNG, state.rung / 8.0, 0.0)
+
+
 def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: np.ndarray,
                noise_ch: np.ndarray, noise_df: np.ndarray,
                rung: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -104,25 +134,15 @@ def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: n
 
     Returns
     -------
-    (E_ch, E_df, gap, p_true_ch)
-        All (R, K); p_true_ch is the true chance with only joined allies counted.
+    (E_ch, E_df, gap)
+        All (R, K).
     """
     perceived = ally_weights(state, s, perceived=True)
     f_ch = side_force(state, params, s, ch, perceived)
     f_df = side_force(state, params, s, df, perceived)
-    gamma = params.glob["crisis.csf_exponent"][:, None]
-    sig_ch = gather(state.sigma, ch)
-    sig_df = gather(state.sigma, df)
-    p_ch = win_probability(f_ch * np.exp(sig_ch * noise_ch), f_df, gamma)
-    p_df = win_probability(f_df * np.exp(sig_df * noise_df), f_ch, gamma)
-    v_ch = gather_k(params.stake, ch)
-    v_df = gather_k(params.stake, df)
     # audience costs lock sides into crises below war; the decision for war itself compares
     # war with a bargain (Fearon 1995), so with exact perceptions war cannot follow
-    now = np.where(np.asarray(rung) < WAR_RUNG, state.rung / 8.0, 0.0)
-    e_ch = p_ch - conflict_cost(params, v_ch, rung) + gather(params.audience, ch) * now
-    e_df = p_df - conflict_cost(params, v_df, rung) + gather(params.audience, df) * now
-    true = ally_weights(state, s, perceived=False)
-    p_true = win_probability(side_force(state, params, s, ch, true),
-                             side_force(state, params, s, df, true), gamma)
-    return e_ch, e_df, e_ch + e_df - 1.0, p_true
+    now = audience_weight(state, rung)
+    e_ch = perceived_value(state, params, s, ch, f_ch, f_df, noise_ch, rung, now)
+    e_df = perceived_value(state, params, s, df, f_df, f_ch, noise_df, rung, now)
+    return e_ch, e_df, e_ch + e_df - 1.0

@@ -147,15 +147,30 @@ class Params:
                 out[f.name] = value[index]
         return Params(**out)
 
-    def broadcast(self, runs: int) -> Params:
-        """Return parameters broadcast to `runs` rows (views; no copies for length-1 rows)."""
+    def broadcast(self, runs: int, copy: bool = False) -> Params:
+        """Return parameters broadcast to `runs` rows.
+
+        Parameters
+        ----------
+        runs : int
+            Rows wanted.
+        copy : bool
+            False: read-only views (no memory per run). True: contiguous copies, which the
+            engine uses because numpy runs element-wise operations on contiguous operands
+            several times faster than on views whose run axis has stride 0 (the inner loop
+            would be only as long as the actor or theatre axis).
+        """
+        def rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+            view = np.broadcast_to(value, shape)
+            return np.ascontiguousarray(view) if copy else view
+
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "glob":
-                out[f.name] = {k: np.broadcast_to(v, (runs,)) for k, v in value.items()}
+                out[f.name] = {k: rows(v, (runs,)) for k, v in value.items()}
             else:
-                out[f.name] = np.broadcast_to(value, (runs,) + value.shape[1:])
+                out[f.name] = rows(value, (runs,) + value.shape[1:])
         return Params(**out)
 
 

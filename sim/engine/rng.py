@@ -44,6 +44,12 @@ class CounterRNG:
         with np.errstate(over="ignore"):
             self.keys = mix64(seeds + _GOLDEN)[:, None]
 
+    def take(self, rows: np.ndarray) -> CounterRNG:
+        """Return a generator for runs `rows` only (the same numbers those runs get here)."""
+        out = CounterRNG.__new__(CounterRNG)
+        out.keys = self.keys[rows]
+        return out
+
     def uniform(self, month: int, stream: int, n: int = 1) -> np.ndarray:
         """Uniforms in the open interval (0, 1), shape (R, n)."""
         counter = (np.uint64(month) << np.uint64(40)) | (np.uint64(stream) << np.uint64(20))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine.arrays import sum_last
 from sim.engine.params import Params, Structure
 from sim.engine.rng import CounterRNG
 from sim.engine.state import State, initial_state
@@ -44,7 +45,7 @@ def annual_blocks(s: Structure) -> list[Block]:
         by_metric[(name, subject)].append(q)
     for (name, subject), qs in by_metric.items():
         blocks.append(Block(name, (subject,), "sum",
-                            lambda st, qs=tuple(qs): st.activity[:, list(qs)].sum(axis=1)[:, None]))
+                            lambda st, qs=list(qs): sum_last(st.activity[:, qs])[:, None]))
     if s.grievance_dyads:
         ii = np.array([i for i, _ in s.grievance_dyads])
         jj = np.array([j for _, j in s.grievance_dyads])
@@ -101,7 +102,9 @@ class Engine:
         seeds = np.asarray(seeds, dtype=np.uint64)
         runs = seeds.shape[0]
         self.structure = structure
-        self.params = params.broadcast(runs) if params.milex0.shape[0] == 1 else params
+        # contiguous rows: broadcast views (stride 0 on the run axis) slow every
+        # element-wise operation down several times (see Params.broadcast)
+        self.params = params.broadcast(runs, copy=True)
         if self.params.milex0.shape[0] != runs:
             raise ValueError("params rows must be 1 or the number of seeds")
         self.rng = CounterRNG(seeds)
@@ -112,12 +115,11 @@ class Engine:
         self.years = np.unique(calendar_years(structure))
         self.blocks = annual_blocks(structure) if record else []
         y = len(self.years)
-        self.annual = {self._key(b): np.zeros((runs, y, len(b.subjects))) for b in self.blocks}
+        # accumulators are year-major, (Y, R, n), so that a month's update is contiguous;
+        # `result` hands them out run-major, (R, Y, n)
+        self._acc = [np.full((y, runs, len(b.subjects)), -np.inf if b.how == "max" else 0.0)
+                     for b in self.blocks]
         self.months_in_year = np.bincount(calendar_years(structure) - self.years[0])
-        if record:
-            for b in self.blocks:
-                if b.how == "max":
-                    self.annual[self._key(b)][:] = -np.inf
 
     @staticmethod
     def _key(b: Block) -> str:
@@ -149,17 +151,23 @@ class Engine:
     def _record(self, t: int) -> None:
         y = (self.structure.start + t) // 12 - self.years[0]
         st = self.state
-        for b in self.blocks:
-            arr = self.annual[self._key(b)]
+        for b, acc in zip(self.blocks, self._acc, strict=True):
+            row = acc[y]
             value = np.asarray(b.read(st), dtype=np.float64)
             if b.how == "mean":
-                arr[:, y] += value / self.months_in_year[y]
+                row += value / self.months_in_year[y]
             elif b.how == "sum":
-                arr[:, y] += value
+                row += value
             elif b.how == "max":
-                np.maximum(arr[:, y], value, out=arr[:, y])
+                np.maximum(row, value, out=row)
             else:
-                arr[:, y] = value
+                row[...] = value
+
+    @property
+    def annual(self) -> dict[str, np.ndarray]:
+        """Annual series so far, block key -> (R, Y, n) (complete once `done`)."""
+        return {self._key(b): np.ascontiguousarray(acc.transpose(1, 0, 2))
+                for b, acc in zip(self.blocks, self._acc, strict=True)}
 
     def run(self) -> BatchResult:
         """Advance to the horizon and return the result."""

@@ -19,14 +19,22 @@ from sim.engine import streams
 from sim.engine.context import Month
 from sim.engine.forces import MIN_STAKE, gather, regional_force
 from sim.engine.ladder import REGIONAL_WAR_RUNG, WAR_RUNG, note_rungs
+from sim.engine.subset import on_rows
 
 
 def step(m: Month) -> None:
     """Patrons of war parties decide whether to join."""
+    if len(m.structure.alliance_ids) == 0:
+        return
+    # only runs at war can see a patron decide; the others are left as they are
+    st = m.state
+    on_rows(decide, m, (st.crisis & (st.rung >= WAR_RUNG)).any(axis=1))
+
+
+def decide(m: Month) -> None:
+    """Patrons of war parties in the runs of `m` decide whether to join."""
     st, p, s = m.state, m.params, m.structure
     n_all = len(s.alliance_ids)
-    if n_all == 0:
-        return
     at_war = st.crisis & (st.rung >= WAR_RUNG)
     if not at_war.any():
         return

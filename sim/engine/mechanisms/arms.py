@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.arrays import sum_last
 from sim.engine.context import Month
 from sim.engine.mechanisms.war import war_parties
 
@@ -32,9 +33,9 @@ def step(m: Month) -> None:
     milex = st.milex
     drive = p.arms_g
     if "grievance" in s.mechanisms:
-        excess = (st.grievance - p.grievance0).sum(axis=2)
+        excess = sum_last(st.grievance - p.grievance0)
         drive = drive + p.grievance_sensitivity * p.milex0 * excess
-    reaction = (p.reaction * milex[:, None, :]).sum(axis=2)
+    reaction = sum_last(p.reaction * milex[:, None, :])
     new = milex + DT * (reaction - p.fatigue * milex + drive)
     active = st.policy_active & (m.t <= st.policy_end)
     if active.any():

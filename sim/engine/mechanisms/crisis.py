@@ -21,15 +21,26 @@ import numpy as np
 
 from sim.engine import streams
 from sim.engine.context import Month
-from sim.engine.forces import bargaining, gather
+from sim.engine.forces import (
+    ally_weights,
+    audience_weight,
+    bargaining,
+    gather,
+    perceived_value,
+    side_force,
+)
 from sim.engine.ladder import WAR_RUNG, close_crisis, note_rungs, open_crisis, transfer
 from sim.engine.state import MOVES, WAR_ENDINGS
+from sim.engine.subset import on_rows
 
 
 def step(m: Month) -> None:
     """Let challengers initiate in quiet theatres, then play one round in open crises."""
     initiate(m)
-    decide(m)
+    # `decide` changes nothing in runs without a crisis to play (their moves stay "none",
+    # utilities 0 and rungs as they are), so it runs on the runs with one
+    st = m.state
+    on_rows(decide, m, (st.crisis & ~st.opened).any(axis=1))
 
 
 def initiate(m: Month) -> None:
@@ -43,12 +54,21 @@ def initiate(m: Month) -> None:
     draw = m.rng.uniform(m.t, streams.INITIATION_DRAW, len(s.theatres))
     best_h = np.zeros(quiet.shape)
     best_j = np.full(quiet.shape, -1)
+    # the challenger's value of war against the holder (`bargaining`'s E_ch at rung 6);
+    # the holder's side and the rung do not depend on the challenger
+    war = np.full(quiet.shape, WAR_RUNG)
+    perceived = None
     for j in range(len(s.actors)):
         claims = s.claimant[:, j][None, :] & (st.holder != j) & quiet
         if not claims.any():
             continue
-        e_ch, _, _, _ = bargaining(st, p, s, np.full(quiet.shape, j), st.holder, noise,
-                                   np.zeros_like(noise), np.full(quiet.shape, WAR_RUNG))
+        if perceived is None:
+            perceived = ally_weights(st, s, perceived=True)
+            f_holder = side_force(st, p, s, st.holder, perceived)
+            now = audience_weight(st, war)
+        ch = np.full(quiet.shape, j)
+        e_ch = perceived_value(st, p, s, ch, side_force(st, p, s, ch, perceived), f_holder,
+                               noise, war, now)
         grievance = gather(st.grievance[:, j, :], st.holder)
         hazard = np.where(claims, rate * grievance * np.maximum(e_ch, 0.0), 0.0)
         better = hazard > best_h
@@ -72,7 +92,7 @@ def decide(m: Month) -> None:
     noise_df = m.rng.normal(m.t, streams.CRISIS_NOISE_DF, k_all)
     at_war = st.rung >= WAR_RUNG
     target = np.where(at_war, st.rung, st.rung + 1)
-    e_ch, e_df, gap, _ = bargaining(st, p, s, st.challenger, st.defender, noise_ch, noise_df,
+    e_ch, e_df, gap = bargaining(st, p, s, st.challenger, st.defender, noise_ch, noise_df,
                                     target)
     st.utility_ch = np.where(active, e_ch, 0.0)
     st.utility_df = np.where(active, e_df, 0.0)

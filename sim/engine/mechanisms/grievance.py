@@ -22,21 +22,29 @@ def step(m: Month) -> None:
     """Relax toward baseline, then add this month's hostility."""
     st, p, s = m.state, m.params, m.structure
     g = p.glob
+    grievance = st.grievance
     decay = np.minimum(g["grievance.decay_per_year"] / 12.0, 1.0)[:, None, None]
-    st.grievance += decay * (p.grievance_base - st.grievance)
-    rows = np.arange(m.runs)
+    # G += d (B - G), in place (whole-array temporaries are costly at large batches)
+    pull = np.subtract(p.grievance_base, grievance)
+    pull *= decay
+    grievance += pull
     for k in range(len(s.theatres)):
-        c = st.crisis[:, k]
-        if not c.any():
+        rows = np.flatnonzero(st.crisis[:, k])
+        if rows.size == 0:
             continue
-        heat = g["grievance.crisis_gain_per_month"] * st.rung[:, k] / 8.0
-        heat = heat + np.where(st.rung[:, k] >= WAR_RUNG, g["grievance.war_gain_per_month"], 0)
-        heat = np.where(c, heat, 0.0)
-        ch, df = np.maximum(st.challenger[:, k], 0), np.maximum(st.defender[:, k], 0)
+        # only runs with a crisis in k get heat (the others would get + 0)
+        rung = st.rung[rows, k]
+        heat = g["grievance.crisis_gain_per_month"][rows] * rung / 8.0
+        heat = heat + np.where(rung >= WAR_RUNG, g["grievance.war_gain_per_month"][rows], 0)
+        ch, df = np.maximum(st.challenger[rows, k], 0), np.maximum(st.defender[rows, k], 0)
         st.hostility[rows, ch, df] += heat
         st.hostility[rows, df, ch] += heat
     h = np.clip(st.hostility, -1.0, 1.0)
-    st.grievance += np.where(h > 0, h * (1.0 - st.grievance), h * st.grievance)
-    np.clip(st.grievance, 0.0, 1.0, out=st.grievance)
-    n = st.grievance.shape[1]
-    st.grievance[:, np.arange(n), np.arange(n)] = 0.0
+    # G += h (1 - G) where h > 0, else G += h G
+    gain = np.subtract(1.0, grievance)
+    np.copyto(gain, grievance, where=h <= 0)
+    gain *= h
+    grievance += gain
+    np.clip(grievance, 0.0, 1.0, out=grievance)
+    n = grievance.shape[1]
+    grievance[:, np.arange(n), np.arange(n)] = 0.0

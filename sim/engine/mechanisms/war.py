@@ -27,6 +27,7 @@ from sim.engine.context import Month
 from sim.engine.forces import ally_weights, side_force, win_probability
 from sim.engine.ladder import NUCLEAR_RUNG, WAR_RUNG, close_crisis, note_rungs, transfer
 from sim.engine.state import WAR_ENDINGS
+from sim.engine.subset import on_rows
 
 
 def war_parties(m: Month, fought_only: bool = False) -> np.ndarray:
@@ -53,6 +54,14 @@ def war_parties(m: Month, fought_only: bool = False) -> np.ndarray:
 
 def step(m: Month) -> None:
     """One month of fighting in every theatre at war."""
+    st = m.state
+    # runs with no war fought this month are left exactly as they are (losses of 0 and
+    # factors of 1), so the fighting runs on the runs with one
+    on_rows(fight, m, (st.crisis & (st.rung >= WAR_RUNG) & ~st.opened).any(axis=1))
+
+
+def fight(m: Month) -> None:
+    """One month of fighting in the theatres at war of the runs of `m`."""
     st, p, s = m.state, m.params, m.structure
     at_war = st.crisis & (st.rung >= WAR_RUNG) & ~st.opened
     if not at_war.any():
