@@ -18,12 +18,44 @@ from dataclasses import fields, replace
 import numpy as np
 
 from sim.engine.context import Month
+from sim.engine.params import Params
 from sim.engine.state import State
 
 _STATE_FIELDS = tuple(f.name for f in fields(State) if f.name != "t")
 
 SUBSET_BELOW = 0.5
 """Use a subset when fewer than this share of the runs are selected (else run on all)."""
+
+
+class _Rows(dict):
+    """``glob`` of `RowParams`: each entry is cut to the selected rows when first read."""
+
+    def __init__(self, glob: dict[str, np.ndarray], rows: np.ndarray) -> None:
+        super().__init__()
+        self._glob, self._rows = glob, rows
+
+    def __missing__(self, key: str) -> np.ndarray:
+        value = self[key] = self._glob[key][self._rows]
+        return value
+
+
+class RowParams:
+    """The parameters of runs `rows`, each field cut to those rows when first read.
+
+    Stands in for `Params` in a mechanism run by `on_rows`: a mechanism reads a few of
+    the thirty-odd fields, and cutting only those keeps small subsets cheap.
+    """
+
+    def __init__(self, params: Params, rows: np.ndarray) -> None:
+        self._params, self._rows = params, rows
+        self.glob = _Rows(params.glob, rows)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._params, name)[self._rows]
+        setattr(self, name, value)
+        return value
 
 
 def take_state(state: State, rows: np.ndarray) -> State:
@@ -48,7 +80,7 @@ def on_rows(step: Callable[[Month], None], m: Month, selected: np.ndarray) -> No
     if rows.size >= SUBSET_BELOW * m.runs:
         step(m)
         return
-    part = replace(m, state=take_state(m.state, rows), params=m.params.take(rows),
+    part = replace(m, state=take_state(m.state, rows), params=RowParams(m.params, rows),
                    rng=m.rng.take(rows), runs=int(rows.size))
     step(part)
     put_state(m.state, part.state, rows)

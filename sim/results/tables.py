@@ -71,26 +71,36 @@ def outcomes_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
 
 
 def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
-    """One row per (run, year, metric, subject), tidy."""
+    """One row per (run, year, metric, subject), tidy.
+
+    The string columns are built as codes into the few distinct names and expanded by
+    Arrow (`pyarrow.compute.take`), not as one Python string object per row.
+    """
+    import pyarrow.compute as pc
+
     years = result.years
+    runs, y = len(run_ids), len(years)
+    metrics: list[str] = []
+    subjects: list[str] = []
     parts_run, parts_year, parts_metric, parts_subject, parts_value = [], [], [], [], []
-    runs = len(run_ids)
     for block in result.blocks:
         arr = result.annual[f"{block.metric}|{','.join(block.subjects)}"]  # (R, Y, n)
         n = len(block.subjects)
-        y = len(years)
+        codes = np.arange(len(subjects), len(subjects) + n, dtype=np.int32)
+        subjects.extend(block.subjects)
         parts_run.append(np.repeat(run_ids, y * n))
         parts_year.append(np.tile(np.repeat(years, n), runs))
-        parts_metric.append(np.full(runs * y * n, block.metric, dtype=object))
-        parts_subject.append(np.tile(np.array(block.subjects, dtype=object), runs * y))
+        parts_metric.append(np.full(runs * y * n, len(metrics), dtype=np.int32))
+        metrics.append(block.metric)
+        parts_subject.append(np.tile(codes, runs * y))
         parts_value.append(arr.reshape(-1))
     if not parts_run:
         return ANNUAL_SCHEMA.empty_table()
     return pa.table({
         "run_id": pa.array(np.concatenate(parts_run), pa.int64()),
         "year": pa.array(np.concatenate(parts_year).astype(np.int16), pa.int16()),
-        "metric": pa.array(np.concatenate(parts_metric), pa.string()),
-        "subject": pa.array(np.concatenate(parts_subject), pa.string()),
+        "metric": pc.take(pa.array(metrics, pa.string()), np.concatenate(parts_metric)),
+        "subject": pc.take(pa.array(subjects, pa.string()), np.concatenate(parts_subject)),
         "value": pa.array(np.concatenate(parts_value), pa.float64()),
     }, schema=ANNUAL_SCHEMA)
 
