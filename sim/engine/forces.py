@@ -81,7 +81,12 @@ def conflict_cost(params: Params, stake: np.ndarray, rung: np.ndarray) -> np.nda
 def perceived_value(state: State, params: Params, s: Structure, own: np.ndarray,
                     own_force: np.ndarray, other_force: np.ndarray, noise: np.ndarray,
                     rung: np.ndarray, now: np.ndarray) -> np.ndarray:
-    """One side's perceived value of fighting at `rung`: p~ - c(r) + audience(r_now).
+    """One side's perceived value of fighting at `rung`: p~ - c~(r) + audience(r_now).
+
+    One optimism draw z per side and month drives both beliefs: the side sees its own
+    force multiplied by exp(sigma z) (its chance of prevailing p~) and the cost of
+    fighting multiplied by exp(-sigma z) (the short-war illusion: Blainey 1973; Van Evera
+    1984). With sigma = 0 both are exact.
 
     Parameters
     ----------
@@ -98,9 +103,11 @@ def perceived_value(state: State, params: Params, s: Structure, own: np.ndarray,
     """
     gamma = params.glob["crisis.csf_exponent"][:, None]
     sig = gather(state.sigma, own)
-    p = win_probability(own_force * np.exp(sig * noise), other_force, gamma)
+    optimism = np.exp(sig * noise)
+    p = win_probability(own_force * optimism, other_force, gamma)
     stake = gather_k(params.stake, own)
-    return p - conflict_cost(params, stake, rung) + gather(params.audience, own) * now
+    cost = conflict_cost(params, stake, rung) / optimism
+    return p - cost + gather(params.audience, own) * now
 
 
 def audience_weight(state: State, rung: np.ndarray) -> np.ndarray:
@@ -128,7 +135,7 @@ def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: n
         Challenger and defender in each theatre.
     noise_ch, noise_df : (R, K)
         Standard normal draws; each side's estimate of its own force is multiplied by
-        exp(sigma * noise).
+        exp(sigma * noise) and its estimate of the cost of fighting divided by it.
     rung : (R, K) int
         Rung at which fighting is valued.
 
