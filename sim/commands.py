@@ -102,10 +102,17 @@ def _interrupted(command: str, out: Path) -> int:
 
     try:
         m = read_manifest(out)
-        kept = f"{m.get('runs_done', 0):,} of {m.get('runs', m.get('total_runs', 0)):,} runs"
     except SimError:
-        kept = "no finished chunks"
-    print(f"sim {command}: interrupted; kept {kept} in {out} (manifest says incomplete); "
+        print(f"sim {command}: interrupted before any results were written to {out}; "
+              "nothing to resume: run it again", file=sys.stderr)
+        return 130
+    status = m.get("status", "of unknown status")
+    if status == "complete":
+        print(f"sim {command}: interrupted after the last run; the results in {out} are "
+              "complete", file=sys.stderr)
+        return 130
+    kept = f"{m.get('runs_done', 0):,} of {m.get('runs', m.get('total_runs', 0)):,} runs"
+    print(f"sim {command}: interrupted; kept {kept} in {out} (manifest says {status}); "
           f"finish with: sim {command} --resume {out}", file=sys.stderr)
     return 130
 

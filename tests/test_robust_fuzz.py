@@ -419,9 +419,7 @@ def test_set_overrides_load_or_fail_in_one_line(name, sets):
         outcome = "ok"
     event(outcome)
     out, err = io.StringIO(), io.StringIO()
-    argv = ["check", "-q", str(SCENARIOS / name)]
-    for arg in args:
-        argv += ["--set", arg]
+    argv = ["check", "-q", str(SCENARIOS / name)] + [f"--set={arg}" for arg in args]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
     assert code == (0 if outcome == "ok" else 2), (code, err.getvalue())
@@ -433,6 +431,15 @@ def test_set_value_with_a_second_toml_line_is_not_silently_dropped():
     """``--set 'meta.months=12\\nw = 3'`` used to load as months = 12."""
     with pytest.raises(ScenarioError, match="meta.months"):
         load_scenario(SCENARIOS / "two_state.toml", ["meta.months=12\nw = 3"])
+
+
+def test_extends_name_too_long_is_one_line_error(tmp_path):
+    """An ``extends`` longer than the file system allows used to escape as OSError."""
+    (tmp_path / "leaf.toml").write_text(
+        TEXT["senkaku_landing.toml"].replace('extends = "baseline.toml"',
+                                             f'extends = "{"x" * 5000}.toml"'))
+    with pytest.raises(ScenarioError, match="meta.extends"):
+        load_scenario(tmp_path / "leaf.toml")
 
 
 def test_set_value_nested_too_deep_is_one_line_error():

@@ -31,23 +31,37 @@ CHUNK_DIR = "chunks"
 MANIFEST = "manifest.json"
 
 
+def _discard(tmp: Path) -> None:
+    """Remove a temporary file left by a failed or interrupted write."""
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file so that readers see either the old or the complete new content."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
     """Write a Parquet file atomically (temporary name, fsync, rename)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -81,6 +95,8 @@ def prepare_folder(folder: Path, force: bool) -> None:
         if not force:
             raise SimError(f"{folder}: output folder exists and is not empty "
                            "(use --force to overwrite)")
+        if locked_by_another(folder):  # --force must not delete a running job's files
+            raise SimError(f"{folder}: another sim process is writing this folder")
         for name in (*(f"{t}.parquet" for t in TABLES), MANIFEST):
             with contextlib.suppress(FileNotFoundError):
                 (folder / name).unlink()
@@ -96,6 +112,21 @@ def prepare_folder(folder: Path, force: bool) -> None:
         raise SimError(f"{folder}: output folder is not writable")
 
 
+def locked_by_another(folder: Path) -> bool:
+    """Whether another process holds the folder's `FolderLock` right now."""
+    try:
+        fh = open(folder / ".lock", "rb")
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
+
+
 class FolderLock:
     """An exclusive lock on a result folder, so two writers cannot corrupt each other."""
 
@@ -104,7 +135,11 @@ class FolderLock:
         self.fh = None
 
     def __enter__(self) -> FolderLock:
-        self.fh = open(self.path, "w")
+        try:
+            self.fh = open(self.path, "w")
+        except OSError as exc:
+            raise SimError(f"{self.path.parent}: cannot write to the output folder "
+                           f"({exc.strerror})") from None
         try:
             fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -144,7 +179,11 @@ def finished_chunks(folder: Path) -> set[int]:
 
 
 def merge_chunks(folder: Path, chunks: list[int], keep: bool = False) -> None:
-    """Concatenate chunk tables into the final Parquet files, one row group per chunk."""
+    """Concatenate chunk tables into the final Parquet files, one row group per chunk.
+
+    With `keep` the chunk files stay (`remove_chunks` deletes them later), so that an
+    interruption before the manifest says "complete" loses no finished chunk.
+    """
     for table in TABLES:
         final = folder / f"{table}.parquet"
         tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
@@ -155,21 +194,30 @@ def merge_chunks(folder: Path, chunks: list[int], keep: bool = False) -> None:
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, part.schema, compression="zstd")
                 writer.write_table(part)
-        finally:
             if writer is not None:
                 writer.close()
-        if writer is None:
-            continue
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+                writer = None
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, final)
+        except BaseException:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
+            _discard(tmp)
+            raise
     if not keep:
-        for c in chunks:
-            for table in TABLES:
-                with contextlib.suppress(FileNotFoundError):
-                    chunk_path(folder, c, table).unlink()
-        with contextlib.suppress(OSError):
-            (folder / CHUNK_DIR).rmdir()
+        remove_chunks(folder, chunks)
+
+
+def remove_chunks(folder: Path, chunks: list[int]) -> None:
+    """Delete merged chunk files (and the chunk folder once empty)."""
+    for c in chunks:
+        for table in TABLES:
+            with contextlib.suppress(FileNotFoundError):
+                chunk_path(folder, c, table).unlink()
+    with contextlib.suppress(OSError):
+        (folder / CHUNK_DIR).rmdir()
 
 
 def file_facts(folder: Path) -> dict[str, dict[str, int | str]]:

@@ -17,7 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.results.folder import file_facts, finished_chunks, merge_chunks, write_manifest
+from sim.errors import SimError
+from sim.results.folder import (
+    file_facts,
+    finished_chunks,
+    merge_chunks,
+    remove_chunks,
+    write_manifest,
+)
 from sim.runner.executor import make_executor
 from sim.runner.tasks import ChunkTask, execute
 
@@ -59,37 +66,72 @@ def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], 
     manifest["runs_done"] = done
     manifest.setdefault("started", dt.datetime.now(dt.UTC).isoformat())
     manifest["resumed_runs"] = done if done else manifest.get("resumed_runs", 0)
-    write_manifest(folder, manifest)
     t0 = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    if progress:
-        progress(done, total)
     try:
+        write_manifest(folder, manifest)
+        if progress:
+            progress(done, total)
         for _chunk, n, _tally in make_executor(workers, scheduler).map_unordered(execute, todo):
             done += n
             if progress:
                 progress(done, total)
+        # the merge and the summaries are part of the job: an interruption there leaves
+        # the manifest saying "incomplete" too, and the chunks stay until it says complete
+        merge_chunks(folder, [t.chunk for t in tasks], keep=True)
+        wall = time.perf_counter() - t0
+        manifest.update({
+            "status": "complete",
+            "runs_done": total,
+            "finished": dt.datetime.now(dt.UTC).isoformat(),
+            "wall_seconds": round(manifest.get("wall_seconds_before", 0.0) + wall, 3),
+        })
+        computed = total - manifest.get("resumed_runs", 0)
+        manifest["runs_per_second"] = round(computed / wall, 1) if wall > 0 else None
+        manifest.pop("interrupted_by", None)
+        finish(folder, manifest)
+        manifest["files"] = file_facts(folder)
     except BaseException as exc:
-        manifest["status"] = "incomplete"
-        manifest["runs_done"] = sum(len(t.run_ids) for t in tasks
-                                    if t.chunk in finished_chunks(folder))
-        manifest["interrupted_by"] = type(exc).__name__
-        write_manifest(folder, manifest)
+        kept = _mark_incomplete(folder, manifest, tasks, exc)
+        if isinstance(exc, OSError):
+            command = "sweep" if manifest.get("kind") == "sweep" else "run"
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise SimError(f"{folder}: cannot write results ({reason}); kept {kept:,} of "
+                           f"{total:,} runs, the manifest says incomplete; fix the cause, "
+                           f"then finish with: sim {command} --resume {folder}") from None
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-    merge_chunks(folder, [t.chunk for t in tasks])
-    wall = time.perf_counter() - t0
-    manifest.update({
-        "status": "complete",
-        "runs_done": total,
-        "finished": dt.datetime.now(dt.UTC).isoformat(),
-        "wall_seconds": round(manifest.get("wall_seconds_before", 0.0) + wall, 3),
-    })
-    computed = total - manifest.get("resumed_runs", 0)
-    manifest["runs_per_second"] = round(computed / wall, 1) if wall > 0 else None
-    manifest.pop("interrupted_by", None)
-    finish(folder, manifest)
-    manifest["files"] = file_facts(folder)
-    write_manifest(folder, manifest)
+    try:
+        write_manifest(folder, manifest)
+    except OSError as exc:
+        raise SimError(f"{folder}: cannot write manifest.json ({exc.strerror or exc}); "
+                       "the folder is not marked complete") from None
+    remove_chunks(folder, [t.chunk for t in tasks])
     return manifest
+
+
+def _mark_incomplete(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask],
+                     exc: BaseException) -> int:
+    """Record an interruption in the manifest; returns the runs kept on disk.
+
+    A second Ctrl-C (or the worker pool echoing the first one) may arrive while this runs:
+    the write is retried so that the manifest does not keep saying "running". If the disk
+    is full the manifest cannot be rewritten; it then still says "running", which readers
+    also refuse.
+    """
+    kept = 0
+    for _attempt in range(5):
+        try:
+            kept = sum(len(t.run_ids) for t in tasks if t.chunk in finished_chunks(folder))
+            manifest["status"] = "incomplete"
+            manifest["runs_done"] = kept
+            manifest["interrupted_by"] = type(exc).__name__
+            manifest.pop("files", None)
+            write_manifest(folder, manifest)
+            break
+        except (KeyboardInterrupt, Terminated):
+            continue
+        except OSError:
+            break
+    return kept

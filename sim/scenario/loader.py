@@ -206,7 +206,13 @@ def read_chain(path: Path) -> tuple[list[tuple[str, dict]], list[bytes]]:
         if not parent:
             return chain, contents
         nxt = current.parent / parent
-        if not nxt.is_file():
+        try:
+            found = nxt.is_file()
+        except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ScenarioError(label, "meta.extends",
+                                f"extended file cannot be opened ({reason})") from None
+        if not found:
             raise ScenarioError(label, "meta.extends", f"extended file '{parent}' not found "
                                 f"(looked for {nxt})")
         current, label = nxt, str(nxt)
