@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import SimError
+from sim.errors import ResultsError, SimError
 
 TABLES = ("runs", "outcomes", "annual")
 CHUNK_DIR = "chunks"
@@ -71,14 +71,25 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """Read ``manifest.json``; a clear error if it is missing or broken."""
+    """Read ``manifest.json``; a clear error if it is missing or broken.
+
+    Raises
+    ------
+    ResultsError
+        If the manifest is missing, unreadable, not JSON or not a JSON object.
+    """
     path = folder / MANIFEST
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_text())
     except FileNotFoundError:
-        raise SimError(f"{folder}: not a result folder (no {MANIFEST})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SimError(f"{path}: manifest is not valid JSON ({exc})") from None
+        raise ResultsError(f"{folder}: not a result folder (no {MANIFEST})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ResultsError(f"{path}: manifest is not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read the manifest ({exc.strerror})") from None
+    if not isinstance(manifest, dict):
+        raise ResultsError(f"{path}: manifest is not a JSON object")
+    return manifest
 
 
 def prepare_folder(folder: Path, force: bool) -> None:
