@@ -8,7 +8,7 @@ integers in 0-8, grievance, commitments and incident probabilities in 0-1, budge
 GDP and capability non-negative; the outcomes, annual series and the tidy tables written
 to result folders must be finite and in range.
 
-`test_full_range_parameters_stay_finite` is the CI-sized variant (derandomized, 30
+`test_full_range_parameters_stay_finite` is the CI-sized variant (derandomized, 40
 examples); `test_full_range_parameters_stay_finite_long` is the bigger, slow one.
 """
 
@@ -249,7 +249,7 @@ def run_world(d: dict, runs: int) -> None:
     assert out.num_rows == runs * len(s.theatres)
 
 
-@settings(max_examples=BIG or 30, deadline=None, derandomize=True, database=None,
+@settings(max_examples=BIG or 40, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(worlds(max_months=600), st.integers(min_value=1, max_value=6))
 def test_full_range_parameters_stay_finite(world, runs):

@@ -402,3 +402,53 @@ def test_full_disk_for_the_manifest_is_one_line_error(tmp_path, monkeypatch, cap
     assert code == 2
     one_line_error(capsys, str(out), "No space left on device")
     assert not (out / "manifest.json").exists()
+
+
+# ------------------------------------------------------------------ sweeps
+
+SWEEP = {"params": ["actors.AAA.arms.fatigue=0.1,0.3"], "sampler": "grid", "runs": 150,
+         "seed": 4, "workers": 1, "chunk_size": 100}
+
+
+@pytest.fixture(scope="module")
+def sweep_reference(tmp_path_factory):
+    from sim.sweep.run import run_sweep
+
+    return run_sweep(ROOT / "scenarios" / "two_state.toml",
+                     out=tmp_path_factory.mktemp("sweep") / "ref", **SWEEP)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "full-disk"])
+def test_interrupted_sweep_resumes_to_identical_tables(tmp_path, monkeypatch, how,
+                                                       sweep_reference):
+    """SIGTERM (as the handler raises it) and a full disk in the middle of a sweep."""
+    import sim.results.folder as folder_mod
+    from sim.runner.job import Terminated
+    from sim.sweep.run import resume_sweep, run_sweep
+
+    out = tmp_path / "sweep"
+    progress = None
+    if how == "SIGTERM":
+        def progress(done, total):
+            if done >= 100:
+                raise Terminated("terminated by SIGTERM")
+    else:
+        # points.parquet, chunk 0 and chunk 1's runs table fit; its outcomes do not
+        full_disk_after(monkeypatch, folder_mod.pq, "write_table", 5)
+    expected = (Terminated, "Terminated") if how == "SIGTERM" else (SimError, "OSError")
+    with pytest.raises(expected[0]) as info:
+        run_sweep(ROOT / "scenarios" / "two_state.toml", out=out, progress=progress, **SWEEP)
+    if how == "full-disk":
+        message = str(info.value)
+        assert "\n" not in message and "No space left on device" in message
+        assert f"sim sweep --resume {out}" in message
+    m = manifest(out)
+    assert m["status"] == "incomplete" and m["interrupted_by"] == expected[1]
+    assert m["runs_done"] == 100 and not leftovers(out)
+    with pytest.raises(ResultsError, match="resume"):
+        sim.load_results(out)
+    monkeypatch.undo()
+    done = resume_sweep(out, workers=1)
+    for name in ("points", "runs", "outcomes", "annual", "summary"):
+        pd.testing.assert_frame_equal(done.table(name), sweep_reference.table(name),
+                                      check_exact=True, obj=name)
