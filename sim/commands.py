@@ -64,7 +64,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         out = Path(args.resume)
         from sim.results.folder import read_manifest
 
-        total = int(read_manifest(out).get("runs", 0))
+        total = read_manifest(out).get("runs")
+        total = total if isinstance(total, int) and not isinstance(total, bool) else 0
         callback, bar = _progress_bar(total, args.quiet)
         try:
             with bar:

@@ -184,3 +184,28 @@ def test_not_a_folder_is_one_line(tmp_path):
             sim.load_results(target)
         code, err = cli("plot", str(target))
         assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+RESUME_DAMAGE = {
+    "chunk-size-missing": (lambda m: m.pop("chunk_size"), "chunk_size"),
+    "runs-a-string": (lambda m: m.update(runs="many"), "runs"),
+    "seed-negative": (lambda m: m.update(master_seed=-1), "master_seed"),
+    "scenario-a-list": (lambda m: m.update(scenario=[1]), "scenario"),
+    "scenario-invalid": (lambda m: m["scenario"]["meta"].update(months=0), "meta.months"),
+    "kind-sweep": (lambda m: m.update(kind="sweep"), "sim sweep --resume"),
+}
+
+
+@pytest.mark.parametrize("case", list(RESUME_DAMAGE))
+def test_resume_of_a_tampered_folder_is_one_line(folder, case):
+    change, fragment = RESUME_DAMAGE[case]
+
+    def damage(m: dict) -> None:
+        m.update(status="incomplete", runs_done=0)
+        change(m)
+
+    edit_manifest(damage)(folder)
+    code, err = cli("run", "--resume", str(folder), "-q")
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert fragment in err, err
