@@ -452,3 +452,18 @@ def test_interrupted_sweep_resumes_to_identical_tables(tmp_path, monkeypatch, ho
     for name in ("points", "runs", "outcomes", "annual", "summary"):
         pd.testing.assert_frame_equal(done.table(name), sweep_reference.table(name),
                                       check_exact=True, obj=name)
+
+
+def test_resume_recomputes_a_chunk_damaged_on_disk(tmp_path, small_reference):
+    """A chunk file that no longer parses (disk trouble) is computed again, not merged."""
+    out = tmp_path / "damaged"
+
+    def progress(done, total):
+        if done >= 400:
+            raise Boom()
+
+    with pytest.raises(KeyboardInterrupt):
+        run(BASELINE, out=out, workers=1, progress=progress, **SMALL)
+    broken = out / "chunks" / "c000001.outcomes.parquet"
+    broken.write_bytes(broken.read_bytes()[:100])
+    tables_equal(resume(out, workers=1), small_reference)

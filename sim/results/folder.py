@@ -174,8 +174,12 @@ def chunk_path(folder: Path, chunk: int, table: str) -> Path:
     return folder / CHUNK_DIR / f"c{chunk:06d}.{table}.parquet"
 
 
-def finished_chunks(folder: Path) -> set[int]:
-    """Chunks whose three tables are all on disk."""
+def finished_chunks(folder: Path, verify: bool = False) -> set[int]:
+    """Chunks whose three tables are all on disk.
+
+    With `verify`, a table also has to be a readable Parquet file (its footer parses), so
+    that a chunk damaged on disk is computed again on resume instead of breaking the merge.
+    """
     done: dict[int, int] = {}
     chunks = folder / CHUNK_DIR
     if not chunks.is_dir():
@@ -185,6 +189,11 @@ def finished_chunks(folder: Path) -> set[int]:
             idx = int(f.name[1:7])
         except ValueError:
             continue
+        if verify:
+            try:
+                pq.read_metadata(f)
+            except Exception:  # noqa: BLE001 - any failure means the chunk must be redone
+                continue
         done[idx] = done.get(idx, 0) + 1
     return {i for i, n in done.items() if n == len(TABLES)}
 

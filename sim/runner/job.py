@@ -59,7 +59,7 @@ def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], 
         The final manifest.
     """
     total = sum(len(t.run_ids) for t in tasks)
-    done_chunks = finished_chunks(folder)
+    done_chunks = finished_chunks(folder, verify=True)
     todo = [t for t in tasks if t.chunk not in done_chunks]
     done = total - sum(len(t.run_ids) for t in todo)
     manifest["status"] = "running"
