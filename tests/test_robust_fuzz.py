@@ -442,6 +442,13 @@ def test_extends_name_too_long_is_one_line_error(tmp_path):
         load_scenario(tmp_path / "leaf.toml")
 
 
+def test_set_after_an_event_kind_was_set_to_a_list_is_one_line_error():
+    """``--set events.X.kind=[] --set events.X.at=...`` used to escape as TypeError."""
+    with pytest.raises(ScenarioError, match="kind"):
+        load_scenario(SCENARIOS / "baseline.toml", ["events.joint_sword_2023.kind=[]",
+                                                    "events.joint_sword_2023.at=2024-01"])
+
+
 def test_set_value_nested_too_deep_is_one_line_error():
     """A 3000-deep ``[[[...`` value used to escape as RecursionError."""
     with pytest.raises(ScenarioError, match="meta.months"):

@@ -118,7 +118,8 @@ def field_for(raw: dict, path: str, file: str) -> tuple[dict, str, S.Field, str 
         fields = S.GRIEVANCE_FIELDS
     else:
         fields = dict(S.EVENT_COMMON_FIELDS)
-        fields.update(S.EVENT_KIND_FIELDS.get(item.get("kind"), {}))
+        kind = item.get("kind")  # an earlier --set may have made it anything
+        fields.update(S.EVENT_KIND_FIELDS.get(kind, {}) if isinstance(kind, str) else {})
     return locate(item, parts[2:], fields, path, file)
 
 
