@@ -244,11 +244,11 @@ def test_second_interrupt_while_recording_the_first(tmp_path, monkeypatch, small
         if calls["progress"] == 2:  # after the first chunk
             raise Boom()
 
-    def finished(folder):
+    def finished(folder, **kwargs):
         calls["finished"] += 1
         if calls["finished"] == 2:  # the first call inside the interruption handler
             raise Boom()
-        return real(folder)
+        return real(folder, **kwargs)
 
     monkeypatch.setattr(job, "finished_chunks", finished)
     out = tmp_path / "twice"
