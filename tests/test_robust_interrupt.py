@@ -184,7 +184,6 @@ WORKER_TRACEBACK = (
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=WORKER_TRACEBACK, strict=False)
 def test_ctrl_c_to_the_process_group_prints_no_traceback(tmp_path):
     """Ctrl-C while one worker computes the last chunk and the other waits for work."""
     out = tmp_path / "group"

@@ -163,10 +163,10 @@ class FolderLock:
 
     def __exit__(self, *exc: object) -> None:
         if self.fh is not None:
+            # the lock file stays: unlinking it would let a third process lock a new
+            # file while a second still holds the old one
             fcntl.flock(self.fh, fcntl.LOCK_UN)
             self.fh.close()
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
 
 
 def chunk_path(folder: Path, chunk: int, table: str) -> Path:

@@ -21,7 +21,7 @@ from sim.errors import SimError
 from sim.results.folder import FolderLock, prepare_folder
 from sim.results.provenance import provenance
 from sim.results.reader import Results, load_results
-from sim.runner.job import execute_job
+from sim.runner.job import check_resumable, execute_job
 from sim.runner.tasks import ChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 
@@ -209,14 +209,7 @@ def resume(folder: str | Path, workers: int | None = None, scheduler: str | None
         raise SimError(f"{path}: not an ensemble folder (kind {manifest.get('kind')!r}){hint}")
     if manifest.get("status") == "complete":
         raise SimError(f"{path}: already complete; nothing to resume")
-    for key, least in (("runs", 1), ("master_seed", 0), ("chunk_size", 1), ("annual_runs", 0)):
-        value = manifest.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise SimError(f"{path / 'manifest.json'}: '{key}' is missing or not an integer "
-                           f">= {least} ({value!r:.40}); the run cannot be resumed")
-    if not isinstance(manifest.get("scenario"), dict):
-        raise SimError(f"{path / 'manifest.json'}: 'scenario' is missing or not a table; "
-                       "the run cannot be resumed")
+    check_resumable(path, manifest, ("runs", "chunk_size"))
     workers = default_workers() if workers is None else int(workers)
     scen = load_scenario(manifest["scenario"])
     tasks = plan_ensemble(scen, manifest["runs"], manifest["master_seed"], path,

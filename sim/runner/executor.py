@@ -8,6 +8,7 @@ default start method to ``spawn`` (ECOSYSTEM.md), which we neither want nor rely
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from typing import Any
@@ -54,7 +55,11 @@ class Runner:
             return dask_executor(self.scheduler)
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.runner.tasks"])
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        # Ctrl-C reaches the whole process group: workers ignore it (the main process
+        # stops the pool and records what was kept), so idle workers print no traceback
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                   initializer=signal.signal,
+                                   initargs=(signal.SIGINT, signal.SIG_IGN))
 
         def close() -> None:
             pool.shutdown(wait=True, cancel_futures=True)

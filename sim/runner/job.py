@@ -37,6 +37,22 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated("terminated by SIGTERM")
 
 
+def check_resumable(path: Path, manifest: dict[str, Any], counts: tuple[str, ...]) -> None:
+    """Refuse, in one line, a manifest that lacks what resuming needs.
+
+    `counts` are keys that must be positive integers; ``master_seed`` and ``annual_runs``
+    must be non-negative integers and ``scenario`` a table.
+    """
+    for key, least in (*((k, 1) for k in counts), ("master_seed", 0), ("annual_runs", 0)):
+        value = manifest.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise SimError(f"{path / 'manifest.json'}: '{key}' is missing or not an integer "
+                           f">= {least} ({value!r:.40}); the job cannot be resumed")
+    if not isinstance(manifest.get("scenario"), dict):
+        raise SimError(f"{path / 'manifest.json'}: 'scenario' is missing or not a table; "
+                       "the job cannot be resumed")
+
+
 def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], workers: int,
                 scheduler: str | None, progress: Callable[[int, int], None] | None,
                 finish: Callable[[Path, dict[str, Any]], None]) -> dict[str, Any]:

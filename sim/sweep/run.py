@@ -32,7 +32,7 @@ from sim.results.folder import (
 from sim.results.provenance import provenance
 from sim.results.reader import Results, load_results
 from sim.runner.ensemble import chunk_size_for, default_workers
-from sim.runner.job import execute_job
+from sim.runner.job import check_resumable, execute_job
 from sim.runner.tasks import ChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 from sim.sweep.samplers import Design, sample
@@ -242,6 +242,10 @@ def resume_sweep(folder: str | Path, workers: int | None = None, scheduler: str 
         raise SimError(f"{path}: already complete; nothing to resume")
     if not (path / "points.parquet").exists():
         raise SimError(f"{path}: points.parquet is missing; the sweep cannot be resumed")
+    check_resumable(path, manifest, ("runs", "runs_per_point", "chunk_size"))
+    if not isinstance(manifest.get("parameters"), list):
+        raise SimError(f"{path / 'manifest.json'}: 'parameters' is missing or not a list; "
+                       "the sweep cannot be resumed")
     manifest["workers"] = default_workers() if workers is None else int(workers)
     manifest["scheduler"] = scheduler
     with FolderLock(path):
