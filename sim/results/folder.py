@@ -231,11 +231,17 @@ def merge_chunks(folder: Path, chunks: list[int], keep: bool = False) -> None:
 
 
 def remove_chunks(folder: Path, chunks: list[int]) -> None:
-    """Delete merged chunk files (and the chunk folder once empty)."""
+    """Delete merged chunk files, temporary files a killed writer left, and the folder."""
     for c in chunks:
         for table in TABLES:
             with contextlib.suppress(FileNotFoundError):
                 chunk_path(folder, c, table).unlink()
+    chunk_dir = folder / CHUNK_DIR
+    for place in (chunk_dir, folder):
+        if place.is_dir():
+            for leftover in place.glob(".*.tmp-*"):  # half-written by a killed process
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
     with contextlib.suppress(OSError):
         (folder / CHUNK_DIR).rmdir()
 
