@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -19,9 +18,8 @@ from sim.analysis.tally import tally_from_outcomes
 from sim.engine.params import compile_scenario
 from sim.errors import SimError
 from sim.results.folder import FolderLock, prepare_folder
-from sim.results.provenance import provenance
 from sim.results.reader import Results, load_results
-from sim.runner.job import check_resumable, execute_job
+from sim.runner.job import check_resumable, execute_job, job_manifest
 from sim.runner.tasks import ChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 
@@ -167,33 +165,10 @@ def execute_ensemble(scen: Scenario, runs: int, master: int, folder: Path, worke
     annual_runs = annual_runs_for(annual, runs)
     tasks = plan_ensemble(scen, runs, master, folder, size, annual_runs)
     structure = tasks[0].structure
-    manifest: dict[str, Any] = {
-        "kind": "ensemble",
-        "status": "running",
-        "scenario_name": scen.name,
-        "scenario_title": scen.title,
-        "scenario_file": scen.file,
-        "scenario_chain": scen.chain,
-        "scenario_sha256": scen.digest,
-        "overrides": scen.overrides,
-        "master_seed": master,
-        "runs": runs,
-        "chunk_size": size,
-        "chunks": len(tasks),
-        "workers": workers,
-        "scheduler": scheduler,
-        "annual_mode": annual,
-        "annual_runs": annual_runs,
-        "months": scen.months,
-        "start": scen.start,
-        "theatres": list(structure.theatres),
-        "actors": list(structure.actors),
-        "alliances": list(structure.alliance_ids),
-        "command": command if command is not None else sys.argv,
-        "started": dt.datetime.now(dt.UTC).isoformat(),
-        **provenance(),
-        "scenario": scen.data,
-    }
+    manifest = job_manifest("ensemble", scen, structure, master=master, runs=runs,
+                            chunk_size=size, workers=workers, scheduler=scheduler,
+                            annual_mode=annual, annual_runs=annual_runs, command=command,
+                            chunks=len(tasks))
     return execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_ensemble)
 
 

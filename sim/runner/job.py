@@ -37,6 +37,49 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated("terminated by SIGTERM")
 
 
+def job_manifest(kind: str, scen: Any, structure: Any, *, master: int, runs: int,
+                 chunk_size: int, workers: int, scheduler: str | None, annual_mode: str,
+                 annual_runs: int, command: list[str] | None,
+                 **extra: Any) -> dict[str, Any]:
+    """Build the manifest of a new job: what it is, how to redo it, where it came from.
+
+    `extra` holds kind-specific entries (a sweep's design); the resolved scenario comes
+    last so the file stays readable.
+    """
+    import datetime as dt
+    import sys
+
+    from sim.results.provenance import provenance
+
+    return {
+        "kind": kind,
+        "status": "running",
+        "scenario_name": scen.name,
+        "scenario_title": scen.title,
+        "scenario_file": scen.file,
+        "scenario_chain": scen.chain,
+        "scenario_sha256": scen.digest,
+        "overrides": scen.overrides,
+        **extra,
+        "runs": runs,
+        "master_seed": master,
+        "chunk_size": chunk_size,
+        "workers": workers,
+        "scheduler": scheduler,
+        "annual_mode": annual_mode,
+        "annual_runs": annual_runs,
+        "months": scen.months,
+        "start": scen.start,
+        "theatres": list(structure.theatres),
+        "actors": list(structure.actors),
+        "alliances": list(structure.alliance_ids),
+        "command": command if command is not None else sys.argv,
+        "started": dt.datetime.now(dt.UTC).isoformat(),
+        **provenance(),
+        "scenario": scen.data,
+    }
+
+
 def check_resumable(path: Path, manifest: dict[str, Any], counts: tuple[str, ...]) -> None:
     """Refuse, in one line, a manifest that lacks what resuming needs.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,9 @@ from sim.results.folder import (
     prepare_folder,
     read_manifest,
 )
-from sim.results.provenance import provenance
 from sim.results.reader import Results, load_results
 from sim.runner.ensemble import chunk_size_for, default_workers
-from sim.runner.job import check_resumable, execute_job
+from sim.runner.job import check_resumable, execute_job, job_manifest
 from sim.runner.tasks import ChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 from sim.sweep.samplers import Design, sample
@@ -190,38 +188,14 @@ def run_sweep(scenario: str | Path | Scenario | Mapping, params: Iterable[str] =
     prepare_folder(folder, force)
     size = chunk_size or chunk_size_for(total, workers)
     structure, _ = compile_scenario(scen)
-    manifest: dict[str, Any] = {
-        "kind": "sweep",
-        "status": "running",
-        "scenario_name": scen.name,
-        "scenario_title": scen.title,
-        "scenario_file": scen.file,
-        "scenario_sha256": scen.digest,
-        "overrides": scen.overrides,
-        "sampler": method,
-        "design_meta": design.meta,
-        "parameters": [{"path": p.path, "low": p.low, "high": p.high, "levels": list(p.levels),
-                        "integer": p.integer} for p in plist],
-        "swept": [p.path for p in plist],
-        "points": len(design.values),
-        "runs_per_point": n_runs,
-        "runs": total,
-        "master_seed": master,
-        "chunk_size": size,
-        "workers": workers,
-        "scheduler": scheduler,
-        "annual_mode": annual,
-        "annual_runs": total if keep_annual else 0,
-        "months": scen.months,
-        "start": scen.start,
-        "theatres": list(structure.theatres),
-        "actors": list(structure.actors),
-        "alliances": list(structure.alliance_ids),
-        "command": command if command is not None else sys.argv,
-        "started": dt.datetime.now(dt.UTC).isoformat(),
-        **provenance(),
-        "scenario": scen.data,
-    }
+    manifest = job_manifest(
+        "sweep", scen, structure, master=master, runs=total, chunk_size=size,
+        workers=workers, scheduler=scheduler, annual_mode=annual,
+        annual_runs=total if keep_annual else 0, command=command,
+        sampler=method, design_meta=design.meta,
+        parameters=[{"path": p.path, "low": p.low, "high": p.high, "levels": list(p.levels),
+                     "integer": p.integer} for p in plist],
+        swept=[p.path for p in plist], points=len(design.values), runs_per_point=n_runs)
     with FolderLock(folder):
         atomic_write_table(folder / "points.parquet", points_table(plist, design))
         np.save(folder / "design_unit.npy", design.unit)
