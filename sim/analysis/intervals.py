@@ -26,14 +26,3 @@ def wilson(successes: np.ndarray | int, n: np.ndarray | int,
     low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
     high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
     return low, high
-
-
-def jeffreys(successes: np.ndarray | int, n: np.ndarray | int,
-             level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Jeffreys interval: quantiles of Beta(k + 1/2, n - k + 1/2) (Brown, Cai & DasGupta 2001)."""
-    k = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    alpha = 1.0 - level
-    low = np.where(k > 0, stats.beta.ppf(alpha / 2, k + 0.5, n - k + 0.5), 0.0)
-    high = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 0.5, n - k + 0.5), 1.0)
-    return low, high
