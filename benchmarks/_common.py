@@ -32,9 +32,11 @@ def host_line() -> str:
     import numpy as np
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"host          {platform.node()}: {cpu_model()}, {os.cpu_count()} cores "
-            f"(nproc), load average {load}; python {platform.python_version()}, "
-            f"numpy {np.__version__}")
+    return (
+        f"host          {platform.node()}: {cpu_model()}, {os.cpu_count()} cores "
+        f"(nproc), load average {load}; python {platform.python_version()}, "
+        f"numpy {np.__version__}"
+    )
 
 
 def pin_one_core() -> bool:

@@ -49,8 +49,9 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime
 
 
-def time_simulate(structure, params, size: int, record: bool,
-                  repeats: int) -> tuple[list[float], list[float]]:
+def time_simulate(
+    structure, params, size: int, record: bool, repeats: int
+) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of `repeats` simulate calls on `size` runs."""
     seeds = run_seeds(1, np.arange(size))
     times, cpu = [], []
@@ -62,8 +63,9 @@ def time_simulate(structure, params, size: int, record: bool,
     return times, cpu
 
 
-def time_run(scenario: Path, runs: int, workers: int,
-             repeats: int) -> tuple[list[float], list[float]]:
+def time_run(
+    scenario: Path, runs: int, workers: int, repeats: int
+) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds (this process) of `repeats` sim.run calls."""
     times, cpu = [], []
     for _ in range(repeats):
@@ -92,27 +94,35 @@ def main() -> None:
         pinned = False
     scenario = Path(args.scenario)
     structure, params = compile_scenario(load_scenario(scenario))
-    print(f"scenario      {scenario.name}: {structure.months} months, "
-          f"{len(structure.actors)} actors, {len(structure.theatres)} theatres, "
-          f"{len(structure.activities)} grey-zone activities, {len(structure.events)} events")
+    print(
+        f"scenario      {scenario.name}: {structure.months} months, "
+        f"{len(structure.actors)} actors, {len(structure.theatres)} theatres, "
+        f"{len(structure.activities)} grey-zone activities, {len(structure.events)} events"
+    )
     print(host_line())
     print(f"simulate      pinned to one core: {pinned}; median of {args.repeats} repeats")
-    print(f"{'batch':>8} {'record':>7} {'median s':>9} {'runs/s':>9} {'min s':>7} {'max s':>7} "
-          f"{'CPU s':>7} {'runs/CPU s':>10}")
+    print(
+        f"{'batch':>8} {'record':>7} {'median s':>9} {'runs/s':>9} {'min s':>7} {'max s':>7} "
+        f"{'CPU s':>7} {'runs/CPU s':>10}"
+    )
     time_simulate(structure, params, 100, True, 1)  # warm-up (imports, caches)
     for size in args.sizes:
         for record in (True, False):
             t, c = time_simulate(structure, params, size, record, args.repeats)
             med, cmed = statistics.median(t), statistics.median(c)
-            print(f"{size:>8} {str(record):>7} {med:>9.3f} {size / med:>9.0f} "
-                  f"{min(t):>7.3f} {max(t):>7.3f} {cmed:>7.3f} {size / cmed:>10.0f}")
+            print(
+                f"{size:>8} {str(record):>7} {med:>9.3f} {size / med:>9.0f} "
+                f"{min(t):>7.3f} {max(t):>7.3f} {cmed:>7.3f} {size / cmed:>10.0f}"
+            )
     print(f"peak RSS      {peak_rss_mb():.0f} MB (this process, after the simulate figures)")
 
     # sim.run: the whole pipeline (chunks, Parquet writes, merge, manifest, summary)
     if pinned:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    print(f"sim.run       {args.runs} runs, default chunking and annual mode, "
-          f"median of {args.repeats} repeats")
+    print(
+        f"sim.run       {args.runs} runs, default chunking and annual mode, "
+        f"median of {args.repeats} repeats"
+    )
     med = {}
     time_run(scenario, 10, 1, 1)  # warm-up (lazy imports of the run path)
     for workers in (1, 2):
@@ -120,14 +130,24 @@ def main() -> None:
         med[workers] = statistics.median(t)
         # workers are children of the forkserver, not of this process: their CPU time is
         # not visible here, so CPU is shown for the in-process single worker only
-        cpu = (f"; CPU {statistics.median(c):.3f} s, {args.runs / statistics.median(c):.0f} "
-               "runs per CPU second" if workers == 1 else "")
-        print(f"  workers={workers}  {med[workers]:.3f} s  {args.runs / med[workers]:.0f} runs/s "
-              f"(min {min(t):.3f}, max {max(t):.3f}){cpu}")
-    print(f"  speed-up workers=2 / workers=1: {med[1] / med[2]:.2f}x (target 1.7x; needs two "
-          f"idle cores: see the load average above)")
-    print(f"peak RSS      {peak_rss_mb():.0f} MB main process; "
-          f"{children_peak_rss_mb():.0f} MB largest worker")
+        cpu = (
+            f"; CPU {statistics.median(c):.3f} s, {args.runs / statistics.median(c):.0f} "
+            "runs per CPU second"
+            if workers == 1
+            else ""
+        )
+        print(
+            f"  workers={workers}  {med[workers]:.3f} s  {args.runs / med[workers]:.0f} runs/s "
+            f"(min {min(t):.3f}, max {max(t):.3f}){cpu}"
+        )
+    print(
+        f"  speed-up workers=2 / workers=1: {med[1] / med[2]:.2f}x (target 1.7x; needs two "
+        f"idle cores: see the load average above)"
+    )
+    print(
+        f"peak RSS      {peak_rss_mb():.0f} MB main process; "
+        f"{children_peak_rss_mb():.0f} MB largest worker"
+    )
 
 
 if __name__ == "__main__":

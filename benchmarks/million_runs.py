@@ -51,15 +51,28 @@ def main() -> None:
     print(_common.host_line())
     tmp = None if args.out else tempfile.mkdtemp(prefix="sim-million-")
     out = Path(args.out) if args.out else Path(tmp) / "out"
-    sim_cmd = [str(Path(sys.executable).with_name("sim")), "run", args.scenario,
-               "--runs", str(args.runs), "--workers", str(args.workers), "--annual", "auto",
-               "--out", str(out), "--force", "--quiet"]
+    sim_cmd = [
+        str(Path(sys.executable).with_name("sim")),
+        "run",
+        args.scenario,
+        "--runs",
+        str(args.runs),
+        "--workers",
+        str(args.workers),
+        "--annual",
+        "auto",
+        "--out",
+        str(out),
+        "--force",
+        "--quiet",
+    ]
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     print(f"command       {' '.join(sim_cmd)}")
     peak = [0.0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(timer + sim_cmd, cwd=_common.REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        timer + sim_cmd, cwd=_common.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     watched = psutil.Process(proc.pid)
 
     def sample() -> None:
@@ -75,14 +88,20 @@ def main() -> None:
     if proc.returncode != 0:
         print(stdout, stderr)
         raise SystemExit(f"sim run failed with status {proc.returncode}")
-    print(f"wall          {wall:.1f} s, {args.runs / wall:.0f} runs/s with {args.workers} "
-          f"workers ({args.runs / wall / args.workers:.0f} runs/s per worker)")
+    print(
+        f"wall          {wall:.1f} s, {args.runs / wall:.0f} runs/s with {args.workers} "
+        f"workers ({args.runs / wall / args.workers:.0f} runs/s per worker)"
+    )
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
     if match:
-        print(f"peak RSS      {int(match.group(1)) / 1024:.0f} MB largest single process "
-              "(/usr/bin/time -v)")
-    print(f"peak RSS      {peak[0]:.0f} MB whole process tree, sampled every 0.2 s "
-          "(target: under 1,536 MB)")
+        print(
+            f"peak RSS      {int(match.group(1)) / 1024:.0f} MB largest single process "
+            "(/usr/bin/time -v)"
+        )
+    print(
+        f"peak RSS      {peak[0]:.0f} MB whole process tree, sampled every 0.2 s "
+        "(target: under 1,536 MB)"
+    )
     for name in ("runs", "outcomes", "annual"):
         path = out / f"{name}.parquet"
         meta = pq.ParquetFile(path).metadata
@@ -90,10 +109,16 @@ def main() -> None:
         print(f"{name + '.parquet':<22}{meta.num_rows:>12,} rows {size:8.1f} MB")
     runs = pq.read_table(out / "runs.parquet", columns=["run_id"])["run_id"].to_numpy()
     outcomes = pq.ParquetFile(out / "outcomes.parquet").metadata.num_rows
-    theatres = len(pq.read_table(out / "outcomes.parquet", columns=["theatre"])
-                   .slice(0, 100)["theatre"].unique())
-    complete = (len(runs) == args.runs and len(set(runs.tolist())) == args.runs
-                and outcomes == args.runs * theatres)
+    theatres = len(
+        pq.read_table(out / "outcomes.parquet", columns=["theatre"])
+        .slice(0, 100)["theatre"]
+        .unique()
+    )
+    complete = (
+        len(runs) == args.runs
+        and len(set(runs.tolist())) == args.runs
+        and outcomes == args.runs * theatres
+    )
     print(f"complete      runs and outcomes hold every run: {complete}")
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -35,9 +35,19 @@ def timed_command(cmd: list[str], repeats: int) -> list[float]:
 
 def heavy_imports(args: list[str]) -> list[str]:
     """Top-level heavy packages imported by ``python -m sim ARGS`` (via -X importtime)."""
-    res = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                          "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))",
-                          *args], cwd=_common.REPO, capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))",
+            *args,
+        ],
+        cwd=_common.REPO,
+        capture_output=True,
+        text=True,
+    )
     found = set()
     for line in res.stderr.splitlines():
         m = re.match(r"import time:\s+\d+ \|\s+\d+ \| (\s*)(\S+)", line)
@@ -52,14 +62,17 @@ def main() -> None:
     args = parser.parse_args()
     sim_exe = str(Path(sys.executable).with_name("sim"))
     print(_common.host_line())
-    for label, extra in (("sim --help", ["--help"]),
-                         ("sim check scenarios/baseline.toml",
-                          ["check", "scenarios/baseline.toml"])):
+    for label, extra in (
+        ("sim --help", ["--help"]),
+        ("sim check scenarios/baseline.toml", ["check", "scenarios/baseline.toml"]),
+    ):
         timed_command([sim_exe, *extra], 1)  # warm the file cache
         t = timed_command([sim_exe, *extra], args.repeats)
-        print(f"{label:<36} median {_common.median(t):.3f} s (min {min(t):.3f}, "
-              f"max {max(t):.3f}) over {args.repeats}; heavy imports: "
-              f"{', '.join(heavy_imports(extra)) or 'none'} (target: under 1 s)")
+        print(
+            f"{label:<36} median {_common.median(t):.3f} s (min {min(t):.3f}, "
+            f"max {max(t):.3f}) over {args.repeats}; heavy imports: "
+            f"{', '.join(heavy_imports(extra)) or 'none'} (target: under 1 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -58,13 +58,17 @@ from sim.validate.stats import arrays_from_batch, series_draws  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "hindcast_2013.toml"
 ACTORS = ("CHN", "JPN", "USA", "TWN", "RUS")
-ACTIVITIES = (("senkaku", "presence_days"), ("senkaku", "intrusion_days"),
-              ("senkaku", "air_approaches"))
+ACTIVITIES = (
+    ("senkaku", "presence_days"),
+    ("senkaku", "intrusion_days"),
+    ("senkaku", "air_approaches"),
+)
 
 
 # --------------------------------------------------------------------------------------
 # Perpetual inventory
 # --------------------------------------------------------------------------------------
+
 
 def perpetual_inventory(actor: str, delta: float, last: int = 2012) -> tuple[float, int]:
     """Capital stock at the end of `last` from SIPRI current-USD spending (USD bn).
@@ -93,6 +97,7 @@ def perpetual_inventory(actor: str, delta: float, last: int = 2012) -> tuple[flo
 # --------------------------------------------------------------------------------------
 # Parameter vector
 # --------------------------------------------------------------------------------------
+
 
 def parameter_spec() -> list[tuple[str, float, float, float]]:
     """(name, start, lower, upper) of every fitted parameter (log rates for activities)."""
@@ -127,7 +132,8 @@ def to_overrides(theta: np.ndarray, base: dict) -> dict[str, float]:
         ov[f"{path}.grievance_elasticity"] = v[f"{q}.e_grievance"]
         ov[f"{path}.capability_elasticity"] = v[f"{q}.e_capability"]
     ov["theatres.senkaku.greyzone.scrambles.rate_per_year"] = float(
-        np.exp(v["air_approaches.log_rate"]))
+        np.exp(v["air_approaches.log_rate"])
+    )
     adiz = "theatres.taiwan.greyzone.adiz_incursions"
     ov[f"{adiz}.rate_per_year"] = float(np.exp(v["adiz_incursions.log_rate"]))
     ov[f"{adiz}.grievance_elasticity"] = v["air_approaches.e_grievance"]
@@ -138,6 +144,7 @@ def to_overrides(theta: np.ndarray, base: dict) -> dict[str, float]:
 # --------------------------------------------------------------------------------------
 # Objective
 # --------------------------------------------------------------------------------------
+
 
 class Objective:
     """Log residuals of ensemble means against the fitted-year observations (CRN)."""
@@ -182,6 +189,7 @@ class Objective:
 # Writing the scenario
 # --------------------------------------------------------------------------------------
 
+
 def set_value(text: str, table: str, key: str, value: float) -> str:
     """Replace ``key = ...`` inside ``[table]`` (keeping any trailing comment)."""
     lines = text.split("\n")
@@ -201,8 +209,9 @@ def set_value(text: str, table: str, key: str, value: float) -> str:
     raise SystemExit(f"{key} not found in {header} of {SCENARIO}")
 
 
-def write_scenario(theta: np.ndarray, base: dict, block: list[str],
-                   capability: dict[str, float]) -> None:
+def write_scenario(
+    theta: np.ndarray, base: dict, block: list[str], capability: dict[str, float]
+) -> None:
     """Write fitted values, capability stocks and the calibration block into the scenario."""
     text = SCENARIO.read_text(encoding="utf-8")
     ov = to_overrides(theta, base)
@@ -228,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=100, help="runs per evaluation (default 100)")
     ap.add_argument("--cutoff", type=int, default=2018, help="last fitted year (default 2018)")
-    ap.add_argument("--max-evals", type=int, default=60,
-                    help="cap on least-squares iterations (default 60)")
+    ap.add_argument(
+        "--max-evals", type=int, default=60, help="cap on least-squares iterations (default 60)"
+    )
     ap.add_argument("--dry-run", action="store_true", help="fit and print, do not write")
     args = ap.parse_args(argv)
 
@@ -238,10 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     for a in ACTORS:
         delta = float(base["actors"][a]["capability_depreciation_per_year"])
         capability[a], first = perpetual_inventory(a, delta)
-        print(f"capability {a}: {capability[a]:.1f} USD bn (perpetual inventory {first}-2012, "
-              f"delta {delta})")
-    if any(abs(capability[a] - float(base["actors"][a]["capability_usd_bn"])) > 0.05
-           for a in ACTORS):
+        print(
+            f"capability {a}: {capability[a]:.1f} USD bn (perpetual inventory {first}-2012, "
+            f"delta {delta})"
+        )
+    if any(
+        abs(capability[a] - float(base["actors"][a]["capability_usd_bn"])) > 0.05 for a in ACTORS
+    ):
         print("note: capability stocks in the scenario differ; they will be rewritten")
 
     obj = Objective(args.runs, args.cutoff)
@@ -252,13 +265,22 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     r0 = obj.residuals(x0)
     print(f"start: {len(r0)} moments, sum of squares {np.sum(r0**2):.4f}")
-    fit = least_squares(obj.residuals, x0, bounds=(lo, hi), method="trf", diff_step=0.02,
-                        x_scale=np.maximum(np.abs(x0), 0.1), max_nfev=args.max_evals,
-                        verbose=1)
+    fit = least_squares(
+        obj.residuals,
+        x0,
+        bounds=(lo, hi),
+        method="trf",
+        diff_step=0.02,
+        x_scale=np.maximum(np.abs(x0), 0.1),
+        max_nfev=args.max_evals,
+        verbose=1,
+    )
     wall = time.time() - t0
     res = fit.fun
-    print(f"end: sum of squares {np.sum(res**2):.4f}, {obj.calls} simulations, {wall:.0f} s, "
-          f"status {fit.status}: {fit.message}")
+    print(
+        f"end: sum of squares {np.sum(res**2):.4f}, {obj.calls} simulations, {wall:.0f} s, "
+        f"status {fit.status}: {fit.message}"
+    )
     width = max(len(s[0]) for s in spec)
     for (name, *_), v in zip(spec, fit.x, strict=True):
         shown = np.exp(v) if name.endswith("log_rate") else v
@@ -286,8 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         "# Initial growth rates r_i behind arms.grievance (g_i = a_i m_i0 - sum_j k_ij m_j0 + "
         "r_i m_i0):",
         "#   " + ", ".join(f"{a} {v[f'{a}.growth0']:+.4f}/yr" for a in ACTORS),
-        "# adiz_incursions elasticities are tied to air_approaches' (not separately "
-        "identified).",
+        "# adiz_incursions elasticities are tied to air_approaches' (not separately identified).",
         "# Capability stocks: perpetual inventory of SIPRI 1990-2012 (RUS 1993-2012), "
         "delta 0.1, recomputed.",
     ]

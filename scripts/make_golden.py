@@ -40,8 +40,15 @@ def annual_digest(annual: pd.DataFrame) -> pd.DataFrame:
         values = np.ascontiguousarray(part["value"].to_numpy(dtype=np.float64))
         keys = np.ascontiguousarray(part[["run_id", "year"]].to_numpy(dtype=np.int64))
         digest = hashlib.sha256(keys.tobytes() + values.tobytes()).hexdigest()
-        rows.append({"metric": metric, "subject": subject, "rows": len(part),
-                     "sum": float(values.sum()), "sha256": digest})
+        rows.append(
+            {
+                "metric": metric,
+                "subject": subject,
+                "rows": len(part),
+                "sum": float(values.sum()),
+                "sha256": digest,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -56,8 +63,9 @@ def main() -> None:
             target = args.out / path.stem
             target.mkdir(parents=True, exist_ok=True)
             outcomes = pq.read_table(Path(tmp) / "r" / "outcomes.parquet")
-            pq.write_table(outcomes, target / "outcomes.parquet", compression="zstd",
-                           compression_level=19)
+            pq.write_table(
+                outcomes, target / "outcomes.parquet", compression="zstd", compression_level=19
+            )
             annual = pd.read_parquet(Path(tmp) / "r" / "annual.parquet")
             annual_digest(annual).to_csv(target / "annual_digest.csv", index=False)
         print(f"{path.stem}: written")

@@ -74,8 +74,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def add_set(p: argparse.ArgumentParser) -> None:
     """Add the repeatable ``--set PATH=VALUE`` option."""
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a scenario value, e.g. actors.JPN.milex_usd_bn=60 (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario value, e.g. actors.JPN.milex_usd_bn=60 (repeatable)",
+    )
 
 
 def build_parser() -> Parser:

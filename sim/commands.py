@@ -39,9 +39,17 @@ def _progress_bar(total: int, quiet: bool):
             speed = task.finished_speed or task.speed
             return Text(f"{speed:,.0f} runs/s" if speed else "- runs/s")
 
-    bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=False)
+    bar = Progress(
+        TextColumn("runs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
     task = bar.add_task("runs", total=total)
 
     def update(done: int, _total: int) -> None:
@@ -59,8 +67,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.resume:
         if args.scenario or args.set or args.out:
-            raise SimError("--resume DIR takes no scenario, --set or --out: the folder's "
-                           "manifest holds them")
+            raise SimError(
+                "--resume DIR takes no scenario, --set or --out: the folder's manifest holds them"
+            )
         out = Path(args.resume)
         from sim.results.folder import read_manifest
 
@@ -81,19 +90,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         callback, bar = _progress_bar(args.runs, args.quiet)
         try:
             with bar:
-                results = run(scenario, runs=args.runs, seed=args.seed, out=out,
-                              workers=args.workers, force=args.force, annual=args.annual,
-                              progress=callback, command=["sim", *sys.argv[1:]])
+                results = run(
+                    scenario,
+                    runs=args.runs,
+                    seed=args.seed,
+                    out=out,
+                    workers=args.workers,
+                    force=args.force,
+                    annual=args.annual,
+                    progress=callback,
+                    command=["sim", *sys.argv[1:]],
+                )
         except (KeyboardInterrupt, Terminated):
             return _interrupted("run", out)
     m = results.manifest
-    print(f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
-          f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
-          f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)")
+    print(
+        f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
+        f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
+        f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)"
+    )
     print()
     print(format_summary(results.summary, scenario.month_label))
-    print(f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, "
-          f"annual.parquet)")
+    print(
+        f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, annual.parquet)"
+    )
     return 0
 
 
@@ -104,17 +124,25 @@ def _interrupted(command: str, out: Path) -> int:
     try:
         m = read_manifest(out)
     except SimError:
-        print(f"sim {command}: interrupted before any results were written to {out}; "
-              "nothing to resume: run it again", file=sys.stderr)
+        print(
+            f"sim {command}: interrupted before any results were written to {out}; "
+            "nothing to resume: run it again",
+            file=sys.stderr,
+        )
         return 130
     status = m.get("status", "of unknown status")
     if status == "complete":
-        print(f"sim {command}: interrupted after the last run; the results in {out} are "
-              "complete", file=sys.stderr)
+        print(
+            f"sim {command}: interrupted after the last run; the results in {out} are complete",
+            file=sys.stderr,
+        )
         return 130
     kept = f"{m.get('runs_done', 0):,} of {m.get('runs', m.get('total_runs', 0)):,} runs"
-    print(f"sim {command}: interrupted; kept {kept} in {out} (manifest says {status}); "
-          f"finish with: sim {command} --resume {out}", file=sys.stderr)
+    print(
+        f"sim {command}: interrupted; kept {kept} in {out} (manifest says {status}); "
+        f"finish with: sim {command} --resume {out}",
+        file=sys.stderr,
+    )
     return 130
 
 
@@ -136,19 +164,33 @@ def register_run(sub: argparse._SubParsersAction) -> None:
     """``sim run``."""
     p = sub.add_parser("run", help="run an ensemble of a scenario into a result folder")
     p.add_argument("scenario", metavar="SCENARIO", nargs="?")
-    p.add_argument("--resume", metavar="DIR", default=None,
-                   help="complete an interrupted run folder (no other arguments needed)")
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        default=None,
+        help="complete an interrupted run folder (no other arguments needed)",
+    )
     p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
-    p.add_argument("--seed", type=int, default=None, help="master seed (default: the "
-                   "scenario's meta.seed)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a scenario value (repeatable)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario value (repeatable)",
+    )
     p.add_argument("--out", default=None, help="result folder (default results/<name>-<time>)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
-    p.add_argument("--annual", default="auto", choices=["auto", "all", "sample", "off"],
-                   help="per-run annual series: all runs, the first 10,000 (sample), none; "
-                   "auto = all up to 20,000 runs, else sample")
+    p.add_argument(
+        "--annual",
+        default="auto",
+        choices=["auto", "all", "sample", "off"],
+        help="per-run annual series: all runs, the first 10,000 (sample), none; "
+        "auto = all up to 20,000 runs, else sample",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 
@@ -156,13 +198,17 @@ def register_run(sub: argparse._SubParsersAction) -> None:
 def register_trace(sub: argparse._SubParsersAction) -> None:
     """``sim trace``."""
     p = sub.add_parser("trace", help="replay one run and print its story month by month")
-    p.add_argument("target", metavar="DIR|SCENARIO",
-                   help="a result folder (with RUN_ID) or a scenario file (with --seed)")
+    p.add_argument(
+        "target",
+        metavar="DIR|SCENARIO",
+        help="a result folder (with RUN_ID) or a scenario file (with --seed)",
+    )
     p.add_argument("run_id", nargs="?", type=int, default=None, metavar="RUN_ID")
     p.add_argument("--seed", type=int, default=None, help="replay this seed of a scenario")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
-    p.add_argument("--verbose", "-v", action="store_true",
-                   help="also print every month's grey-zone activity")
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="also print every month's grey-zone activity"
+    )
     p.set_defaults(func=cmd_trace)
 
 
@@ -202,8 +248,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register_demo(sub: argparse._SubParsersAction) -> None:
     """``sim demo``."""
-    p = sub.add_parser("demo", help="run the baseline scenario end to end (results, figures, "
-                       "report) into results/demo")
+    p = sub.add_parser(
+        "demo",
+        help="run the baseline scenario end to end (results, figures, report) into results/demo",
+    )
     p.add_argument("--runs", type=int, default=2000, help="number of runs (default 2000)")
     p.add_argument("--out", default="results/demo", help="result folder (default results/demo)")
     p.add_argument("--workers", type=int, default=None)
@@ -228,11 +276,15 @@ def _lazy(module: str, name: str):
     return register
 
 
-REGISTER: list = [register_demo, register_run, register_trace,
-                  _lazy("sim.sweep.cli", "register_sweep"),
-                  _lazy("sim.viz.cli", "register_viz"),
-                  _lazy("sim.plots.cli", "register_plot"),
-                  _lazy("sim.plots.cli", "register_compare"),
-                  _lazy("sim.plots.cli", "register_report"),
-                  _lazy("sim.validate.cli", "register_validate")]
+REGISTER: list = [
+    register_demo,
+    register_run,
+    register_trace,
+    _lazy("sim.sweep.cli", "register_sweep"),
+    _lazy("sim.viz.cli", "register_viz"),
+    _lazy("sim.plots.cli", "register_plot"),
+    _lazy("sim.plots.cli", "register_compare"),
+    _lazy("sim.plots.cli", "register_report"),
+    _lazy("sim.validate.cli", "register_validate"),
+]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""

@@ -77,8 +77,11 @@ class StateActor(mesa.Agent):
     def grievances(self) -> dict[str, float]:
         """Grievance of this actor toward each other actor (0-1)."""
         row = self._state.grievance[0, self.index]
-        return {code: float(row[j]) for j, code in enumerate(self.model.structure.actors)
-                if j != self.index}
+        return {
+            code: float(row[j])
+            for j, code in enumerate(self.model.structure.actors)
+            if j != self.index
+        }
 
     def grievance_toward(self, code: str) -> float:
         """Grievance toward the actor with code `code`."""
@@ -88,12 +91,15 @@ class StateActor(mesa.Agent):
         """Nothing: the engine advances all actors together (see `EscalationModel.step`)."""
 
     def __repr__(self) -> str:
-        return (f"StateActor({self.code}, milex={self.milex_usd_bn:.1f} bn, "
-                f"capability={self.capability:.0f} bn)")
+        return (
+            f"StateActor({self.code}, milex={self.milex_usd_bn:.1f} bn, "
+            f"capability={self.capability:.0f} bn)"
+        )
 
 
-def _normalise_overrides(overrides: Mapping[str, Any] | None,
-                         keywords: Mapping[str, Any]) -> dict[str, Any]:
+def _normalise_overrides(
+    overrides: Mapping[str, Any] | None, keywords: Mapping[str, Any]
+) -> dict[str, Any]:
     out = dict(overrides or {})
     for key, value in keywords.items():
         out[key.replace("__", ".")] = value
@@ -117,9 +123,13 @@ class EscalationModel(mesa.Model):
         valid Python name, so use `overrides` for paths with dashes.
     """
 
-    def __init__(self, scenario: str | Path | Scenario | Mapping = "scenarios/baseline.toml",
-                 seed: int | None = None, overrides: Mapping[str, Any] | None = None,
-                 **keyword_overrides: Any) -> None:
+    def __init__(
+        self,
+        scenario: str | Path | Scenario | Mapping = "scenarios/baseline.toml",
+        seed: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        **keyword_overrides: Any,
+    ) -> None:
         scen = load_scenario(scenario, _normalise_overrides(overrides, keyword_overrides))
         if seed is None:
             seed = int(run_seeds(scen.seed, np.array([0]))[0])
@@ -153,8 +163,9 @@ class EscalationModel(mesa.Model):
             reporters[f"milex_{code}"] = lambda m, i=i: float(m.engine.state.milex[0, i])
             reporters[f"capability_{code}"] = lambda m, i=i: float(m.engine.state.capability[0, i])
         for i, j in s.grievance_dyads:
-            reporters[f"grievance_{s.actors[i]}-{s.actors[j]}"] = (
-                lambda m, i=i, j=j: float(m.engine.state.grievance[0, i, j]))
+            reporters[f"grievance_{s.actors[i]}-{s.actors[j]}"] = lambda m, i=i, j=j: float(
+                m.engine.state.grievance[0, i, j]
+            )
         return reporters
 
     @property
@@ -170,8 +181,10 @@ class EscalationModel(mesa.Model):
     @property
     def rung(self) -> dict[str, int]:
         """Current rung of each theatre."""
-        return {name: int(self.engine.state.rung[0, k])
-                for k, name in enumerate(self.structure.theatres)}
+        return {
+            name: int(self.engine.state.rung[0, k])
+            for k, name in enumerate(self.structure.theatres)
+        }
 
     @property
     def rung_names(self) -> dict[str, str]:
@@ -181,8 +194,10 @@ class EscalationModel(mesa.Model):
     @property
     def holder(self) -> dict[str, str]:
         """Current holder of each theatre."""
-        return {name: self.structure.actors[int(self.engine.state.holder[0, k])]
-                for k, name in enumerate(self.structure.theatres)}
+        return {
+            name: self.structure.actors[int(self.engine.state.holder[0, k])]
+            for k, name in enumerate(self.structure.theatres)
+        }
 
     def actor(self, code: str) -> StateActor:
         """Return the `StateActor` with this code."""

@@ -39,15 +39,21 @@ def story(model, verbose: bool = False) -> str:
     from sim.events_log import month_events
 
     engine = model.engine
-    lines = [f"{model.scenario.title}: replay of seed {model.run_seed}",
-             f"start {model.scenario.start}, {model.scenario.months} months; mechanisms: "
-             + ", ".join(model.scenario.mechanisms), ""]
+    lines = [
+        f"{model.scenario.title}: replay of seed {model.run_seed}",
+        f"start {model.scenario.start}, {model.scenario.months} months; mechanisms: "
+        + ", ".join(model.scenario.mechanisms),
+        "",
+    ]
     while model.running:
         before = engine.state.rung.copy()
         t = engine.state.t
         model.step()
-        rows = month_events(engine, t, before, activity=verbose) if verbose else [
-            r for r in model.log if r["month"] == t]
+        rows = (
+            month_events(engine, t, before, activity=verbose)
+            if verbose
+            else [r for r in model.log if r["month"] == t]
+        )
         for r in rows:
             where = f"[{r['theatre']}] " if r["theatre"] else ""
             lines.append(f"{r['date']}  {where}{r['text']}")
@@ -57,13 +63,16 @@ def story(model, verbose: bool = False) -> str:
     for _, r in out.iterrows():
         war = f"war from month {int(r.war_month)}" if r.war else "no war"
         joined = r.allies_joined or "none"
-        lines.append(f"  {r.theatre}: highest rung {r.max_rung}, {war}, {r.crises} crises, "
-                     f"holder {r.holder_final}, allies joined: {joined}")
+        lines.append(
+            f"  {r.theatre}: highest rung {r.max_rung}, {war}, {r.crises} crises, "
+            f"holder {r.holder_final}, allies joined: {joined}"
+        )
     return "\n".join(lines)
 
 
-def trace_from_scenario(scenario: str, seed: int, overrides: Iterable[str] = (),
-                        verbose: bool = False) -> str:
+def trace_from_scenario(
+    scenario: str, seed: int, overrides: Iterable[str] = (), verbose: bool = False
+) -> str:
     """Story of the run with `seed` of a scenario file."""
     from sim.model import EscalationModel
 

@@ -170,8 +170,12 @@ def run_sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
             env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
             env["PYTHONDONTWRITEBYTECODE"] = "1"
             proc = subprocess.run(
-                [sys.executable, "-m", "sim", *args], cwd=tmp_path, env=env,
-                capture_output=True, text=True, timeout=60,
+                [sys.executable, "-m", "sim", *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
             result = CliResult(proc.returncode, proc.stdout, proc.stderr)
         else:

@@ -26,30 +26,56 @@ BASELINE = REPO / "scenarios" / "baseline.toml"
 RUNS = 1000
 
 
-
 def rich_scenario(months: int = 96) -> dict:
     """Four actors, two theatres, every mechanism, every event kind, busy grey zone."""
+
     def actor(name, gdp, milex, **kw):
         return {"name": name, "gdp_usd_bn": gdp, "milex_usd_bn": milex, **kw}
 
     events = [
-        {"at": "2010-03", "kind": "talks", "parties": ["CCC", "DDD"],
-         "repeat_every_months": 12},
+        {"at": "2010-03", "kind": "talks", "parties": ["CCC", "DDD"], "repeat_every_months": 12},
         {"at": "2010-05", "kind": "hotline", "parties": ["CCC", "DDD"]},
-        {"at": "2010-04", "kind": "policy", "actor": "DDD", "target_share_gdp": 0.02,
-         "reach_by": "2014-03"},
-        {"at": "2011-01", "kind": "policy", "actor": "CCC", "growth_per_year": 0.07,
-         "reach_by": "2013-01"},
-        {"at": "2010-06", "kind": "rules_of_engagement", "theatre": "strait",
-         "activity": "balloon", "incident_probability": 0.3},
-        {"at": "2010-07", "kind": "drill", "theatre": "isle", "parties": ["PPP", "DDD"],
-         "repeat_every_months": 12, "crisis_probability": 0.2},
+        {
+            "at": "2010-04",
+            "kind": "policy",
+            "actor": "DDD",
+            "target_share_gdp": 0.02,
+            "reach_by": "2014-03",
+        },
+        {
+            "at": "2011-01",
+            "kind": "policy",
+            "actor": "CCC",
+            "growth_per_year": 0.07,
+            "reach_by": "2013-01",
+        },
+        {
+            "at": "2010-06",
+            "kind": "rules_of_engagement",
+            "theatre": "strait",
+            "activity": "balloon",
+            "incident_probability": 0.3,
+        },
+        {
+            "at": "2010-07",
+            "kind": "drill",
+            "theatre": "isle",
+            "parties": ["PPP", "DDD"],
+            "repeat_every_months": 12,
+            "crisis_probability": 0.2,
+        },
         {"at": "2011-02", "kind": "visit", "theatre": "strait", "by": "PPP", "to": "EEE"},
         {"at": "2010-09", "kind": "incident", "theatre": "isle", "by": "CCC", "rung": 3},
         {"at": "2012-01", "kind": "blockade", "theatre": "strait", "by": "CCC"},
         {"at": "2013-06", "kind": "landing", "theatre": "isle", "by": "CCC"},
-        {"at": "2014-01", "kind": "alliance", "patron": "PPP", "client": "EEE",
-         "commitment": 0.9, "basing": True},
+        {
+            "at": "2014-01",
+            "kind": "alliance",
+            "patron": "PPP",
+            "client": "EEE",
+            "commitment": 0.9,
+            "basing": True,
+        },
         {"at": "2015-03", "kind": "invasion", "theatre": "strait", "by": "CCC"},
     ]
     start = 2010 * 12 + 2  # 2010-03
@@ -66,10 +92,17 @@ def rich_scenario(months: int = 96) -> dict:
             "war": {"nuclear_threshold": 0.4, "nuclear_use_probability_per_month": 0.2},
         },
         "actors": {
-            "CCC": actor("Challenger", 5000.0, 120.0, nuclear=True, misperception=1.0,
-                         arms={"reaction": {"DDD": 0.05, "PPP": 0.02}}),
-            "DDD": actor("Client one", 1500.0, 20.0, misperception=0.6,
-                         arms={"reaction": {"CCC": 0.02}}),
+            "CCC": actor(
+                "Challenger",
+                5000.0,
+                120.0,
+                nuclear=True,
+                misperception=1.0,
+                arms={"reaction": {"DDD": 0.05, "PPP": 0.02}},
+            ),
+            "DDD": actor(
+                "Client one", 1500.0, 20.0, misperception=0.6, arms={"reaction": {"CCC": 0.02}}
+            ),
             "PPP": actor("Patron", 12000.0, 400.0, nuclear=True, forces_in_region_share=0.3),
             "EEE": actor("Client two", 600.0, 12.0, gdp_growth_per_year=-0.02),
         },
@@ -84,18 +117,28 @@ def rich_scenario(months: int = 96) -> dict:
         ],
         "theatres": {
             "isle": {
-                "claimants": ["CCC", "DDD"], "holder": "DDD",
+                "claimants": ["CCC", "DDD"],
+                "holder": "DDD",
                 "greyzone": {
-                    "presence": {"by": "CCC", "unit": "days", "rate_per_year": 300,
-                                 "incident_probability": 0.001},
-                    "incursion": {"by": "CCC", "rate_per_year": 60,
-                                  "incident_probability": 0.004},
-                    "scramble": {"by": "DDD", "against": "CCC", "responds_to": "incursion",
-                                 "ratio": 1.5},
+                    "presence": {
+                        "by": "CCC",
+                        "unit": "days",
+                        "rate_per_year": 300,
+                        "incident_probability": 0.001,
+                    },
+                    "incursion": {"by": "CCC", "rate_per_year": 60, "incident_probability": 0.004},
+                    "scramble": {
+                        "by": "DDD",
+                        "against": "CCC",
+                        "responds_to": "incursion",
+                        "ratio": 1.5,
+                    },
                 },
             },
             "strait": {
-                "claimants": ["CCC", "EEE"], "holder": "EEE", "defender_advantage": 1.5,
+                "claimants": ["CCC", "EEE"],
+                "holder": "EEE",
+                "defender_advantage": 1.5,
                 "greyzone": {
                     "adiz": {"by": "CCC", "rate_per_year": 700, "incident_probability": 0.0005},
                     "balloon": {"by": "CCC", "rate_per_year": 3, "incident_probability": 0.0},
@@ -106,8 +149,16 @@ def rich_scenario(months: int = 96) -> dict:
     }
 
 
-RESULT_ARRAYS = ("max_rung", "war_month", "first_crisis", "crises", "holder_final",
-                 "holder_changes", "allies_joined", "nuclear_use")
+RESULT_ARRAYS = (
+    "max_rung",
+    "war_month",
+    "first_crisis",
+    "crises",
+    "holder_final",
+    "holder_changes",
+    "allies_joined",
+    "nuclear_use",
+)
 
 
 def assert_results_equal(a: BatchResult, b: BatchResult, rows=slice(None)) -> None:
@@ -130,16 +181,16 @@ def assert_states_equal(a: State, b: State, rows) -> None:
     for f in fields(State):
         x, y = getattr(a, f.name), getattr(b, f.name)
         if isinstance(x, np.ndarray):
-            assert np.ascontiguousarray(x[rows]).tobytes() == np.ascontiguousarray(y).tobytes(), \
+            assert np.ascontiguousarray(x[rows]).tobytes() == np.ascontiguousarray(y).tobytes(), (
                 f.name
+            )
 
 
 def compiled(which: str):
     if which == "baseline":
         return compile_scenario(load_scenario(BASELINE))
     if which == "rich-no-war-gdp-loss":  # isolates the war GDP loss (it once broke this)
-        return compile_scenario(load_scenario(rich_scenario(),
-                                              ["model.war.gdp_loss_per_month=0"]))
+        return compile_scenario(load_scenario(rich_scenario(), ["model.war.gdp_loss_per_month=0"]))
     return compile_scenario(load_scenario(rich_scenario()))
 
 
@@ -155,8 +206,12 @@ def reference(request):
 
 def interesting_runs(res: BatchResult, count: int = 10) -> np.ndarray:
     """A few runs with the most happening (highest rungs, most crises), plus runs 0 and 1."""
-    score = (res.max_rung.sum(axis=1) * 100 + res.crises.sum(axis=1) * 10
-             + res.holder_changes.sum(axis=1) + res.nuclear_use.sum(axis=1) * 1000)
+    score = (
+        res.max_rung.sum(axis=1) * 100
+        + res.crises.sum(axis=1) * 10
+        + res.holder_changes.sum(axis=1)
+        + res.nuclear_use.sum(axis=1) * 1000
+    )
     top = np.argsort(-score, kind="stable")[: count - 2]
     return np.unique(np.concatenate([[0, 1], top]))
 
@@ -167,7 +222,7 @@ def test_batches_of_7_equal_one_batch(reference):
     full = eng.result()
     upto = 70  # 10 batches of 7 (all 1000 would take ~15 s per scenario at R = 7)
     for lo in range(0, upto, 7):
-        part = simulate(s, p, seeds[lo:lo + 7])
+        part = simulate(s, p, seeds[lo : lo + 7])
         assert_results_equal(full, part, slice(lo, lo + 7))
 
 
@@ -178,7 +233,7 @@ def test_single_runs_equal_one_batch(reference):
     if name.startswith("rich"):  # the picks cover wars, joins, holder changes and nuclear use
         assert full.max_rung[picks].max() == 8 and full.allies_joined[picks].any()
     for r in picks:
-        alone = Engine(s, p, seeds[r:r + 1])
+        alone = Engine(s, p, seeds[r : r + 1])
         assert_results_equal(full, alone.run(), slice(r, r + 1))
         assert_states_equal(eng.state, alone.state, slice(r, r + 1))
 
@@ -220,9 +275,12 @@ def test_seeds_differ_between_runs(reference):
 
 def test_per_run_parameters_are_independent_of_batch_mates():
     """A sweep batch (each run with its own parameters) equals each point run alone."""
-    scen = [load_scenario(rich_scenario(48), {"alliances.PPP-DDD.commitment": c,
-                                              "actors.CCC.misperception": m})
-            for c, m in ((0.0, 0.2), (1.0, 2.0), (0.5, 1.0))]
+    scen = [
+        load_scenario(
+            rich_scenario(48), {"alliances.PPP-DDD.commitment": c, "actors.CCC.misperception": m}
+        )
+        for c, m in ((0.0, 0.2), (1.0, 2.0), (0.5, 1.0))
+    ]
     s, stacked = compile_batch(scen)
     point = np.array([0, 1, 2, 1, 0, 2, 2, 1])
     seeds = run_seeds(3, np.arange(len(point)))
@@ -233,8 +291,10 @@ def test_per_run_parameters_are_independent_of_batch_mates():
         alone = simulate(s_q, p_q, seeds[rows])
         assert_results_equal(mixed, alone, rows)
     # and the points do differ from each other
-    assert not np.array_equal(simulate(s, stacked.take(np.zeros(8, int)), seeds).max_rung,
-                              simulate(s, stacked.take(np.ones(8, int)), seeds).max_rung)
+    assert not np.array_equal(
+        simulate(s, stacked.take(np.zeros(8, int)), seeds).max_rung,
+        simulate(s, stacked.take(np.ones(8, int)), seeds).max_rung,
+    )
 
 
 def test_outcome_invariants(reference):
@@ -274,18 +334,31 @@ def test_annual_max_rung_agrees_with_outcomes():
 
 def invasion_at(months: tuple[int, ...]) -> dict:
     """Two actors at war from an invasion event; the invasion month varies by sweep point."""
+
     def scen(month: int) -> dict:
         return {
             "meta": {"name": "invasion", "start": "2000-01", "months": 12},
-            "model": {"mechanisms": ["crisis", "war", "events"],
-                      "war": {"decisive_probability_per_month": 0.0},
-                      "crisis": {"settlement_probability": 0.0}},
-            "actors": {"AAA": {"name": "A", "gdp_usd_bn": 1000.0, "milex_usd_bn": 20.0},
-                       "BBB": {"name": "B", "gdp_usd_bn": 1000.0, "milex_usd_bn": 20.0}},
+            "model": {
+                "mechanisms": ["crisis", "war", "events"],
+                "war": {"decisive_probability_per_month": 0.0},
+                "crisis": {"settlement_probability": 0.0},
+            },
+            "actors": {
+                "AAA": {"name": "A", "gdp_usd_bn": 1000.0, "milex_usd_bn": 20.0},
+                "BBB": {"name": "B", "gdp_usd_bn": 1000.0, "milex_usd_bn": 20.0},
+            },
             "theatres": {"area": {"claimants": ["AAA", "BBB"], "holder": "BBB"}},
-            "events": [{"id": "go", "at": f"2000-{month + 1:02d}", "kind": "invasion",
-                        "theatre": "area", "by": "AAA"}],
+            "events": [
+                {
+                    "id": "go",
+                    "at": f"2000-{month + 1:02d}",
+                    "kind": "invasion",
+                    "theatre": "area",
+                    "by": "AAA",
+                }
+            ],
         }
+
     return [load_scenario(scen(m)) for m in months]
 
 

@@ -27,24 +27,38 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return ci.low, ci.high
 
 
-def triangle(commitment: float, patron_milex: float = 1000.0, patron_share: float = 0.5,
-             misperception: float = 1.0, war_cost: float = 0.05, basing: bool = True,
-             mechanisms=("crisis", "alliances", "war", "events")) -> dict:
+def triangle(
+    commitment: float,
+    patron_milex: float = 1000.0,
+    patron_share: float = 0.5,
+    misperception: float = 1.0,
+    war_cost: float = 0.05,
+    basing: bool = True,
+    mechanisms=("crisis", "alliances", "war", "events"),
+) -> dict:
     def actor(name, gdp, milex, share=1.0):
-        return {"name": name, "gdp_usd_bn": gdp, "milex_usd_bn": milex,
-                "forces_in_region_share": share, "misperception": misperception}
+        return {
+            "name": name,
+            "gdp_usd_bn": gdp,
+            "milex_usd_bn": milex,
+            "forces_in_region_share": share,
+            "misperception": misperception,
+        }
 
     return {
         "meta": {"name": "deterrence", "start": "2000-01", "months": 120},
-        "model": {"mechanisms": list(mechanisms),
-                  "crisis": {"initiation_rate_per_year": 2.0, "war_cost": war_cost}},
+        "model": {
+            "mechanisms": list(mechanisms),
+            "crisis": {"initiation_rate_per_year": 2.0, "war_cost": war_cost},
+        },
         "actors": {
             "CCC": actor("Challenger", 3000.0, 60.0),
             "DDD": actor("Client", 1000.0, 20.0),
             "PPP": actor("Patron", 10000.0, patron_milex, patron_share),
         },
-        "alliances": [{"patron": "PPP", "client": "DDD", "commitment": commitment,
-                       "basing": basing}],
+        "alliances": [
+            {"patron": "PPP", "client": "DDD", "commitment": commitment, "basing": basing}
+        ],
         "grievances": [{"from": "CCC", "to": "DDD", "level": 0.8}],
         "theatres": {"area": {"claimants": ["CCC", "DDD"], "holder": "DDD"}},
     }
@@ -82,8 +96,10 @@ def test_commitment_deters_crisis_initiation(patron_milex, patron_share):
     regional strength (where the war probability itself need not be monotone: see report).
     Default misperception (0.3) and war cost (0.2), so that crises do not saturate.
     """
-    crises = [outcomes(triangle(c, patron_milex, patron_share, misperception=0.3,
-                                war_cost=0.2))[1] for c in COMMITMENTS]
+    crises = [
+        outcomes(triangle(c, patron_milex, patron_share, misperception=0.3, war_cost=0.2))[1]
+        for c in COMMITMENTS
+    ]
     # measured: strong patron 1948, 0, 0; comparable patron 1948, 393, 7 (of 2000)
     assert crises[0] >= crises[1] >= crises[2], crises
     for a, b in ((0, 1), (0, 2)):

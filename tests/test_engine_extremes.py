@@ -53,6 +53,7 @@ def commitment(c):
     def f(d):
         for al in d["alliances"]:
             al["commitment"] = c
+
     return f
 
 
@@ -70,6 +71,7 @@ def growth(rate, months):
     def f(d):
         each_actor(d, gdp_growth_per_year=rate)
         d["meta"]["months"] = months
+
     return f
 
 
@@ -87,18 +89,35 @@ def negative_drive(d):
 
 def probabilities_one(d):
     d["model"] = {
-        "crisis": {"escalation_probability": 1.0, "settlement_probability": 1.0,
-                   "accident_probability": 1.0, "initiation_rate_per_year": 100.0,
-                   "war_cost": 0.0, "csf_exponent": 10.0},
-        "war": {"decisive_probability_per_month": 1.0, "attrition_per_month": 1.0,
-                "gdp_loss_per_month": 1.0, "learning_per_month": 1.0,
-                "nuclear_threshold": 1.0, "nuclear_use_probability_per_month": 1.0,
-                "nuclear_gdp_loss": 1.0, "mobilisation_share_gdp": 1.0},
-        "grievance": {"decay_per_year": 12.0, "crisis_gain_per_month": 1.0,
-                      "war_gain_per_month": 1.0},
-        "diplomacy": {"talks_per_year": 52.0, "talks_grievance_relief": 1.0,
-                      "talks_misperception_relief": 1.0,
-                      "misperception_recovery_per_year": 12.0},
+        "crisis": {
+            "escalation_probability": 1.0,
+            "settlement_probability": 1.0,
+            "accident_probability": 1.0,
+            "initiation_rate_per_year": 100.0,
+            "war_cost": 0.0,
+            "csf_exponent": 10.0,
+        },
+        "war": {
+            "decisive_probability_per_month": 1.0,
+            "attrition_per_month": 1.0,
+            "gdp_loss_per_month": 1.0,
+            "learning_per_month": 1.0,
+            "nuclear_threshold": 1.0,
+            "nuclear_use_probability_per_month": 1.0,
+            "nuclear_gdp_loss": 1.0,
+            "mobilisation_share_gdp": 1.0,
+        },
+        "grievance": {
+            "decay_per_year": 12.0,
+            "crisis_gain_per_month": 1.0,
+            "war_gain_per_month": 1.0,
+        },
+        "diplomacy": {
+            "talks_per_year": 52.0,
+            "talks_grievance_relief": 1.0,
+            "talks_misperception_relief": 1.0,
+            "misperception_recovery_per_year": 12.0,
+        },
     }
 
 
@@ -108,22 +127,40 @@ def costs_max(d):
 
 
 def theatre_edges(d):
-    d["theatres"]["isle"].update(defender_advantage=100.0, interdependence=1.0, baseline_rung=2,
-                                 stake={"CCC": 0.0, "DDD": 0.0, "PPP": 0.0})
-    d["theatres"]["strait"].update(defender_advantage=0.01, interdependence=0.0, baseline_rung=0,
-                                   stake={"CCC": 1.0, "EEE": 1.0, "PPP": 1.0})
+    d["theatres"]["isle"].update(
+        defender_advantage=100.0,
+        interdependence=1.0,
+        baseline_rung=2,
+        stake={"CCC": 0.0, "DDD": 0.0, "PPP": 0.0},
+    )
+    d["theatres"]["strait"].update(
+        defender_advantage=0.01,
+        interdependence=0.0,
+        baseline_rung=0,
+        stake={"CCC": 1.0, "EEE": 1.0, "PPP": 1.0},
+    )
 
 
 def busy_greyzone(d):
     isle = d["theatres"]["isle"]["greyzone"]
-    isle["presence"].update(rate_per_year=365, incident_probability=1.0,
-                            grievance_elasticity=100.0, rung_elasticity=10.0,
-                            capability_elasticity=10.0, grievance_per_unit=1.0)
-    isle["incursion"].update(rate_per_year=1e6, incident_probability=1.0,
-                             grievance_elasticity=100.0, rung_elasticity=10.0)
+    isle["presence"].update(
+        rate_per_year=365,
+        incident_probability=1.0,
+        grievance_elasticity=100.0,
+        rung_elasticity=10.0,
+        capability_elasticity=10.0,
+        grievance_per_unit=1.0,
+    )
+    isle["incursion"].update(
+        rate_per_year=1e6,
+        incident_probability=1.0,
+        grievance_elasticity=100.0,
+        rung_elasticity=10.0,
+    )
     isle["scramble"].update(ratio=1000.0)
-    d["theatres"]["strait"]["greyzone"]["adiz"].update(rate_per_year=1e6,
-                                                       capability_elasticity=10.0)
+    d["theatres"]["strait"]["greyzone"]["adiz"].update(
+        rate_per_year=1e6, capability_elasticity=10.0
+    )
 
 
 def no_forces(d):
@@ -180,8 +217,14 @@ def run_checked(d: dict, runs: int = 48, seed: int = 4):
             eng.step()
             check_state(eng.state, f"month {eng.state.t - 1}")
     res = eng.result()
-    for name in ("max_rung", "war_month", "first_crisis", "crises", "holder_final",
-                 "holder_changes"):
+    for name in (
+        "max_rung",
+        "war_month",
+        "first_crisis",
+        "crises",
+        "holder_final",
+        "holder_changes",
+    ):
         assert np.isfinite(getattr(res, name)).all(), name
     assert ((res.max_rung >= 0) & (res.max_rung <= 8)).all()
     for key, arr in res.annual.items():

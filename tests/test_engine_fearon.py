@@ -25,23 +25,36 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return ci.low, ci.high
 
 
-def crisis_world(misperception: float, war_cost: float = 0.2, audience: float | None = None,
-                 rung: int = 4, mechanisms=("crisis", "war", "events"), months: int = 24,
-                 strength=(20.0, 20.0)) -> dict:
+def crisis_world(
+    misperception: float,
+    war_cost: float = 0.2,
+    audience: float | None = None,
+    rung: int = 4,
+    mechanisms=("crisis", "war", "events"),
+    months: int = 24,
+    strength=(20.0, 20.0),
+) -> dict:
     actors = {}
     for code, milex in zip(("AAA", "BBB"), strength, strict=True):
-        actors[code] = {"name": code, "gdp_usd_bn": 1000.0, "milex_usd_bn": milex,
-                        "misperception": misperception}
+        actors[code] = {
+            "name": code,
+            "gdp_usd_bn": 1000.0,
+            "milex_usd_bn": milex,
+            "misperception": misperception,
+        }
         if audience is not None:
             actors[code]["audience_cost"] = audience
     return {
         "meta": {"name": "fearon", "start": "2000-01", "months": months},
-        "model": {"mechanisms": list(mechanisms),
-                  "crisis": {"war_cost": war_cost, "initiation_rate_per_year": 0.0}},
+        "model": {
+            "mechanisms": list(mechanisms),
+            "crisis": {"war_cost": war_cost, "initiation_rate_per_year": 0.0},
+        },
         "actors": actors,
         "theatres": {"area": {"claimants": ["AAA", "BBB"], "holder": "BBB"}},
-        "events": [{"at": "2000-01", "kind": "incident", "theatre": "area", "by": "AAA",
-                    "rung": rung}],
+        "events": [
+            {"at": "2000-01", "kind": "incident", "theatre": "area", "by": "AAA", "rung": rung}
+        ],
     }
 
 
@@ -52,16 +65,18 @@ def wars(d: dict, n: int = N, seed: int = 1) -> tuple[int, np.ndarray]:
     return int((r.max_rung[:, 0] >= 6).sum()), r.max_rung[:, 0]
 
 
-@pytest.mark.parametrize("war_cost,audience,rung,strength,mechanisms", [
-    (0.2, None, 4, (20.0, 20.0), ("crisis", "war", "events")),  # defaults otherwise
-    (0.2, None, 3, (20.0, 20.0), ("crisis", "war", "events")),
-    (0.1, None, 4, (60.0, 20.0), ("crisis", "war", "events")),  # unequal forces
-    (0.05, 0.0, 4, (20.0, 20.0), ("crisis", "war", "events")),  # cheap war, no audience
-    (1.0, 1.0, 4, (20.0, 5.0), ("crisis", "events")),  # no war mechanism
-])
+@pytest.mark.parametrize(
+    "war_cost,audience,rung,strength,mechanisms",
+    [
+        (0.2, None, 4, (20.0, 20.0), ("crisis", "war", "events")),  # defaults otherwise
+        (0.2, None, 3, (20.0, 20.0), ("crisis", "war", "events")),
+        (0.1, None, 4, (60.0, 20.0), ("crisis", "war", "events")),  # unequal forces
+        (0.05, 0.0, 4, (20.0, 20.0), ("crisis", "war", "events")),  # cheap war, no audience
+        (1.0, 1.0, 4, (20.0, 5.0), ("crisis", "events")),  # no war mechanism
+    ],
+)
 def test_no_misperception_no_war(war_cost, audience, rung, strength, mechanisms):
-    k, max_rung = wars(crisis_world(0.0, war_cost, audience, rung, mechanisms,
-                                    strength=strength))
+    k, max_rung = wars(crisis_world(0.0, war_cost, audience, rung, mechanisms, strength=strength))
     low, high = wilson(k, N)
     # 0 of N = 2000: the Wilson 95% upper bound on the war probability is 0.0019
     assert k == 0, f"{k}/{N} runs reached war with exact perceptions"

@@ -30,9 +30,15 @@ def test_two_state_through_simulate():
     star = np.linalg.solve(np.diag(a) - k, g)
     np.testing.assert_allclose(star, [40.0, 32.0], rtol=1e-12)
     # start elsewhere, keeping g: the budgets return to m* = (A - K)^-1 g
-    moved = load_scenario(TWO_STATE, [f"actors.AAA.arms.grievance={float(g[0])!r}",
-                                      f"actors.BBB.arms.grievance={float(g[1])!r}",
-                                      "actors.AAA.milex_usd_bn=60", "actors.BBB.milex_usd_bn=2"])
+    moved = load_scenario(
+        TWO_STATE,
+        [
+            f"actors.AAA.arms.grievance={float(g[0])!r}",
+            f"actors.BBB.arms.grievance={float(g[1])!r}",
+            "actors.AAA.milex_usd_bn=60",
+            "actors.BBB.milex_usd_bn=2",
+        ],
+    )
     s, p = compile_scenario(moved)
     res = simulate(s, p, run_seeds(1, np.arange(5)))
     milex = res.annual["milex_usd_bn|AAA,BBB"]
@@ -83,8 +89,14 @@ def test_arbitrary_codes_and_names():
     """Renaming every actor and theatre changes nothing but the labels."""
     d = rich_scenario(36)
     text = repr(d)
-    for old, new in (("CCC", "QQQ"), ("DDD", "XYZ"), ("PPP", "ZZZ"), ("EEE", "ABC"),
-                     ("isle", "moon"), ("strait", "gulf")):
+    for old, new in (
+        ("CCC", "QQQ"),
+        ("DDD", "XYZ"),
+        ("PPP", "ZZZ"),
+        ("EEE", "ABC"),
+        ("isle", "moon"),
+        ("strait", "gulf"),
+    ):
         text = text.replace(old, new)
     renamed = eval(text)  # noqa: S307 - a repr of plain dicts, lists, strings and numbers
     seeds = run_seeds(9, np.arange(100))

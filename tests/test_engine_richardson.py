@@ -17,8 +17,9 @@ from sim.scenario import load_scenario
 SEEDS = np.arange(3, dtype=np.uint64)  # arms-only dynamics are deterministic; 3 runs agree
 
 
-def arms_scenario(a, k, g, m0=(10.0, 10.0), months=600, gdp=(1e5, 1e5), growth=0.0,
-                  max_share=1.0) -> dict:
+def arms_scenario(
+    a, k, g, m0=(10.0, 10.0), months=600, gdp=(1e5, 1e5), growth=0.0, max_share=1.0
+) -> dict:
     """Two actors, arms only, explicit Richardson coefficients."""
     a1, a2 = a
     k12, k21 = k
@@ -27,14 +28,30 @@ def arms_scenario(a, k, g, m0=(10.0, 10.0), months=600, gdp=(1e5, 1e5), growth=0
         "meta": {"name": "richardson", "start": "2000-01", "months": months},
         "model": {"mechanisms": ["arms"]},
         "actors": {
-            "AAA": {"name": "A", "gdp_usd_bn": gdp[0], "milex_usd_bn": m0[0],
-                    "gdp_growth_per_year": growth,
-                    "arms": {"fatigue": a1, "grievance": g1, "reaction": {"BBB": k12},
-                             "max_share_gdp": max_share}},
-            "BBB": {"name": "B", "gdp_usd_bn": gdp[1], "milex_usd_bn": m0[1],
-                    "gdp_growth_per_year": growth,
-                    "arms": {"fatigue": a2, "grievance": g2, "reaction": {"AAA": k21},
-                             "max_share_gdp": max_share}},
+            "AAA": {
+                "name": "A",
+                "gdp_usd_bn": gdp[0],
+                "milex_usd_bn": m0[0],
+                "gdp_growth_per_year": growth,
+                "arms": {
+                    "fatigue": a1,
+                    "grievance": g1,
+                    "reaction": {"BBB": k12},
+                    "max_share_gdp": max_share,
+                },
+            },
+            "BBB": {
+                "name": "B",
+                "gdp_usd_bn": gdp[1],
+                "milex_usd_bn": m0[1],
+                "gdp_growth_per_year": growth,
+                "arms": {
+                    "fatigue": a2,
+                    "grievance": g2,
+                    "reaction": {"AAA": k21},
+                    "max_share_gdp": max_share,
+                },
+            },
         },
         "theatres": {"area": {"claimants": ["AAA", "BBB"], "holder": "AAA"}},
     }
@@ -131,11 +148,14 @@ def test_unstable_growth_rate_matches_leading_eigenvalue():
     np.testing.assert_allclose(arr[1:] / arr[:-1], 1 + (0.3 - 0.1) / 12, rtol=1e-12)
 
 
-@pytest.mark.parametrize("a,k,g,m0", [
-    ((0.5, 0.5), (0.2, 0.3), (10.0, 5.0), (10.0, 10.0)),
-    ((0.1, 0.1), (0.3, 0.3), (1.0, -3.0), (40.0, 7.0)),
-    ((2.0, 0.0), (1.5, 0.0), (0.0, 100.0), (3.0, 500.0)),
-])
+@pytest.mark.parametrize(
+    "a,k,g,m0",
+    [
+        ((0.5, 0.5), (0.2, 0.3), (10.0, 5.0), (10.0, 10.0)),
+        ((0.1, 0.1), (0.3, 0.3), (1.0, -3.0), (40.0, 7.0)),
+        ((2.0, 0.0), (1.5, 0.0), (0.0, 100.0), (3.0, 500.0)),
+    ],
+)
 def test_one_monthly_euler_step_exactly(a, k, g, m0):
     d = arms_scenario(a, k, g, m0=m0, months=12)
     _, path = run_engine(d, months=1)
@@ -147,8 +167,15 @@ def test_one_monthly_euler_step_exactly(a, k, g, m0):
 
 def test_ceiling_binds_at_max_share_of_gdp():
     gdp, share = 1000.0, 0.05
-    d = arms_scenario((0.1, 0.1), (0.3, 0.3), (1.0, 1.0), m0=(10.0, 10.0), months=600,
-                      gdp=(gdp, gdp), max_share=share)
+    d = arms_scenario(
+        (0.1, 0.1),
+        (0.3, 0.3),
+        (1.0, 1.0),
+        m0=(10.0, 10.0),
+        months=600,
+        gdp=(gdp, gdp),
+        max_share=share,
+    )
     _, path = run_engine(d)
     arr = np.array(path)
     assert arr.max() <= gdp * share * (1 + 1e-12)

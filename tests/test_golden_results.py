@@ -34,14 +34,29 @@ def test_every_shipped_scenario_has_golden_tables():
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_results_match_golden(name, tmp_path):
     out = tmp_path / "r"
-    sim.run(REPO / "scenarios" / f"{name}.toml", runs=make_golden.RUNS, seed=make_golden.SEED,
-            workers=1, out=out)
+    sim.run(
+        REPO / "scenarios" / f"{name}.toml",
+        runs=make_golden.RUNS,
+        seed=make_golden.SEED,
+        workers=1,
+        out=out,
+    )
     outcomes = pd.read_parquet(out / "outcomes.parquet")
     expected = pd.read_parquet(GOLDEN / name / "outcomes.parquet")
     pd.testing.assert_frame_equal(outcomes, expected, check_exact=True)
     digest = make_golden.annual_digest(pd.read_parquet(out / "annual.parquet"))
     expected_digest = pd.read_csv(GOLDEN / name / "annual_digest.csv")
-    changed = digest.merge(expected_digest, on=["metric", "subject"], how="outer",
-                           suffixes=("", "_golden"), indicator=True)
-    differ = changed[(changed["_merge"] != "both") | (changed["sha256"] != changed["sha256_golden"])]
-    assert differ.empty, f"annual series differ from the golden run:\n{differ[['metric', 'subject', 'sum', 'sum_golden']]}"
+    changed = digest.merge(
+        expected_digest,
+        on=["metric", "subject"],
+        how="outer",
+        suffixes=("", "_golden"),
+        indicator=True,
+    )
+    differ = changed[
+        (changed["_merge"] != "both") | (changed["sha256"] != changed["sha256_golden"])
+    ]
+    assert differ.empty, (
+        "annual series differ from the golden run:\n"
+        f"{differ[['metric', 'subject', 'sum', 'sum_golden']]}"
+    )

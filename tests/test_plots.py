@@ -31,8 +31,9 @@ def folders(tmp_path_factory):
     base = tmp_path_factory.mktemp("plots")
     out = {}
     for name in ("baseline", "taiwan_invasion", "two_state"):
-        out[name] = sim.run(SCEN / f"{name}.toml", runs=200, seed=1, out=base / name,
-                            workers=1).path
+        out[name] = sim.run(
+            SCEN / f"{name}.toml", runs=200, seed=1, out=base / name, workers=1
+        ).path
     return out
 
 
@@ -62,6 +63,7 @@ def assert_png(path: Path) -> None:
 
 # --- data match the tables ------------------------------------------------------------------
 
+
 def test_war_matches_outcomes(baseline, invasion):
     from sim.analysis.intervals import wilson
     from sim.plots.war import plot_war
@@ -70,8 +72,9 @@ def test_war_matches_outcomes(baseline, invasion):
         plots = plot_war([r])
         d = plots[0].data.set_index("theatre")
         expected = r.outcomes.groupby("theatre")["war"].mean()
-        pd.testing.assert_series_equal(d["p"].sort_index(), expected.sort_index(),
-                                       check_names=False)
+        pd.testing.assert_series_equal(
+            d["p"].sort_index(), expected.sort_index(), check_names=False
+        )
         assert (d["low"] <= d["p"] + 1e-12).all() and (d["p"] <= d["high"] + 1e-12).all()
         lo, hi = wilson(d["wars"].to_numpy(), d["runs"].to_numpy())
         np.testing.assert_allclose(d["low"], lo)
@@ -116,8 +119,9 @@ def test_kaplan_meier_at_horizon_is_one_minus_event_share(baseline, invasion):
             assert at_h == pytest.approx(1 - o[col].notna().mean())
             assert g["time"].iloc[0] == 0 and g["survival"].iloc[0] == pytest.approx(1.0)
             assert (np.diff(g["survival"].to_numpy()) <= 1e-12).all()  # non-increasing
-            assert ((g["low"] <= g["survival"] + 1e-12) & (g["survival"] <= g["high"] + 1e-12)
-                    ).all()
+            assert (
+                (g["low"] <= g["survival"] + 1e-12) & (g["survival"] <= g["high"] + 1e-12)
+            ).all()
             assert g["low"].between(0, 1).all() and g["high"].between(0, 1).all()
         close(plots)
 
@@ -191,9 +195,11 @@ def test_compare_labels_by_title(baseline, invasion):
 
 # --- files and the command line -------------------------------------------------------------
 
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          cwd=cwd or REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd or REPO
+    )
 
 
 def test_sim_plot_writes_every_suitable_kind(folders, tmp_path):
@@ -202,8 +208,16 @@ def test_sim_plot_writes_every_suitable_kind(folders, tmp_path):
     assert main(["plot", str(folders["baseline"])]) == 0
     figs = folders["baseline"] / "figures"
     names = sorted(p.name for p in figs.iterdir())
-    assert names == sorted(["ladder.png", "war.png", "survival.png", "fan-spending.png",
-                            "fan-greyzone.png", "grievance.png"])
+    assert names == sorted(
+        [
+            "ladder.png",
+            "war.png",
+            "survival.png",
+            "fan-spending.png",
+            "fan-greyzone.png",
+            "grievance.png",
+        ]
+    )
     for p in figs.iterdir():
         assert_png(p)
         assert p.stat().st_size < 400_000
@@ -215,12 +229,17 @@ def test_formats_and_output_rules(folders, tmp_path):
     d = str(folders["two_state"])
     assert main(["plot", d, "--kind", "war", "-o", str(tmp_path / "w.svg")]) == 0
     ET.parse(tmp_path / "w.svg")  # well-formed XML
-    assert main(["plot", d, "--kind", "ladder", "--format", "pdf", "-o",
-                 str(tmp_path / "l.pdf")]) == 0
+    assert (
+        main(["plot", d, "--kind", "ladder", "--format", "pdf", "-o", str(tmp_path / "l.pdf")]) == 0
+    )
     assert (tmp_path / "l.pdf").read_bytes()[:4] == b"%PDF"
     # several kinds and -o with a suffix: a stem
-    assert main(["plot", d, "--kind", "war", "--kind", "survival", "-o",
-                 str(tmp_path / "s" / "x.png")]) == 0
+    assert (
+        main(
+            ["plot", d, "--kind", "war", "--kind", "survival", "-o", str(tmp_path / "s" / "x.png")]
+        )
+        == 0
+    )
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["x-survival.png", "x-war.png"]
     # several kinds and -o without a suffix: a folder
     assert main(["plot", d, "--kind", "war", "--kind", "fan", "-o", str(tmp_path / "f")]) == 0
@@ -235,8 +254,19 @@ def test_formats_and_output_rules(folders, tmp_path):
 def test_compare_cli(folders, tmp_path):
     from sim.cli import main
 
-    assert main(["compare", str(folders["baseline"]), str(folders["taiwan_invasion"]),
-                 str(folders["two_state"]), "-o", str(tmp_path / "cmp")]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(folders["baseline"]),
+                str(folders["taiwan_invasion"]),
+                str(folders["two_state"]),
+                "-o",
+                str(tmp_path / "cmp"),
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in (tmp_path / "cmp").iterdir())
     assert names == ["compare-ladder.png", "compare-survival.png", "compare-war.png"]
     for p in (tmp_path / "cmp").iterdir():
@@ -259,8 +289,13 @@ def test_report_is_self_contained(folders, baseline, tmp_path):
     for rec in baseline.summary:
         assert f"{rec['p_war']:.1%}" in text
     m = baseline.manifest
-    for piece in (m["package_version"], m["git_commit"], str(m["master_seed"]),
-                  f"{m['runs']:,}", m["started"]):
+    for piece in (
+        m["package_version"],
+        m["git_commit"],
+        str(m["master_seed"]),
+        f"{m['runs']:,}",
+        m["started"],
+    ):
         assert piece in text
 
 
@@ -326,8 +361,10 @@ def test_tampered_folder_is_one_line_error(folders, tmp_path, capsys):
 
 
 def test_cli_import_path_has_no_matplotlib():
-    code = ("import sys; from sim.cli import build_parser; build_parser(); "
-            "print('matplotlib' in sys.modules)")
+    code = (
+        "import sys; from sim.cli import build_parser; build_parser(); "
+        "print('matplotlib' in sys.modules)"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert res.stdout.strip() == "False", res.stderr
 
@@ -340,6 +377,7 @@ def test_every_figure_has_caption(baseline):
             continue
         for p in kind.draw([baseline]):
             texts = [" ".join(t.get_text().split()) for t in p.figure.texts]
-            assert any("Source: escalation-sim" in t and "seed 1" in t and "200 runs" in t
-                       for t in texts), (p.name, texts)
+            assert any(
+                "Source: escalation-sim" in t and "seed 1" in t and "200 runs" in t for t in texts
+            ), (p.name, texts)
             p.close()

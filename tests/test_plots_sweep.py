@@ -17,18 +17,31 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory):
     out = tmp_path_factory.mktemp("grid") / "g"
-    return run_sweep(CRISIS_WORLD, params=["actors.AAA.misperception=0,1,2",
-                                           "actors.BBB.audience_cost=0,0.5,1"],
-                     sampler="grid", runs=40, seed=3, out=out, workers=1)
+    return run_sweep(
+        CRISIS_WORLD,
+        params=["actors.AAA.misperception=0,1,2", "actors.BBB.audience_cost=0,0.5,1"],
+        sampler="grid",
+        runs=40,
+        seed=3,
+        out=out,
+        workers=1,
+    )
 
 
 @pytest.fixture(scope="module")
 def sobol(tmp_path_factory):
     out = tmp_path_factory.mktemp("sobol") / "s"
-    return run_sweep(CRISIS_WORLD, params=["actors.AAA.misperception=0:3",
-                                           "actors.BBB.audience_cost=0:1"],
-                     overrides={"model.crisis.war_cost": 0.05},
-                     sampler="sobol", points=8, runs=60, seed=3, out=out, workers=1)
+    return run_sweep(
+        CRISIS_WORLD,
+        params=["actors.AAA.misperception=0:3", "actors.BBB.audience_cost=0:1"],
+        overrides={"model.crisis.war_cost": 0.05},
+        sampler="sobol",
+        points=8,
+        runs=60,
+        seed=3,
+        out=out,
+        workers=1,
+    )
 
 
 def test_response_pools_points_with_the_same_value(grid):
@@ -38,8 +51,9 @@ def test_response_pools_points_with_the_same_value(grid):
     data = plot.data
     summary = grid.table("summary")
     for value in (0.0, 1.0, 2.0):
-        rows = summary[(summary["actors.AAA.misperception"] == value)
-                       & (summary.theatre == "island")]
+        rows = summary[
+            (summary["actors.AAA.misperception"] == value) & (summary.theatre == "island")
+        ]
         want = (rows.p_rung_ge5 * rows.runs).sum() / rows.runs.sum()
         got = data[(data.parameter == "actors.AAA.misperception") & (data.x == value)]
         assert got.value.iloc[0] == pytest.approx(want)
@@ -54,8 +68,11 @@ def test_heatmap_cells_equal_summary_points(grid):
     (plot,) = plot_heatmap([grid], metric="p_war")
     summary = grid.table("summary")
     assert len(plot.data) == 9
-    merged = plot.data.merge(summary, left_on=["x", "y"],
-                             right_on=["actors.AAA.misperception", "actors.BBB.audience_cost"])
+    merged = plot.data.merge(
+        summary,
+        left_on=["x", "y"],
+        right_on=["actors.AAA.misperception", "actors.BBB.audience_cost"],
+    )
     np.testing.assert_allclose(merged.value, merged.p_war)
     plot.close()
 
@@ -76,9 +93,20 @@ def test_sensitivity_figure_shows_the_indices(sobol):
 
 def test_sim_plot_on_sweeps_writes_images(grid, sobol, tmp_path):
     for folder, kinds in ((grid, ["response", "heatmap"]), (sobol, ["sensitivity"])):
-        out = subprocess.run([sys.executable, "-m", "sim", "plot", str(folder.path), "-o",
-                              str(tmp_path / folder.path.name)], capture_output=True,
-                             text=True, cwd=ROOT)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "plot",
+                str(folder.path),
+                "-o",
+                str(tmp_path / folder.path.name),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert out.returncode == 0, out.stderr
         written = [Path(line) for line in out.stdout.split()]
         assert {p.stem.split("-")[0] for p in written} >= set(kinds)
@@ -90,7 +118,11 @@ def test_sweep_kinds_refuse_ensembles(tmp_path):
     import sim
 
     res = sim.run(CRISIS_WORLD, runs=10, seed=1, out=tmp_path / "e", workers=1)
-    out = subprocess.run([sys.executable, "-m", "sim", "plot", str(res.path), "--kind",
-                          "response"], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "plot", str(res.path), "--kind", "response"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "sweep" in out.stderr

@@ -101,8 +101,7 @@ def test_sequential_seeds_months_and_streams_are_uncorrelated():
     b = rng.uniform(1, 1, 4)
     c = rng.uniform(0, 2, 4)
     bound = 5 / np.sqrt(a.shape[0])  # sd of a correlation of independent uniforms
-    for x, y in ((a[:, 0], a[:, 1]), (a[:, 0], b[:, 0]), (a[:, 0], c[:, 0]),
-                 (a[1:, 0], a[:-1, 0])):
+    for x, y in ((a[:, 0], a[:, 1]), (a[:, 0], b[:, 0]), (a[:, 0], c[:, 0]), (a[1:, 0], a[:-1, 0])):
         assert abs(np.corrcoef(x, y)[0, 1]) < bound
     assert len(np.unique(np.concatenate([a.ravel(), b.ravel(), c.ravel()]))) == 3 * a.size
 
@@ -129,8 +128,12 @@ def test_poisson_moments_match_scipy(lam):
     x = rng.poisson(np.full((2000, 100), lam), 5, 1).ravel()
     assert (x >= 0).all() and (x == np.round(x)).all()
     dist = stats.poisson(lam)
-    check_moments(x, dist.mean(), dist.var(), dist.moment(4) - 4 * lam * dist.moment(3)
-                  + 6 * lam**2 * dist.moment(2) - 3 * lam**4)
+    check_moments(
+        x,
+        dist.mean(),
+        dist.var(),
+        dist.moment(4) - 4 * lam * dist.moment(3) + 6 * lam**2 * dist.moment(2) - 3 * lam**4,
+    )
 
 
 @pytest.mark.parametrize("lam", [1e-6, 0.05, 0.8, 4.0, 12.5, 29.0, 29.999])
@@ -149,8 +152,10 @@ def test_poisson_quantile_top_uniform_is_finite():
         assert stats.poisson.sf(k, lam) < 1e-14  # at or beyond the 1 - 1e-14 quantile
 
 
-@pytest.mark.parametrize("n,p", [(28, 0.02), (30, 0.5), (31, 0.2), (31, 0.77), (31, 0.999),
-                                 (1, 0.3), (31, 0.0), (31, 1.0)])
+@pytest.mark.parametrize(
+    "n,p",
+    [(28, 0.02), (30, 0.5), (31, 0.2), (31, 0.77), (31, 0.999), (1, 0.3), (31, 0.0), (31, 1.0)],
+)
 def test_binomial_moments_match_scipy(n, p):
     rng = CounterRNG(seeds(2000, master=n))
     x = rng.binomial(n, np.full((2000, 100), p), 4, 2).ravel()
@@ -164,8 +169,9 @@ def test_binomial_moments_match_scipy(n, p):
     check_moments(x, mu, dist.var(), mu4)
 
 
-@pytest.mark.parametrize("n,p", [(28, 0.02), (30, 0.5), (31, 0.2), (31, 0.77), (31, 0.999),
-                                 (29, 0.6), (1, 0.3)])
+@pytest.mark.parametrize(
+    "n,p", [(28, 0.02), (30, 0.5), (31, 0.2), (31, 0.77), (31, 0.999), (29, 0.6), (1, 0.3)]
+)
 def test_binomial_quantile_equals_scipy_ppf(n, p):
     u = CounterRNG(seeds(1000, master=5)).uniform(1, 9, 200).ravel()
     # exact except within ~1e-15 of 1, where summing the pmf cannot resolve the CDF
@@ -199,8 +205,7 @@ def test_results_independent_of_batch_composition():
         np.testing.assert_array_equal(single.poisson(lam[123:124], month, stream), x[123:124])
         y = full.binomial(31, pb, month, stream)
         np.testing.assert_array_equal(shuffled.binomial(31, pb[perm], month, stream), y[perm])
-        np.testing.assert_array_equal(single.binomial(31, pb[123:124], month, stream),
-                                      y[123:124])
+        np.testing.assert_array_equal(single.binomial(31, pb[123:124], month, stream), y[123:124])
         z = full.normal(month, stream, 2)
         np.testing.assert_array_equal(single.normal(month, stream, 2), z[123:124])
 

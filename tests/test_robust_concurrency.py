@@ -37,18 +37,44 @@ from sim.runner.ensemble import run
 @pytest.fixture(scope="module")
 def expected(tmp_path_factory):
     out = tmp_path_factory.mktemp("concurrency") / "ref"
-    return run(BASELINE, runs=RUNS, seed=SEED, overrides=["meta.months=60"], out=out,
-               workers=1, chunk_size=CHUNK)
+    return run(
+        BASELINE,
+        runs=RUNS,
+        seed=SEED,
+        overrides=["meta.months=60"],
+        out=out,
+        workers=1,
+        chunk_size=CHUNK,
+    )
 
 
 def sim_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", LAUNCH.format(chunk=CHUNK), *args],
-                          cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", LAUNCH.format(chunk=CHUNK), *args],
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def second_run(out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return sim_cli("run", str(BASELINE), "--runs", "4000", "--seed", "99", "--workers", "1",
-                   "--out", str(out), "-q", *MONTHS, *extra)
+    return sim_cli(
+        "run",
+        str(BASELINE),
+        "--runs",
+        "4000",
+        "--seed",
+        "99",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "-q",
+        *MONTHS,
+        *extra,
+    )
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
@@ -117,7 +143,25 @@ def test_force_after_the_first_finished_overwrites_cleanly(tmp_path, capsys):
     out = tmp_path / "later"
     run(BASELINE, runs=200, seed=1, overrides=["meta.months=60"], out=out, workers=1)
     (out / ".lock").write_text("4242")  # a stale lock file of a finished process
-    assert main(["run", str(BASELINE), "--runs", "300", "--seed", "2", "--workers", "1",
-                 "--out", str(out), "-q", "--force", *MONTHS]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(BASELINE),
+                "--runs",
+                "300",
+                "--seed",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "-q",
+                "--force",
+                *MONTHS,
+            ]
+        )
+        == 0
+    )
     finished = sim.load_results(out)
     assert finished.manifest["master_seed"] == 2 and len(finished.runs) == 300

@@ -39,8 +39,9 @@ def value(spec: S.Field, hi: float | None = None):
     """A number anywhere in the field's range, often exactly at a bound."""
     lo, top = spec.lo, spec.hi if hi is None else hi
     if spec.kind == "int":
-        return st.one_of(st.sampled_from([int(lo), int(top)]),
-                         st.integers(min_value=int(lo), max_value=int(top)))
+        return st.one_of(
+            st.sampled_from([int(lo), int(top)]), st.integers(min_value=int(lo), max_value=int(top))
+        )
     inner = st.floats(min_value=lo, max_value=top, allow_nan=False, allow_infinity=False)
     if lo < 0 < top:
         near_zero = st.floats(min_value=max(lo, -1.0), max_value=min(top, 1.0))
@@ -51,8 +52,11 @@ def value(spec: S.Field, hi: float | None = None):
 
 def table(spec: dict[str, S.Field], skip: tuple[str, ...] = ()):
     """Draw every float/int field of a flat schema table (dotted names become nested)."""
-    numeric = {k: f for k, f in spec.items()
-               if f.kind in ("float", "int") and f.lo is not None and k not in skip}
+    numeric = {
+        k: f
+        for k, f in spec.items()
+        if f.kind in ("float", "int") and f.lo is not None and k not in skip
+    }
     return st.fixed_dictionaries({k: value(f) for k, f in numeric.items()}).map(nest)
 
 
@@ -83,8 +87,12 @@ def month(offset: int) -> str:
 def worlds(draw, max_months: int = 600) -> dict:
     n = draw(st.integers(min_value=2, max_value=4))
     codes = CODES[:n]
-    months = draw(st.one_of(st.sampled_from([1, 2, 12, 13, max_months]),
-                            st.integers(min_value=1, max_value=max_months)))
+    months = draw(
+        st.one_of(
+            st.sampled_from([1, 2, 12, 13, max_months]),
+            st.integers(min_value=1, max_value=max_months),
+        )
+    )
     actors = {}
     for code in codes:
         a = draw(table(S.ACTOR_FIELDS))
@@ -95,8 +103,13 @@ def worlds(draw, max_months: int = 600) -> dict:
         if draw(st.booleans()):
             a["arms"].pop("grievance")
         rivals = [c for c in codes if c != code]
-        a["arms"]["reaction"] = draw(st.dictionaries(
-            st.sampled_from(rivals), value(S.ACTOR_FIELDS["arms.reaction"]), max_size=len(rivals)))
+        a["arms"]["reaction"] = draw(
+            st.dictionaries(
+                st.sampled_from(rivals),
+                value(S.ACTOR_FIELDS["arms.reaction"]),
+                max_size=len(rivals),
+            )
+        )
         actors[code] = a
     model = draw(table(S.MODEL_FIELDS))
     model["mechanisms"] = list(S.MECHANISMS)
@@ -106,14 +119,18 @@ def worlds(draw, max_months: int = 600) -> dict:
         claimants = draw(st.lists(st.sampled_from(codes), min_size=2, max_size=n, unique=True))
         th = draw(table(S.THEATRE_FIELDS))
         th.update(claimants=claimants, holder=draw(st.sampled_from(claimants)))
-        th["stake"] = draw(st.dictionaries(st.sampled_from(codes),
-                                           value(S.THEATRE_FIELDS["stake"]), max_size=n))
+        th["stake"] = draw(
+            st.dictionaries(st.sampled_from(codes), value(S.THEATRE_FIELDS["stake"]), max_size=n)
+        )
         challenger = next(c for c in claimants if c != th["holder"])
         count = draw(table(S.ACTIVITY_FIELDS))
         count.update(by=challenger, unit="count")
         days = draw(table(S.ACTIVITY_FIELDS, skip=("rate_per_year",)))
-        days.update(by=challenger, unit="days",
-                    rate_per_year=draw(value(S.ACTIVITY_FIELDS["rate_per_year"], hi=365)))
+        days.update(
+            by=challenger,
+            unit="days",
+            rate_per_year=draw(value(S.ACTIVITY_FIELDS["rate_per_year"], hi=365)),
+        )
         reply = draw(table(S.ACTIVITY_FIELDS))
         reply.update(by=th["holder"], against=challenger, responds_to="probe")
         th["greyzone"] = {"probe": count, "presence": days, "reply": reply}
@@ -123,16 +140,26 @@ def worlds(draw, max_months: int = 600) -> dict:
     for patron in codes:
         for client in codes:
             if patron != client and draw(st.integers(0, 3)) == 0:
-                alliances.append({"patron": patron, "client": client,
-                                  "commitment": draw(value(S.ALLIANCE_FIELDS["commitment"])),
-                                  "basing": draw(st.booleans())})
+                alliances.append(
+                    {
+                        "patron": patron,
+                        "client": client,
+                        "commitment": draw(value(S.ALLIANCE_FIELDS["commitment"])),
+                        "basing": draw(st.booleans()),
+                    }
+                )
     grievances = []
     for a in codes:
         for b in codes:
             if a != b and draw(st.booleans()):
-                grievances.append({"from": a, "to": b,
-                                   "level": draw(value(S.GRIEVANCE_FIELDS["level"])),
-                                   "baseline": draw(value(S.GRIEVANCE_FIELDS["baseline"]))})
+                grievances.append(
+                    {
+                        "from": a,
+                        "to": b,
+                        "level": draw(value(S.GRIEVANCE_FIELDS["level"])),
+                        "baseline": draw(value(S.GRIEVANCE_FIELDS["baseline"])),
+                    }
+                )
 
     events = []
     names = list(theatres)
@@ -152,21 +179,29 @@ def worlds(draw, max_months: int = 600) -> dict:
                 continue
             ev["actor"] = a0
             ev["reach_by"] = month(draw(st.integers(min_value=start + 1, max_value=months - 1)))
-            which = draw(st.sampled_from(["target_share_gdp", "target_milex_usd_bn",
-                                          "growth_per_year"]))
+            which = draw(
+                st.sampled_from(["target_share_gdp", "target_milex_usd_bn", "growth_per_year"])
+            )
             ev[which] = draw(value(S.EVENT_KIND_FIELDS["policy"][which]))
         elif kind == "incident":
-            ev.update(theatre=names[0], by=ch,
-                      rung=draw(value(S.EVENT_KIND_FIELDS["incident"]["rung"])))
+            ev.update(
+                theatre=names[0], by=ch, rung=draw(value(S.EVENT_KIND_FIELDS["incident"]["rung"]))
+            )
         elif kind == "rules_of_engagement":
-            ev.update(theatre=names[0], activity=draw(st.sampled_from(["probe", "presence"])),
-                      incident_probability=draw(value(
-                          S.EVENT_KIND_FIELDS["rules_of_engagement"]["incident_probability"])))
+            ev.update(
+                theatre=names[0],
+                activity=draw(st.sampled_from(["probe", "presence"])),
+                incident_probability=draw(
+                    value(S.EVENT_KIND_FIELDS["rules_of_engagement"]["incident_probability"])
+                ),
+            )
         elif kind in ("drill", "visit"):
             spec = S.EVENT_KIND_FIELDS[kind]
-            ev.update(theatre=names[0],
-                      grievance_increase=draw(value(spec["grievance_increase"])),
-                      crisis_probability=draw(value(spec["crisis_probability"])))
+            ev.update(
+                theatre=names[0],
+                grievance_increase=draw(value(spec["grievance_increase"])),
+                crisis_probability=draw(value(spec["crisis_probability"])),
+            )
             if kind == "drill":
                 ev["parties"] = [t["holder"]]
             else:
@@ -174,20 +209,34 @@ def worlds(draw, max_months: int = 600) -> dict:
                 if ev["by"] == ev["to"]:
                     continue
         elif kind in ("blockade", "landing", "invasion"):
-            ev.update(theatre=names[-1], by=next(
-                c for c in theatres[names[-1]]["claimants"]
-                if c != theatres[names[-1]]["holder"]))
+            ev.update(
+                theatre=names[-1],
+                by=next(
+                    c
+                    for c in theatres[names[-1]]["claimants"]
+                    if c != theatres[names[-1]]["holder"]
+                ),
+            )
         elif kind == "alliance":
             if not alliances:
                 continue
             al = draw(st.sampled_from(alliances))
-            ev.update(patron=al["patron"], client=al["client"],
-                      commitment=draw(value(S.ALLIANCE_FIELDS["commitment"])),
-                      basing=draw(st.booleans()))
+            ev.update(
+                patron=al["patron"],
+                client=al["client"],
+                commitment=draw(value(S.ALLIANCE_FIELDS["commitment"])),
+                basing=draw(st.booleans()),
+            )
         events.append(ev)
-    return {"meta": {"name": "extreme", "start": month(0), "months": months},
-            "model": model, "actors": actors, "alliances": alliances,
-            "grievances": grievances, "theatres": theatres, "events": events}
+    return {
+        "meta": {"name": "extreme", "start": month(0), "months": months},
+        "model": model,
+        "actors": actors,
+        "alliances": alliances,
+        "grievances": grievances,
+        "theatres": theatres,
+        "events": events,
+    }
 
 
 def parse_offset(label: str) -> int:
@@ -249,16 +298,26 @@ def run_world(d: dict, runs: int) -> None:
     assert out.num_rows == runs * len(s.theatres)
 
 
-@settings(max_examples=BIG or 40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=BIG or 40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(worlds(max_months=600), st.integers(min_value=1, max_value=6))
 def test_full_range_parameters_stay_finite(world, runs):
     run_world(world, runs)
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(worlds(max_months=600), st.integers(min_value=1, max_value=24))
 def test_full_range_parameters_stay_finite_long(world, runs):
     run_world(world, runs)

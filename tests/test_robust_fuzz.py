@@ -61,17 +61,32 @@ EXAMPLES = int(os.environ.get("ROBUST_FUZZ_EXAMPLES", "0"))
 
 def fuzz_settings(ci_examples: int):
     """Derandomized settings: `ci_examples` in CI, ``$ROBUST_FUZZ_EXAMPLES`` if set."""
-    return settings(max_examples=EXAMPLES or ci_examples, deadline=None, derandomize=True,
-                    database=None, suppress_health_check=list(HealthCheck))
+    return settings(
+        max_examples=EXAMPLES or ci_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 # ---------------------------------------------------------------------------- values
 
 NUMBER_FIELDS: list[S.Field] = [
-    f for table in (S.META_FIELDS, S.MODEL_FIELDS, S.ACTOR_FIELDS, S.ALLIANCE_FIELDS,
-                    S.GRIEVANCE_FIELDS, S.THEATRE_FIELDS, S.ACTIVITY_FIELDS,
-                    S.EVENT_COMMON_FIELDS, *S.EVENT_KIND_FIELDS.values())
-    for f in table.values() if f.kind in ("float", "int", "actor_map") and f.lo is not None
+    f
+    for table in (
+        S.META_FIELDS,
+        S.MODEL_FIELDS,
+        S.ACTOR_FIELDS,
+        S.ALLIANCE_FIELDS,
+        S.GRIEVANCE_FIELDS,
+        S.THEATRE_FIELDS,
+        S.ACTIVITY_FIELDS,
+        S.EVENT_COMMON_FIELDS,
+        *S.EVENT_KIND_FIELDS.values(),
+    )
+    for f in table.values()
+    if f.kind in ("float", "int", "actor_map") and f.lo is not None
 ]
 EDGES = sorted({v for f in NUMBER_FIELDS for v in (f.lo, f.hi)})
 """Every bound of the schema: values at a bound are valid for some field, off by one for others."""
@@ -88,21 +103,69 @@ SCALAR = st.one_of(
     st.sampled_from(EDGES).map(lambda x: math.nextafter(x, -math.inf)),
     st.sampled_from(EDGES).map(lambda x: x * 1.0),
     UNICODE,
-    st.sampled_from(["", "JPN", "CHN", "USA", "TWN", "XXX", "jpn", "senkaku", "taiwan",
-                     "2023-05", "2023-13", "0000-01", "9999-12", "2023-1", "talks",
-                     "policy", "days", "arms", "baseline.toml", "two_state.toml",
-                     "../scenarios/baseline.toml", "/dev/null", "/", ".", "\u0000", "\ufeff",
-                     "JPN\n", "a" * 5000]),
+    st.sampled_from(
+        [
+            "",
+            "JPN",
+            "CHN",
+            "USA",
+            "TWN",
+            "XXX",
+            "jpn",
+            "senkaku",
+            "taiwan",
+            "2023-05",
+            "2023-13",
+            "0000-01",
+            "9999-12",
+            "2023-1",
+            "talks",
+            "policy",
+            "days",
+            "arms",
+            "baseline.toml",
+            "two_state.toml",
+            "../scenarios/baseline.toml",
+            "/dev/null",
+            "/",
+            ".",
+            "\u0000",
+            "\ufeff",
+            "JPN\n",
+            "a" * 5000,
+        ]
+    ),
     st.dates(),
     st.datetimes(),
     st.times(),
 )
 JUNK = st.recursive(
     SCALAR,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(UNICODE, st.sampled_from(
-                                ["name", "level", "at", "kind", "id", "remove", "greyzone",
-                                 "source", "sources", "JPN", "CHN"])), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(
+                UNICODE,
+                st.sampled_from(
+                    [
+                        "name",
+                        "level",
+                        "at",
+                        "kind",
+                        "id",
+                        "remove",
+                        "greyzone",
+                        "source",
+                        "sources",
+                        "JPN",
+                        "CHN",
+                    ]
+                ),
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
     max_leaves=10,
 )
 
@@ -121,16 +184,23 @@ def deep_literal(kind: str, depth: int) -> str:
     return "{x = " * depth + "1" + "}" * depth
 
 
-DEEP = st.builds(deep, st.sampled_from([30, 200, 400, 900, 3000]),
-                 st.sampled_from(["list", "table"]))
+DEEP = st.builds(
+    deep, st.sampled_from([30, 200, 400, 900, 3000]), st.sampled_from(["list", "table"])
+)
 
 
 # ---------------------------------------------------------------------------- structure
 
+
 def paths(node: object, prefix: tuple = ()) -> list[tuple]:
     """Every path into nested tables and arrays (not the root)."""
-    items = node.items() if isinstance(node, dict) else \
-        enumerate(node) if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     out = []
     for key, value in items:
         out.append((*prefix, key))
@@ -165,8 +235,11 @@ def apply(data: dict, op: str, pick: int, value: object, key: str) -> None:
     elif op == "number":  # nudge a number: to a bound, past it, scale it, flip its sign
         current = parent[last]
         if isinstance(current, int | float) and not isinstance(current, bool):
-            parent[last] = value if isinstance(value, int | float) and \
-                not isinstance(value, bool) else -current
+            parent[last] = (
+                value
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else -current
+            )
     elif op == "swap":  # move a value to a sibling key (wrong place, wrong type)
         if isinstance(parent, dict) and len(parent) > 1:
             keys = list(parent)
@@ -193,12 +266,17 @@ NUMBER = st.one_of(
 )
 
 MUTATION = st.tuples(
-    st.sampled_from(["drop", "replace", "replace", "add", "number", "number", "number",
-                     "swap", "retype"]),
+    st.sampled_from(
+        ["drop", "replace", "replace", "add", "number", "number", "number", "swap", "retype"]
+    ),
     st.integers(min_value=0, max_value=10**6),
     st.one_of(JUNK, JUNK, NUMBER, NUMBER, DEEP),
-    st.one_of(UNICODE, st.sampled_from(["name", "months", "extends", "kind", "remove", "id",
-                                        "sweep", "JPN", "level", "source"])),
+    st.one_of(
+        UNICODE,
+        st.sampled_from(
+            ["name", "months", "extends", "kind", "remove", "id", "sweep", "JPN", "level", "source"]
+        ),
+    ),
 )
 
 
@@ -214,33 +292,48 @@ def byte_edit(raw: bytes, op: str, a: int, b: int, blob: bytes) -> bytes:
     if op == "insert":
         return raw[:i] + blob + raw[i:]
     if op == "overwrite":
-        return raw[:i] + blob + raw[i + len(blob):]
+        return raw[:i] + blob + raw[i + len(blob) :]
     if op == "cut":
         return raw[:i] + raw[j:]
     if op == "dup_line":
-        return b"".join(lines[:k + 1] + lines[k:])
+        return b"".join(lines[: k + 1] + lines[k:])
     if op == "drop_line":
-        return b"".join(lines[:k] + lines[k + 1:])
+        return b"".join(lines[:k] + lines[k + 1 :])
     if op == "flip":
         pos = a % len(raw)
-        return raw[:pos] + bytes([raw[pos] ^ (1 << (b % 8))]) + raw[pos + 1:]
+        return raw[:pos] + bytes([raw[pos] ^ (1 << (b % 8))]) + raw[pos + 1 :]
     raise AssertionError(op)
 
 
 TEXT_EDIT = st.tuples(
-    st.sampled_from(["truncate", "insert", "overwrite", "cut", "dup_line", "drop_line",
-                     "flip"]),
+    st.sampled_from(["truncate", "insert", "overwrite", "cut", "dup_line", "drop_line", "flip"]),
     st.integers(min_value=0, max_value=10**6),
     st.integers(min_value=0, max_value=10**6),
-    st.one_of(st.binary(min_size=1, max_size=16),
-              st.text(min_size=1, max_size=8).map(lambda t: t.encode("utf-8")),
-              st.sampled_from([b"\x00", b"\xff\xfe", b"\r", b"\n[meta]\n", b'"', b"[[",
-                               b"= nan", b"= inf", b"= 1e999", b"\n[[events]]\n",
-                               b"\nextends = \"baseline.toml\"\n", b"\\u0000"])),
+    st.one_of(
+        st.binary(min_size=1, max_size=16),
+        st.text(min_size=1, max_size=8).map(lambda t: t.encode("utf-8")),
+        st.sampled_from(
+            [
+                b"\x00",
+                b"\xff\xfe",
+                b"\r",
+                b"\n[meta]\n",
+                b'"',
+                b"[[",
+                b"= nan",
+                b"= inf",
+                b"= 1e999",
+                b"\n[[events]]\n",
+                b'\nextends = "baseline.toml"\n',
+                b"\\u0000",
+            ]
+        ),
+    ),
 )
 
 
 # ---------------------------------------------------------------------------- checking
+
 
 def write_case(folder: Path, files: dict[str, str | bytes]) -> None:
     for name, content in files.items():
@@ -265,8 +358,9 @@ def check_loaded(path: Path, folder: Path) -> str:
         from sim.engine.params import compile_scenario
 
         compile_scenario(scenario)
-        again = tempfile.NamedTemporaryFile("w", suffix=".toml", dir=folder, delete=False,
-                                            encoding="utf-8")
+        again = tempfile.NamedTemporaryFile(
+            "w", suffix=".toml", dir=folder, delete=False, encoding="utf-8"
+        )
         with again:
             again.write(to_toml(scenario))
         reloaded = load_scenario(again.name)
@@ -322,10 +416,12 @@ def fresh(scratch: Path) -> Path:
 
 
 @fuzz_settings(300)
-@given(name=st.sampled_from(FILES), target_parent=st.booleans(),
-       mutations=st.lists(MUTATION, min_size=1, max_size=4))
-def test_structural_mutations_load_or_fail_in_one_line(scratch, name, target_parent,
-                                                       mutations):
+@given(
+    name=st.sampled_from(FILES),
+    target_parent=st.booleans(),
+    mutations=st.lists(MUTATION, min_size=1, max_size=4),
+)
+def test_structural_mutations_load_or_fail_in_one_line(scratch, name, target_parent, mutations):
     files, target = case_files(name, target_parent)
     for op, pick, value, key in mutations:
         apply(files[target], op, pick, value, key)
@@ -337,8 +433,11 @@ def test_structural_mutations_load_or_fail_in_one_line(scratch, name, target_par
 
 
 @fuzz_settings(200)
-@given(name=st.sampled_from(FILES), target_parent=st.booleans(),
-       edits=st.lists(TEXT_EDIT, min_size=1, max_size=3))
+@given(
+    name=st.sampled_from(FILES),
+    target_parent=st.booleans(),
+    edits=st.lists(TEXT_EDIT, min_size=1, max_size=3),
+)
 def test_byte_edits_load_or_fail_in_one_line(scratch, name, target_parent, edits):
     files, target = case_files(name, target_parent)
     blob: bytes = TEXT[target].encode("utf-8")
@@ -351,8 +450,8 @@ def test_byte_edits_load_or_fail_in_one_line(scratch, name, target_parent, edits
     shutil.rmtree(folder)
 
 
-
 # ---------------------------------------------------------------------------- --set
+
 
 def override_paths(name: str = "baseline.toml") -> list[str]:
     """Every overridable path of a shipped scenario, as ``sim check --set`` spells it."""
@@ -384,11 +483,27 @@ PATH_TEXT = st.one_of(
     st.sampled_from(OVERRIDE_PATHS),
     st.sampled_from(OVERRIDE_PATHS).map(lambda p: p + ".x"),
     st.sampled_from(OVERRIDE_PATHS).map(lambda p: p.rsplit(".", 1)[0]),
-    st.sampled_from(["", ".", "..", "meta", "meta.", "actors", "actors.JPN",
-                     "actors.JPN.arms.reaction", "actors.JPN.arms.reaction.XXX",
-                     "actors.JPN.arms.reaction.CHN.x", "theatres.senkaku.greyzone",
-                     "theatres.senkaku.greyzone..rate_per_year", "alliances..commitment",
-                     "events.nope.at", "meta.extends", "actors.JPN.id", "sweep.points"]),
+    st.sampled_from(
+        [
+            "",
+            ".",
+            "..",
+            "meta",
+            "meta.",
+            "actors",
+            "actors.JPN",
+            "actors.JPN.arms.reaction",
+            "actors.JPN.arms.reaction.XXX",
+            "actors.JPN.arms.reaction.CHN.x",
+            "theatres.senkaku.greyzone",
+            "theatres.senkaku.greyzone..rate_per_year",
+            "alliances..commitment",
+            "events.nope.at",
+            "meta.extends",
+            "actors.JPN.id",
+            "sweep.points",
+        ]
+    ),
     UNICODE,
 )
 VALUE_TEXT = st.one_of(
@@ -396,24 +511,47 @@ VALUE_TEXT = st.one_of(
     st.floats(min_value=0, max_value=1).map(repr),
     st.integers(min_value=0, max_value=1300).map(str),
     UNICODE,
-    st.sampled_from(["", "[", "[1,", "{", "[]", "{}", '"', "true", "nan", "-inf", "1e999",
-                     "0x10", "1_000", "CHN,JPN", '["CHN", "JPN"]', "{ CHN = 1 }", "2023-05",
-                     "1979-05-27T07:32:00Z", "12\nw = 3", "1 # comment", "[" * 3000,
-                     "{x = " * 800 + "1" + "}" * 800]),
+    st.sampled_from(
+        [
+            "",
+            "[",
+            "[1,",
+            "{",
+            "[]",
+            "{}",
+            '"',
+            "true",
+            "nan",
+            "-inf",
+            "1e999",
+            "0x10",
+            "1_000",
+            "CHN,JPN",
+            '["CHN", "JPN"]',
+            "{ CHN = 1 }",
+            "2023-05",
+            "1979-05-27T07:32:00Z",
+            "12\nw = 3",
+            "1 # comment",
+            "[" * 3000,
+            "{x = " * 800 + "1" + "}" * 800,
+        ]
+    ),
 )
 
 
 @fuzz_settings(150)
-@given(sets=st.lists(st.tuples(PATH_TEXT, VALUE_TEXT), min_size=1, max_size=3),
-       name=st.sampled_from(["baseline.toml", "taiwan_blockade.toml", "two_state.toml"]))
+@given(
+    sets=st.lists(st.tuples(PATH_TEXT, VALUE_TEXT), min_size=1, max_size=3),
+    name=st.sampled_from(["baseline.toml", "taiwan_blockade.toml", "two_state.toml"]),
+)
 def test_set_overrides_load_or_fail_in_one_line(name, sets):
     args = [f"{path}={value}" for path, value in sets]
     try:
         load_scenario(SCENARIOS / name, args)
     except ScenarioError as exc:
         message = str(exc)
-        assert "\n" not in message and "\r" not in message and message.isprintable(), \
-            repr(message)
+        assert "\n" not in message and "\r" not in message and message.isprintable(), repr(message)
         outcome = "error"
     else:
         outcome = "ok"
@@ -436,8 +574,10 @@ def test_set_value_with_a_second_toml_line_is_not_silently_dropped():
 def test_extends_name_too_long_is_one_line_error(tmp_path):
     """An ``extends`` longer than the file system allows used to escape as OSError."""
     (tmp_path / "leaf.toml").write_text(
-        TEXT["senkaku_landing.toml"].replace('extends = "baseline.toml"',
-                                             f'extends = "{"x" * 5000}.toml"'))
+        TEXT["senkaku_landing.toml"].replace(
+            'extends = "baseline.toml"', f'extends = "{"x" * 5000}.toml"'
+        )
+    )
     with pytest.raises(ScenarioError, match="meta.extends"):
         load_scenario(tmp_path / "leaf.toml")
 
@@ -445,8 +585,10 @@ def test_extends_name_too_long_is_one_line_error(tmp_path):
 def test_set_after_an_event_kind_was_set_to_a_list_is_one_line_error():
     """``--set events.X.kind=[] --set events.X.at=...`` used to escape as TypeError."""
     with pytest.raises(ScenarioError, match="kind"):
-        load_scenario(SCENARIOS / "baseline.toml", ["events.joint_sword_2023.kind=[]",
-                                                    "events.joint_sword_2023.at=2024-01"])
+        load_scenario(
+            SCENARIOS / "baseline.toml",
+            ["events.joint_sword_2023.kind=[]", "events.joint_sword_2023.at=2024-01"],
+        )
 
 
 def test_set_value_nested_too_deep_is_one_line_error():
@@ -457,13 +599,23 @@ def test_set_value_nested_too_deep_is_one_line_error():
 
 # ---------------------------------------------------------------------------- subprocess
 
+
 def subprocess_cases(n: int, seed: int = 10) -> list[tuple[str, dict[str, bytes]]]:
     """`n` fixed mutated cases (seeded), written as files, for ``python -m sim check``."""
     rng = random.Random(seed)
     cases = []
     ops = ["truncate", "insert", "overwrite", "cut", "dup_line", "drop_line", "flip"]
-    blobs = [b"\x00", b"\xff\xfe", b"[[", b"= nan", b"= 1e999", b"\n[[events]]\n", b"\x1b[2J",
-             "\u202e\u0000".encode(), b"[" * 3000]
+    blobs = [
+        b"\x00",
+        b"\xff\xfe",
+        b"[[",
+        b"= nan",
+        b"= 1e999",
+        b"\n[[events]]\n",
+        b"\x1b[2J",
+        "\u202e\u0000".encode(),
+        b"[" * 3000,
+    ]
     for i in range(n):
         name = FILES[i % len(FILES)]
         files = {name: TEXT[name].encode()}
@@ -472,8 +624,9 @@ def subprocess_cases(n: int, seed: int = 10) -> list[tuple[str, dict[str, bytes]
         target = rng.choice(sorted(files))
         blob = files[target]
         for _ in range(rng.randint(1, 3)):
-            blob = byte_edit(blob, rng.choice(ops), rng.randrange(10**6), rng.randrange(10**6),
-                             rng.choice(blobs))
+            blob = byte_edit(
+                blob, rng.choice(ops), rng.randrange(10**6), rng.randrange(10**6), rng.choice(blobs)
+            )
         files[target] = blob
         cases.append((name, files))
     return cases
@@ -483,8 +636,12 @@ def subprocess_cases(n: int, seed: int = 10) -> list[tuple[str, dict[str, bytes]
 def test_cli_subprocess_exit_status_is_0_or_2(tmp_path, index):
     name, files = subprocess_cases(8)[index]
     write_case(tmp_path, files)
-    proc = subprocess.run([sys.executable, "-m", "sim", "check", "-q", str(tmp_path / name)],
-                          cwd=REPO, capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "check", "-q", str(tmp_path / name)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+    )
     err = proc.stderr.decode("utf-8", errors="replace")
     assert proc.returncode in (0, 2), err
     assert b"Traceback" not in proc.stderr + proc.stdout

@@ -38,8 +38,10 @@ MONTHS = ["--set", "meta.months=60"]  # keeps every baseline event in the span
 SEED = 5
 CHUNK = 2000
 RUNS = 4 * CHUNK
-LAUNCH = ("import sys; import sim.runner.ensemble as e; e.MAX_CHUNK = {chunk}; "
-          "from sim.cli import main; sys.exit(main(sys.argv[1:]))")
+LAUNCH = (
+    "import sys; import sim.runner.ensemble as e; e.MAX_CHUNK = {chunk}; "
+    "from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 """``sim run`` in a fresh process, with chunks of at most CHUNK runs (the default,
 `ensemble.MAX_CHUNK`, would put this whole test-sized run into one chunk)."""
 SMALL = {"runs": 600, "chunk_size": 200, "seed": SEED, "overrides": ["meta.months=60"]}
@@ -64,8 +66,15 @@ def reference(tmp_path_factory):
     """The uninterrupted run of the same command (one worker: the same chunks, so the
     same row order of annual.parquet, which follows the chunking)."""
     out = tmp_path_factory.mktemp("reference") / "ref"
-    return run(BASELINE, runs=RUNS, seed=SEED, overrides=["meta.months=60"], out=out,
-               workers=1, chunk_size=CHUNK)
+    return run(
+        BASELINE,
+        runs=RUNS,
+        seed=SEED,
+        overrides=["meta.months=60"],
+        out=out,
+        workers=1,
+        chunk_size=CHUNK,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +90,32 @@ def env() -> dict:
 
 
 def start_run(out: Path, workers: int = 1, runs: int = RUNS) -> subprocess.Popen:
-    cmd = [sys.executable, "-c", LAUNCH.format(chunk=CHUNK), "run", str(BASELINE), "--runs",
-           str(runs), "--seed", str(SEED), "--workers", str(workers), "--out", str(out), "-q",
-           *MONTHS]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-c",
+        LAUNCH.format(chunk=CHUNK),
+        "run",
+        str(BASELINE),
+        "--runs",
+        str(runs),
+        "--seed",
+        str(SEED),
+        "--workers",
+        str(workers),
+        "--out",
+        str(out),
+        "-q",
+        *MONTHS,
+    ]
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for_first_chunk(proc: subprocess.Popen, out: Path) -> float:
@@ -98,8 +128,9 @@ def wait_for_first_chunk(proc: subprocess.Popen, out: Path) -> float:
     return time.monotonic() - t0
 
 
-def interrupt(proc: subprocess.Popen, out: Path, how: signal.Signals, seed: int,
-              group: bool = False) -> tuple[int, str]:
+def interrupt(
+    proc: subprocess.Popen, out: Path, how: signal.Signals, seed: int, group: bool = False
+) -> tuple[int, str]:
     """Send `how` at a seeded random moment after the first chunk; return (status, stderr)."""
     first = wait_for_first_chunk(proc, out)
     # three chunks are left, each shorter than the first (which includes the start-up)
@@ -120,8 +151,14 @@ def check_refused_then_resume(out: Path, reference) -> None:
     with pytest.raises(ResultsError, match="resume") as info:
         sim.load_results(out)
     assert "\n" not in str(info.value)
-    done = subprocess.run([sys.executable, "-m", "sim", "run", "--resume", str(out), "-q"],
-                          cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "--resume", str(out), "-q"],
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     finished = sim.load_results(out)
     assert finished.manifest["status"] == "complete"
@@ -130,11 +167,15 @@ def check_refused_then_resume(out: Path, reference) -> None:
     tables_equal(finished, reference)
 
 
-@pytest.mark.parametrize("how", [
-    signal.SIGINT,
-    pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
-    pytest.param(signal.SIGKILL, marks=pytest.mark.slow),
-], ids=["SIGINT", "SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        signal.SIGINT,
+        pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+        pytest.param(signal.SIGKILL, marks=pytest.mark.slow),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGKILL"],
+)
 def test_killed_run_is_refused_then_resumes_to_identical_tables(tmp_path, reference, how):
     out = tmp_path / "killed"
     code, err = interrupt(start_run(out), out, how, seed=int(how))
@@ -145,8 +186,9 @@ def test_killed_run_is_refused_then_resumes_to_identical_tables(tmp_path, refere
     else:
         assert code == 130, err
         assert m["status"] == "incomplete"
-        assert m["interrupted_by"] == ("KeyboardInterrupt" if how == signal.SIGINT
-                                       else "Terminated")
+        assert m["interrupted_by"] == (
+            "KeyboardInterrupt" if how == signal.SIGINT else "Terminated"
+        )
         kept = m["runs_done"]
         assert CHUNK <= kept < RUNS and kept % CHUNK == 0
         # Ctrl-C (and kill) say what was kept and how to finish, in one line
@@ -197,6 +239,7 @@ def test_ctrl_c_to_the_process_group_prints_no_traceback(tmp_path):
 
 # ------------------------------------------------------------------ forced late moments
 
+
 class Boom(KeyboardInterrupt):
     """A Ctrl-C raised at a chosen place."""
 
@@ -219,8 +262,9 @@ def test_interrupt_during_merge_keeps_every_chunk(tmp_path, monkeypatch, small_r
 
 def test_interrupt_while_finishing_keeps_every_chunk(tmp_path, monkeypatch, small_reference):
     """After the merge (summaries, file facts) the chunks are still there to resume from."""
-    monkeypatch.setattr(ensemble, "finish_ensemble",
-                        lambda folder, manifest: (_ for _ in ()).throw(Boom()))
+    monkeypatch.setattr(
+        ensemble, "finish_ensemble", lambda folder, manifest: (_ for _ in ()).throw(Boom())
+    )
     out = tmp_path / "finish"
     with pytest.raises(KeyboardInterrupt):
         run(BASELINE, out=out, workers=1, **SMALL)
@@ -268,6 +312,7 @@ def test_interrupted_resume_resumes_again(tmp_path, small_reference):
             seen.append(done)
             if len(seen) == n:
                 raise Boom()
+
         return progress
 
     with pytest.raises(KeyboardInterrupt):
@@ -286,8 +331,7 @@ def test_interrupted_resume_resumes_again(tmp_path, small_reference):
 
 def test_cli_interrupt_before_anything_was_written(tmp_path, monkeypatch, capsys):
     """Ctrl-C before the folder has a manifest: no resume hint that cannot work."""
-    monkeypatch.setattr(ensemble, "execute_ensemble",
-                        lambda *a, **k: (_ for _ in ()).throw(Boom()))
+    monkeypatch.setattr(ensemble, "execute_ensemble", lambda *a, **k: (_ for _ in ()).throw(Boom()))
     out = tmp_path / "early"
     code = main(["run", str(BASELINE), "--runs", "10", "--out", str(out), "-q", *MONTHS])
     err = capsys.readouterr().err
@@ -297,6 +341,7 @@ def test_cli_interrupt_before_anything_was_written(tmp_path, monkeypatch, capsys
 
 
 # ------------------------------------------------------------------ unwritable, full disk
+
 
 def one_line_error(capsys, *fragments: str) -> str:
     err = capsys.readouterr().err
@@ -321,8 +366,10 @@ def test_out_under_a_regular_file_is_one_line_error(tmp_path, capsys):
 def test_out_that_is_a_file_is_one_line_error(tmp_path, capsys):
     out = tmp_path / "file"
     out.write_text("keep me")
-    assert main(["run", str(BASELINE), "--runs", "10", "--out", str(out), "--force", "-q",
-                 *MONTHS]) == 2
+    assert (
+        main(["run", str(BASELINE), "--runs", "10", "--out", str(out), "--force", "-q", *MONTHS])
+        == 2
+    )
     one_line_error(capsys, str(out), "not a folder")
     assert out.read_text() == "keep me"
 
@@ -333,8 +380,10 @@ def test_out_in_a_read_only_parent_is_one_line_error(tmp_path, capsys):
     parent.mkdir()
     parent.chmod(0o500)
     try:
-        assert main(["run", str(BASELINE), "--runs", "10", "--out", str(parent / "x"), "-q",
-                     *MONTHS]) == 2
+        assert (
+            main(["run", str(BASELINE), "--runs", "10", "--out", str(parent / "x"), "-q", *MONTHS])
+            == 2
+        )
         one_line_error(capsys, str(parent / "x"))
     finally:
         parent.chmod(0o700)
@@ -354,13 +403,17 @@ def full_disk_after(monkeypatch, target, name: str, calls_ok: int) -> None:
     monkeypatch.setattr(target, name, fake)
 
 
-@pytest.mark.parametrize("where,calls_ok,kept", [
-    ("chunk", 4, 200),  # the 5th chunk table: in the middle of the second chunk
-    ("chunk", 0, 0),  # the very first chunk table
-    ("merge", 0, 600),  # while concatenating the chunks into the final tables
-])
-def test_full_disk_is_one_line_error_and_resumable(tmp_path, monkeypatch, capsys, where,
-                                                   calls_ok, kept, small_reference):
+@pytest.mark.parametrize(
+    "where,calls_ok,kept",
+    [
+        ("chunk", 4, 200),  # the 5th chunk table: in the middle of the second chunk
+        ("chunk", 0, 0),  # the very first chunk table
+        ("merge", 0, 600),  # while concatenating the chunks into the final tables
+    ],
+)
+def test_full_disk_is_one_line_error_and_resumable(
+    tmp_path, monkeypatch, capsys, where, calls_ok, kept, small_reference
+):
     import pyarrow.parquet as pq
 
     import sim.results.folder as folder_mod
@@ -368,6 +421,7 @@ def test_full_disk_is_one_line_error_and_resumable(tmp_path, monkeypatch, capsys
     if where == "chunk":
         full_disk_after(monkeypatch, folder_mod.pq, "write_table", calls_ok)
     else:
+
         class FullWriter(pq.ParquetWriter):
             def write_table(self, *a, **k):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -375,11 +429,31 @@ def test_full_disk_is_one_line_error_and_resumable(tmp_path, monkeypatch, capsys
         monkeypatch.setattr(folder_mod.pq, "ParquetWriter", FullWriter)
     monkeypatch.setattr(ensemble, "chunk_size_for", lambda runs, workers: 200)
     out = tmp_path / "full"
-    code = main(["run", str(BASELINE), "--runs", "600", "--seed", str(SEED), "--workers", "1",
-                 "--out", str(out), "-q", *MONTHS])
+    code = main(
+        [
+            "run",
+            str(BASELINE),
+            "--runs",
+            "600",
+            "--seed",
+            str(SEED),
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "-q",
+            *MONTHS,
+        ]
+    )
     assert code == 2
-    one_line_error(capsys, str(out), "No space left on device", f"kept {kept} of 600 runs",
-                   "incomplete", f"sim run --resume {out}")
+    one_line_error(
+        capsys,
+        str(out),
+        "No space left on device",
+        f"kept {kept} of 600 runs",
+        "incomplete",
+        f"sim run --resume {out}",
+    )
     m = manifest(out)
     assert m["status"] == "incomplete" and m["runs_done"] == kept
     assert m["interrupted_by"] == "OSError"
@@ -396,8 +470,9 @@ def test_full_disk_for_the_manifest_is_one_line_error(tmp_path, monkeypatch, cap
 
     full_disk_after(monkeypatch, folder_mod, "atomic_write_bytes", 0)
     out = tmp_path / "nomanifest"
-    code = main(["run", str(BASELINE), "--runs", "10", "--workers", "1", "--out", str(out),
-                 "-q", *MONTHS])
+    code = main(
+        ["run", str(BASELINE), "--runs", "10", "--workers", "1", "--out", str(out), "-q", *MONTHS]
+    )
     assert code == 2
     one_line_error(capsys, str(out), "No space left on device")
     assert not (out / "manifest.json").exists()
@@ -405,21 +480,27 @@ def test_full_disk_for_the_manifest_is_one_line_error(tmp_path, monkeypatch, cap
 
 # ------------------------------------------------------------------ sweeps
 
-SWEEP = {"params": ["actors.AAA.arms.fatigue=0.1,0.3"], "sampler": "grid", "runs": 150,
-         "seed": 4, "workers": 1, "chunk_size": 100}
+SWEEP = {
+    "params": ["actors.AAA.arms.fatigue=0.1,0.3"],
+    "sampler": "grid",
+    "runs": 150,
+    "seed": 4,
+    "workers": 1,
+    "chunk_size": 100,
+}
 
 
 @pytest.fixture(scope="module")
 def sweep_reference(tmp_path_factory):
     from sim.sweep.run import run_sweep
 
-    return run_sweep(ROOT / "scenarios" / "two_state.toml",
-                     out=tmp_path_factory.mktemp("sweep") / "ref", **SWEEP)
+    return run_sweep(
+        ROOT / "scenarios" / "two_state.toml", out=tmp_path_factory.mktemp("sweep") / "ref", **SWEEP
+    )
 
 
 @pytest.mark.parametrize("how", ["SIGTERM", "full-disk"])
-def test_interrupted_sweep_resumes_to_identical_tables(tmp_path, monkeypatch, how,
-                                                       sweep_reference):
+def test_interrupted_sweep_resumes_to_identical_tables(tmp_path, monkeypatch, how, sweep_reference):
     """SIGTERM (as the handler raises it) and a full disk in the middle of a sweep."""
     import sim.results.folder as folder_mod
     from sim.runner.job import Terminated
@@ -428,6 +509,7 @@ def test_interrupted_sweep_resumes_to_identical_tables(tmp_path, monkeypatch, ho
     out = tmp_path / "sweep"
     progress = None
     if how == "SIGTERM":
+
         def progress(done, total):
             if done >= 100:
                 raise Terminated("terminated by SIGTERM")
@@ -449,8 +531,9 @@ def test_interrupted_sweep_resumes_to_identical_tables(tmp_path, monkeypatch, ho
     monkeypatch.undo()
     done = resume_sweep(out, workers=1)
     for name in ("points", "runs", "outcomes", "annual", "summary"):
-        pd.testing.assert_frame_equal(done.table(name), sweep_reference.table(name),
-                                      check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(
+            done.table(name), sweep_reference.table(name), check_exact=True, obj=name
+        )
 
 
 def test_resume_recomputes_a_chunk_damaged_on_disk(tmp_path, small_reference):

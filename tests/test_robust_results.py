@@ -30,8 +30,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("results") / "baseline"
-    run(BASELINE, runs=120, seed=9, out=out, workers=1, chunk_size=50,
-        overrides=["meta.months=60"])
+    run(BASELINE, runs=120, seed=9, out=out, workers=1, chunk_size=50, overrides=["meta.months=60"])
     return out
 
 
@@ -55,6 +54,7 @@ def edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
         m = json.loads(path.read_text())
         change(m)
         path.write_text(json.dumps(m))
+
     return apply
 
 
@@ -62,12 +62,14 @@ def truncate(name: str, keep: float) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         path = folder / name
         data = path.read_bytes()
-        path.write_bytes(data[:int(len(data) * keep)])
+        path.write_bytes(data[: int(len(data) * keep)])
+
     return apply
 
 
 def flip_middle(name: str) -> Callable[[Path], None]:
     """Corrupt bytes in the middle of a table (same size, footer intact)."""
+
     def apply(folder: Path) -> None:
         path = folder / name
         data = bytearray(path.read_bytes())
@@ -75,32 +77,43 @@ def flip_middle(name: str) -> Callable[[Path], None]:
         for i in range(mid, mid + 8):
             data[i] ^= 0xFF
         path.write_bytes(bytes(data))
+
     return apply
 
 
 def swap_in_other_run(folder: Path) -> None:
     """outcomes.parquet replaced by the same-shaped table of another seed."""
     other = folder.parent / "other"
-    run(BASELINE, runs=120, seed=10, out=other, workers=1, chunk_size=50,
-        overrides=["meta.months=60"])
+    run(
+        BASELINE,
+        runs=120,
+        seed=10,
+        out=other,
+        workers=1,
+        chunk_size=50,
+        overrides=["meta.months=60"],
+    )
     shutil.copy(other / "outcomes.parquet", folder / "outcomes.parquet")
 
 
 def set_key(key: str, value) -> Callable[[Path], None]:
     def change(m: dict) -> None:
         m[key] = value
+
     return edit_manifest(change)
 
 
 def write(name: str, content: bytes) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         (folder / name).write_bytes(content)
+
     return apply
 
 
 def delete(name: str) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         (folder / name).unlink()
+
     return apply
 
 
@@ -124,13 +137,19 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "status-running": (set_key("status", "running"), "resume"),
     "status-missing": (edit_manifest(lambda m: m.pop("status")), "unknown status"),
     "status-a-number": (set_key("status", 7), "status"),
-    "rows-changed": (edit_manifest(
-        lambda m: m["files"]["outcomes.parquet"].update(rows=1)), "rows"),
-    "bytes-changed": (edit_manifest(
-        lambda m: m["files"]["annual.parquet"].update(bytes=3)), "size"),
+    "rows-changed": (
+        edit_manifest(lambda m: m["files"]["outcomes.parquet"].update(rows=1)),
+        "rows",
+    ),
+    "bytes-changed": (
+        edit_manifest(lambda m: m["files"]["annual.parquet"].update(bytes=3)),
+        "size",
+    ),
     "files-a-list": (set_key("files", []), "files"),
-    "file-facts-a-string": (edit_manifest(
-        lambda m: m["files"].update({"runs.parquet": "x"})), "runs.parquet"),
+    "file-facts-a-string": (
+        edit_manifest(lambda m: m["files"].update({"runs.parquet": "x"})),
+        "runs.parquet",
+    ),
     "months-a-string": (set_key("months", "sixty"), "months"),
     "start-garbage": (set_key("start", "soon"), "start"),
     "theatres-a-number": (set_key("theatres", 5), "theatres"),

@@ -28,8 +28,17 @@ from sim.scenario import load_scenario
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 
-OUTCOME_COLUMNS = {"run_id", "theatre", "max_rung", "war", "war_month", "first_crisis_month",
-                   "crises", "holder_final", "allies_joined"}
+OUTCOME_COLUMNS = {
+    "run_id",
+    "theatre",
+    "max_rung",
+    "war",
+    "war_month",
+    "first_crisis_month",
+    "crises",
+    "holder_final",
+    "allies_joined",
+}
 ANNUAL_COLUMNS = {"run_id", "year", "metric", "subject", "value"}
 RUNS_COLUMNS = {"run_id", "seed"}
 
@@ -38,10 +47,12 @@ def frames(res) -> dict[str, pd.DataFrame]:
     """The three tables, sorted canonically (chunks may finish in any order)."""
     return {
         "runs": res.runs.sort_values("run_id", kind="stable").reset_index(drop=True),
-        "outcomes": res.outcomes.sort_values(["run_id", "theatre"], kind="stable")
-        .reset_index(drop=True),
-        "annual": res.annual.sort_values(["run_id", "year", "metric", "subject"], kind="stable")
-        .reset_index(drop=True),
+        "outcomes": res.outcomes.sort_values(["run_id", "theatre"], kind="stable").reset_index(
+            drop=True
+        ),
+        "annual": res.annual.sort_values(
+            ["run_id", "year", "metric", "subject"], kind="stable"
+        ).reset_index(drop=True),
     }
 
 
@@ -59,8 +70,9 @@ def rich_runs(tmp_path_factory):
 
 
 def test_same_seed_twice_identical(rich_runs, tmp_path):
-    again = sim.run(rich_scenario(), runs=300, seed=77, out=tmp_path / "again", workers=1,
-                    chunk_size=64)
+    again = sim.run(
+        rich_scenario(), runs=300, seed=77, out=tmp_path / "again", workers=1, chunk_size=64
+    )
     assert_same_tables(rich_runs, again)
     other = sim.run(rich_scenario(), runs=300, seed=78, workers=1, chunk_size=64)
     assert not frames(other)["outcomes"].equals(frames(rich_runs)["outcomes"])
@@ -92,12 +104,11 @@ def test_workers_and_chunks_do_not_matter_baseline(tmp_path):
 
 def test_workers_and_chunks_do_not_matter_outcomes(rich_runs, tmp_path):
     """Outcomes and seeds agree across worker counts and chunk sizes (300 runs)."""
-    two = sim.run(rich_scenario(), runs=300, seed=77, out=tmp_path / "w2", workers=2,
-                  chunk_size=50)
-    pd.testing.assert_frame_equal(frames(rich_runs)["outcomes"], frames(two)["outcomes"],
-                                  check_exact=True)
-    pd.testing.assert_frame_equal(frames(rich_runs)["runs"], frames(two)["runs"],
-                                  check_exact=True)
+    two = sim.run(rich_scenario(), runs=300, seed=77, out=tmp_path / "w2", workers=2, chunk_size=50)
+    pd.testing.assert_frame_equal(
+        frames(rich_runs)["outcomes"], frames(two)["outcomes"], check_exact=True
+    )
+    pd.testing.assert_frame_equal(frames(rich_runs)["runs"], frames(two)["runs"], check_exact=True)
 
 
 @pytest.mark.slow
@@ -120,7 +131,7 @@ def test_seeds_in_runs_table_replay_the_runs(rich_runs):
     s, p = compile_scenario(load_scenario(rich_scenario()))
     out = frames(rich_runs)["outcomes"]
     for k in (0, 17, 299):
-        alone = simulate(s, p, seeds[k:k + 1], record=False)
+        alone = simulate(s, p, seeds[k : k + 1], record=False)
         rows = out[out["run_id"] == k].set_index("theatre").loc[list(s.theatres)]
         np.testing.assert_array_equal(rows["max_rung"].to_numpy(), alone.max_rung[0])
         np.testing.assert_array_equal(rows["crises"].to_numpy(), alone.crises[0])
@@ -153,9 +164,27 @@ def test_cli_run_writes_the_contract_folder(tmp_path):
 
     def sim_run(*extra: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "sim", "run", "scenarios/baseline.toml", "--runs", "2000",
-             "--seed", "3", "--out", str(out), "--quiet", *extra],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "run",
+                "scenarios/baseline.toml",
+                "--runs",
+                "2000",
+                "--seed",
+                "3",
+                "--out",
+                str(out),
+                "--quiet",
+                *extra,
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     first = sim_run()
     assert first.returncode == 0, first.stderr
@@ -164,8 +193,16 @@ def test_cli_run_writes_the_contract_folder(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["master_seed"] == 3 and manifest["runs"] == 2000
-    for key in ("scenario", "scenario_sha256", "package_version", "git_commit", "command",
-                "started", "finished", "wall_seconds"):
+    for key in (
+        "scenario",
+        "scenario_sha256",
+        "package_version",
+        "git_commit",
+        "command",
+        "started",
+        "finished",
+        "wall_seconds",
+    ):
         assert key in manifest, key
     assert manifest["scenario"]["meta"]["name"] == "baseline-2023"
     res = sim.load_results(out)

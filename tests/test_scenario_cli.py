@@ -33,8 +33,16 @@ def test_check_prints_summary(write_scenario, run_sim):
     out = result.out
     assert "Base test scenario  [base]" in out
     assert "2023-02 to 2033-01 (120 months), seed 7" in out
-    for fragment in ("CHN", "JPN", "USA-JPN", "CHN-TWN", "senkaku", "cg_presence",
-                     "talks-2023-02-CHN-JPN", "roe"):
+    for fragment in (
+        "CHN",
+        "JPN",
+        "USA-JPN",
+        "CHN-TWN",
+        "senkaku",
+        "cg_presence",
+        "talks-2023-02-CHN-JPN",
+        "roe",
+    ):
         assert fragment in out
     assert out.rstrip().endswith("ok: base.toml")
 
@@ -79,17 +87,22 @@ def test_no_command_prints_help_and_exits_2(run_sim):
 
 
 def test_list_folder(write_scenario, run_sim):
-    write_scenario("lib/zeta.toml", BASE_TOML.replace('title = "Base test scenario"',
-                                                      'title = "Zeta title"'))
-    write_scenario("lib/alpha-long-name.toml",
-                   BASE_TOML.replace('title = "Base test scenario"\n', ""))
+    write_scenario(
+        "lib/zeta.toml", BASE_TOML.replace('title = "Base test scenario"', 'title = "Zeta title"')
+    )
+    write_scenario(
+        "lib/alpha-long-name.toml", BASE_TOML.replace('title = "Base test scenario"\n', "")
+    )
     write_scenario("lib/broken.toml", BASE_TOML.replace("commitment = 0.9", "commitment = 9"))
     write_scenario("lib/notes.txt", "not a scenario")
     result = run_sim("list", "lib", subprocess_=True)
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert [line.split()[0] for line in lines] == [
-        "alpha-long-name.toml", "broken.toml", "zeta.toml"]
+        "alpha-long-name.toml",
+        "broken.toml",
+        "zeta.toml",
+    ]
     # titles are aligned in one column; a missing title falls back to meta.name
     width = len("alpha-long-name.toml") + 2
     assert lines[0][width:] == "base"
@@ -100,12 +113,15 @@ def test_list_folder(write_scenario, run_sim):
 
 def test_list_children_show_their_title(write_scenario, run_sim):
     write_scenario("lib/base.toml")
-    write_scenario("lib/child.toml",
-                   '[meta]\nname = "child"\ntitle = "Child"\nextends = "base.toml"\n')
+    write_scenario(
+        "lib/child.toml", '[meta]\nname = "child"\ntitle = "Child"\nextends = "base.toml"\n'
+    )
     result = run_sim("list", "lib")
     assert result.code == 0
     assert [line.split(None, 1) for line in result.out.splitlines()] == [
-        ["base.toml", "Base test scenario"], ["child.toml", "Child"]]
+        ["base.toml", "Base test scenario"],
+        ["child.toml", "Child"],
+    ]
 
 
 def test_list_default_folder_from_environment(write_scenario, run_sim, monkeypatch):
@@ -136,7 +152,8 @@ def test_show_prints_resolved_toml_that_reloads(write_scenario, run_sim, tmp_pat
     # every default is filled in, derived values included
     # steady state of the monthly update: (46/12) / (1 - 0.9**(1/12)), about 46 / 0.1
     assert parsed["actors"]["JPN"]["capability_usd_bn"] == pytest.approx(
-        46.0 / 12.0 / (1.0 - 0.9 ** (1.0 / 12.0)))
+        46.0 / 12.0 / (1.0 - 0.9 ** (1.0 / 12.0))
+    )
     assert parsed["alliances"][1]["covers"] == ["taiwan"]
     assert parsed["theatres"]["senkaku"]["stake"] == {"CHN": 0.5, "JPN": 0.5, "USA": 0.3}
     out = tmp_path_factory.mktemp("shown") / "shown.toml"
@@ -149,8 +166,11 @@ def test_show_prints_resolved_toml_that_reloads(write_scenario, run_sim, tmp_pat
 
 def test_show_of_child_reloads_without_extends(write_scenario, run_sim, tmp_path_factory):
     write_scenario("lib/base.toml")
-    path = write_scenario("child.toml", '[meta]\nname = "child"\nextends = "lib/base.toml"\n'
-                                        '[[events]]\nid = "roe"\nremove = true\n')
+    path = write_scenario(
+        "child.toml",
+        '[meta]\nname = "child"\nextends = "lib/base.toml"\n'
+        '[[events]]\nid = "roe"\nremove = true\n',
+    )
     result = run_sim("show", "child.toml")
     assert result.code == 0, result.err
     assert "extends" not in result.out

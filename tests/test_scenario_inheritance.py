@@ -27,7 +27,11 @@ def load_child(write_scenario, body: str, extends: str = "lib/base.toml"):
 def test_depth_three_chain_changes_exactly_the_intended_values(write_scenario, base, run_sim):
     _, parent = base
     # lib/base.toml <- mid/mid.toml <- leaf.toml, each path relative to its own file
-    write_scenario("mid/mid.toml", child("../lib/base.toml", """
+    write_scenario(
+        "mid/mid.toml",
+        child(
+            "../lib/base.toml",
+            """
 [actors.JPN]
 gdp_usd_bn = 5000
 
@@ -35,8 +39,15 @@ gdp_usd_bn = 5000
 patron = "USA"
 client = "TWN"
 commitment = 0.2
-""", name="mid"))
-    leaf = write_scenario("leaf.toml", child("mid/mid.toml", """
+""",
+            name="mid",
+        ),
+    )
+    leaf = write_scenario(
+        "leaf.toml",
+        child(
+            "mid/mid.toml",
+            """
 title = "Leaf"
 
 [model]
@@ -44,13 +55,18 @@ crisis.war_cost = 0.25
 
 [theatres.senkaku]
 interdependence = 0.5
-""", name="leaf"))
+""",
+            name="leaf",
+        ),
+    )
     scenario = load_scenario(leaf)
     assert len(scenario.chain) == 3
     assert scenario.chain[0] == str(leaf)
     assert scenario.chain[-1].endswith("base.toml")
     assert diff_keys(parent, scenario.data) == {
-        "meta.name", "meta.title", "meta.extends",
+        "meta.name",
+        "meta.title",
+        "meta.extends",
         "actors.JPN.gdp_usd_bn",
         "alliances.USA-TWN.commitment",
         "model.crisis.war_cost",
@@ -81,7 +97,10 @@ def test_nested_table_merges_key_by_key(write_scenario, base):
     # Richardson grievance of CHN (intended: DERIVED defaults follow their inputs)
     assert data["actors"]["CHN"]["arms"]["reaction"] == {"JPN": 0.05, "USA": 0.02, "TWN": 0.01}
     assert diff_keys(parent, data) == {
-        "meta.name", "meta.extends", "actors.CHN.arms.reaction.TWN", "actors.CHN.arms.grievance",
+        "meta.name",
+        "meta.extends",
+        "actors.CHN.arms.reaction.TWN",
+        "actors.CHN.arms.grievance",
     }
 
 
@@ -94,18 +113,31 @@ def test_child_meta_values_override(write_scenario, base):
 @pytest.mark.parametrize(
     ("body", "changed"),
     [
-        ('[[alliances]]\npatron = "USA"\nclient = "JPN"\ncommitment = 0.3\n',
-         {"alliances.USA-JPN.commitment"}),
+        (
+            '[[alliances]]\npatron = "USA"\nclient = "JPN"\ncommitment = 0.3\n',
+            {"alliances.USA-JPN.commitment"},
+        ),
         ('[[alliances]]\nid = "USA-JPN"\nbasing = false\n', {"alliances.USA-JPN.basing"}),
-        ('[[grievances]]\nfrom = "CHN"\nto = "TWN"\nlevel = 0.4\nbaseline = 0.8\n',
-         {"grievances.CHN-TWN.level"}),
-        ('[[events]]\nid = "roe"\nincident_probability = 0.01\n',
-         {"events.roe.incident_probability"}),
-        (f'[[events]]\nid = "{TALKS_ID}"\ndescription = "first talks"\n',
-         {f"events.{TALKS_ID}.description"}),
+        (
+            '[[grievances]]\nfrom = "CHN"\nto = "TWN"\nlevel = 0.4\nbaseline = 0.8\n',
+            {"grievances.CHN-TWN.level"},
+        ),
+        (
+            '[[events]]\nid = "roe"\nincident_probability = 0.01\n',
+            {"events.roe.incident_probability"},
+        ),
+        (
+            f'[[events]]\nid = "{TALKS_ID}"\ndescription = "first talks"\n',
+            {f"events.{TALKS_ID}.description"},
+        ),
     ],
-    ids=["alliance-by-patron-client", "alliance-by-id", "grievance", "event-explicit-id",
-         "event-derived-id"],
+    ids=[
+        "alliance-by-patron-client",
+        "alliance-by-id",
+        "grievance",
+        "event-explicit-id",
+        "event-derived-id",
+    ],
 )
 def test_arrays_merge_by_id(write_scenario, base, body, changed):
     _, parent = base
@@ -117,7 +149,9 @@ def test_arrays_merge_by_id(write_scenario, base, body, changed):
 
 def test_new_items_are_appended(write_scenario, base):
     _, parent = base
-    data = load_child(write_scenario, """
+    data = load_child(
+        write_scenario,
+        """
 [[grievances]]
 from = "JPN"
 to = "CHN"
@@ -127,7 +161,8 @@ level = 0.3
 at = "2025-01"
 kind = "hotline"
 parties = ["CHN", "JPN"]
-""")
+""",
+    )
     assert [g["id"] for g in data["grievances"]] == ["CHN-JPN", "CHN-TWN", "JPN-CHN"]
     assert [e["id"] for e in data["events"]] == [TALKS_ID, "roe", "hotline-2025-01-CHN-JPN"]
     assert {k.split(".")[0] for k in diff_keys(parent, data)} == {"meta", "grievances", "events"}
@@ -138,8 +173,11 @@ parties = ["CHN", "JPN"]
     [
         ('[[events]]\nid = "roe"\nremove = true\n', "events", "roe"),
         (f'[[events]]\nid = "{TALKS_ID}"\nremove = true\n', "events", TALKS_ID),
-        ('[[events]]\nat = "2023-02"\nkind = "talks"\nparties = ["CHN", "JPN"]\nremove = true\n',
-         "events", TALKS_ID),
+        (
+            '[[events]]\nat = "2023-02"\nkind = "talks"\nparties = ["CHN", "JPN"]\nremove = true\n',
+            "events",
+            TALKS_ID,
+        ),
         ('[[alliances]]\npatron = "USA"\nclient = "TWN"\nremove = true\n', "alliances", "USA-TWN"),
         ('[[grievances]]\nid = "CHN-JPN"\nremove = true\n', "grievances", "CHN-JPN"),
     ],
@@ -158,17 +196,22 @@ def test_remove_deletes_inherited_item(write_scenario, base, body, section, gone
 
 
 def test_removed_alliance_drops_derived_patron_stake(write_scenario, base):
-    data = load_child(write_scenario,
-                      '[[alliances]]\npatron = "USA"\nclient = "TWN"\nremove = true\n')
+    data = load_child(
+        write_scenario, '[[alliances]]\npatron = "USA"\nclient = "TWN"\nremove = true\n'
+    )
     assert "USA" not in data["theatres"]["taiwan"]["stake"]
 
 
 @pytest.mark.parametrize(
     ("body", "key"),
-    [('[[events]]\nid = "nope"\nremove = true\n', "events.nope.remove"),
-     ('[[alliances]]\npatron = "USA"\nclient = "CHN"\nremove = true\n',
-      "alliances.USA-CHN.remove"),
-     ('[[grievances]]\nid = "JPN-CHN"\nremove = true\n', "grievances.JPN-CHN.remove")],
+    [
+        ('[[events]]\nid = "nope"\nremove = true\n', "events.nope.remove"),
+        (
+            '[[alliances]]\npatron = "USA"\nclient = "CHN"\nremove = true\n',
+            "alliances.USA-CHN.remove",
+        ),
+        ('[[grievances]]\nid = "JPN-CHN"\nremove = true\n', "grievances.JPN-CHN.remove"),
+    ],
     ids=["event", "alliance", "grievance"],
 )
 def test_removing_unknown_id_is_an_error(write_scenario, base, run_sim, one_line_error, body, key):
@@ -183,14 +226,18 @@ def test_remove_in_root_file_is_an_error(write_scenario, run_sim, one_line_error
 
 
 def test_child_item_without_id_is_an_error(write_scenario, base, run_sim, one_line_error):
-    write_scenario("child.toml", child("lib/base.toml", '[[alliances]]\ncommitment = 0.2\n'))
+    write_scenario("child.toml", child("lib/base.toml", "[[alliances]]\ncommitment = 0.2\n"))
     one_line_error(run_sim("check", "child.toml"), "child.toml", "alliances[1]", "id")
 
 
 def test_error_in_child_names_child(write_scenario, base, run_sim, one_line_error):
     write_scenario("child.toml", child("lib/base.toml", "[actors.JPN]\nmilex_usd = 50\n"))
-    line = one_line_error(run_sim("check", "child.toml"), "child.toml", "actors.JPN.milex_usd",
-                          "did you mean 'milex_usd_bn'")
+    line = one_line_error(
+        run_sim("check", "child.toml"),
+        "child.toml",
+        "actors.JPN.milex_usd",
+        "did you mean 'milex_usd_bn'",
+    )
     assert "base.toml" not in line
 
 
@@ -230,10 +277,18 @@ def test_digest_depends_on_parent_contents(write_scenario, base):
 
 def test_child_of_child_can_remove_what_middle_added(write_scenario, base):
     _, parent = base
-    write_scenario("mid.toml", child("lib/base.toml", '[[events]]\nid = "extra"\nat = "2025-01"\n'
-                                     'kind = "hotline"\nparties = ["CHN", "JPN"]\n', name="mid"))
-    leaf = write_scenario("leaf.toml",
-                          child("mid.toml", '[[events]]\nid = "extra"\nremove = true\n'))
+    write_scenario(
+        "mid.toml",
+        child(
+            "lib/base.toml",
+            '[[events]]\nid = "extra"\nat = "2025-01"\n'
+            'kind = "hotline"\nparties = ["CHN", "JPN"]\n',
+            name="mid",
+        ),
+    )
+    leaf = write_scenario(
+        "leaf.toml", child("mid.toml", '[[events]]\nid = "extra"\nremove = true\n')
+    )
     data = load_scenario(leaf).data
     assert diff_keys(parent, data) == {"meta.name", "meta.extends"}
 

@@ -20,32 +20,51 @@ from sim.scenario import load_scenario
 
 OVERRIDES = [
     # (text override, python value, expected changed keys)
-    ("actors.JPN.milex_usd_bn=60", 60, {
-        "actors.JPN.milex_usd_bn",
-        "actors.JPN.capability_usd_bn",  # derived: milex / depreciation
-        "actors.JPN.arms.grievance",  # derived: fatigue * milex - sum(k * rival milex)
-        "actors.CHN.arms.grievance",  # derived: CHN reacts to JPN's milex
-    }),
+    (
+        "actors.JPN.milex_usd_bn=60",
+        60,
+        {
+            "actors.JPN.milex_usd_bn",
+            "actors.JPN.capability_usd_bn",  # derived: milex / depreciation
+            "actors.JPN.arms.grievance",  # derived: fatigue * milex - sum(k * rival milex)
+            "actors.CHN.arms.grievance",  # derived: CHN reacts to JPN's milex
+        },
+    ),
     ("alliances.USA-TWN.commitment=0", 0, {"alliances.USA-TWN.commitment"}),
     ("alliances.USA-JPN.basing=false", False, {"alliances.USA-JPN.basing"}),
-    ("grievances.CHN-JPN.level=0.7", 0.7, {
-        "grievances.CHN-JPN.level",
-        "grievances.CHN-JPN.baseline",  # derived: defaults to level
-    }),
+    (
+        "grievances.CHN-JPN.level=0.7",
+        0.7,
+        {
+            "grievances.CHN-JPN.level",
+            "grievances.CHN-JPN.baseline",  # derived: defaults to level
+        },
+    ),
     ("theatres.senkaku.holder=CHN", "CHN", {"theatres.senkaku.holder"}),
     ("meta.months=60", 60, {"meta.months"}),
     ("model.crisis.war_cost=0.2", 0.2, {"model.crisis.war_cost"}),
-    ("actors.JPN.arms.reaction.CHN=0.05", 0.05, {
-        "actors.JPN.arms.reaction.CHN",
-        "actors.JPN.arms.grievance",  # derived from the reaction coefficients
-    }),
-    ("actors.USA.arms.reaction.CHN=0.01", 0.01, {
-        "actors.USA.arms.reaction.CHN",  # new key in an empty map
-        "actors.USA.arms.reaction",  # (the empty map itself disappears from the diff)
-        "actors.USA.arms.grievance",
-    }),
-    ("theatres.senkaku.greyzone.cg_presence.rate_per_year=10", 10,
-     {"theatres.senkaku.greyzone.cg_presence.rate_per_year"}),
+    (
+        "actors.JPN.arms.reaction.CHN=0.05",
+        0.05,
+        {
+            "actors.JPN.arms.reaction.CHN",
+            "actors.JPN.arms.grievance",  # derived from the reaction coefficients
+        },
+    ),
+    (
+        "actors.USA.arms.reaction.CHN=0.01",
+        0.01,
+        {
+            "actors.USA.arms.reaction.CHN",  # new key in an empty map
+            "actors.USA.arms.reaction",  # (the empty map itself disappears from the diff)
+            "actors.USA.arms.grievance",
+        },
+    ),
+    (
+        "theatres.senkaku.greyzone.cg_presence.rate_per_year=10",
+        10,
+        {"theatres.senkaku.greyzone.cg_presence.rate_per_year"},
+    ),
     ("theatres.taiwan.stake.USA=0.6", 0.6, {"theatres.taiwan.stake.USA"}),
     ("events.roe.at=2024-06", "2024-06", {"events.roe.at"}),
     ("events.roe.incident_probability=0.5", 0.5, {"events.roe.incident_probability"}),
@@ -92,8 +111,9 @@ def test_python_api_mapping_matches_text(base_path, text, value, changed):
 
 
 @pytest.mark.parametrize(("text", "value", "changed"), OVERRIDES, ids=IDS)
-def test_show_with_set_reloads_to_identical_data(text, value, changed, base_path, run_sim,
-                                                 tmp_path_factory):
+def test_show_with_set_reloads_to_identical_data(
+    text, value, changed, base_path, run_sim, tmp_path_factory
+):
     result = run_sim("show", "base.toml", "--set", text)
     assert result.code == 0, result.err
     out = tmp_path_factory.mktemp("shown") / "shown.toml"
@@ -108,16 +128,21 @@ def test_set_values_have_the_schema_type(base_path):
     assert isinstance(data["meta"]["months"], int)
     # derived values follow the override (documented, intended)
     assert data["actors"]["JPN"]["capability_usd_bn"] == pytest.approx(
-        60.0 / 12.0 / (1.0 - 0.9 ** (1.0 / 12.0)))
+        60.0 / 12.0 / (1.0 - 0.9 ** (1.0 / 12.0))
+    )
 
 
 def test_several_overrides_apply_in_order(base_path, base_data):
-    scenario = load_scenario(base_path, ["meta.months=60", "meta.months=72",
-                                         "alliances.USA-TWN.commitment=0.1"])
+    scenario = load_scenario(
+        base_path, ["meta.months=60", "meta.months=72", "alliances.USA-TWN.commitment=0.1"]
+    )
     assert scenario.months == 72
     assert diff_keys(base_data, scenario.data) == {"meta.months", "alliances.USA-TWN.commitment"}
-    assert scenario.overrides == ["meta.months=60", "meta.months=72",
-                                  "alliances.USA-TWN.commitment=0.1"]
+    assert scenario.overrides == [
+        "meta.months=60",
+        "meta.months=72",
+        "alliances.USA-TWN.commitment=0.1",
+    ]
 
 
 def test_with_overrides_accumulates(base_path):
@@ -126,27 +151,35 @@ def test_with_overrides_accumulates(base_path):
     assert second.months == 60
     assert second.data["model"]["crisis"]["war_cost"] == 0.2
     assert first.data["model"]["crisis"]["war_cost"] == 0.4
-    assert second.data == load_scenario(
-        base_path, ["meta.months=60", "model.crisis.war_cost=0.2"]).data
+    assert (
+        second.data
+        == load_scenario(base_path, ["meta.months=60", "model.crisis.war_cost=0.2"]).data
+    )
 
 
 def test_overrides_apply_to_a_child_scenario(write_scenario, base_data):
     write_scenario("lib/base.toml")
     path = write_scenario("child.toml", '[meta]\nname = "child"\nextends = "lib/base.toml"\n')
     data = load_scenario(path, ["alliances.USA-TWN.commitment=0"]).data
-    assert diff_keys(base_data, data) == {"meta.name", "meta.extends",
-                                          "alliances.USA-TWN.commitment"}
+    assert diff_keys(base_data, data) == {
+        "meta.name",
+        "meta.extends",
+        "alliances.USA-TWN.commitment",
+    }
 
 
 def test_dict_source_with_overrides(base_path):
     raw = tomllib.loads(BASE_TOML)
-    assert load_scenario(raw, {"meta.months": 60}).data == \
-        load_scenario(base_path, ["meta.months=60"]).data
+    assert (
+        load_scenario(raw, {"meta.months": 60}).data
+        == load_scenario(base_path, ["meta.months=60"]).data
+    )
 
 
 def test_check_with_set_reports_overrides(base_path, run_sim):
-    result = run_sim("check", "base.toml", "--set", "meta.months=60",
-                     "--set", "alliances.USA-TWN.commitment=0")
+    result = run_sim(
+        "check", "base.toml", "--set", "meta.months=60", "--set", "alliances.USA-TWN.commitment=0"
+    )
     assert result.code == 0, result.err
     assert "overrides: meta.months=60 alliances.USA-TWN.commitment=0.0" in result.out
     assert "(60 months)" in result.out
@@ -157,20 +190,30 @@ def test_check_with_set_reports_overrides(base_path, run_sim):
 
 BAD = [
     # (override, fragments of the error line)
-    ("actor.JPN.milex_usd_bn=60", ("actor.JPN.milex_usd_bn", "unknown section",
-                                   "did you mean 'actors'")),
-    ("actors.JAP.milex_usd_bn=60", ("actors.JAP.milex_usd_bn", "unknown actor 'JAP'",
-                                    "did you mean 'JPN'")),
-    ("actors.JPN.milex_usd=60", ("actors.JPN.milex_usd", "unknown field",
-                                 "did you mean 'milex_usd_bn'")),
-    ("alliances.USA-KOR.commitment=0", ("alliances.USA-KOR.commitment",
-                                        "no alliance with id 'USA-KOR'")),
+    (
+        "actor.JPN.milex_usd_bn=60",
+        ("actor.JPN.milex_usd_bn", "unknown section", "did you mean 'actors'"),
+    ),
+    (
+        "actors.JAP.milex_usd_bn=60",
+        ("actors.JAP.milex_usd_bn", "unknown actor 'JAP'", "did you mean 'JPN'"),
+    ),
+    (
+        "actors.JPN.milex_usd=60",
+        ("actors.JPN.milex_usd", "unknown field", "did you mean 'milex_usd_bn'"),
+    ),
+    (
+        "alliances.USA-KOR.commitment=0",
+        ("alliances.USA-KOR.commitment", "no alliance with id 'USA-KOR'"),
+    ),
     ("alliances.USA-JPN.comitment=0", ("alliances.USA-JPN.comitment", "unknown field")),
     ("grievances.JPN-CHN.level=0.2", ("grievances.JPN-CHN.level", "no grievance")),
     ("events.nope.at=2024-01", ("events.nope.at", "no event with id 'nope'")),
     ("theatres.spratly.holder=CHN", ("theatres.spratly.holder", "unknown theatre")),
-    ("theatres.senkaku.greyzone.fishing.rate_per_year=1",
-     ("theatres.senkaku.greyzone.fishing.rate_per_year", "unknown activity 'fishing'")),
+    (
+        "theatres.senkaku.greyzone.fishing.rate_per_year=1",
+        ("theatres.senkaku.greyzone.fishing.rate_per_year", "unknown activity 'fishing'"),
+    ),
     ("meta.nope=1", ("meta.nope", "unknown field")),
     ("alliances.USA-JPN=1", ("alliances.USA-JPN", "expected alliances.<id>.<field>")),
     ("alliances.USA-JPN.id=X", ("alliances.USA-JPN.id", "cannot be overridden")),
@@ -215,10 +258,12 @@ def test_bad_override_in_python_api(base_path, text, fragments):
 
 @pytest.mark.parametrize(
     ("mapping", "key"),
-    [({"alliances.USA-TWN.commitment": 2}, "commitment"),
-     ({"meta.months": "abc"}, "meta.months"),
-     ({"meta.months": None}, "meta.months"),
-     ({"actors.JAP.milex_usd_bn": 60}, "actors.JAP")],
+    [
+        ({"alliances.USA-TWN.commitment": 2}, "commitment"),
+        ({"meta.months": "abc"}, "meta.months"),
+        ({"meta.months": None}, "meta.months"),
+        ({"actors.JAP.milex_usd_bn": 60}, "actors.JAP"),
+    ],
 )
 def test_bad_mapping_override_raises_scenario_error(base_path, mapping, key):
     with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
@@ -234,9 +279,14 @@ DATE_BUG = (
 )
 
 
-@pytest.mark.parametrize(("text", "fragment"), [("meta.start=2023-02-01", "meta.start"),
-                                                ("events.roe.at=2024-01-15", "YYYY-MM"),
-                                                ("meta.name=12:00:00", "meta.name")])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("meta.start=2023-02-01", "meta.start"),
+        ("events.roe.at=2024-01-15", "YYYY-MM"),
+        ("meta.name=12:00:00", "meta.name"),
+    ],
+)
 def test_toml_date_in_set_is_one_line_error(base_path, run_sim, one_line_error, text, fragment):
     one_line_error(run_sim("check", "base.toml", "--set", text), "base.toml", fragment)
 
@@ -254,8 +304,9 @@ def test_set_event_at_keeps_derived_id(base_path, base_data):
 
 
 def test_two_sets_on_same_derived_event(base_path):
-    scenario = load_scenario(base_path, [f"events.{TALKS_ID}.at=2024-06",
-                                         f"events.{TALKS_ID}.description=moved"])
+    scenario = load_scenario(
+        base_path, [f"events.{TALKS_ID}.at=2024-06", f"events.{TALKS_ID}.description=moved"]
+    )
     assert scenario.data["events"][-1]["description"] == "moved"
 
 

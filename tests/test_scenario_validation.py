@@ -85,14 +85,16 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     # unknown keys, with suggestions
     "unknown-key": text_case(
         edited((JPN_MILEX, "milex_usd = 46\n")),
-        "actors.JPN.milex_usd", "did you mean 'milex_usd_bn'",
+        "actors.JPN.milex_usd",
+        "did you mean 'milex_usd_bn'",
     ),
     "unknown-key-meta": text_case(
         edited(("months = 120", "monts = 120")), "meta.monts", "did you mean 'months'"
     ),
     "unknown-key-nested-model": text_case(
         edited(("crisis.war_cost", "crisis.warcost")),
-        "model.crisis.warcost", "did you mean 'war_cost'",
+        "model.crisis.warcost",
+        "did you mean 'war_cost'",
     ),
     "unknown-key-alliance": text_case(
         edited((COMMIT, "comitment = 0.9")), "alliances[1].comitment", "did you mean 'commitment'"
@@ -102,7 +104,9 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     ),
     "unknown-top-level": text_case(
         BASE_TOML + '\n[actor.FRA]\nname = "France"\n',
-        "actor", "unknown top-level table", "did you mean 'actors'",
+        "actor",
+        "unknown top-level table",
+        "did you mean 'actors'",
     ),
     "bad-actor-code": text_case(
         edited(("[actors.TWN]", "[actors.Taiwan]")), "actors.Taiwan", "three capital letters"
@@ -112,20 +116,17 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     ),
     "unknown-mechanism": text_case(
         edited(("[model]\n", '[model]\nmechanisms = ["arms", "grevance"]\n')),
-        "model.mechanisms", "did you mean 'grievance'",
+        "model.mechanisms",
+        "did you mean 'grievance'",
     ),
     # missing required fields
     "missing-actor-name": text_case(edited((JPN_NAME, "")), "actors.JPN.name", "missing"),
     "missing-actor-gdp": text_case(edited((JPN_GDP, "")), "actors.JPN.gdp_usd_bn", "missing"),
-    "missing-actor-milex": text_case(
-        edited((JPN_MILEX, "")), "actors.JPN.milex_usd_bn", "missing"
-    ),
+    "missing-actor-milex": text_case(edited((JPN_MILEX, "")), "actors.JPN.milex_usd_bn", "missing"),
     "missing-claimants": text_case(
         edited((SENKAKU_CLAIM, "")), "theatres.senkaku.claimants", "missing"
     ),
-    "missing-holder": text_case(
-        edited((SENKAKU_HOLDER, "")), "theatres.senkaku.holder", "missing"
-    ),
+    "missing-holder": text_case(edited((SENKAKU_HOLDER, "")), "theatres.senkaku.holder", "missing"),
     "missing-meta-name": text_case(edited(('name = "base"\n', "")), "meta.name", "missing"),
     "missing-meta-start": text_case(edited(('start = "2023-02"\n', "")), "meta.start", "missing"),
     "missing-meta-months": text_case(edited(("months = 120\n", "")), "meta.months", "missing"),
@@ -135,7 +136,9 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     # wrong types
     "string-for-number": text_case(
         edited((JPN_MILEX, 'milex_usd_bn = "46"\n')),
-        "actors.JPN.milex_usd_bn", "expected a number", "string",
+        "actors.JPN.milex_usd_bn",
+        "expected a number",
+        "string",
     ),
     "float-for-months": text_case(
         edited(("months = 120", "months = 120.0")), "meta.months", "expected an integer"
@@ -154,7 +157,8 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     ),
     "table-for-actor": text_case(
         edited(("[actors.TWN]\n", "[actors]\nTWN = 3\n[actors.XXX]\n")),
-        "actors.TWN", "expected a table",
+        "actors.TWN",
+        "expected a table",
     ),
     # out of range
     "commitment-above-1": text_case(
@@ -169,7 +173,8 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     "months-zero": text_case(edited(("months = 120", "months = 0")), "meta.months", "minimum 1"),
     "misperception-above-max": text_case(
         edited((JPN_MILEX, JPN_MILEX + "misperception = 3.5\n")),
-        "actors.JPN.misperception", "above the maximum 3",
+        "actors.JPN.misperception",
+        "above the maximum 3",
     ),
     "nan": text_case(
         edited((JPN_MILEX, "milex_usd_bn = nan\n")), "actors.JPN.milex_usd_bn", "finite"
@@ -180,19 +185,24 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     ),
     "days-above-365": text_case(
         edited(("rate_per_year = 350", "rate_per_year = 366")),
-        "theatres.senkaku.greyzone.cg_presence.rate_per_year", "365",
+        "theatres.senkaku.greyzone.cg_presence.rate_per_year",
+        "365",
     ),
     # references to unknown actors or theatres
     "alliance-unknown-patron": text_case(
         edited(('patron = "USA"', 'patron = "USX"')),
-        "alliances[1].patron", "unknown actor 'USX'", "did you mean 'USA'",
+        "alliances[1].patron",
+        "unknown actor 'USX'",
+        "did you mean 'USA'",
     ),
     "alliance-unknown-client": text_case(
         edited(('client = "JPN"', 'client = "JPX"')), "alliances[1].client", "unknown actor 'JPX'"
     ),
     "alliance-unknown-covers": text_case(
         edited(('covers = ["senkaku"]', 'covers = ["senkau"]')),
-        "alliances[1].covers", "unknown theatre 'senkau'", "did you mean 'senkaku'",
+        "alliances[1].covers",
+        "unknown theatre 'senkau'",
+        "did you mean 'senkaku'",
     ),
     "grievance-unknown-from": text_case(
         edited(('from = "CHN"', 'from = "PRC"')), "grievances[1].from", "unknown actor 'PRC'"
@@ -202,44 +212,55 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     ),
     "event-unknown-parties": text_case(
         edited((PARTIES, 'parties = ["CHN", "KOR"]')),
-        "events.talks-2023-02-CHN-KOR.parties", "unknown actor 'KOR'",
+        "events.talks-2023-02-CHN-KOR.parties",
+        "unknown actor 'KOR'",
     ),
     "event-unknown-by": text_case(
         BASE_TOML + edit(INCIDENT, 'by = "CHN"', 'by = "RUS"'),
-        "events.clash.by", "unknown actor 'RUS'",
+        "events.clash.by",
+        "unknown actor 'RUS'",
     ),
     "event-unknown-theatre": text_case(
         BASE_TOML + edit(INCIDENT, 'theatre = "senkaku"', 'theatre = "spratly"'),
-        "events.clash.theatre", "unknown theatre 'spratly'",
+        "events.clash.theatre",
+        "unknown theatre 'spratly'",
     ),
     "theatre-unknown-claimant": text_case(
         edited((SENKAKU_CLAIM, 'claimants = ["CHN", "JPN", "KOR"]\n')),
-        "theatres.senkaku.claimants", "unknown actor 'KOR'",
+        "theatres.senkaku.claimants",
+        "unknown actor 'KOR'",
     ),
     "theatre-unknown-holder": text_case(
-        edited((SENKAKU_HOLDER, 'holder = "ROC"\n')), "theatres.senkaku.holder",
+        edited((SENKAKU_HOLDER, 'holder = "ROC"\n')),
+        "theatres.senkaku.holder",
         "unknown actor 'ROC'",
     ),
     "holder-not-claimant": text_case(
         edited((SENKAKU_HOLDER, 'holder = "USA"\n')),
-        "theatres.senkaku.holder", "not among the claimants",
+        "theatres.senkaku.holder",
+        "not among the claimants",
     ),
     "reaction-unknown-actor": text_case(
         edited(("{ CHN = 0.02 }", "{ CHN = 0.02, KOR = 0.01 }")),
-        "actors.JPN.arms.reaction.KOR", "unknown actor 'KOR'",
+        "actors.JPN.arms.reaction.KOR",
+        "unknown actor 'KOR'",
     ),
     "greyzone-unknown-by": text_case(
         edited(('by = "CHN"\nagainst', 'by = "CNH"\nagainst')),
-        "theatres.senkaku.greyzone.cg_presence.by", "unknown actor 'CNH'",
+        "theatres.senkaku.greyzone.cg_presence.by",
+        "unknown actor 'CNH'",
     ),
     # event dates
     "event-before-start": text_case(
         edited((TALKS_AT, 'at = "2023-01"\nkind = "talks"')),
-        "events.talks-2023-01-CHN-JPN.at", "outside the simulated span", "2023-02 to 2033-01",
+        "events.talks-2023-01-CHN-JPN.at",
+        "outside the simulated span",
+        "2023-02 to 2033-01",
     ),
     "event-after-end": text_case(
         edited((TALKS_AT, 'at = "2033-02"\nkind = "talks"')),
-        "events.talks-2033-02-CHN-JPN.at", "outside the simulated span",
+        "events.talks-2033-02-CHN-JPN.at",
+        "outside the simulated span",
     ),
     "event-month-13": text_case(
         edited((TALKS_AT, 'at = "2023-13"\nkind = "talks"')), "events[1].at", "2023-13"
@@ -251,11 +272,14 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     # other event rules
     "talks-three-parties": text_case(
         edited((PARTIES, 'parties = ["CHN", "JPN", "USA"]')),
-        f"events.{TALKS_ID}-USA.parties", "exactly two",
+        f"events.{TALKS_ID}-USA.parties",
+        "exactly two",
     ),
     "roe-unknown-activity": text_case(
         edited((ROE_ACT, 'activity = "cg_presense"')),
-        "events.roe.activity", "unknown activity 'cg_presense'", "did you mean 'cg_presence'",
+        "events.roe.activity",
+        "unknown activity 'cg_presense'",
+        "did you mean 'cg_presence'",
     ),
     "incident-by-non-claimant": text_case(
         BASE_TOML + edit(INCIDENT, 'by = "CHN"', 'by = "USA"'), "events.clash.by", "claimant"
@@ -266,12 +290,15 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
         ("bad.toml", "UTF-8"),
     ),
     "directory": lambda write: (
-        (write("dir.toml/inner.txt", "").parent.name), ("dir.toml", "directory")
+        (write("dir.toml/inner.txt", "").parent.name),
+        ("dir.toml", "directory"),
     ),
     "missing-file": lambda write: ("nowhere.toml", ("nowhere.toml", "not found")),
     "extends-missing": text_case(
         edited(('name = "base"\n', 'name = "base"\nextends = "parent.toml"\n')),
-        "meta.extends", "parent.toml", "not found",
+        "meta.extends",
+        "parent.toml",
+        "not found",
     ),
 }
 
@@ -347,9 +374,11 @@ def test_check_stops_at_first_bad_file(write_scenario, run_sim, one_line_error):
 
 @pytest.mark.parametrize(
     ("section", "fragment"),
-    [("alliances", "duplicate alliance 'USA-JPN'"),
-     ("grievances", "duplicate grievance 'CHN-JPN'"),
-     ("events", f"duplicate event id '{TALKS_ID}'")],
+    [
+        ("alliances", "duplicate alliance 'USA-JPN'"),
+        ("grievances", "duplicate grievance 'CHN-JPN'"),
+        ("events", f"duplicate event id '{TALKS_ID}'"),
+    ],
 )
 def test_duplicates_in_dict_are_errors(base_dict, section, fragment):
     base_dict[section].append(copy.deepcopy(base_dict[section][0]))
@@ -364,14 +393,19 @@ DUPLICATE_BUG = (
 )
 
 DUPLICATES = {
-    "alliance": ('[[alliances]]\npatron = "USA"\nclient = "JPN"\ncommitment = 0.1\n',
-                 "duplicate alliance"),
-    "grievance": ('[[grievances]]\nfrom = "CHN"\nto = "JPN"\nlevel = 0.1\n',
-                  "duplicate grievance"),
-    "event-id": ('[[events]]\nid = "roe"\nat = "2024-02"\nkind = "talks"\n'
-                 'parties = ["CHN", "TWN"]\n', "duplicate event id 'roe'"),
-    "event-derived-id": ('[[events]]\nat = "2023-02"\nkind = "talks"\n'
-                         'parties = ["CHN", "JPN"]\n', "duplicate event id"),
+    "alliance": (
+        '[[alliances]]\npatron = "USA"\nclient = "JPN"\ncommitment = 0.1\n',
+        "duplicate alliance",
+    ),
+    "grievance": ('[[grievances]]\nfrom = "CHN"\nto = "JPN"\nlevel = 0.1\n', "duplicate grievance"),
+    "event-id": (
+        '[[events]]\nid = "roe"\nat = "2024-02"\nkind = "talks"\nparties = ["CHN", "TWN"]\n',
+        "duplicate event id 'roe'",
+    ),
+    "event-derived-id": (
+        '[[events]]\nat = "2023-02"\nkind = "talks"\nparties = ["CHN", "JPN"]\n',
+        "duplicate event id",
+    ),
 }
 
 
@@ -398,7 +432,8 @@ def test_valid_policy_event_loads(write_scenario, tmp_path):
     "targets", ["", "target_share_gdp = 0.02\ntarget_milex_usd_bn = 60\n"], ids=["zero", "two"]
 )
 def test_policy_with_zero_or_two_targets_is_one_line_error(
-        targets, write_scenario, run_sim, one_line_error):
+    targets, write_scenario, run_sim, one_line_error
+):
     write_scenario("p.toml", BASE_TOML + POLICY + targets)
     one_line_error(run_sim("check", "p.toml"), "p.toml", "events.buildup", "exactly one of")
 
@@ -420,8 +455,10 @@ OVERFLOW_BUG = (
 
 @pytest.mark.parametrize(
     ("old", "new", "key"),
-    [(JPN_GDP, "gdp_usd_bn = 1" + "0" * 400 + "\n", "actors.JPN.gdp_usd_bn"),
-     ("{ CHN = 0.02 }", "{ CHN = 1" + "0" * 400 + " }", "actors.JPN.arms.reaction.CHN")],
+    [
+        (JPN_GDP, "gdp_usd_bn = 1" + "0" * 400 + "\n", "actors.JPN.gdp_usd_bn"),
+        ("{ CHN = 0.02 }", "{ CHN = 1" + "0" * 400 + " }", "actors.JPN.arms.reaction.CHN"),
+    ],
     ids=["float-field", "actor-map"],
 )
 def test_huge_integer_is_one_line_error(old, new, key, write_scenario, run_sim, one_line_error):
@@ -487,10 +524,20 @@ SAFE_TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=12
 )
 FIELD_NAMES = sorted(
-    {name.split(".")[-1] for table in (S.META_FIELDS, S.MODEL_FIELDS, S.ACTOR_FIELDS,
-                                       S.ALLIANCE_FIELDS, S.GRIEVANCE_FIELDS, S.THEATRE_FIELDS,
-                                       S.ACTIVITY_FIELDS, S.EVENT_COMMON_FIELDS)
-     for name in table}
+    {
+        name.split(".")[-1]
+        for table in (
+            S.META_FIELDS,
+            S.MODEL_FIELDS,
+            S.ACTOR_FIELDS,
+            S.ALLIANCE_FIELDS,
+            S.GRIEVANCE_FIELDS,
+            S.THEATRE_FIELDS,
+            S.ACTIVITY_FIELDS,
+            S.EVENT_COMMON_FIELDS,
+        )
+        for name in table
+    }
     | {"source", "sources", "notes", "greyzone", "JPN", "CHN", "KOR", "meta", "actors"}
 )
 SCALARS = st.one_of(
@@ -500,8 +547,25 @@ SCALARS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, 1, -1, 0.5, 1.5, 1e308, -1e-308, 2**63, 1200, 1201]),
     SAFE_TEXT,
-    st.sampled_from(["CHN", "JPN", "USA", "TWN", "XXX", "senkaku", "taiwan", "2023-05",
-                     "2023-13", "2023/02", "", "talks", "policy", "cg_presence", "days"]),
+    st.sampled_from(
+        [
+            "CHN",
+            "JPN",
+            "USA",
+            "TWN",
+            "XXX",
+            "senkaku",
+            "taiwan",
+            "2023-05",
+            "2023-13",
+            "2023/02",
+            "",
+            "talks",
+            "policy",
+            "cg_presence",
+            "days",
+        ]
+    ),
     st.dates(),
 )
 JUNK = st.recursive(
@@ -517,8 +581,13 @@ JUNK = st.recursive(
 def all_paths(node, prefix=()):
     """Every path into a nested dict/list structure (excluding the root)."""
     paths = []
-    items = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, value in items:
         paths.append((*prefix, key))
         paths.extend(all_paths(value, (*prefix, key)))
@@ -526,6 +595,8 @@ def all_paths(node, prefix=()):
 
 
 PATHS = all_paths(BASE_DICT)
+
+
 def _get(node, path):
     for part in path:
         node = node[part]
@@ -537,8 +608,12 @@ CONTAINERS = [()] + [p for p in PATHS if isinstance(_get(BASE_DICT, p), dict)]
 MUTATION = st.one_of(
     st.tuples(st.just("drop"), st.sampled_from(PATHS)),
     st.tuples(st.just("replace"), st.sampled_from(PATHS), JUNK),
-    st.tuples(st.just("add"), st.sampled_from(CONTAINERS),
-              st.one_of(SAFE_TEXT, st.sampled_from(FIELD_NAMES)), JUNK),
+    st.tuples(
+        st.just("add"),
+        st.sampled_from(CONTAINERS),
+        st.one_of(SAFE_TEXT, st.sampled_from(FIELD_NAMES)),
+        JUNK,
+    ),
 )
 
 
@@ -557,16 +632,24 @@ def mutate(data: dict, mutation: tuple) -> None:
             target[mutation[2]] = mutation[3]
         return
     key = path[-1]
-    if isinstance(parent, dict) and key in parent or \
-            isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+    if (
+        isinstance(parent, dict)
+        and key in parent
+        or isinstance(parent, list)
+        and isinstance(key, int)
+        and key < len(parent)
+    ):
         if op == "drop":
             del parent[key]
         else:
             parent[key] = mutation[2]
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.lists(MUTATION, min_size=1, max_size=3))
 def test_random_mutations_load_or_raise_scenario_error(mutations):
     data = copy.deepcopy(BASE_DICT)

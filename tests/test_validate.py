@@ -20,6 +20,7 @@ HINDCAST = REPO / "scenarios" / "hindcast_2013.toml"
 # fit statistics on synthetic data with known answers
 # ---------------------------------------------------------------------------------------
 
+
 def _uniform_draws(years: int, runs: int = 1001) -> np.ndarray:
     """Runs 0..1000 in every year: 5% quantile 50, 95% quantile 950, median 500."""
     return np.repeat(np.arange(runs, dtype=float)[:, None], years, axis=1)
@@ -72,8 +73,14 @@ def test_fiscal_year_draws_weight_two_calendar_years():
 def test_observed_series_from_data():
     obs = {s.key: s for s in load_observed()}
     assert obs["milex CHN"].values[2013] == pytest.approx(164.0705)
-    assert obs["presence_days"].values == {2013: 232, 2014: 243, 2015: 240, 2016: 211,
-                                           2017: 171, 2018: 159}
+    assert obs["presence_days"].values == {
+        2013: 232,
+        2014: 243,
+        2015: 240,
+        2016: 211,
+        2017: 171,
+        2018: 159,
+    }
     assert obs["intrusion_days"].values[2018] == 19
     assert obs["scrambles"].basis == "fiscal" and obs["scrambles"].values[2016] == 851
     assert obs["adiz_incursions"].values == {2020: 380}
@@ -84,9 +91,15 @@ def test_observed_series_from_data():
 # the hindcast scenario
 # ---------------------------------------------------------------------------------------
 
+
 def test_hindcast_scenario_passes_sim_check():
-    proc = subprocess.run([sys.executable, "-m", "sim", "check", "-q", str(HINDCAST)],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "check", "-q", str(HINDCAST)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -107,12 +120,24 @@ def test_hindcast_has_the_required_actors_theatres_and_activities():
     scr = gz["senkaku"]["scrambles"]
     assert scr["by"] == "JPN" and scr["responds_to"]
     blocks = {(b.metric, b.subjects) for b in annual_blocks(compile_scenario(scen)[0])}
-    for metric, subject in (("presence_days", "senkaku"), ("intrusion_days", "senkaku"),
-                            ("adiz_incursions", "taiwan"), ("scrambles", "JPN")):
+    for metric, subject in (
+        ("presence_days", "senkaku"),
+        ("intrusion_days", "senkaku"),
+        ("adiz_incursions", "taiwan"),
+        ("scrambles", "JPN"),
+    ):
         assert (metric, (subject,)) in blocks
     kinds = {e["kind"] for e in d["events"]}
-    assert {"talks", "hotline", "policy", "incident", "rules_of_engagement", "drill",
-            "visit", "alliance"} <= kinds
+    assert {
+        "talks",
+        "hotline",
+        "policy",
+        "incident",
+        "rules_of_engagement",
+        "drill",
+        "visit",
+        "alliance",
+    } <= kinds
     text = HINDCAST.read_text(encoding="utf-8")
     assert "# Fitted on" in text, "run scripts/calibrate_hindcast.py"
 
@@ -121,17 +146,29 @@ def test_hindcast_has_the_required_actors_theatres_and_activities():
 # the command
 # ---------------------------------------------------------------------------------------
 
+
 def test_sim_validate_small_run_prints_table_and_writes_png(tmp_path, capsys):
     from sim.cli import main
 
     out = tmp_path / "hindcast.png"
     table = tmp_path / "hindcast.csv"
-    code = main(["validate", "--runs", "50", "--workers", "1", "-o", str(out),
-                 "--table", str(table)])
+    code = main(
+        ["validate", "--runs", "50", "--workers", "1", "-o", str(out), "--table", str(table)]
+    )
     text = capsys.readouterr().out
     assert code == 0
-    for word in ("milex CHN", "presence_days", "intrusion_days", "scrambles", "adiz_incursions",
-                 "cov90", "MAPE", "in (fitted)", "out (held)", "no war"):
+    for word in (
+        "milex CHN",
+        "presence_days",
+        "intrusion_days",
+        "scrambles",
+        "adiz_incursions",
+        "cov90",
+        "MAPE",
+        "in (fitted)",
+        "out (held)",
+        "no war",
+    ):
         assert word in text
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

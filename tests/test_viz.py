@@ -103,8 +103,11 @@ def test_model_params_are_valid_for_mesa(viz):
         assert params[name]["min"] == 0 and params[name]["max"] == 1
     for code, actor in data["actors"].items():
         assert params[f"growth_{code}"]["value"] == actor["gdp_growth_per_year"]
-    assert params["seed"] == {"type": "InputText", "value": "42",
-                              "label": "Seed (integer; Reset to apply)"}
+    assert params["seed"] == {
+        "type": "InputText",
+        "value": "42",
+        "label": "Seed (integer; Reset to apply)",
+    }
     assert params["misperception_scale"]["value"] == 1.0
 
 
@@ -135,7 +138,8 @@ def test_default_model_is_the_plain_escalation_model(viz):
     assert ours.log == plain.log
     assert ours.rung == plain.rung
     assert [a.milex_usd_bn for a in ours.state_actors] == [
-        a.milex_usd_bn for a in plain.state_actors]
+        a.milex_usd_bn for a in plain.state_actors
+    ]
 
 
 def test_budget_growth_changes_spending(viz):
@@ -152,11 +156,25 @@ def test_status_and_event_log_html(viz):
     assert text.count("sim-rung-current") == len(model.rung)
     assert "held by TWN" in text and "held by JPN" in text
     assert "No incidents" in events_html(model)
-    model.log.append({"month": 0, "date": "2023-02", "theatre": "",
-                      "kind": "event", "text": "<script>x</script>"})
+    model.log.append(
+        {
+            "month": 0,
+            "date": "2023-02",
+            "theatre": "",
+            "kind": "event",
+            "text": "<script>x</script>",
+        }
+    )
     for k in range(20):
-        model.log.append({"month": k, "date": "2023-03", "theatre": "senkaku",
-                          "kind": "incident", "text": f"row {k}"})
+        model.log.append(
+            {
+                "month": k,
+                "date": "2023-03",
+                "theatre": "senkaku",
+                "kind": "incident",
+                "text": f"row {k}",
+            }
+        )
     text = events_html(model)
     assert "<script>" not in text
     assert "row 19" in text and "row 5" in text and "row 4" not in text  # last 15, newest first
@@ -186,15 +204,18 @@ def test_env_replays_a_run_of_a_result_folder(replay_folder):
     assert list(got.holder_final) == list(expected.holder_final)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["viz", "missing.toml"], "missing.toml"),
-    (["viz"], "give a SCENARIO"),
-    (["viz", "--run", "nowhere"], "expected DIR:RUN_ID"),
-    (["viz", "--run", "nowhere:x"], "is not an integer"),
-    (["viz", "--run", "nowhere:3"], "no such result folder"),
-    (["viz", str(BASELINE), "--seed", "-1"], "--seed"),
-    (["viz", str(BASELINE), "--port", "0"], "--port"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["viz", "missing.toml"], "missing.toml"),
+        (["viz"], "give a SCENARIO"),
+        (["viz", "--run", "nowhere"], "expected DIR:RUN_ID"),
+        (["viz", "--run", "nowhere:x"], "is not an integer"),
+        (["viz", "--run", "nowhere:3"], "no such result folder"),
+        (["viz", str(BASELINE), "--seed", "-1"], "--seed"),
+        (["viz", str(BASELINE), "--port", "0"], "--port"),
+    ],
+)
 def test_user_errors_are_one_line(run_sim, one_line_error, args, fragment):
     one_line_error(run_sim(*args), fragment)
 
@@ -223,11 +244,13 @@ def test_server_command_is_solara_production():
 
 
 def test_cli_does_not_import_solara_or_mesa():
-    code = ("import sys; from sim.cli import build_parser; import sim.viz.cli; "
-            "p = build_parser(); p.parse_args(['viz', 'x.toml']); "
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('solara', 'mesa', 'ipyvuetify', 'matplotlib', 'numpy')); "
-            "assert not bad, bad")
+    code = (
+        "import sys; from sim.cli import build_parser; import sim.viz.cli; "
+        "p = build_parser(); p.parse_args(['viz', 'x.toml']); "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('solara', 'mesa', 'ipyvuetify', 'matplotlib', 'numpy')); "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 

@@ -21,8 +21,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 FIGURE = ROOT / "docs" / "figures" / "viz.png"
 STEPS_CHECKED = 3
 STEPS_SHOWN = 12
@@ -34,8 +41,10 @@ def _sync_playwright():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("browser driver not installed: the playwright package is missing "
-                    "(pip install playwright; the browser itself is Debian's chromium)")
+        pytest.fail(
+            "browser driver not installed: the playwright package is missing "
+            "(pip install playwright; the browser itself is Debian's chromium)"
+        )
     return sync_playwright
 
 
@@ -62,8 +71,7 @@ def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float =
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.3)
-    pytest.fail(f"sim viz did not answer HTTP 200 at {url} within {timeout} s:\n"
-                f"{log.read_text()}")
+    pytest.fail(f"sim viz did not answer HTTP 200 at {url} within {timeout} s:\n{log.read_text()}")
 
 
 @pytest.fixture
@@ -81,7 +89,11 @@ def server(tmp_path):
     with log.open("w") as out:
         proc = subprocess.Popen(
             [*_sim_command(), "viz", "scenarios/baseline.toml", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_http(url, proc, log)
@@ -120,7 +132,10 @@ def test_browser_steps_the_model_and_plots_change(sync_playwright, server, tmp_p
                 step.click()
                 page.wait_for_function(
                     "k => document.querySelector('.sim-month').innerText"
-                    ".startsWith(`Month ${k} of`)", arg=k, timeout=30_000)
+                    ".startsWith(`Month ${k} of`)",
+                    arg=k,
+                    timeout=30_000,
+                )
                 if k == STEPS_CHECKED:
                     assert month.inner_text().startswith("Month 3 of 120 · next 2023-05")
                     page.wait_for_timeout(500)  # let the new image load

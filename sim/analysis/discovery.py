@@ -18,8 +18,13 @@ import pandas as pd
 from sim.errors import SimError
 
 
-def discover(points: pd.DataFrame, y: np.ndarray, threshold: float,
-             density: float = 0.8, min_coverage: float = 0.5) -> dict[str, Any]:
+def discover(
+    points: pd.DataFrame,
+    y: np.ndarray,
+    threshold: float,
+    density: float = 0.8,
+    min_coverage: float = 0.5,
+) -> dict[str, Any]:
     """Run PRIM on the design points; returns the chosen box with coverage and density.
 
     Parameters
@@ -103,19 +108,26 @@ def _measure(points: pd.DataFrame, interest: np.ndarray, lims: pd.DataFrame) -> 
         restricted += int(not keep.all())
         inside &= keep
     n_in = int(inside.sum())
-    return {"coverage": float(interest[inside].sum() / interest.sum()),
-            "density": float(interest[inside].mean()) if n_in else 0.0,
-            "mass": n_in / len(points), "res_dim": restricted}
+    return {
+        "coverage": float(interest[inside].sum() / interest.sum()),
+        "density": float(interest[inside].mean()) if n_in else 0.0,
+        "mass": n_in / len(points),
+        "res_dim": restricted,
+    }
 
 
 def format_box(result: dict[str, Any], outcome: str) -> str:
     """Readable description of a PRIM box."""
-    lines = [f"PRIM on {outcome} > {result['threshold']}: {result['points_of_interest']} of "
-             f"{result['points']} points of interest"]
+    lines = [
+        f"PRIM on {outcome} > {result['threshold']}: {result['points_of_interest']} of "
+        f"{result['points']} points of interest"
+    ]
     lines.append(f"  box: coverage {result['coverage']:.0%}, density {result['density']:.0%}")
     if not result["target_reached"]:
-        lines.append(f"  (no box reaches density {result['density_target']:.0%}; shown: the "
-                     "densest box covering at least half the cases)")
+        lines.append(
+            f"  (no box reaches density {result['density_target']:.0%}; shown: the "
+            "densest box covering at least half the cases)"
+        )
     if not result["box"]:
         lines.append("  (no restriction found: the box is the whole space)")
     for name, r in result["box"].items():

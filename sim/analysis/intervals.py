@@ -6,8 +6,9 @@ import numpy as np
 from scipy import stats
 
 
-def wilson(successes: np.ndarray | int, n: np.ndarray | int,
-           level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson(
+    successes: np.ndarray | int, n: np.ndarray | int, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval (Wilson 1927); well behaved at 0 and n successes.
 
     Returns

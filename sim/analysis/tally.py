@@ -62,8 +62,7 @@ def tally_from_outcomes(path, structure, points: int = 1) -> Tally:
     for g in range(pf.num_row_groups):
         tab = pf.read_row_group(g)
         theatre = np.array([k_index[x] for x in tab["theatre"].to_pylist()], dtype=np.int64)
-        pid = (tab["point_id"].to_numpy() if has_point
-               else np.zeros(len(theatre), dtype=np.int64))
+        pid = tab["point_id"].to_numpy() if has_point else np.zeros(len(theatre), dtype=np.int64)
         rung = tab["max_rung"].to_numpy().astype(np.int64)
         war = tab["war_month"].to_numpy(zero_copy_only=False)
         first = tab["first_crisis_month"].to_numpy(zero_copy_only=False)
@@ -73,10 +72,16 @@ def tally_from_outcomes(path, structure, points: int = 1) -> Tally:
         np.add.at(out.war_months, (pid[w], theatre[w], war[w].astype(np.int64)), 1)
         c = ~np.isnan(first.astype(np.float64))
         np.add.at(out.crisis_months, (pid[c], theatre[c], first[c].astype(np.int64)), 1)
-        np.add.at(out.holder_changed, (pid, theatre), tab["holder_changed"].to_numpy(
-            zero_copy_only=False).astype(np.int64))
-        np.add.at(out.nuclear, (pid, theatre), tab["nuclear_use"].to_numpy(
-            zero_copy_only=False).astype(np.int64))
+        np.add.at(
+            out.holder_changed,
+            (pid, theatre),
+            tab["holder_changed"].to_numpy(zero_copy_only=False).astype(np.int64),
+        )
+        np.add.at(
+            out.nuclear,
+            (pid, theatre),
+            tab["nuclear_use"].to_numpy(zero_copy_only=False).astype(np.int64),
+        )
         joined = tab["allies_joined"].to_pylist()
         for aa, code in enumerate(patrons):
             hit = np.array([code in j.split(",") if j else False for j in joined])

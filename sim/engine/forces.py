@@ -32,8 +32,9 @@ def regional_force(state: State, params: Params) -> np.ndarray:
     return state.capability * params.region
 
 
-def side_force(state: State, params: Params, s: Structure, party: np.ndarray,
-               ally_weight: np.ndarray) -> np.ndarray:
+def side_force(
+    state: State, params: Params, s: Structure, party: np.ndarray, ally_weight: np.ndarray
+) -> np.ndarray:
     """Force of `party`'s side in each theatre, (R, K).
 
     Parameters
@@ -78,9 +79,17 @@ def conflict_cost(params: Params, stake: np.ndarray, rung: np.ndarray) -> np.nda
     return kappa * (1.0 + params.interdependence) * scale / np.maximum(stake, MIN_STAKE)
 
 
-def perceived_value(state: State, params: Params, s: Structure, own: np.ndarray,
-                    own_force: np.ndarray, other_force: np.ndarray, noise: np.ndarray,
-                    rung: np.ndarray, now: np.ndarray) -> np.ndarray:
+def perceived_value(
+    state: State,
+    params: Params,
+    s: Structure,
+    own: np.ndarray,
+    own_force: np.ndarray,
+    other_force: np.ndarray,
+    noise: np.ndarray,
+    rung: np.ndarray,
+    now: np.ndarray,
+) -> np.ndarray:
     """One side's perceived value of fighting at `rung`: p~ - c~(r) + audience(r_now).
 
     One optimism draw z per side and month drives both beliefs: the side sees its own
@@ -115,9 +124,16 @@ def audience_weight(state: State, rung: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(rung) < WAR_RUNG, state.rung / 8.0, 0.0)
 
 
-def bargaining(state: State, params: Params, s: Structure, ch: np.ndarray, df: np.ndarray,
-               noise_ch: np.ndarray, noise_df: np.ndarray,
-               rung: np.ndarray) -> tuple[np.ndarray, ...]:
+def bargaining(
+    state: State,
+    params: Params,
+    s: Structure,
+    ch: np.ndarray,
+    df: np.ndarray,
+    noise_ch: np.ndarray,
+    noise_df: np.ndarray,
+    rung: np.ndarray,
+) -> tuple[np.ndarray, ...]:
     """Perceived values of fighting at `rung` for challenger and defender, and the gap.
 
     Each side's value is p~ - c(r) + audience(r_now): its perceived chance of prevailing

@@ -11,8 +11,15 @@ REGIONAL_WAR_RUNG = 7
 NUCLEAR_RUNG = 8
 
 
-def open_crisis(state: State, mask: np.ndarray, k: int, challenger: np.ndarray,
-                defender: np.ndarray, rung: np.ndarray, move: str = "open") -> None:
+def open_crisis(
+    state: State,
+    mask: np.ndarray,
+    k: int,
+    challenger: np.ndarray,
+    defender: np.ndarray,
+    rung: np.ndarray,
+    move: str = "open",
+) -> None:
     """Open a crisis in theatre `k` for runs in `mask`, or raise the rung of an open one.
 
     Parameters
@@ -31,8 +38,9 @@ def open_crisis(state: State, mask: np.ndarray, k: int, challenger: np.ndarray,
     state.defender[:, k] = np.where(new, defender, state.defender[:, k])
     state.crisis_start[:, k] = np.where(new, state.t, state.crisis_start[:, k])
     state.crises[:, k] += new
-    state.first_crisis[:, k] = np.where(new & (state.first_crisis[:, k] < 0), state.t,
-                                        state.first_crisis[:, k])
+    state.first_crisis[:, k] = np.where(
+        new & (state.first_crisis[:, k] < 0), state.t, state.first_crisis[:, k]
+    )
     state.crisis[:, k] |= mask
     state.opened[:, k] |= new
     state.rung[:, k] = np.where(mask, np.maximum(state.rung[:, k], rung), state.rung[:, k])

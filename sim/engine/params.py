@@ -89,11 +89,22 @@ class Structure:
     def signature(self) -> tuple:
         """Hashable summary used to check that scenarios can share a batch."""
         return (
-            self.actors, self.theatres, self.claimant.tobytes(), self.alliance_ids,
-            self.covers.tobytes(), self.activities, self.act_by.tobytes(),
-            self.act_against.tobytes(), self.act_days.tobytes(), self.act_responds.tobytes(),
-            self.grievance_dyads, self.talks_dyads, self.events, self.mechanisms,
-            self.months, self.start,
+            self.actors,
+            self.theatres,
+            self.claimant.tobytes(),
+            self.alliance_ids,
+            self.covers.tobytes(),
+            self.activities,
+            self.act_by.tobytes(),
+            self.act_against.tobytes(),
+            self.act_days.tobytes(),
+            self.act_responds.tobytes(),
+            self.grievance_dyads,
+            self.talks_dyads,
+            self.events,
+            self.mechanisms,
+            self.months,
+            self.start,
         )
 
 
@@ -160,6 +171,7 @@ class Params:
             several times faster than on views whose run axis has stride 0 (the inner loop
             would be only as long as the actor or theatre axis).
         """
+
         def rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
             view = np.broadcast_to(value, shape)
             return np.ascontiguousarray(view) if copy else view
@@ -232,9 +244,18 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
             covers[a, tidx[t]] = True
 
     acts, bare, a_th, a_by, a_ag, a_days, a_resp = [], [], [], [], [], [], []
-    a_num: dict[str, list[float]] = {key: [] for key in (
-        "rate_per_year", "ratio", "grievance_elasticity", "capability_elasticity",
-        "rung_elasticity", "incident_probability", "grievance_per_unit")}
+    a_num: dict[str, list[float]] = {
+        key: []
+        for key in (
+            "rate_per_year",
+            "ratio",
+            "grievance_elasticity",
+            "capability_elasticity",
+            "rung_elasticity",
+            "incident_probability",
+            "grievance_per_unit",
+        )
+    }
     aidx: dict[tuple[str, str], int] = {}
     for name in theatres:
         for act, spec in d["theatres"][name]["greyzone"].items():
@@ -399,9 +420,11 @@ def compile_batch(scenarios: list[Scenario]) -> tuple[Structure, Params]:
     signature = structure.signature()
     for (other, _), scenario in zip(compiled[1:], scenarios[1:], strict=True):
         if other.signature() != signature:
-            raise SimError(f"{scenario.file}: the swept values change the scenario's structure "
-                           "(actors, theatres, events, mechanisms or horizon); only numbers "
-                           "may vary within a sweep")
+            raise SimError(
+                f"{scenario.file}: the swept values change the scenario's structure "
+                "(actors, theatres, events, mechanisms or horizon); only numbers "
+                "may vary within a sweep"
+            )
     return structure, stack([p for _, p in compiled])
 
 

@@ -103,8 +103,13 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
         out[big] = np.maximum(np.ceil(k), 0.0)
     small = ~big & (lam > 0)
     if small.any():
-        out[small] = _search(u[small], lam[small], np.exp(-lam[small]),
-                             lambda pmf, k, m: pmf * m / (k + 1.0), limit=200)
+        out[small] = _search(
+            u[small],
+            lam[small],
+            np.exp(-lam[small]),
+            lambda pmf, k, m: pmf * m / (k + 1.0),
+            limit=200,
+        )
     return out
 
 
@@ -123,8 +128,9 @@ def binomial_quantile(u: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
         qq = q[live]
         ratio = qq / (1.0 - qq)
         pmf0 = (1.0 - qq) ** n
-        out[live] = _search(uu[live], ratio, pmf0,
-                            lambda pmf, k, r: pmf * r * (n - k) / (k + 1.0), limit=n)
+        out[live] = _search(
+            uu[live], ratio, pmf0, lambda pmf, k, r: pmf * r * (n - k) / (k + 1.0), limit=n
+        )
     # for the flipped draws we counted failures with 1 - u: k = n - (failures)
     # the quantile of n - X at u equals n minus the (1 - u) quantile of X (up to ties at 0
     # probability), which keeps the map from u monotone.

@@ -44,8 +44,14 @@ def annual_blocks(s: Structure) -> list[Block]:
             subject = s.actors[s.act_by[q]]
         by_metric[(name, subject)].append(q)
     for (name, subject), qs in by_metric.items():
-        blocks.append(Block(name, (subject,), "sum",
-                            lambda st, qs=list(qs): sum_last(st.activity[:, qs])[:, None]))
+        blocks.append(
+            Block(
+                name,
+                (subject,),
+                "sum",
+                lambda st, qs=list(qs): sum_last(st.activity[:, qs])[:, None],
+            )
+        )
     if s.grievance_dyads:
         ii = np.array([i for i, _ in s.grievance_dyads])
         jj = np.array([j for _, j in s.grievance_dyads])
@@ -97,8 +103,9 @@ class Engine:
         Whether to accumulate annual series.
     """
 
-    def __init__(self, structure: Structure, params: Params, seeds: np.ndarray,
-                 record: bool = True) -> None:
+    def __init__(
+        self, structure: Structure, params: Params, seeds: np.ndarray, record: bool = True
+    ) -> None:
         seeds = np.asarray(seeds, dtype=np.uint64)
         runs = seeds.shape[0]
         self.structure = structure
@@ -117,8 +124,10 @@ class Engine:
         y = len(self.years)
         # accumulators are year-major, (Y, R, n), so that a month's update is contiguous;
         # `result` hands them out run-major, (R, Y, n)
-        self._acc = [np.full((y, runs, len(b.subjects)), -np.inf if b.how == "max" else 0.0)
-                     for b in self.blocks]
+        self._acc = [
+            np.full((y, runs, len(b.subjects)), -np.inf if b.how == "max" else 0.0)
+            for b in self.blocks
+        ]
         self.months_in_year = np.bincount(calendar_years(structure) - self.years[0])
 
     @staticmethod
@@ -143,8 +152,7 @@ class Engine:
         if self.done:
             raise RuntimeError("the run has reached its horizon")
         t = self.state.t
-        advance(self.state, self.params, self.structure, self.rng,
-                self.due.get(t, frozenset()))
+        advance(self.state, self.params, self.structure, self.rng, self.due.get(t, frozenset()))
         if self.record:
             self._record(t)
 
@@ -166,8 +174,10 @@ class Engine:
     @property
     def annual(self) -> dict[str, np.ndarray]:
         """Annual series so far, block key -> (R, Y, n) (complete once `done`)."""
-        return {self._key(b): np.ascontiguousarray(acc.transpose(1, 0, 2))
-                for b, acc in zip(self.blocks, self._acc, strict=True)}
+        return {
+            self._key(b): np.ascontiguousarray(acc.transpose(1, 0, 2))
+            for b, acc in zip(self.blocks, self._acc, strict=True)
+        }
 
     def run(self) -> BatchResult:
         """Advance to the horizon and return the result."""
@@ -194,7 +204,8 @@ class Engine:
         )
 
 
-def simulate(structure: Structure, params: Params, seeds: np.ndarray,
-             record: bool = True) -> BatchResult:
+def simulate(
+    structure: Structure, params: Params, seeds: np.ndarray, record: bool = True
+) -> BatchResult:
     """Run a batch of runs to the horizon (one call, all runs advanced together)."""
     return Engine(structure, params, seeds, record=record).run()

@@ -70,8 +70,14 @@ class State:
 MOVES = ("none", "hold", "escalate", "settle", "capitulate", "accident", "open", "initiate")
 """Codes of `State.move`, the crisis move of the month in each theatre."""
 
-WAR_ENDINGS = ("none", "challenger won", "defender won", "negotiated", "nuclear",
-               "defender capitulated")
+WAR_ENDINGS = (
+    "none",
+    "challenger won",
+    "defender won",
+    "negotiated",
+    "nuclear",
+    "defender capitulated",
+)
 """Codes of `State.war_ended`."""
 
 

@@ -53,8 +53,7 @@ def reset_month(st: State) -> None:
     st.peak[:] = st.rung
 
 
-def advance(st: State, params: Params, s: Structure, rng: CounterRNG,
-            due: frozenset[int]) -> None:
+def advance(st: State, params: Params, s: Structure, rng: CounterRNG, due: frozenset[int]) -> None:
     """Advance every run of the batch by one month (in place)."""
     runs = st.milex.shape[0]
     reset_month(st)

@@ -80,7 +80,12 @@ def on_rows(step: Callable[[Month], None], m: Month, selected: np.ndarray) -> No
     if rows.size >= SUBSET_BELOW * m.runs:
         step(m)
         return
-    part = replace(m, state=take_state(m.state, rows), params=RowParams(m.params, rows),
-                   rng=m.rng.take(rows), runs=int(rows.size))
+    part = replace(
+        m,
+        state=take_state(m.state, rows),
+        params=RowParams(m.params, rows),
+        rng=m.rng.take(rows),
+        runs=int(rows.size),
+    )
     step(part)
     put_state(m.state, part.state, rows)

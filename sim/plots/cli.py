@@ -10,12 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-KIND_NAMES = ("ladder", "war", "survival", "fan", "grievance", "response", "heatmap",
-              "sensitivity")
+KIND_NAMES = ("ladder", "war", "survival", "fan", "grievance", "response", "heatmap", "sensitivity")
 """Kinds listed in ``--help`` (the registry is `sim.plots.kinds.KINDS`)."""
 
-OUTPUT_HELP = ("output: a file if one figure is drawn; with several, a folder, or a filename "
-               "stem if it ends in .png/.svg/.pdf (-o out/x.png writes out/x-war.png ...)")
+OUTPUT_HELP = (
+    "output: a file if one figure is drawn; with several, a folder, or a filename "
+    "stem if it ends in .png/.svg/.pdf (-o out/x.png writes out/x-war.png ...)"
+)
 
 
 def _load(folders):
@@ -95,35 +96,59 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def register_plot(sub: argparse._SubParsersAction) -> None:
     """``sim plot``."""
-    p = sub.add_parser("plot", help="draw figures of a result folder",
-                       description="Draw figures of a result folder. With no --kind, every "
-                       "figure that suits the folder, written to DIR/figures/.")
+    p = sub.add_parser(
+        "plot",
+        help="draw figures of a result folder",
+        description="Draw figures of a result folder. With no --kind, every "
+        "figure that suits the folder, written to DIR/figures/.",
+    )
     p.add_argument("folder", metavar="DIR")
-    p.add_argument("--kind", action="append", metavar="KIND",
-                   help=f"figure kind (repeatable): {', '.join(KIND_NAMES)}")
+    p.add_argument(
+        "--kind",
+        action="append",
+        metavar="KIND",
+        help=f"figure kind (repeatable): {', '.join(KIND_NAMES)}",
+    )
     p.add_argument("-o", "--output", default=None, metavar="PATH", help=OUTPUT_HELP)
-    p.add_argument("--format", default=None, metavar="FMT",
-                   help="png, svg or pdf (default: from -o, else png)")
-    p.add_argument("--metric", default=None, help="fan: annual metric (e.g. milex_usd_bn); "
-                   "sweeps: summary column (p_war, p_rung_ge5, mean_max_rung...)")
+    p.add_argument(
+        "--format", default=None, metavar="FMT", help="png, svg or pdf (default: from -o, else png)"
+    )
+    p.add_argument(
+        "--metric",
+        default=None,
+        help="fan: annual metric (e.g. milex_usd_bn); "
+        "sweeps: summary column (p_war, p_rung_ge5, mean_max_rung...)",
+    )
     p.add_argument("--subject", default=None, help="fan: subject of the metric (e.g. JPN)")
-    p.add_argument("--year", type=int, default=None,
-                   help="grievance: calendar year (default: the last full year)")
+    p.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        help="grievance: calendar year (default: the last full year)",
+    )
     p.set_defaults(func=cmd_plot)
 
 
 def register_compare(sub: argparse._SubParsersAction) -> None:
     """``sim compare``."""
-    p = sub.add_parser("compare", help="draw several result folders side by side",
-                       description="War probability, ladder and survival curves of several "
-                       "scenarios side by side, labelled by scenario title; written to "
-                       "./compare-figures/ unless -o is given.")
+    p = sub.add_parser(
+        "compare",
+        help="draw several result folders side by side",
+        description="War probability, ladder and survival curves of several "
+        "scenarios side by side, labelled by scenario title; written to "
+        "./compare-figures/ unless -o is given.",
+    )
     p.add_argument("folders", nargs="+", metavar="DIR")
-    p.add_argument("--kind", action="append", metavar="KIND",
-                   help="figure kind (repeatable): ladder, war, survival")
+    p.add_argument(
+        "--kind",
+        action="append",
+        metavar="KIND",
+        help="figure kind (repeatable): ladder, war, survival",
+    )
     p.add_argument("-o", "--output", default=None, metavar="PATH", help=OUTPUT_HELP)
-    p.add_argument("--format", default=None, metavar="FMT",
-                   help="png, svg or pdf (default: from -o, else png)")
+    p.add_argument(
+        "--format", default=None, metavar="FMT", help="png, svg or pdf (default: from -o, else png)"
+    )
     p.set_defaults(func=cmd_compare)
 
 
@@ -131,8 +156,13 @@ def register_report(sub: argparse._SubParsersAction) -> None:
     """``sim report``."""
     p = sub.add_parser("report", help="write a self-contained HTML report of a result folder")
     p.add_argument("folder", metavar="DIR")
-    p.add_argument("-o", "--output", default=None, metavar="FILE.html",
-                   help="report file (default DIR/report.html)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="FILE.html",
+        help="report file (default DIR/report.html)",
+    )
     p.set_defaults(func=cmd_report)
 
 

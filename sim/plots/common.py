@@ -7,8 +7,12 @@ from typing import Any
 
 from sim.errors import SimError
 
-LEVEL_METRICS = {"milex_usd_bn": "mean", "gdp_usd_bn": "mean", "capability": "last",
-                 "grievance": "last"}
+LEVEL_METRICS = {
+    "milex_usd_bn": "mean",
+    "gdp_usd_bn": "mean",
+    "capability": "last",
+    "grievance": "last",
+}
 """Annual metrics that are levels (monthly mean or end-of-year value).
 
 Every other metric is a flow over the calendar year (a sum such as grey-zone counts,
@@ -75,5 +79,7 @@ def activity_units(manifest: dict[str, Any]) -> dict[str, str]:
 def require_annual(r: Any, what: str) -> None:
     """Raise a one-line error if a folder has no annual series."""
     if len(r.annual) == 0:
-        raise SimError(f"{r.path}: no annual series in this folder, so no {what} figure "
-                       "(run again with --annual all or sample)")
+        raise SimError(
+            f"{r.path}: no annual series in this folder, so no {what} figure "
+            "(run again with --annual all or sample)"
+        )

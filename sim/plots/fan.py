@@ -47,8 +47,9 @@ def check_choice(r: Any, metric: str | None, subject: str | None) -> None:
         subjects = sorted(pool["subject"].unique())
         if subject not in subjects:
             what = f" for {metric}" if metric else ""
-            raise SimError(f"unknown --subject {subject!r}{what}; choose from "
-                           f"{', '.join(subjects)}")
+            raise SimError(
+                f"unknown --subject {subject!r}{what}; choose from {', '.join(subjects)}"
+            )
 
 
 def fan_data(r: Any, metric: str, subjects: Sequence[str] | None = None) -> pd.DataFrame:
@@ -69,15 +70,24 @@ def fan_data(r: Any, metric: str, subjects: Sequence[str] | None = None) -> pd.D
     for (subject, year), g in d.groupby(["subject", "year"], sort=False):
         v = g["value"].to_numpy(dtype=float)
         q = np.quantile(v, QUANTILES)
-        rows.append({"metric": metric, "subject": subject, "year": int(year),
-                     "months": mpy.get(int(year), 12), "runs": len(v), "mean": float(v.mean()),
-                     **dict(zip(QCOLS, q, strict=True))})
+        rows.append(
+            {
+                "metric": metric,
+                "subject": subject,
+                "year": int(year),
+                "months": mpy.get(int(year), 12),
+                "runs": len(v),
+                "mean": float(v.mean()),
+                **dict(zip(QCOLS, q, strict=True)),
+            }
+        )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
     order = {s: i for i, s in enumerate(dict.fromkeys(d["subject"]))}
-    return out.sort_values(["subject", "year"], key=lambda c: c.map(order) if c.name ==
-                           "subject" else c).reset_index(drop=True)
+    return out.sort_values(
+        ["subject", "year"], key=lambda c: c.map(order) if c.name == "subject" else c
+    ).reset_index(drop=True)
 
 
 def _draw(ax, d: pd.DataFrame, c: str) -> None:
@@ -88,8 +98,17 @@ def _draw(ax, d: pd.DataFrame, c: str) -> None:
     ax.plot(x, d["q50"], color=c, lw=2, marker="o", ms=3, label="median")
     partial = d["months"] < 12
     if partial.any():
-        ax.plot(x[partial.to_numpy()], d.loc[partial, "q50"], ls="none", marker="o", ms=6,
-                mfc="white", mec=c, mew=1.5, label="partial year")
+        ax.plot(
+            x[partial.to_numpy()],
+            d.loc[partial, "q50"],
+            ls="none",
+            marker="o",
+            ms=6,
+            mfc="white",
+            mec=c,
+            mew=1.5,
+            label="partial year",
+        )
     span = int(x.max() - x.min()) if len(x) else 0
     step = max(1, -(-span // 6))
     ax.set_xticks(list(range(int(x.min()), int(x.max()) + 1, step)) if len(x) else [])
@@ -116,12 +135,14 @@ def _grid(n: int) -> tuple[int, int]:
     return ncols, -(-n // ncols)
 
 
-def plot_fan_panels(r: Any, panels: list[tuple[str, str, str]], name: str, title: str,
-                    ylabels: dict[str, str]) -> style.Plot:
+def plot_fan_panels(
+    r: Any, panels: list[tuple[str, str, str]], name: str, title: str, ylabels: dict[str, str]
+) -> style.Plot:
     """Small multiples, one fan per (metric, subject, panel title)."""
     ncols, nrows = _grid(len(panels))
-    fig, axes = style.figure(ncols=ncols, nrows=nrows, width=3.6 * ncols + 0.8,
-                             height=2.9 * nrows + 1.4)
+    fig, axes = style.figure(
+        ncols=ncols, nrows=nrows, width=3.6 * ncols + 0.8, height=2.9 * nrows + 1.4
+    )
     frames = []
     for k, (metric, subject, ptitle) in enumerate(panels):
         ax = axes[k // ncols, k % ncols]
@@ -148,18 +169,27 @@ def plot_fan_panels(r: Any, panels: list[tuple[str, str, str]], name: str, title
         scale = data["q50"].abs().clip(lower=1e-9)
         widest = float((spread / scale).max())
         if widest < 0.05:
-            note += (f" (the 90% band is at most {widest:.1%} of the median wide, so the "
-                     "series hardly varies between runs)")
+            note += (
+                f" (the 90% band is at most {widest:.1%} of the median wide, so the "
+                "series hardly varies between runs)"
+            )
     extra = _partial_note(r, [p[0] for p in panels])
     if extra:
         note += "; " + extra
-    style.finish(fig, [r], note, title=title,
-                 legend=(list(seen.values()), list(seen.keys())), legend_cols=len(seen))
+    style.finish(
+        fig,
+        [r],
+        note,
+        title=title,
+        legend=(list(seen.values()), list(seen.keys())),
+        legend_cols=len(seen),
+    )
     return style.Plot(name, fig, data)
 
 
-def plot_fan(results: Sequence[Any], metric: str | None = None,
-             subject: str | None = None) -> list[style.Plot]:
+def plot_fan(
+    results: Sequence[Any], metric: str | None = None, subject: str | None = None
+) -> list[style.Plot]:
     """Fan chart(s) of one folder.
 
     With `metric` (and optionally `subject`): one panel per subject of the metric. Without:
@@ -169,33 +199,54 @@ def plot_fan(results: Sequence[Any], metric: str | None = None,
     require_annual(r, "fan")
     check_choice(r, metric, subject)
     units = activity_units(r.manifest)
-    actor_names = {c: (a.get("name") or c) for c, a in
-                   (r.manifest.get("scenario", {}).get("actors") or {}).items()}
+    actor_names = {
+        c: (a.get("name") or c)
+        for c, a in (r.manifest.get("scenario", {}).get("actors") or {}).items()
+    }
     a = r.annual
     if metric is not None:
-        subjects = [subject] if subject else list(dict.fromkeys(
-            a.loc[a["metric"] == metric, "subject"]))
+        subjects = (
+            [subject] if subject else list(dict.fromkeys(a.loc[a["metric"] == metric, "subject"]))
+        )
         panels = [(metric, s, _subject_title(s, actor_names)) for s in subjects]
         label = metric_label(metric, units.get(metric, ""))
         name = f"fan-{metric}" + (f"-{subject}" if subject else "")
-        return [plot_fan_panels(r, panels, name, label[0].upper() + label[1:],
-                                {metric: label})]
-    spending = [("milex_usd_bn", s, _subject_title(s, actor_names))
-                for s in dict.fromkeys(a.loc[a["metric"] == "milex_usd_bn", "subject"])]
+        return [plot_fan_panels(r, panels, name, label[0].upper() + label[1:], {metric: label})]
+    spending = [
+        ("milex_usd_bn", s, _subject_title(s, actor_names))
+        for s in dict.fromkeys(a.loc[a["metric"] == "milex_usd_bn", "subject"])
+    ]
     out = []
     if spending:
-        out.append(plot_fan_panels(r, spending, "fan-spending", "Military spending per actor",
-                                   {"milex_usd_bn": metric_label("milex_usd_bn")}))
+        out.append(
+            plot_fan_panels(
+                r,
+                spending,
+                "fan-spending",
+                "Military spending per actor",
+                {"milex_usd_bn": metric_label("milex_usd_bn")},
+            )
+        )
     gz = []
     for m in greyzone_metrics(r):
         for s in dict.fromkeys(a.loc[a["metric"] == m, "subject"]):
             gz.append((m, s, f"{m.replace('_', ' ')}: {_subject_title(s, actor_names)}"))
     if gz:
-        out.append(plot_fan_panels(r, gz, "fan-greyzone", "Grey-zone activity",
-                                   {m: metric_label(m, units.get(m, "")) for m, _, _ in gz}))
+        out.append(
+            plot_fan_panels(
+                r,
+                gz,
+                "fan-greyzone",
+                "Grey-zone activity",
+                {m: metric_label(m, units.get(m, "")) for m, _, _ in gz},
+            )
+        )
     return out
 
 
 def _subject_title(subject: str, names: dict[str, str]) -> str:
-    return f"{names[subject]} ({subject})" if subject in names and names[subject] != subject \
+    return (
+        f"{names[subject]} ({subject})"
+        if subject in names and names[subject] != subject
         else subject
+    )

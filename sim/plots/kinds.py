@@ -49,8 +49,10 @@ class Kind:
         import importlib
 
         func = getattr(importlib.import_module(self.module), self.function)
-        return func(list(results), **{k: v for k, v in options.items()
-                                      if k in self.options and v is not None})
+        return func(
+            list(results),
+            **{k: v for k, v in options.items() if k in self.options and v is not None},
+        )
 
 
 def _is_ensemble(r: Any) -> bool:
@@ -79,27 +81,74 @@ def _has_grievance(r: Any) -> bool:
     return _has_annual(r) and bool(r.manifest.get("scenario", {}).get("grievances"))
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("ladder", "sim.plots.ladder", "plot_ladder",
-         "distribution of the highest rung reached per theatre", _is_ensemble, compare=True),
-    Kind("war", "sim.plots.war", "plot_war", "P(war) per theatre with 95% Wilson intervals",
-         _is_ensemble, compare=True),
-    Kind("survival", "sim.plots.survival", "plot_survival",
-         "Kaplan-Meier curves of time to first crisis and to war", _is_ensemble, compare=True),
-    Kind("fan", "sim.plots.fan", "plot_fan",
-         "median and 50%/90% bands of annual series (--metric, --subject)", _has_annual,
-         options=("metric", "subject")),
-    Kind("grievance", "sim.plots.grievance", "plot_grievance",
-         "grievance network at a year (--year)", _has_grievance, options=("year",)),
-    Kind("response", "sim.plots.sweep", "plot_response",
-         "sweeps: outcome (--metric, default p_war) against each swept parameter", _is_sweep,
-         options=("metric",)),
-    Kind("heatmap", "sim.plots.sweep", "plot_heatmap",
-         "sweeps: outcome over the first two swept parameters", _is_multi_sweep,
-         options=("metric",)),
-    Kind("sensitivity", "sim.plots.sweep", "plot_sensitivity",
-         "sweeps: Sobol or Morris indices with intervals", _has_indices),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "ladder",
+            "sim.plots.ladder",
+            "plot_ladder",
+            "distribution of the highest rung reached per theatre",
+            _is_ensemble,
+            compare=True,
+        ),
+        Kind(
+            "war",
+            "sim.plots.war",
+            "plot_war",
+            "P(war) per theatre with 95% Wilson intervals",
+            _is_ensemble,
+            compare=True,
+        ),
+        Kind(
+            "survival",
+            "sim.plots.survival",
+            "plot_survival",
+            "Kaplan-Meier curves of time to first crisis and to war",
+            _is_ensemble,
+            compare=True,
+        ),
+        Kind(
+            "fan",
+            "sim.plots.fan",
+            "plot_fan",
+            "median and 50%/90% bands of annual series (--metric, --subject)",
+            _has_annual,
+            options=("metric", "subject"),
+        ),
+        Kind(
+            "grievance",
+            "sim.plots.grievance",
+            "plot_grievance",
+            "grievance network at a year (--year)",
+            _has_grievance,
+            options=("year",),
+        ),
+        Kind(
+            "response",
+            "sim.plots.sweep",
+            "plot_response",
+            "sweeps: outcome (--metric, default p_war) against each swept parameter",
+            _is_sweep,
+            options=("metric",),
+        ),
+        Kind(
+            "heatmap",
+            "sim.plots.sweep",
+            "plot_heatmap",
+            "sweeps: outcome over the first two swept parameters",
+            _is_multi_sweep,
+            options=("metric",),
+        ),
+        Kind(
+            "sensitivity",
+            "sim.plots.sweep",
+            "plot_sensitivity",
+            "sweeps: Sobol or Morris indices with intervals",
+            _has_indices,
+        ),
+    )
+}
 """Every figure kind, in the order ``sim plot`` draws them."""
 
 

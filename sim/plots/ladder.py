@@ -28,9 +28,19 @@ def ladder_data(results: Sequence[Any], level: float = 0.95) -> pd.DataFrame:
             counts = np.bincount(g["max_rung"].to_numpy(dtype=int), minlength=len(RUNG_NAMES))
             lo, hi = wilson(counts, n, level)
             for rung, c in enumerate(counts):
-                rows.append({"scenario": label, "theatre": th, "rung": rung,
-                             "rung_name": RUNG_NAMES[rung], "runs": n, "count": int(c),
-                             "share": c / n, "low": float(lo[rung]), "high": float(hi[rung])})
+                rows.append(
+                    {
+                        "scenario": label,
+                        "theatre": th,
+                        "rung": rung,
+                        "rung_name": RUNG_NAMES[rung],
+                        "runs": n,
+                        "count": int(c),
+                        "share": c / n,
+                        "low": float(lo[rung]),
+                        "high": float(hi[rung]),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -41,9 +51,9 @@ def plot_ladder(results: Sequence[Any]) -> list[style.Plot]:
     labels = style.scenario_labels(results)
     ns = len(labels)
     nr = len(RUNG_NAMES)
-    fig, axes = style.figure(ncols=len(ths), width=2.2 + 3.3 * len(ths),
-                             height=4.4 + 0.25 * ns,
-                             sharey=True)
+    fig, axes = style.figure(
+        ncols=len(ths), width=2.2 + 3.3 * len(ths), height=4.4 + 0.25 * ns, sharey=True
+    )
     height = 0.8 / ns
     for j, th in enumerate(ths):
         ax = axes[0, j]
@@ -54,11 +64,23 @@ def plot_ladder(results: Sequence[Any]) -> list[style.Plot]:
             d = d.reindex(range(nr))
             y = np.arange(nr) + (i - (ns - 1) / 2) * height
             s, lo, hi = (d[c].to_numpy(dtype=float) for c in ("share", "low", "high"))
-            ax.barh(y, s, height * 0.92, color=style.colour(i),
-                    label=style.short(label, 60) if j == 0 else None)
+            ax.barh(
+                y,
+                s,
+                height * 0.92,
+                color=style.colour(i),
+                label=style.short(label, 60) if j == 0 else None,
+            )
             shown = s > 0
-            ax.errorbar(s[shown], y[shown], xerr=style.err(s[shown], lo[shown], hi[shown]),
-                        fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+            ax.errorbar(
+                s[shown],
+                y[shown],
+                xerr=style.err(s[shown], lo[shown], hi[shown]),
+                fmt="none",
+                ecolor="black",
+                elinewidth=0.8,
+                capsize=2,
+            )
             if ns == 1:
                 for yi, si, hii in zip(y, s, hi, strict=True):
                     if si > 0:
@@ -74,9 +96,12 @@ def plot_ladder(results: Sequence[Any]) -> list[style.Plot]:
     ax0.set_yticks(range(nr), [style.rung_label(k) for k in range(nr)])
     ax0.set_ylim(nr - 0.5, -0.5)
     ax0.set_ylabel("highest rung reached")
-    note = ("Highest rung reached in each run; whiskers: 95% Wilson intervals; "
-            "dotted line: war threshold (rung 6)")
+    note = (
+        "Highest rung reached in each run; whiskers: 95% Wilson intervals; "
+        "dotted line: war threshold (rung 6)"
+    )
     legend = ax0.get_legend_handles_labels() if ns > 1 else None
-    style.finish(fig, results, note, title="Highest rung of the escalation ladder reached",
-                 legend=legend)
+    style.finish(
+        fig, results, note, title="Highest rung of the escalation ladder reached", legend=legend
+    )
     return [style.Plot("ladder", fig, data)]

@@ -21,8 +21,9 @@ from sim.errors import SimError
 FORMATS = ("png", "svg", "pdf")
 
 
-def targets(names: Sequence[str], default_dir: Path, out: str | None,
-            fmt: str | None) -> list[Path]:
+def targets(
+    names: Sequence[str], default_dir: Path, out: str | None, fmt: str | None
+) -> list[Path]:
     """Output path of each figure name."""
     suffix = Path(out).suffix.lower().lstrip(".") if out else ""
     if fmt is None:
@@ -37,6 +38,7 @@ def targets(names: Sequence[str], default_dir: Path, out: str | None,
     if suffix in FORMATS:
         return [path.with_name(f"{path.stem}-{n}.{fmt}") for n in names]
     if suffix and len(names) == 1:
-        raise SimError(f"-o {out}: unknown figure format {suffix!r}; choose from "
-                       f"{', '.join(FORMATS)}")
+        raise SimError(
+            f"-o {out}: unknown figure format {suffix!r}; choose from {', '.join(FORMATS)}"
+        )
     return [path / f"{n}.{fmt}" for n in names]

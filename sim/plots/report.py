@@ -38,13 +38,16 @@ def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]],
-           numeric: Sequence[int] = ()) -> str:
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()
+) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = []
     for row in rows:
-        cells = "".join(f'<td class="n">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
-                        for i, v in enumerate(row))
+        cells = "".join(
+            f'<td class="n">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
+            for i, v in enumerate(row)
+        )
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -69,59 +72,136 @@ def parameters_html(r: Any) -> str:
     for code, a in actors.items():
         gdp, mil = a.get("gdp_usd_bn"), a.get("milex_usd_bn")
         share = mil / gdp if gdp and mil is not None else None
-        rows.append([code, a.get("name", ""), _num(gdp), _num(mil), _pct(share, 2),
-                     _num(a.get("misperception"), ".2f"), "yes" if a.get("nuclear") else "no"])
-    parts.append("<h3>Actors</h3>" + _table(
-        ["code", "name", "GDP (USD bn)", "military spending (USD bn)", "spending / GDP",
-         "misperception", "nuclear"], rows, numeric=(2, 3, 4, 5)))
+        rows.append(
+            [
+                code,
+                a.get("name", ""),
+                _num(gdp),
+                _num(mil),
+                _pct(share, 2),
+                _num(a.get("misperception"), ".2f"),
+                "yes" if a.get("nuclear") else "no",
+            ]
+        )
+    parts.append(
+        "<h3>Actors</h3>"
+        + _table(
+            [
+                "code",
+                "name",
+                "GDP (USD bn)",
+                "military spending (USD bn)",
+                "spending / GDP",
+                "misperception",
+                "nuclear",
+            ],
+            rows,
+            numeric=(2, 3, 4, 5),
+        )
+    )
     al = sc.get("alliances") or []
     if al:
-        parts.append("<h3>Alliances</h3>" + _table(
-            ["patron", "client", "commitment", "covers", "basing"],
-            [[a.get("patron"), a.get("client"), _num(a.get("commitment"), ".2f"),
-              ", ".join(a.get("covers") or []), "yes" if a.get("basing") else "no"]
-             for a in al], numeric=(2,)))
+        parts.append(
+            "<h3>Alliances</h3>"
+            + _table(
+                ["patron", "client", "commitment", "covers", "basing"],
+                [
+                    [
+                        a.get("patron"),
+                        a.get("client"),
+                        _num(a.get("commitment"), ".2f"),
+                        ", ".join(a.get("covers") or []),
+                        "yes" if a.get("basing") else "no",
+                    ]
+                    for a in al
+                ],
+                numeric=(2,),
+            )
+        )
     gr = sc.get("grievances") or []
     if gr:
-        parts.append("<h3>Grievances (0–1)</h3>" + _table(
-            ["from", "to", "level", "baseline"],
-            [[g.get("from"), g.get("to"), _num(g.get("level"), ".2f"),
-              _num(g.get("baseline"), ".2f")] for g in gr], numeric=(2, 3)))
+        parts.append(
+            "<h3>Grievances (0–1)</h3>"
+            + _table(
+                ["from", "to", "level", "baseline"],
+                [
+                    [
+                        g.get("from"),
+                        g.get("to"),
+                        _num(g.get("level"), ".2f"),
+                        _num(g.get("baseline"), ".2f"),
+                    ]
+                    for g in gr
+                ],
+                numeric=(2, 3),
+            )
+        )
     th = sc.get("theatres") or {}
     if th:
         rows = []
         for name, t in th.items():
             stake = ", ".join(f"{k} {v:g}" for k, v in (t.get("stake") or {}).items())
-            gz = ", ".join(f"{k} ({v.get('by', '')}, {v.get('rate_per_year', '')}/yr)"
-                           for k, v in (t.get("greyzone") or {}).items())
-            rows.append([name, ", ".join(t.get("claimants") or []), t.get("holder", ""), stake,
-                         _num(t.get("defender_advantage"), ".1f"), gz])
-        parts.append("<h3>Theatres</h3>" + _table(
-            ["theatre", "claimants", "holder", "stakes", "defender advantage",
-             "grey-zone activity (by, starting rate)"], rows))
+            gz = ", ".join(
+                f"{k} ({v.get('by', '')}, {v.get('rate_per_year', '')}/yr)"
+                for k, v in (t.get("greyzone") or {}).items()
+            )
+            rows.append(
+                [
+                    name,
+                    ", ".join(t.get("claimants") or []),
+                    t.get("holder", ""),
+                    stake,
+                    _num(t.get("defender_advantage"), ".1f"),
+                    gz,
+                ]
+            )
+        parts.append(
+            "<h3>Theatres</h3>"
+            + _table(
+                [
+                    "theatre",
+                    "claimants",
+                    "holder",
+                    "stakes",
+                    "defender advantage",
+                    "grey-zone activity (by, starting rate)",
+                ],
+                rows,
+            )
+        )
     ev = sorted(sc.get("events") or [], key=lambda e: str(e.get("at", "")))
     if ev:
-        rows = [[e.get("at"), e.get("kind"), e.get("id", ""), e.get("description", "")]
-                for e in ev]
-        parts.append("<h3>Events, in order</h3>" + _table(["month", "kind", "id", "description"],
-                                                          rows))
+        rows = [[e.get("at"), e.get("kind"), e.get("id", ""), e.get("description", "")] for e in ev]
+        parts.append(
+            "<h3>Events, in order</h3>" + _table(["month", "kind", "id", "description"], rows)
+        )
     return "\n".join(parts)
 
 
 def tables_html(r: Any, war: pd.DataFrame, ladder: pd.DataFrame) -> str:
     """Summary tables: war probability, rung distribution, allies joined, holder change."""
     parts = ["<h2>Results</h2>"]
-    rows = [[d.theatre, f"{d.runs:,}", f"{d.wars:,}", _pct(d.p), _pct(d.low, 2), _pct(d.high, 2)]
-            for d in war.itertuples()]
-    parts.append("<h3>Probability of war (rung ≥ 6)</h3>" + _table(
-        ["theatre", "runs", "runs with war", "P(war)", "95% low (Wilson)", "95% high"], rows,
-        numeric=(1, 2, 3, 4, 5)))
+    rows = [
+        [d.theatre, f"{d.runs:,}", f"{d.wars:,}", _pct(d.p), _pct(d.low, 2), _pct(d.high, 2)]
+        for d in war.itertuples()
+    ]
+    parts.append(
+        "<h3>Probability of war (rung ≥ 6)</h3>"
+        + _table(
+            ["theatre", "runs", "runs with war", "P(war)", "95% low (Wilson)", "95% high"],
+            rows,
+            numeric=(1, 2, 3, 4, 5),
+        )
+    )
     piv = ladder.pivot(index="rung", columns="theatre", values="share")
     ths = list(dict.fromkeys(ladder["theatre"]))
-    rows = [[style.rung_label(k)] + [_pct(piv.loc[k, t]) for t in ths]
-            for k in range(len(RUNG_NAMES))]
-    parts.append("<h3>Highest rung reached (share of runs)</h3>" + _table(
-        ["rung", *ths], rows, numeric=tuple(range(1, len(ths) + 1))))
+    rows = [
+        [style.rung_label(k)] + [_pct(piv.loc[k, t]) for t in ths] for k in range(len(RUNG_NAMES))
+    ]
+    parts.append(
+        "<h3>Highest rung reached (share of runs)</h3>"
+        + _table(["rung", *ths], rows, numeric=tuple(range(1, len(ths) + 1)))
+    )
     o = r.outcomes
     rows = []
     for t, g in o.groupby("theatre", sort=False):
@@ -131,18 +211,42 @@ def tables_html(r: Any, war: pd.DataFrame, ladder: pd.DataFrame) -> str:
         for s in g["allies_joined"]:
             for code in filter(None, str(s).split(",")):
                 counts[code] = counts.get(code, 0) + 1
-        joined = "; ".join(f"{c}: {k / n:.1%} of runs" + (f", {k / wars:.0%} of wars"
-                                                          if wars else "")
-                           for c, k in counts.items()) or "none"
+        joined = (
+            "; ".join(
+                f"{c}: {k / n:.1%} of runs" + (f", {k / wars:.0%} of wars" if wars else "")
+                for c, k in counts.items()
+            )
+            or "none"
+        )
         changed = float(g["holder_changed"].mean()) if "holder_changed" in g else None
         finals = g["holder_final"].value_counts(normalize=True)
         holders = ", ".join(f"{h} {p:.1%}" for h, p in finals.items())
         crisis = float(g["first_crisis_month"].notna().mean())
-        rows.append([t, _pct(crisis), joined, _pct(changed), holders,
-                     _pct(float(g["nuclear_use"].mean()), 2) if "nuclear_use" in g else "–"])
-    parts.append("<h3>Crises, allies, holders</h3>" + _table(
-        ["theatre", "P(any crisis)", "allies joined", "P(holder changed)", "final holder",
-         "P(nuclear use)"], rows, numeric=(1, 3, 5)))
+        rows.append(
+            [
+                t,
+                _pct(crisis),
+                joined,
+                _pct(changed),
+                holders,
+                _pct(float(g["nuclear_use"].mean()), 2) if "nuclear_use" in g else "–",
+            ]
+        )
+    parts.append(
+        "<h3>Crises, allies, holders</h3>"
+        + _table(
+            [
+                "theatre",
+                "P(any crisis)",
+                "allies joined",
+                "P(holder changed)",
+                "final holder",
+                "P(nuclear use)",
+            ],
+            rows,
+            numeric=(1, 3, 5),
+        )
+    )
     return "\n".join(parts)
 
 
@@ -190,24 +294,41 @@ def build_report(r: Any, command: Sequence[str] | None = None) -> str:
     }
     for p in plots:
         data = base64.b64encode(p.png_bytes()).decode("ascii")
-        figs.append(f'<figure><img alt="{_e(p.name)} figure" src="data:image/png;base64,{data}">'
-                    f"<figcaption>{_e(captions.get(p.name, p.name))}</figcaption></figure>")
+        figs.append(
+            f'<figure><img alt="{_e(p.name)} figure" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(captions.get(p.name, p.name))}</figcaption></figure>"
+        )
         p.close()
     m = r.manifest
-    desc = "".join(f"<p>{_e(par.strip())}</p>" for par in
-                   str(meta.get("description", "")).split("\n\n") if par.strip())
+    desc = "".join(
+        f"<p>{_e(par.strip())}</p>"
+        for par in str(meta.get("description", "")).split("\n\n")
+        if par.strip()
+    )
     question = meta.get("question", "")
-    head = (f"<h1>{_e(r.title)}</h1><p class=\"small\">{int(m.get('runs', 0)):,} runs, seed "
-            f"{_e(m.get('master_seed'))}, {_e(m.get('months'))} months from {_e(m.get('start'))}"
-            f" &middot; escalation-sim {_e(m.get('package_version'))}, "
-            f"{_e(style.finished_date(m))}</p>")
+    head = (
+        f'<h1>{_e(r.title)}</h1><p class="small">{int(m.get("runs", 0)):,} runs, seed '
+        f"{_e(m.get('master_seed'))}, {_e(m.get('months'))} months from {_e(m.get('start'))}"
+        f" &middot; escalation-sim {_e(m.get('package_version'))}, "
+        f"{_e(style.finished_date(m))}</p>"
+    )
     if question:
         head += f'<p class="q">Question: {_e(question)}</p>'
-    body = [head, "<h2>Description</h2>", desc or "<p>(none)</p>", tables_html(r, war, ladder),
-            "<h2>Figures</h2>", *figs, parameters_html(r), provenance_html(r, command)]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(r.title)} – escalation-sim report</title><style>{CSS}</style></head>"
-            f"<body>{''.join(body)}</body></html>\n")
+    body = [
+        head,
+        "<h2>Description</h2>",
+        desc or "<p>(none)</p>",
+        tables_html(r, war, ladder),
+        "<h2>Figures</h2>",
+        *figs,
+        parameters_html(r),
+        provenance_html(r, command),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(r.title)} – escalation-sim report</title><style>{CSS}</style></head>"
+        f"<body>{''.join(body)}</body></html>\n"
+    )
 
 
 def write_report(r: Any, out: str | Path, command: Sequence[str] | None = None) -> Path:

@@ -99,11 +99,17 @@ def caption_text(results: Sequence[Any]) -> str:
     m0 = results[0].manifest
     version = m0.get("package_version", "?")
     dates = sorted({finished_date(r.manifest) for r in results})
-    return ("; ".join(parts) + f". Source: escalation-sim {version}, {', '.join(dates)}")
+    return "; ".join(parts) + f". Source: escalation-sim {version}, {', '.join(dates)}"
 
 
-def finish(fig: Figure, results: Sequence[Any], note: str = "", title: str | None = None,
-           legend: tuple[list, list] | None = None, legend_cols: int = 1) -> None:
+def finish(
+    fig: Figure,
+    results: Sequence[Any],
+    note: str = "",
+    title: str | None = None,
+    legend: tuple[list, list] | None = None,
+    legend_cols: int = 1,
+) -> None:
     """Caption, optional figure legend and title, then lay the figure out: call it last.
 
     The caption line (wrapped to the figure width) sits at the bottom; a figure-level
@@ -119,8 +125,9 @@ def finish(fig: Figure, results: Sequence[Any], note: str = "", title: str | Non
     fig.text(0.01, 0.008, wrapped, ha="left", va="bottom", fontsize=7.5, color=GREY)
     bottom = (0.135 * lines + 0.08) / height
     if legend and legend[0]:
-        leg = fig.legend(*legend, loc="lower center", bbox_to_anchor=(0.5, bottom),
-                         ncol=legend_cols)
+        leg = fig.legend(
+            *legend, loc="lower center", bbox_to_anchor=(0.5, bottom), ncol=legend_cols
+        )
         renderer = fig.canvas.get_renderer()
         bottom += leg.get_window_extent(renderer).height / fig.dpi / height + 0.01
     if title:
@@ -156,8 +163,11 @@ class Plot:
         if fmt not in FORMATS:
             raise SimError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"png": {"Software": "escalation-sim"}, "svg": {"Creator": "escalation-sim"},
-                "pdf": {"Creator": "escalation-sim"}}[fmt]
+        meta = {
+            "png": {"Software": "escalation-sim"},
+            "svg": {"Creator": "escalation-sim"},
+            "pdf": {"Creator": "escalation-sim"},
+        }[fmt]
         self.figure.savefig(path, format=fmt, metadata=meta)
         return path
 
@@ -178,8 +188,7 @@ class Plot:
         plt.close(self.figure)
 
 
-def figure(ncols: int = 1, nrows: int = 1, width: float = 8.0, height: float = 4.5,
-           **kwargs: Any):
+def figure(ncols: int = 1, nrows: int = 1, width: float = 8.0, height: float = 4.5, **kwargs: Any):
     """Create a figure with a grid of axes (``squeeze=False``)."""
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kwargs)
     return fig, axes
@@ -198,8 +207,10 @@ def err(value, low, high):
     import numpy as np
 
     v = np.asarray(value, dtype=float)
-    return [np.clip(v - np.asarray(low, dtype=float), 0, None),
-            np.clip(np.asarray(high, dtype=float) - v, 0, None)]
+    return [
+        np.clip(v - np.asarray(low, dtype=float), 0, None),
+        np.clip(np.asarray(high, dtype=float) - v, 0, None),
+    ]
 
 
 def fmt_pct(p: float) -> str:

@@ -27,8 +27,7 @@ EVENTS = {"crisis": "first_crisis_month", "war": "war_month"}
 EVENT_TITLES = {"crisis": "no crisis yet", "war": "no war yet"}
 
 
-def kaplan_meier(durations: np.ndarray, observed: np.ndarray,
-                 level: float = 0.95) -> pd.DataFrame:
+def kaplan_meier(durations: np.ndarray, observed: np.ndarray, level: float = 0.95) -> pd.DataFrame:
     """Kaplan–Meier estimate with exponential-Greenwood bands.
 
     Parameters
@@ -53,14 +52,18 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray,
     # subjects at risk just before each time: duration >= time
     order = np.sort(t)
     at_risk = len(t) - np.searchsorted(order, times, side="left")
-    events = np.array([np.sum(e & (t == x)) for x in times]) if len(t) < 2000 else \
-        _counts(t[e], times)
+    events = (
+        np.array([np.sum(e & (t == x)) for x in times]) if len(t) < 2000 else _counts(t[e], times)
+    )
     censored = _counts(t[~e], times)
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(at_risk > 0, events / at_risk, 0.0)
         surv = np.cumprod(1.0 - hazard)
-        terms = np.where((at_risk > events) & (at_risk > 0),
-                         events / (at_risk * (at_risk - events)), np.where(events > 0, np.inf, 0))
+        terms = np.where(
+            (at_risk > events) & (at_risk > 0),
+            events / (at_risk * (at_risk - events)),
+            np.where(events > 0, np.inf, 0),
+        )
         var_sum = np.cumsum(terms)
         z = stats.norm.ppf(0.5 + level / 2.0)
         log_s = np.log(surv)
@@ -70,8 +73,17 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray,
     exact = (surv == 1.0) | (surv == 0.0)
     low = np.where(exact, surv, np.nan_to_num(low, nan=0.0))
     high = np.where(exact, surv, np.nan_to_num(high, nan=1.0))
-    return pd.DataFrame({"time": times, "at_risk": at_risk, "events": events,
-                         "censored": censored, "survival": surv, "low": low, "high": high})
+    return pd.DataFrame(
+        {
+            "time": times,
+            "at_risk": at_risk,
+            "events": events,
+            "censored": censored,
+            "survival": surv,
+            "low": low,
+            "high": high,
+        }
+    )
 
 
 def _counts(values: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -89,8 +101,9 @@ def survival_data(results: Sequence[Any], level: float = 0.95) -> pd.DataFrame:
             for event, col in EVENTS.items():
                 month = g[col]
                 observed = month.notna().to_numpy()
-                durations = np.where(observed, month.fillna(0).to_numpy(dtype=float) + 1,
-                                     float(horizon))
+                durations = np.where(
+                    observed, month.fillna(0).to_numpy(dtype=float) + 1, float(horizon)
+                )
                 km = kaplan_meier(durations, observed, level)
                 if km["time"].iloc[-1] < horizon:  # carry the curve to the horizon
                     last = km.iloc[[-1]].assign(time=float(horizon), events=0, censored=0)
@@ -119,9 +132,17 @@ def _end_labels(ax, ends: list[tuple[float, str]], horizon: float, gap: float = 
         value, c = ends[k]
         y = max(value, placed[-1] + gap) if placed else value
         placed.append(y)
-        ax.annotate(style.fmt_pct(value), (horizon, value), xytext=(horizon * 1.01, y),
-                    textcoords="data", ha="left", va="center", fontsize=8, color=c,
-                    annotation_clip=False)
+        ax.annotate(
+            style.fmt_pct(value),
+            (horizon, value),
+            xytext=(horizon * 1.01, y),
+            textcoords="data",
+            ha="left",
+            va="center",
+            fontsize=8,
+            color=c,
+            annotation_clip=False,
+        )
 
 
 def plot_survival(results: Sequence[Any]) -> list[style.Plot]:
@@ -130,8 +151,9 @@ def plot_survival(results: Sequence[Any]) -> list[style.Plot]:
     ths = theatres(results)
     labels = style.scenario_labels(results)
     ns = len(labels)
-    fig, axes = style.figure(ncols=2, nrows=len(ths), width=10,
-                             height=1.3 + 2.9 * len(ths) + 0.2 * ns, sharey=True)
+    fig, axes = style.figure(
+        ncols=2, nrows=len(ths), width=10, height=1.3 + 2.9 * len(ths) + 0.2 * ns, sharey=True
+    )
     horizon = max(int(r.manifest["months"]) for r in results)
     start = results[0].manifest["start"]
     for row, th in enumerate(ths):
@@ -143,11 +165,18 @@ def plot_survival(results: Sequence[Any]) -> list[style.Plot]:
                 if d.empty:
                     continue
                 c = style.colour(i)
-                ax.step(d["time"], d["survival"], where="post", color=c, lw=1.8,
-                        ls=style.LINESTYLES[i % len(style.LINESTYLES)],
-                        label=style.short(label, 60))
-                ax.fill_between(d["time"], d["low"], d["high"], step="post", color=c,
-                                alpha=0.2, lw=0)
+                ax.step(
+                    d["time"],
+                    d["survival"],
+                    where="post",
+                    color=c,
+                    lw=1.8,
+                    ls=style.LINESTYLES[i % len(style.LINESTYLES)],
+                    label=style.short(label, 60),
+                )
+                ax.fill_between(
+                    d["time"], d["low"], d["high"], step="post", color=c, alpha=0.2, lw=0
+                )
                 ends.append((float(d["survival"].iloc[-1]), c))
             _end_labels(ax, ends, horizon)
             ax.set_ylim(-0.02, 1.04)
@@ -158,8 +187,10 @@ def plot_survival(results: Sequence[Any]) -> list[style.Plot]:
                 ax.set_ylabel("share of runs without the event")
             if row == len(ths) - 1:
                 ax.set_xlabel("months since start (calendar month)")
-    note = ("Kaplan–Meier estimate; shading: 95% exponential-Greenwood band; runs without "
-            "the event are censored at the horizon; labels give the value at the horizon")
+    note = (
+        "Kaplan–Meier estimate; shading: 95% exponential-Greenwood band; runs without "
+        "the event are censored at the horizon; labels give the value at the horizon"
+    )
     if start and len({r.manifest["start"] for r in results}) > 1:
         note += "; calendar months are those of the first scenario"
     legend = axes[0, 0].get_legend_handles_labels() if ns > 1 else None

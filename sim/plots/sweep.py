@@ -30,8 +30,7 @@ def _summary(r: Any, metric: str) -> tuple[pd.DataFrame, list[str]]:
     summary = r.table("summary")
     if metric not in summary.columns or metric in ("point_id", "theatre", "runs"):
         choices = [c for c in summary.columns if c.startswith(("p_", "mean_"))]
-        raise SimError(f"unknown --metric {metric!r} for a sweep; choose from "
-                       f"{', '.join(choices)}")
+        raise SimError(f"unknown --metric {metric!r} for a sweep; choose from {', '.join(choices)}")
     return summary, list(r.manifest["swept"])
 
 
@@ -60,9 +59,19 @@ def response_data(r: Any, metric: str = "p_war") -> pd.DataFrame:
             else:
                 value = float((part[metric] * part["runs"]).sum() / runs)
                 low = high = np.nan
-            rows.append({"parameter": param, "group": g, "theatre": theatre, "x": x,
-                         "points": len(part), "runs": runs, "value": value,
-                         "low": float(low), "high": float(high)})
+            rows.append(
+                {
+                    "parameter": param,
+                    "group": g,
+                    "theatre": theatre,
+                    "x": x,
+                    "points": len(part),
+                    "runs": runs,
+                    "value": value,
+                    "low": float(low),
+                    "high": float(high),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -73,8 +82,7 @@ def plot_response(results: Sequence[Any], metric: str = "p_war") -> list[style.P
     params = list(r.manifest["swept"])
     ncols = min(len(params), 3)
     nrows = int(np.ceil(len(params) / ncols))
-    fig, axes = style.figure(ncols, nrows, width=max(7.0, 4.6 * ncols),
-                             height=3.6 * nrows + 1.0)
+    fig, axes = style.figure(ncols, nrows, width=max(7.0, 4.6 * ncols), height=3.6 * nrows + 1.0)
     theatres = list(dict.fromkeys(data["theatre"]))
     for i, param in enumerate(params):
         ax = axes[i // ncols, i % ncols]
@@ -82,8 +90,9 @@ def plot_response(results: Sequence[Any], metric: str = "p_war") -> list[style.P
             d = data[(data.parameter == param) & (data.theatre == theatre)].sort_values("x")
             ax.plot(d["x"], d["value"], marker="o", color=style.colour(j), label=theatre)
             if metric.startswith("p_"):
-                ax.fill_between(d["x"], d["low"], d["high"], color=style.colour(j), alpha=0.2,
-                                linewidth=0)
+                ax.fill_between(
+                    d["x"], d["low"], d["high"], color=style.colour(j), alpha=0.2, linewidth=0
+                )
         ax.set_xlabel(param)
         ax.set_ylabel(metric)
         if metric.startswith("p_"):
@@ -92,10 +101,15 @@ def plot_response(results: Sequence[Any], metric: str = "p_war") -> list[style.P
     for i in range(len(params), nrows * ncols):
         axes[i // ncols, i % ncols].set_visible(False)
     legend = axes[0, 0].get_legend_handles_labels()
-    style.finish(fig, results, f"{metric} pooled over points with the same value (or in the "
-                 "same tenth of the range); band: 95% Wilson interval",
-                 title=f"Response of {metric} to the swept parameters", legend=legend,
-                 legend_cols=max(1, len(theatres)))
+    style.finish(
+        fig,
+        results,
+        f"{metric} pooled over points with the same value (or in the "
+        "same tenth of the range); band: 95% Wilson interval",
+        title=f"Response of {metric} to the swept parameters",
+        legend=legend,
+        legend_cols=max(1, len(theatres)),
+    )
     return [style.Plot(f"response-{metric}", fig, data)]
 
 
@@ -113,9 +127,17 @@ def heatmap_data(r: Any, metric: str = "p_war") -> pd.DataFrame:
     rows = []
     for (theatre, i, j), part in summary.groupby([summary["theatre"], ga, gb], sort=True):
         runs = int(part["runs"].sum())
-        rows.append({"theatre": theatre, "x": float(part[a].astype(float).mean()),
-                     "y": float(part[b].astype(float).mean()), "gx": i, "gy": j,
-                     "runs": runs, "value": float((part[metric] * part["runs"]).sum() / runs)})
+        rows.append(
+            {
+                "theatre": theatre,
+                "x": float(part[a].astype(float).mean()),
+                "y": float(part[b].astype(float).mean()),
+                "gx": i,
+                "gy": j,
+                "runs": runs,
+                "value": float((part[metric] * part["runs"]).sum() / runs),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -133,8 +155,9 @@ def plot_heatmap(results: Sequence[Any], metric: str = "p_war") -> list[style.Pl
         grid = d.pivot_table(index="gy", columns="gx", values="value")
         xs = d.groupby("gx")["x"].mean().reindex(grid.columns)
         ys = d.groupby("gy")["y"].mean().reindex(grid.index)
-        mesh = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis",
-                         vmin=0, vmax=top)
+        mesh = ax.imshow(
+            grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=top
+        )
         ax.set_xticks(range(len(xs)), [f"{v:.2g}" for v in xs], rotation=45)
         ax.set_yticks(range(len(ys)), [f"{v:.2g}" for v in ys])
         ax.set_xlabel(a)
@@ -142,8 +165,12 @@ def plot_heatmap(results: Sequence[Any], metric: str = "p_war") -> list[style.Pl
         ax.set_title(theatre, loc="left")
         ax.grid(False)
         fig.colorbar(mesh, ax=ax, label=metric)
-    style.finish(fig, results, f"Cells: {metric} pooled over the points in each cell",
-                 title=f"{metric} over {a} and {b}")
+    style.finish(
+        fig,
+        results,
+        f"Cells: {metric} pooled over the points in each cell",
+        title=f"{metric} over {a} and {b}",
+    )
     return [style.Plot(f"heatmap-{metric}", fig, data)]
 
 
@@ -159,8 +186,7 @@ def sensitivity_data(r: Any) -> pd.DataFrame:
     rows = []
     for outcome, table in result["outcomes"].items():
         for param, idx in table.items():
-            rows.append({"method": result["method"], "outcome": outcome, "parameter": param,
-                         **idx})
+            rows.append({"method": result["method"], "outcome": outcome, "parameter": param, **idx})
     return pd.DataFrame(rows)
 
 
@@ -175,8 +201,10 @@ def plot_sensitivity(results: Sequence[Any]) -> list[style.Plot]:
             constant.append(outcome)
     outcomes = [o for o in dict.fromkeys(data["outcome"]) if o not in constant]
     if not outcomes:
-        raise SimError(f"{r.path}: every analysed outcome is constant over the design "
-                       "(no variance to attribute)")
+        raise SimError(
+            f"{r.path}: every analysed outcome is constant over the design "
+            "(no variance to attribute)"
+        )
     sobol = data["method"].iloc[0] == "sobol"
     fig, axes = style.figure(len(outcomes), 1, width=4.8 * len(outcomes) + 1.5, height=4.8)
     for k, outcome in enumerate(outcomes):
@@ -184,26 +212,54 @@ def plot_sensitivity(results: Sequence[Any]) -> list[style.Plot]:
         d = data[data.outcome == outcome]
         y = np.arange(len(d))
         if sobol:
-            ax.barh(y + 0.2, d["S1"], 0.4, xerr=d["S1_conf"], color=style.colour(0),
-                    label="first order S1", capsize=2)
-            ax.barh(y - 0.2, d["ST"], 0.4, xerr=d["ST_conf"], color=style.colour(1),
-                    label="total ST", capsize=2)
+            ax.barh(
+                y + 0.2,
+                d["S1"],
+                0.4,
+                xerr=d["S1_conf"],
+                color=style.colour(0),
+                label="first order S1",
+                capsize=2,
+            )
+            ax.barh(
+                y - 0.2,
+                d["ST"],
+                0.4,
+                xerr=d["ST_conf"],
+                color=style.colour(1),
+                label="total ST",
+                capsize=2,
+            )
             ax.set_xlabel("Sobol index (share of variance)")
             ax.set_xlim(-0.25, 1.25)
         else:
-            ax.barh(y + 0.2, d["mu_star"], 0.4, xerr=d["mu_star_conf"], color=style.colour(0),
-                    label="mu* (mean |elementary effect|)", capsize=2)
+            ax.barh(
+                y + 0.2,
+                d["mu_star"],
+                0.4,
+                xerr=d["mu_star_conf"],
+                color=style.colour(0),
+                label="mu* (mean |elementary effect|)",
+                capsize=2,
+            )
             ax.barh(y - 0.2, d["sigma"], 0.4, color=style.colour(1), label="sigma")
             ax.set_xlabel("elementary effect (outcome per unit range)")
         ax.set_yticks(y, [style.short(p, 28) for p in d["parameter"]])
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_title(outcome, loc="left")
     legend = axes[0, 0].get_legend_handles_labels()
-    note = ("Whiskers: 95% bootstrap intervals (clipped to the axis); "
-            f"{r.manifest.get('runs_per_point')} runs per design point")
+    note = (
+        "Whiskers: 95% bootstrap intervals (clipped to the axis); "
+        f"{r.manifest.get('runs_per_point')} runs per design point"
+    )
     if constant:
         note += f"; not shown, constant over the design: {', '.join(constant)}"
-    style.finish(fig, results, note,
-                 title="Sensitivity of outcomes to the swept parameters", legend=legend,
-                 legend_cols=2)
+    style.finish(
+        fig,
+        results,
+        note,
+        title="Sensitivity of outcomes to the swept parameters",
+        legend=legend,
+        legend_cols=2,
+    )
     return [style.Plot("sensitivity", fig, data)]

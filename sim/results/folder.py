@@ -104,8 +104,9 @@ def prepare_folder(folder: Path, force: bool) -> None:
         raise SimError(f"{folder}: --out exists and is not a folder")
     if folder.exists() and any(folder.iterdir()):
         if not force:
-            raise SimError(f"{folder}: output folder exists and is not empty "
-                           "(use --force to overwrite)")
+            raise SimError(
+                f"{folder}: output folder exists and is not empty (use --force to overwrite)"
+            )
         if locked_by_another(folder):  # --force must not delete a running job's files
             raise SimError(f"{folder}: another sim process is writing this folder")
         for name in (*(f"{t}.parquet" for t in TABLES), MANIFEST):
@@ -149,14 +150,16 @@ class FolderLock:
         try:
             self.fh = open(self.path, "w")
         except OSError as exc:
-            raise SimError(f"{self.path.parent}: cannot write to the output folder "
-                           f"({exc.strerror})") from None
+            raise SimError(
+                f"{self.path.parent}: cannot write to the output folder ({exc.strerror})"
+            ) from None
         try:
             fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.fh.close()
-            raise SimError(f"{self.path.parent}: another sim process is writing this "
-                           "folder") from None
+            raise SimError(
+                f"{self.path.parent}: another sim process is writing this folder"
+            ) from None
         self.fh.write(str(os.getpid()))
         self.fh.flush()
         return self

@@ -12,10 +12,22 @@ def git_commit() -> dict[str, Any]:
     """Commit of the source tree the package runs from, and whether it has local changes."""
     root = Path(__file__).resolve().parents[2]
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
-                               capture_output=True, text=True, timeout=5).stdout.strip() != ""
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            != ""
+        )
         return {"git_commit": head, "git_dirty": dirty}
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": None, "git_dirty": None}

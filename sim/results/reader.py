@@ -15,8 +15,17 @@ from sim.results.tables import to_frame
 
 REQUIRED_COLUMNS = {
     "runs": {"run_id", "seed"},
-    "outcomes": {"run_id", "theatre", "max_rung", "war", "war_month", "first_crisis_month",
-                 "crises", "holder_final", "allies_joined"},
+    "outcomes": {
+        "run_id",
+        "theatre",
+        "max_rung",
+        "war",
+        "war_month",
+        "first_crisis_month",
+        "crises",
+        "holder_final",
+        "allies_joined",
+    },
     "annual": {"run_id", "year", "metric", "subject", "value"},
 }
 
@@ -88,13 +97,16 @@ def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
     manifest = read_manifest(path)
     status = manifest.get("status")
     if status is not None and status not in STATUSES:
-        raise ResultsError(f"{path / 'manifest.json'}: status {status!r} is not one of "
-                           f"{', '.join(STATUSES)}")
+        raise ResultsError(
+            f"{path / 'manifest.json'}: status {status!r} is not one of {', '.join(STATUSES)}"
+        )
     if status != "complete" and not allow_incomplete:
         done = manifest.get("runs_done")
-        raise ResultsError(f"{path}: run is {status or 'of unknown status'}"
-                           + (f" ({done} of {manifest.get('runs')} runs done)" if done else "")
-                           + "; resume it or run again")
+        raise ResultsError(
+            f"{path}: run is {status or 'of unknown status'}"
+            + (f" ({done} of {manifest.get('runs')} runs done)" if done else "")
+            + "; resume it or run again"
+        )
     if status == "complete":
         check_manifest(path / "manifest.json", manifest)
     files = manifest.get("files", {})
@@ -107,25 +119,30 @@ def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
                 raise ResultsError(f"{f}: missing, but the manifest says the run is complete")
             continue
         facts = files.get(f.name)
-        if facts is not None and not (isinstance(facts, dict)
-                                      and isinstance(facts.get("rows"), int)
-                                      and isinstance(facts.get("bytes"), int)
-                                      and isinstance(facts.get("sha256"), str)):
-            raise ResultsError(f"{path / 'manifest.json'}: the facts of {f.name} are not "
-                               "rows, bytes and sha256")
+        if facts is not None and not (
+            isinstance(facts, dict)
+            and isinstance(facts.get("rows"), int)
+            and isinstance(facts.get("bytes"), int)
+            and isinstance(facts.get("sha256"), str)
+        ):
+            raise ResultsError(
+                f"{path / 'manifest.json'}: the facts of {f.name} are not rows, bytes and sha256"
+            )
         try:
             meta = pq.ParquetFile(f)
         except Exception as exc:  # noqa: BLE001 - any parse failure means a broken file
-            raise ResultsError(f"{f}: not a readable Parquet file ({type(exc).__name__})") \
-                from None
+            raise ResultsError(f"{f}: not a readable Parquet file ({type(exc).__name__})") from None
         if facts and meta.metadata.num_rows != facts.get("rows"):
-            raise ResultsError(f"{f}: has {meta.metadata.num_rows} rows, the manifest says "
-                               f"{facts.get('rows')}")
+            raise ResultsError(
+                f"{f}: has {meta.metadata.num_rows} rows, the manifest says {facts.get('rows')}"
+            )
         if facts and f.stat().st_size != facts.get("bytes"):
             raise ResultsError(f"{f}: size differs from the manifest (file changed?)")
         if facts and sha256_of(f) != facts["sha256"]:
-            raise ResultsError(f"{f}: contents differ from the manifest (SHA-256 mismatch): "
-                               "the file was changed or corrupted")
+            raise ResultsError(
+                f"{f}: contents differ from the manifest (SHA-256 mismatch): "
+                "the file was changed or corrupted"
+            )
         missing = REQUIRED_COLUMNS[name] - set(meta.schema_arrow.names)
         if missing:
             raise ResultsError(f"{f}: missing columns {', '.join(sorted(missing))}")

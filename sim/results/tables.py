@@ -9,31 +9,39 @@ from sim.engine.simulate import BatchResult
 
 RUNS_SCHEMA_BASE = [("run_id", pa.int64()), ("seed", pa.uint64())]
 
-OUTCOMES_SCHEMA = pa.schema([
-    ("run_id", pa.int64()),
-    ("theatre", pa.string()),
-    ("max_rung", pa.int8()),
-    ("war", pa.bool_()),
-    ("war_month", pa.int32()),
-    ("first_crisis_month", pa.int32()),
-    ("crises", pa.int32()),
-    ("holder_final", pa.string()),
-    ("holder_changed", pa.bool_()),
-    ("allies_joined", pa.string()),
-    ("nuclear_use", pa.bool_()),
-])
+OUTCOMES_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.int64()),
+        ("theatre", pa.string()),
+        ("max_rung", pa.int8()),
+        ("war", pa.bool_()),
+        ("war_month", pa.int32()),
+        ("first_crisis_month", pa.int32()),
+        ("crises", pa.int32()),
+        ("holder_final", pa.string()),
+        ("holder_changed", pa.bool_()),
+        ("allies_joined", pa.string()),
+        ("nuclear_use", pa.bool_()),
+    ]
+)
 
-ANNUAL_SCHEMA = pa.schema([
-    ("run_id", pa.int64()),
-    ("year", pa.int16()),
-    ("metric", pa.string()),
-    ("subject", pa.string()),
-    ("value", pa.float64()),
-])
+ANNUAL_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.int64()),
+        ("year", pa.int16()),
+        ("metric", pa.string()),
+        ("subject", pa.string()),
+        ("value", pa.float64()),
+    ]
+)
 
 
-def runs_table(run_ids: np.ndarray, seeds: np.ndarray, point_ids: np.ndarray | None = None,
-               point_values: dict[str, np.ndarray] | None = None) -> pa.Table:
+def runs_table(
+    run_ids: np.ndarray,
+    seeds: np.ndarray,
+    point_ids: np.ndarray | None = None,
+    point_values: dict[str, np.ndarray] | None = None,
+) -> pa.Table:
     """One row per run: run_id, seed (and point_id plus swept values for sweeps)."""
     cols = {"run_id": pa.array(run_ids, pa.int64()), "seed": pa.array(seeds, pa.uint64())}
     if point_ids is not None:
@@ -55,19 +63,22 @@ def outcomes_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
         joined = np.where(hit, np.where(joined == "", code, joined + "," + code), joined)
     war_month = result.war_month.ravel()
     first = result.first_crisis.ravel()
-    return pa.table({
-        "run_id": pa.array(np.repeat(run_ids, k), pa.int64()),
-        "theatre": pa.array(np.tile(np.array(s.theatres, dtype=object), runs), pa.string()),
-        "max_rung": pa.array(result.max_rung.ravel().astype(np.int8), pa.int8()),
-        "war": pa.array(result.max_rung.ravel() >= 6, pa.bool_()),
-        "war_month": pa.array(war_month.astype(np.int32), pa.int32(), mask=war_month < 0),
-        "first_crisis_month": pa.array(first.astype(np.int32), pa.int32(), mask=first < 0),
-        "crises": pa.array(result.crises.ravel().astype(np.int32), pa.int32()),
-        "holder_final": pa.array(actors[result.holder_final.ravel()], pa.string()),
-        "holder_changed": pa.array(result.holder_changes.ravel() > 0, pa.bool_()),
-        "allies_joined": pa.array(joined.ravel(), pa.string()),
-        "nuclear_use": pa.array(result.nuclear_use.ravel(), pa.bool_()),
-    }, schema=OUTCOMES_SCHEMA)
+    return pa.table(
+        {
+            "run_id": pa.array(np.repeat(run_ids, k), pa.int64()),
+            "theatre": pa.array(np.tile(np.array(s.theatres, dtype=object), runs), pa.string()),
+            "max_rung": pa.array(result.max_rung.ravel().astype(np.int8), pa.int8()),
+            "war": pa.array(result.max_rung.ravel() >= 6, pa.bool_()),
+            "war_month": pa.array(war_month.astype(np.int32), pa.int32(), mask=war_month < 0),
+            "first_crisis_month": pa.array(first.astype(np.int32), pa.int32(), mask=first < 0),
+            "crises": pa.array(result.crises.ravel().astype(np.int32), pa.int32()),
+            "holder_final": pa.array(actors[result.holder_final.ravel()], pa.string()),
+            "holder_changed": pa.array(result.holder_changes.ravel() > 0, pa.bool_()),
+            "allies_joined": pa.array(joined.ravel(), pa.string()),
+            "nuclear_use": pa.array(result.nuclear_use.ravel(), pa.bool_()),
+        },
+        schema=OUTCOMES_SCHEMA,
+    )
 
 
 def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
@@ -96,13 +107,16 @@ def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
         parts_value.append(arr.reshape(-1))
     if not parts_run:
         return ANNUAL_SCHEMA.empty_table()
-    return pa.table({
-        "run_id": pa.array(np.concatenate(parts_run), pa.int64()),
-        "year": pa.array(np.concatenate(parts_year).astype(np.int16), pa.int16()),
-        "metric": pc.take(pa.array(metrics, pa.string()), np.concatenate(parts_metric)),
-        "subject": pc.take(pa.array(subjects, pa.string()), np.concatenate(parts_subject)),
-        "value": pa.array(np.concatenate(parts_value), pa.float64()),
-    }, schema=ANNUAL_SCHEMA)
+    return pa.table(
+        {
+            "run_id": pa.array(np.concatenate(parts_run), pa.int64()),
+            "year": pa.array(np.concatenate(parts_year).astype(np.int16), pa.int16()),
+            "metric": pc.take(pa.array(metrics, pa.string()), np.concatenate(parts_metric)),
+            "subject": pc.take(pa.array(subjects, pa.string()), np.concatenate(parts_subject)),
+            "value": pa.array(np.concatenate(parts_value), pa.float64()),
+        },
+        schema=ANNUAL_SCHEMA,
+    )
 
 
 _NULLABLE = {

@@ -70,12 +70,20 @@ def default_out(scenario: Scenario) -> Path:
     return Path("results") / f"{scenario.name}-{stamp}"
 
 
-def run(scenario: str | Path | Scenario | Mapping, runs: int = 1000, seed: int | None = None,
-        overrides: Iterable[str] | Mapping[str, Any] | None = None,
-        out: str | Path | None = None, workers: int | None = None, force: bool = False,
-        annual: str = "auto", chunk_size: int | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        command: list[str] | None = None, scheduler: str | None = None) -> Results:
+def run(
+    scenario: str | Path | Scenario | Mapping,
+    runs: int = 1000,
+    seed: int | None = None,
+    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    annual: str = "auto",
+    chunk_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    command: list[str] | None = None,
+    scheduler: str | None = None,
+) -> Results:
     """Run an ensemble and return its results.
 
     Parameters
@@ -124,8 +132,18 @@ def run(scenario: str | Path | Scenario | Mapping, runs: int = 1000, seed: int |
     prepare_folder(folder, force or temporary)
     try:
         with FolderLock(folder):
-            execute_ensemble(scen, runs, master, folder, workers, annual, chunk_size,
-                             progress, command, scheduler)
+            execute_ensemble(
+                scen,
+                runs,
+                master,
+                folder,
+                workers,
+                annual,
+                chunk_size,
+                progress,
+                command,
+                scheduler,
+            )
         results = load_results(folder)
         if temporary:
             results.load_all()
@@ -135,15 +153,23 @@ def run(scenario: str | Path | Scenario | Mapping, runs: int = 1000, seed: int |
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def plan_ensemble(scen: Scenario, runs: int, master: int, folder: Path, size: int,
-                  annual_runs: int) -> list[ChunkTask]:
+def plan_ensemble(
+    scen: Scenario, runs: int, master: int, folder: Path, size: int, annual_runs: int
+) -> list[ChunkTask]:
     """Chunk tasks of an ensemble (a pure function of its arguments, so resumable)."""
     structure, params = compile_scenario(scen)
     bounds = list(range(0, runs, size)) + [runs]
     return [
-        ChunkTask(chunk=i, run_ids=np.arange(lo, hi, dtype=np.int64), point_ids=None,
-                  master_seed=master, structure=structure, params=params,
-                  folder=str(folder), annual_runs=annual_runs)
+        ChunkTask(
+            chunk=i,
+            run_ids=np.arange(lo, hi, dtype=np.int64),
+            point_ids=None,
+            master_seed=master,
+            structure=structure,
+            params=params,
+            folder=str(folder),
+            annual_runs=annual_runs,
+        )
         for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
     ]
 
@@ -156,24 +182,46 @@ def finish_ensemble(folder: Path, manifest: dict[str, Any]) -> None:
     manifest["summary"] = summarise(tally, structure)
 
 
-def execute_ensemble(scen: Scenario, runs: int, master: int, folder: Path, workers: int,
-                     annual: str, chunk_size: int | None,
-                     progress: Callable[[int, int], None] | None,
-                     command: list[str] | None, scheduler: str | None) -> dict[str, Any]:
+def execute_ensemble(
+    scen: Scenario,
+    runs: int,
+    master: int,
+    folder: Path,
+    workers: int,
+    annual: str,
+    chunk_size: int | None,
+    progress: Callable[[int, int], None] | None,
+    command: list[str] | None,
+    scheduler: str | None,
+) -> dict[str, Any]:
     """Run all chunks into `folder`, merge them and write the final manifest."""
     size = chunk_size or chunk_size_for(runs, workers)
     annual_runs = annual_runs_for(annual, runs)
     tasks = plan_ensemble(scen, runs, master, folder, size, annual_runs)
     structure = tasks[0].structure
-    manifest = job_manifest("ensemble", scen, structure, master=master, runs=runs,
-                            chunk_size=size, workers=workers, scheduler=scheduler,
-                            annual_mode=annual, annual_runs=annual_runs, command=command,
-                            chunks=len(tasks))
+    manifest = job_manifest(
+        "ensemble",
+        scen,
+        structure,
+        master=master,
+        runs=runs,
+        chunk_size=size,
+        workers=workers,
+        scheduler=scheduler,
+        annual_mode=annual,
+        annual_runs=annual_runs,
+        command=command,
+        chunks=len(tasks),
+    )
     return execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_ensemble)
 
 
-def resume(folder: str | Path, workers: int | None = None, scheduler: str | None = None,
-           progress: Callable[[int, int], None] | None = None) -> Results:
+def resume(
+    folder: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Results:
     """Complete an interrupted ``sim run`` folder; the result equals an uninterrupted run."""
     from sim.results.folder import read_manifest
 
@@ -187,8 +235,14 @@ def resume(folder: str | Path, workers: int | None = None, scheduler: str | None
     check_resumable(path, manifest, ("runs", "chunk_size"))
     workers = default_workers() if workers is None else int(workers)
     scen = load_scenario(manifest["scenario"])
-    tasks = plan_ensemble(scen, manifest["runs"], manifest["master_seed"], path,
-                          manifest["chunk_size"], manifest["annual_runs"])
+    tasks = plan_ensemble(
+        scen,
+        manifest["runs"],
+        manifest["master_seed"],
+        path,
+        manifest["chunk_size"],
+        manifest["annual_runs"],
+    )
     manifest["workers"] = workers
     with FolderLock(path):
         execute_job(path, manifest, tasks, workers, scheduler, progress, finish_ensemble)

@@ -57,9 +57,12 @@ class Runner:
         ctx.set_forkserver_preload(["sim.runner.tasks"])
         # Ctrl-C reaches the whole process group: workers ignore it (the main process
         # stops the pool and records what was kept), so idle workers print no traceback
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                   initializer=signal.signal,
-                                   initargs=(signal.SIGINT, signal.SIG_IGN))
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=signal.signal,
+            initargs=(signal.SIGINT, signal.SIG_IGN),
+        )
 
         def close() -> None:
             pool.shutdown(wait=True, cancel_futures=True)

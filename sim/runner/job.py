@@ -37,10 +37,21 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated("terminated by SIGTERM")
 
 
-def job_manifest(kind: str, scen: Any, structure: Any, *, master: int, runs: int,
-                 chunk_size: int, workers: int, scheduler: str | None, annual_mode: str,
-                 annual_runs: int, command: list[str] | None,
-                 **extra: Any) -> dict[str, Any]:
+def job_manifest(
+    kind: str,
+    scen: Any,
+    structure: Any,
+    *,
+    master: int,
+    runs: int,
+    chunk_size: int,
+    workers: int,
+    scheduler: str | None,
+    annual_mode: str,
+    annual_runs: int,
+    command: list[str] | None,
+    **extra: Any,
+) -> dict[str, Any]:
     """Build the manifest of a new job: what it is, how to redo it, where it came from.
 
     `extra` holds kind-specific entries (a sweep's design); the resolved scenario comes
@@ -89,16 +100,26 @@ def check_resumable(path: Path, manifest: dict[str, Any], counts: tuple[str, ...
     for key, least in (*((k, 1) for k in counts), ("master_seed", 0), ("annual_runs", 0)):
         value = manifest.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise SimError(f"{path / 'manifest.json'}: '{key}' is missing or not an integer "
-                           f">= {least} ({value!r:.40}); the job cannot be resumed")
+            raise SimError(
+                f"{path / 'manifest.json'}: '{key}' is missing or not an integer "
+                f">= {least} ({value!r:.40}); the job cannot be resumed"
+            )
     if not isinstance(manifest.get("scenario"), dict):
-        raise SimError(f"{path / 'manifest.json'}: 'scenario' is missing or not a table; "
-                       "the job cannot be resumed")
+        raise SimError(
+            f"{path / 'manifest.json'}: 'scenario' is missing or not a table; "
+            "the job cannot be resumed"
+        )
 
 
-def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], workers: int,
-                scheduler: str | None, progress: Callable[[int, int], None] | None,
-                finish: Callable[[Path, dict[str, Any]], None]) -> dict[str, Any]:
+def execute_job(
+    folder: Path,
+    manifest: dict[str, Any],
+    tasks: list[ChunkTask],
+    workers: int,
+    scheduler: str | None,
+    progress: Callable[[int, int], None] | None,
+    finish: Callable[[Path, dict[str, Any]], None],
+) -> dict[str, Any]:
     """Run the job's unfinished chunks, merge, call `finish` to add summaries, mark complete.
 
     Parameters
@@ -139,12 +160,14 @@ def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], 
         # the manifest saying "incomplete" too, and the chunks stay until it says complete
         merge_chunks(folder, [t.chunk for t in tasks], keep=True)
         wall = time.perf_counter() - t0
-        manifest.update({
-            "status": "complete",
-            "runs_done": total,
-            "finished": dt.datetime.now(dt.UTC).isoformat(),
-            "wall_seconds": round(manifest.get("wall_seconds_before", 0.0) + wall, 3),
-        })
+        manifest.update(
+            {
+                "status": "complete",
+                "runs_done": total,
+                "finished": dt.datetime.now(dt.UTC).isoformat(),
+                "wall_seconds": round(manifest.get("wall_seconds_before", 0.0) + wall, 3),
+            }
+        )
         computed = total - manifest.get("resumed_runs", 0)
         manifest["runs_per_second"] = round(computed / wall, 1) if wall > 0 else None
         manifest.pop("interrupted_by", None)
@@ -155,23 +178,28 @@ def execute_job(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], 
         if isinstance(exc, OSError):
             command = "sweep" if manifest.get("kind") == "sweep" else "run"
             reason = exc.strerror or str(exc) or type(exc).__name__
-            raise SimError(f"{folder}: cannot write results ({reason}); kept {kept:,} of "
-                           f"{total:,} runs, the manifest says incomplete; fix the cause, "
-                           f"then finish with: sim {command} --resume {folder}") from None
+            raise SimError(
+                f"{folder}: cannot write results ({reason}); kept {kept:,} of "
+                f"{total:,} runs, the manifest says incomplete; fix the cause, "
+                f"then finish with: sim {command} --resume {folder}"
+            ) from None
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
     try:
         write_manifest(folder, manifest)
     except OSError as exc:
-        raise SimError(f"{folder}: cannot write manifest.json ({exc.strerror or exc}); "
-                       "the folder is not marked complete") from None
+        raise SimError(
+            f"{folder}: cannot write manifest.json ({exc.strerror or exc}); "
+            "the folder is not marked complete"
+        ) from None
     remove_chunks(folder, [t.chunk for t in tasks])
     return manifest
 
 
-def _mark_incomplete(folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask],
-                     exc: BaseException) -> int:
+def _mark_incomplete(
+    folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], exc: BaseException
+) -> int:
     """Record an interruption in the manifest; returns the runs kept on disk.
 
     A second Ctrl-C (or the worker pool echoing the first one) may arrive while this runs:

@@ -95,15 +95,17 @@ def execute(task: ChunkTask) -> tuple[int, int, None]:
         points = task.sweep["points"]
         paths = list(next(iter(points.values())))
         values = {path: [points[int(p)][path] for p in task.point_ids] for path in paths}
-    atomic_write_table(chunk_path(folder, task.chunk, "runs"),
-                       runs_table(task.run_ids, seeds, task.point_ids, values))
+    atomic_write_table(
+        chunk_path(folder, task.chunk, "runs"),
+        runs_table(task.run_ids, seeds, task.point_ids, values),
+    )
     outcomes = outcomes_table(result, task.run_ids)
     if task.point_ids is not None:
         import pyarrow as pa
 
         outcomes = outcomes.add_column(
-            1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)),
-                                    pa.int64()))
+            1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
+        )
     atomic_write_table(chunk_path(folder, task.chunk, "outcomes"), outcomes)
     if record:
         keep = task.run_ids < task.annual_runs

@@ -92,8 +92,9 @@ class Scenario:
 
     def with_overrides(self, overrides: Iterable[str] | Mapping[str, Any]) -> Scenario:
         """Return a new scenario with more overrides applied to the same files."""
-        return _build(self._raw_merged(), self.file, self.chain, self.overrides,
-                      overrides, self._contents)
+        return _build(
+            self._raw_merged(), self.file, self.chain, self.overrides, overrides, self._contents
+        )
 
     # set by _build, kept out of the dataclass repr
     _merged: dict = field(default_factory=dict, repr=False)
@@ -161,8 +162,9 @@ def merge_items(section: str, parent: list, child: list, file: str) -> list:
             raise ScenarioError(file, f"{section}[{i + 1}]", "expected a table")
         iid = item_id(section, item)
         if iid is None:
-            raise ScenarioError(file, f"{section}[{i + 1}]",
-                                "cannot tell which item this is: give an id")
+            raise ScenarioError(
+                file, f"{section}[{i + 1}]", "cannot tell which item this is: give an id"
+            )
         if iid in own:
             raise ScenarioError(file, f"{section}[{i + 1}]", f"duplicate {noun[section]} '{iid}'")
         own.add(iid)
@@ -174,8 +176,9 @@ def merge_items(section: str, parent: list, child: list, file: str) -> list:
             else:
                 items[j] = merge(items[j], item, file)
         elif item.get("remove") is True:
-            raise ScenarioError(file, f"{section}.{iid}.remove",
-                                f"no inherited item with id '{iid}' to remove")
+            raise ScenarioError(
+                file, f"{section}.{iid}.remove", f"no inherited item with id '{iid}' to remove"
+            )
         else:
             items.append(copy.deepcopy(item))
             ids.append(iid)
@@ -210,16 +213,19 @@ def read_chain(path: Path) -> tuple[list[tuple[str, dict]], list[bytes]]:
             found = nxt.is_file()
         except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise ScenarioError(label, "meta.extends",
-                                f"extended file cannot be opened ({reason})") from None
+            raise ScenarioError(
+                label, "meta.extends", f"extended file cannot be opened ({reason})"
+            ) from None
         if not found:
-            raise ScenarioError(label, "meta.extends", f"extended file '{parent}' not found "
-                                f"(looked for {nxt})")
+            raise ScenarioError(
+                label, "meta.extends", f"extended file '{parent}' not found (looked for {nxt})"
+            )
         current, label = nxt, str(nxt)
 
 
-def load_scenario(source: str | Path | Mapping[str, Any],
-                  overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+def load_scenario(
+    source: str | Path | Mapping[str, Any], overrides: Iterable[str] | Mapping[str, Any] = ()
+) -> Scenario:
     """Load, merge, override and validate a scenario.
 
     Parameters
@@ -256,8 +262,14 @@ def load_scenario(source: str | Path | Mapping[str, Any],
     return _build(merged, str(path), [label for label, _ in chain], [], overrides, contents)
 
 
-def _build(merged: dict, file: str, chain: list[str], previous: list[str],
-           overrides: Iterable[str] | Mapping[str, Any], contents: list[bytes]) -> Scenario:
+def _build(
+    merged: dict,
+    file: str,
+    chain: list[str],
+    previous: list[str],
+    overrides: Iterable[str] | Mapping[str, Any],
+    contents: list[bytes],
+) -> Scenario:
     raw = copy.deepcopy(merged)
     applied = apply_overrides(raw, previous, file) if previous else []
     if overrides:
@@ -268,5 +280,12 @@ def _build(merged: dict, file: str, chain: list[str], previous: list[str],
         digest.update(hashlib.sha256(blob).digest())
     for item in applied:
         digest.update(item.encode())
-    return Scenario(data=data, file=file, chain=chain, overrides=applied,
-                    digest=digest.hexdigest(), _merged=merged, _contents=contents)
+    return Scenario(
+        data=data,
+        file=file,
+        chain=chain,
+        overrides=applied,
+        digest=digest.hexdigest(),
+        _merged=merged,
+        _contents=contents,
+    )

@@ -17,7 +17,7 @@ def parse_month(text: str) -> int:
     """
     match = _MONTH.match(text) if isinstance(text, str) else None
     if not match:
-        raise ValueError(f"expected a month as \"YYYY-MM\", got {text!r}")
+        raise ValueError(f'expected a month as "YYYY-MM", got {text!r}')
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         raise ValueError(f"month {month:02d} of {text!r} is not between 01 and 12")

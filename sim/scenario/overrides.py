@@ -87,28 +87,34 @@ def field_for(raw: dict, path: str, file: str) -> tuple[dict, str, S.Field, str 
     if head == "actors":
         actors = raw.get("actors", {})
         if ident not in actors:
-            raise ScenarioError(file, path,
-                                f"unknown actor '{ident}'{suggest(ident, list(actors))}")
+            raise ScenarioError(
+                file, path, f"unknown actor '{ident}'{suggest(ident, list(actors))}"
+            )
         return locate(actors[ident], parts[2:], S.ACTOR_FIELDS, path, file)
     if head == "theatres":
         theatres = raw.get("theatres", {})
         if ident not in theatres:
-            raise ScenarioError(file, path,
-                                f"unknown theatre '{ident}'{suggest(ident, list(theatres))}")
+            raise ScenarioError(
+                file, path, f"unknown theatre '{ident}'{suggest(ident, list(theatres))}"
+            )
         theatre = theatres[ident]
         if parts[2] == "greyzone":
             acts = theatre.get("greyzone", {})
             if len(parts) < 5 or parts[3] not in acts:
                 name = parts[3] if len(parts) > 3 else ""
-                raise ScenarioError(file, path, f"unknown activity '{name}' in theatre "
-                                    f"'{ident}'{suggest(name, list(acts))}")
+                raise ScenarioError(
+                    file,
+                    path,
+                    f"unknown activity '{name}' in theatre '{ident}'{suggest(name, list(acts))}",
+                )
             return locate(acts[parts[3]], parts[4:], S.ACTIVITY_FIELDS, path, file)
         return locate(theatre, parts[2:], S.THEATRE_FIELDS, path, file)
     items = raw.get(head, [])
     ids = [item_id(head, item) for item in items]
     if ident not in ids:
-        raise ScenarioError(file, path, f"no {head[:-1]} with id '{ident}'"
-                            f"{suggest(ident, [i for i in ids if i])}")
+        raise ScenarioError(
+            file, path, f"no {head[:-1]} with id '{ident}'{suggest(ident, [i for i in ids if i])}"
+        )
     item = items[ids.index(ident)]
     if head == "events":
         item.setdefault("id", ident)
@@ -123,8 +129,9 @@ def field_for(raw: dict, path: str, file: str) -> tuple[dict, str, S.Field, str 
     return locate(item, parts[2:], fields, path, file)
 
 
-def locate(table: dict, rest: list[str], fields: dict[str, S.Field], path: str,
-           file: str) -> tuple[dict, str, S.Field, str | None]:
+def locate(
+    table: dict, rest: list[str], fields: dict[str, S.Field], path: str, file: str
+) -> tuple[dict, str, S.Field, str | None]:
     """Walk the remaining path parts inside one table."""
     for n in range(len(rest), 0, -1):
         dotted = ".".join(rest[:n])
@@ -167,8 +174,9 @@ def coerce(value: Any, spec: S.Field, path: str, file: str) -> Any:
     return value
 
 
-def apply_overrides(raw: dict, overrides: Iterable[str] | Mapping[str, Any],
-                    file: str) -> list[str]:
+def apply_overrides(
+    raw: dict, overrides: Iterable[str] | Mapping[str, Any], file: str
+) -> list[str]:
     """Apply overrides in place to a merged raw scenario.
 
     Returns
@@ -200,6 +208,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str] | Mapping[str, Any],
         try:
             applied.append(f"{path}={toml_literal(value)}")
         except TypeError:
-            raise ScenarioError(label, path, "value must be a number, string, boolean or list") \
-                from None
+            raise ScenarioError(
+                label, path, "value must be a number, string, boolean or list"
+            ) from None
     return applied

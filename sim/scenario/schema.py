@@ -75,7 +75,9 @@ META_FIELDS: dict[str, Field] = {
     "question": F("str", "", doc="The analytical question in one sentence."),
     "start": F("month", doc="First simulated month, YYYY-MM."),
     "months": F("int", lo=1, hi=1200, unit="months", doc="Number of simulated months."),
-    "extends": F("str", "", doc="Scenario file this one inherits from (path relative to this file)."),
+    "extends": F(
+        "str", "", doc="Scenario file this one inherits from (path relative to this file)."
+    ),
     "seed": F("int", 20230222, lo=0, hi=2**63 - 1, doc="Default master seed of `sim run`."),
 }
 
@@ -86,7 +88,11 @@ MODEL_FIELDS: dict[str, Field] = {
         "float", 0.3, 0, 12, "1/year", "Rate at which grievance relaxes toward its baseline."
     ),
     "grievance.crisis_gain_per_month": F(
-        "float", 0.03, 0, 1, "1/month",
+        "float",
+        0.03,
+        0,
+        1,
+        "1/month",
         "Grievance added between crisis parties per month, times rung/8, times (1 - G).",
     ),
     "grievance.war_gain_per_month": F(
@@ -95,7 +101,11 @@ MODEL_FIELDS: dict[str, Field] = {
     # crisis
     "crisis.opening_rung": F("int", 3, 1, 5, "rung", "Rung at which an incident opens a crisis."),
     "crisis.war_cost": F(
-        "float", 0.2, 0, 10, "stake units",
+        "float",
+        0.2,
+        0,
+        10,
+        "stake units",
         "Cost of theatre war (rung 6) relative to a stake of 1, before interdependence.",
     ),
     "crisis.csf_exponent": F(
@@ -108,16 +118,29 @@ MODEL_FIELDS: dict[str, Field] = {
         "float", 0.4, 0, 1, "1/month", "Chance per month of settling when a deal exists."
     ),
     "crisis.accident_probability": F(
-        "float", 0.02, 0, 1, "1/month",
+        "float",
+        0.02,
+        0,
+        1,
+        "1/month",
         "Chance per month that a crisis at rung 3-4 climbs one rung by accident.",
     ),
     "crisis.initiation_rate_per_year": F(
-        "float", 0.3, 0, 100, "1/year",
+        "float",
+        0.3,
+        0,
+        100,
+        "1/year",
         "Scale of the hazard that a challenger deliberately opens a crisis (Section 7.4 of MODEL.md).",
     ),
     # alliances
     "alliances.no_basing_factor": F(
-        "float", 0.5, 0, 1, "", "Share of a patron's regional force that reaches a theatre without basing."
+        "float",
+        0.5,
+        0,
+        1,
+        "",
+        "Share of a patron's regional force that reaches a theatre without basing.",
     ),
     "alliances.join_sensitivity": F(
         "float", 4.0, 0, 100, "", "Slope of the patron's join probability in stake minus cost."
@@ -127,7 +150,12 @@ MODEL_FIELDS: dict[str, Field] = {
         "float", 0.08, 0, 1, "1/month", "Chance per month of war that the fighting is decided."
     ),
     "war.attrition_per_month": F(
-        "float", 0.03, 0, 1, "1/month", "Capability lost per month of war, times the enemy's force share."
+        "float",
+        0.03,
+        0,
+        1,
+        "1/month",
+        "Capability lost per month of war, times the enemy's force share.",
     ),
     "war.gdp_loss_per_month": F(
         "float", 0.01, 0, 1, "1/month", "Share of GDP each war party loses per month of war."
@@ -139,7 +167,11 @@ MODEL_FIELDS: dict[str, Field] = {
         "float", 0.06, 0, 1, "share of GDP", "Spending that war parties mobilise toward (capped)."
     ),
     "war.nuclear_threshold": F(
-        "float", 0.15, 0, 1, "probability",
+        "float",
+        0.15,
+        0,
+        1,
+        "probability",
         "A nuclear power whose chance of prevailing falls below this faces decisive defeat.",
     ),
     "war.nuclear_use_probability_per_month": F(
@@ -171,11 +203,19 @@ MODEL_FIELDS: dict[str, Field] = {
 
 ACTOR_FIELDS: dict[str, Field] = {
     "name": F("str", doc="Full name."),
-    "gdp_usd_bn": F("float", lo=0, hi=1e6, unit="USD bn/year", doc="GDP at the start, current USD."),
-    "milex_usd_bn": F("float", lo=0, hi=1e6, unit="USD bn/year", doc="Military expenditure at the start."),
+    "gdp_usd_bn": F(
+        "float", lo=0, hi=1e6, unit="USD bn/year", doc="GDP at the start, current USD."
+    ),
+    "milex_usd_bn": F(
+        "float", lo=0, hi=1e6, unit="USD bn/year", doc="Military expenditure at the start."
+    ),
     "gdp_growth_per_year": F("float", 0.02, -0.5, 0.5, "1/year", "Nominal GDP growth."),
     "capability_usd_bn": F(
-        "float", DERIVED, 0, 1e9, "USD bn",
+        "float",
+        DERIVED,
+        0,
+        1e9,
+        "USD bn",
         "Military capital stock at the start; default the steady state of the monthly "
         "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
     ),
@@ -186,7 +226,11 @@ ACTOR_FIELDS: dict[str, Field] = {
         "float", 1.0, 0, 1, "", "Share of capability that can fight in the scenario's theatres."
     ),
     "misperception": F(
-        "float", 0.3, 0, 3, "log-sd",
+        "float",
+        0.3,
+        0,
+        3,
+        "log-sd",
         "Sd of the log-normal noise on the actor's estimate of relative strength (0 = truth).",
     ),
     "audience_cost": F(
@@ -195,7 +239,11 @@ ACTOR_FIELDS: dict[str, Field] = {
     "nuclear": F("bool", False, doc="Whether the actor has nuclear weapons."),
     "arms.fatigue": F("float", 0.1, 0, 10, "1/year", "Richardson fatigue a_i."),
     "arms.grievance": F(
-        "float", DERIVED, -1e6, 1e6, "USD bn/year",
+        "float",
+        DERIVED,
+        -1e6,
+        1e6,
+        "USD bn/year",
         "Richardson grievance g_i; default makes the starting budgets an equilibrium.",
     ),
     "arms.reaction": F(
@@ -203,7 +251,11 @@ ACTOR_FIELDS: dict[str, Field] = {
     ),
     "arms.max_share_gdp": F("float", 0.1, 0, 1, "share of GDP", "Ceiling on spending."),
     "arms.grievance_sensitivity": F(
-        "float", 0.05, 0, 10, "1/year",
+        "float",
+        0.05,
+        0,
+        10,
+        "1/year",
         "Extra spending per unit of grievance above its start, as a share of starting spending.",
     ),
 }
@@ -211,7 +263,9 @@ ACTOR_FIELDS: dict[str, Field] = {
 ALLIANCE_FIELDS: dict[str, Field] = {
     "patron": F("actor", doc="The protecting actor."),
     "client": F("actor", doc="The protected actor."),
-    "commitment": F("float", 0.5, 0, 1, "", "Credibility of the commitment to fight for the client."),
+    "commitment": F(
+        "float", 0.5, 0, 1, "", "Credibility of the commitment to fight for the client."
+    ),
     "covers": F(
         "theatres", DERIVED, doc="Theatres covered; default every theatre the client claims."
     ),
@@ -233,14 +287,23 @@ THEATRE_FIELDS: dict[str, Field] = {
     "claimants": F("actors", doc="Actors that claim the theatre (at least two)."),
     "holder": F("actor", doc="Claimant that holds (administers) it at the start."),
     "stake": F(
-        "actor_map", DERIVED, 0, 1, "",
+        "actor_map",
+        DERIVED,
+        0,
+        1,
+        "",
         "Salience of the theatre to each actor, 0-1; default 0.5 for claimants, 0.3 for patrons.",
     ),
     "interdependence": F(
         "float", 0.3, 0, 1, "", "Economic interdependence of the parties; raises costs of conflict."
     ),
     "defender_advantage": F(
-        "float", 1.0, 0.01, 100, "", "Force multiplier of the holder's side (terrain, sea crossing)."
+        "float",
+        1.0,
+        0.01,
+        100,
+        "",
+        "Force multiplier of the holder's side (terrain, sea crossing).",
     ),
     "baseline_rung": F("int", 1, 0, 2, "rung", "Rung of the theatre when nothing happens."),
 }
@@ -250,8 +313,12 @@ ACTIVITY_FIELDS: dict[str, Field] = {
     "against": F(
         "actor", DERIVED, doc="Target; default the holder, or the first other claimant if by is it."
     ),
-    "unit": F("enum", "count", doc="count (events per year) or days (days per year with activity).",
-              choices=ACTIVITY_UNITS),
+    "unit": F(
+        "enum",
+        "count",
+        doc="count (events per year) or days (days per year with activity).",
+        choices=ACTIVITY_UNITS,
+    ),
     "rate_per_year": F("float", 0.0, 0, 1e6, "per year", "Rate at the start (days: at most 365)."),
     "responds_to": F("str", "", doc="Activity of the same theatre this one answers (scrambles)."),
     "ratio": F("float", 1.0, 0, 1000, "", "Responses per unit of the answered activity."),
@@ -274,7 +341,9 @@ EVENT_COMMON_FIELDS: dict[str, Field] = {
     "at": F("month", doc="Month of the event, YYYY-MM."),
     "kind": F("enum", doc="What happens.", choices=EVENT_KINDS),
     "id": F("str", DERIVED, doc="Unique id; default kind-at-actors. Used in --set paths."),
-    "remove": F("bool", False, doc="In a scenario that extends another: drop this inherited event."),
+    "remove": F(
+        "bool", False, doc="In a scenario that extends another: drop this inherited event."
+    ),
     "repeat_every_months": F("int", 0, 0, 1200, "months", "Repeat the event (0 = once)."),
     "until": F("month", "", doc="Last month a repeated event may fall in; default the horizon."),
     "description": F("str", "", doc="What the event stands for."),
@@ -285,8 +354,12 @@ EVENT_KIND_FIELDS: dict[str, dict[str, Field]] = {
     "hotline": {"parties": F("actors", doc="The two actors that set up a crisis hotline.")},
     "policy": {
         "actor": F("actor", doc="Actor whose spending policy changes."),
-        "target_share_gdp": F("float", None, 0, 1, "share of GDP", "Spending target at `reach_by`."),
-        "target_milex_usd_bn": F("float", None, 0, 1e6, "USD bn/year", "Spending target at `reach_by`."),
+        "target_share_gdp": F(
+            "float", None, 0, 1, "share of GDP", "Spending target at `reach_by`."
+        ),
+        "target_milex_usd_bn": F(
+            "float", None, 0, 1e6, "USD bn/year", "Spending target at `reach_by`."
+        ),
         "growth_per_year": F("float", None, -0.9, 2, "1/year", "Spending growth until `reach_by`."),
         "reach_by": F("month", doc="Month the target is reached; Richardson dynamics resume then."),
     },
@@ -294,7 +367,9 @@ EVENT_KIND_FIELDS: dict[str, dict[str, Field]] = {
         "theatre": F("theatre", doc="Theatre of the incident."),
         "by": F("actor", doc="Actor whose act caused it (the challenger if it is not the holder)."),
         "against": F("actor", DERIVED, doc="Other party; default the holder or other claimant."),
-        "rung": F("int", DERIVED, 1, 5, "rung", "Rung the crisis opens at; default crisis.opening_rung."),
+        "rung": F(
+            "int", DERIVED, 1, 5, "rung", "Rung the crisis opens at; default crisis.opening_rung."
+        ),
     },
     "rules_of_engagement": {
         "theatre": F("theatre", doc="Theatre of the activity."),

@@ -60,13 +60,15 @@ class Checker:
             self.fail(path, f"expected a table, got {type_name(value)}")
         return value
 
-    def fields(self, table: dict, fields: dict[str, S.Field], path: str,
-               extra: tuple[str, ...] = ()) -> None:
+    def fields(
+        self, table: dict, fields: dict[str, S.Field], path: str, extra: tuple[str, ...] = ()
+    ) -> None:
         """Check keys and values of one table against a flat field map (dotted names)."""
         self.tree(table, nested_fields(fields), path, fields, extra)
 
-    def tree(self, table: dict, tree: dict, path: str, flat: dict[str, S.Field],
-             extra: tuple[str, ...]) -> None:
+    def tree(
+        self, table: dict, tree: dict, path: str, flat: dict[str, S.Field], extra: tuple[str, ...]
+    ) -> None:
         """Check a table against a nested field tree."""
         known = list(tree) + list(S.PROVENANCE_KEYS) + list(extra)
         for key, value in table.items():
@@ -93,8 +95,10 @@ class Checker:
         self.table(value, where)
         for field, text in value.items():
             if field not in flat:
-                self.fail(f"{where}.{field}", f"'sources' names unknown field '{field}'"
-                          f"{suggest(field, list(flat))}")
+                self.fail(
+                    f"{where}.{field}",
+                    f"'sources' names unknown field '{field}'{suggest(field, list(flat))}",
+                )
             if not isinstance(text, str):
                 self.fail(f"{where}.{field}", f"expected a string, got {type_name(text)}")
 
@@ -118,11 +122,14 @@ class Checker:
             if not isinstance(value, str):
                 self.fail(where, f"expected a string, got {type_name(value)}")
             if kind == "enum" and value not in spec.choices:
-                self.fail(where, f"'{value}' is not one of {', '.join(spec.choices)}"
-                          f"{suggest(value, spec.choices)}")
+                self.fail(
+                    where,
+                    f"'{value}' is not one of {', '.join(spec.choices)}"
+                    f"{suggest(value, spec.choices)}",
+                )
         elif kind == "month":
             if not isinstance(value, str):
-                self.fail(where, f"expected a month as \"YYYY-MM\", got {type_name(value)}")
+                self.fail(where, f'expected a month as "YYYY-MM", got {type_name(value)}')
             if value == "" and spec.default == "":
                 return
             try:
@@ -137,8 +144,11 @@ class Checker:
             if kind == "mechanisms":
                 for item in value:
                     if item not in S.MECHANISMS:
-                        self.fail(where, f"unknown mechanism '{item}'{suggest(item, S.MECHANISMS)}"
-                                  f"; known: {', '.join(S.MECHANISMS)}")
+                        self.fail(
+                            where,
+                            f"unknown mechanism '{item}'{suggest(item, S.MECHANISMS)}"
+                            f"; known: {', '.join(S.MECHANISMS)}",
+                        )
         elif kind == "actor_map":
             self.table(value, where)
             for code, number in value.items():
@@ -164,11 +174,17 @@ class Checker:
         if isinstance(number, float) and not math.isfinite(number):
             self.fail(where, f"expected a finite number, got {number}")
         if spec.lo is not None and number < spec.lo:
-            self.fail(where, f"{number} is below the minimum {fmt(spec.lo)}"
-                      + (f" {spec.unit}" if spec.unit else ""))
+            self.fail(
+                where,
+                f"{number} is below the minimum {fmt(spec.lo)}"
+                + (f" {spec.unit}" if spec.unit else ""),
+            )
         if spec.hi is not None and number > spec.hi:
-            self.fail(where, f"{number} is above the maximum {fmt(spec.hi)}"
-                      + (f" {spec.unit}" if spec.unit else ""))
+            self.fail(
+                where,
+                f"{number} is above the maximum {fmt(spec.hi)}"
+                + (f" {spec.unit}" if spec.unit else ""),
+            )
 
 
 def fmt(x: float) -> str:
@@ -178,8 +194,14 @@ def fmt(x: float) -> str:
 
 def type_name(value: Any) -> str:
     """Describe a TOML value's type for error messages."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "a list", dict: "a table"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -202,8 +224,11 @@ def check_structure(raw: dict, file: str) -> None:
     if "actors" in raw:
         for code, actor in c.table(raw["actors"], "actors").items():
             if not ACTOR_CODE.match(code):
-                c.fail(f"actors.{code}", f"actor code '{code}' is not three capital letters "
-                       "(ISO 3166 alpha-3, e.g. JPN)")
+                c.fail(
+                    f"actors.{code}",
+                    f"actor code '{code}' is not three capital letters "
+                    "(ISO 3166 alpha-3, e.g. JPN)",
+                )
             c.fields(c.table(actor, f"actors.{code}"), S.ACTOR_FIELDS, f"actors.{code}")
     for section, fields in LIST_SECTIONS.items():
         if section in raw:
@@ -305,9 +330,7 @@ def resolve(raw: dict, file: str) -> dict:
     for actor in actors.values():
         if actor["capability_usd_bn"] is S.DERIVED:
             monthly_survival = (1.0 - actor["capability_depreciation_per_year"]) ** (1.0 / 12.0)
-            actor["capability_usd_bn"] = (
-                actor["milex_usd_bn"] / 12.0 / (1.0 - monthly_survival)
-            )
+            actor["capability_usd_bn"] = actor["milex_usd_bn"] / 12.0 / (1.0 - monthly_survival)
         arms = actor["arms"]
         if arms["grievance"] is S.DERIVED:
             arms["grievance"] = arms["fatigue"] * actor["milex_usd_bn"] - sum(
@@ -331,8 +354,9 @@ def resolve(raw: dict, file: str) -> dict:
             c.fail(where, f"duplicate alliance '{filled['id']}'")
         seen.add(filled["id"])
         if filled["covers"] is S.DERIVED:
-            filled["covers"] = [t for t, th in theatres_raw.items()
-                                if filled["client"] in th.get("claimants", [])]
+            filled["covers"] = [
+                t for t, th in theatres_raw.items() if filled["client"] in th.get("claimants", [])
+            ]
         for t in filled["covers"]:
             check_ref(c, t, theatre_names, f"{where}.covers", "theatre")
         filled.pop("remove")
@@ -363,8 +387,9 @@ def resolve(raw: dict, file: str) -> dict:
     theatres = {}
     for name, theatre in theatres_raw.items():
         where = f"theatres.{name}"
-        filled = fill(c, {k: v for k, v in theatre.items() if k != "greyzone"},
-                      S.THEATRE_FIELDS, where)
+        filled = fill(
+            c, {k: v for k, v in theatre.items() if k != "greyzone"}, S.THEATRE_FIELDS, where
+        )
         claimants = filled["claimants"]
         if len(claimants) < 2:
             c.fail(f"{where}.claimants", "a theatre needs at least two claimants")
@@ -397,16 +422,18 @@ def resolve(raw: dict, file: str) -> dict:
                 c.fail(f"{aw}.rate_per_year", f"{a['rate_per_year']} days per year is above 365")
             if a["responds_to"]:
                 if a["responds_to"] not in acts:
-                    c.fail(f"{aw}.responds_to", f"unknown activity '{a['responds_to']}' in theatre "
-                           f"'{name}'{suggest(a['responds_to'], list(acts))}")
+                    c.fail(
+                        f"{aw}.responds_to",
+                        f"unknown activity '{a['responds_to']}' in theatre "
+                        f"'{name}'{suggest(a['responds_to'], list(acts))}",
+                    )
                 if a["responds_to"] == act or acts[a["responds_to"]].get("responds_to"):
                     c.fail(f"{aw}.responds_to", "a response must answer a primary activity")
             filled["greyzone"][act] = a
         theatres[name] = filled
     out["theatres"] = theatres
 
-    out["events"] = resolve_events(c, raw.get("events", []), codes, theatres, alliances,
-                                   start, end)
+    out["events"] = resolve_events(c, raw.get("events", []), codes, theatres, alliances, start, end)
     if "sweep" in raw:
         out["sweep"] = raw["sweep"]
     return out
@@ -419,8 +446,15 @@ def default_opponent(theatre: dict, actor: str) -> str:
     return next(c for c in theatre["claimants"] if c != actor)
 
 
-def resolve_events(c: Checker, raw_events: list[dict], codes: list[str], theatres: dict,
-                   alliances: list[dict], start: int, end: int) -> list[dict]:
+def resolve_events(
+    c: Checker,
+    raw_events: list[dict],
+    codes: list[str],
+    theatres: dict,
+    alliances: list[dict],
+    start: int,
+    end: int,
+) -> list[dict]:
     """Validate and fill every event; the result is sorted by month (stable)."""
     events = []
     seen: set[str] = set()
@@ -441,8 +475,11 @@ def resolve_events(c: Checker, raw_events: list[dict], codes: list[str], theatre
         where = f"events.{ev['id']}"
         at = parse_month(ev["at"])
         if not start <= at <= end:
-            c.fail(f"{where}.at", f"{ev['at']} is outside the simulated span "
-                   f"{format_month(start)} to {format_month(end)}")
+            c.fail(
+                f"{where}.at",
+                f"{ev['at']} is outside the simulated span "
+                f"{format_month(start)} to {format_month(end)}",
+            )
         if ev["until"]:
             if parse_month(ev["until"]) < at:
                 c.fail(f"{where}.until", "until is before at")
@@ -472,16 +509,25 @@ def resolve_events(c: Checker, raw_events: list[dict], codes: list[str], theatre
                 if ev["against"] == ev["by"]:
                     c.fail(f"{where}.against", "an incident needs two different parties")
             if kind == "rules_of_engagement" and ev["activity"] not in theatre["greyzone"]:
-                c.fail(f"{where}.activity", f"unknown activity '{ev['activity']}' in theatre "
-                       f"'{ev['theatre']}'{suggest(ev['activity'], list(theatre['greyzone']))}")
+                c.fail(
+                    f"{where}.activity",
+                    f"unknown activity '{ev['activity']}' in theatre "
+                    f"'{ev['theatre']}'{suggest(ev['activity'], list(theatre['greyzone']))}",
+                )
         if kind == "incident" and ev["rung"] is S.DERIVED:
             ev["rung"] = None
         if kind == "policy":
-            given = [k for k in ("target_share_gdp", "target_milex_usd_bn", "growth_per_year")
-                     if ev[k] is not None]
+            given = [
+                k
+                for k in ("target_share_gdp", "target_milex_usd_bn", "growth_per_year")
+                if ev[k] is not None
+            ]
             if len(given) != 1:
-                c.fail(where, "a policy event needs exactly one of target_share_gdp, "
-                       "target_milex_usd_bn, growth_per_year")
+                c.fail(
+                    where,
+                    "a policy event needs exactly one of target_share_gdp, "
+                    "target_milex_usd_bn, growth_per_year",
+                )
             if parse_month(ev["reach_by"]) <= at:
                 c.fail(f"{where}.reach_by", "reach_by must be after at")
         if kind == "alliance":

@@ -30,8 +30,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 raise SimError("--resume DIR takes no scenario, --param, --set, --sweep or --out")
             out = Path(args.resume)
             try:
-                results = resume_sweep(out, workers=args.workers, scheduler=args.scheduler,
-                                       progress=progress)
+                results = resume_sweep(
+                    out, workers=args.workers, scheduler=args.scheduler, progress=progress
+                )
             except (KeyboardInterrupt, Terminated):
                 return _interrupted("sweep", out)
         else:
@@ -48,12 +49,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
                 out = Path("results") / f"{scenario.name}-sweep-{stamp}"
             try:
-                results = run_sweep(scenario, params=args.param, sampler=args.sampler,
-                                    points=args.points, runs=args.runs, seed=args.seed,
-                                    sweep_file=args.sweep, out=out, workers=args.workers,
-                                    scheduler=args.scheduler, force=args.force,
-                                    annual=args.annual, progress=progress,
-                                    command=["sim", *sys.argv[1:]])
+                results = run_sweep(
+                    scenario,
+                    params=args.param,
+                    sampler=args.sampler,
+                    points=args.points,
+                    runs=args.runs,
+                    seed=args.seed,
+                    sweep_file=args.sweep,
+                    out=out,
+                    workers=args.workers,
+                    scheduler=args.scheduler,
+                    force=args.force,
+                    annual=args.annual,
+                    progress=progress,
+                    command=["sim", *sys.argv[1:]],
+                )
             except (KeyboardInterrupt, Terminated):
                 return _interrupted("sweep", out)
     finally:
@@ -66,13 +77,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def print_sweep(results) -> None:
     """Headline figures of a finished sweep."""
     m = results.manifest
-    print(f"{results.title}: {m['sampler']} sweep of {', '.join(m['swept'])}; "
-          f"{m['points']:,} points x {m['runs_per_point']:,} runs = {m['runs']:,} runs, "
-          f"seed {m['master_seed']}, {m['wall_seconds']:.1f} s")
+    print(
+        f"{results.title}: {m['sampler']} sweep of {', '.join(m['swept'])}; "
+        f"{m['points']:,} points x {m['runs_per_point']:,} runs = {m['runs']:,} runs, "
+        f"seed {m['master_seed']}, {m['wall_seconds']:.1f} s"
+    )
     summary = results.table("summary")
     for theatre, rows in summary.groupby("theatre", sort=False):
-        print(f"  {theatre}: P(war) across points from {rows.p_war.min():.1%} to "
-              f"{rows.p_war.max():.1%} (mean {rows.p_war.mean():.1%})")
+        print(
+            f"  {theatre}: P(war) across points from {rows.p_war.min():.1%} to "
+            f"{rows.p_war.max():.1%} (mean {rows.p_war.mean():.1%})"
+        )
     if (results.path / "sensitivity.json").exists():
         import json
 
@@ -80,8 +95,10 @@ def print_sweep(results) -> None:
 
         print()
         print(format_indices(json.loads((results.path / "sensitivity.json").read_text())))
-    print(f"results: {results.path}/ (manifest.json, points.parquet, runs.parquet, "
-          "outcomes.parquet, annual.parquet, summary.parquet)")
+    print(
+        f"results: {results.path}/ (manifest.json, points.parquet, runs.parquet, "
+        "outcomes.parquet, annual.parquet, summary.parquet)"
+    )
 
 
 def _sweep_folder(folder: str):
@@ -101,12 +118,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from sim.results.folder import atomic_write_bytes
 
     results = _sweep_folder(args.folder)
-    result = analyze_folder(results.path, results.manifest, results.table("summary"),
-                            args.outcome or None)
+    result = analyze_folder(
+        results.path, results.manifest, results.table("summary"), args.outcome or None
+    )
     print(format_indices(result))
     if args.save:
-        atomic_write_bytes(results.path / "sensitivity.json",
-                           json.dumps(result, indent=2).encode())
+        atomic_write_bytes(results.path / "sensitivity.json", json.dumps(result, indent=2).encode())
     return 0
 
 
@@ -127,43 +144,78 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def register_sweep(sub: argparse._SubParsersAction) -> None:
     """Register ``sim sweep``, ``sim analyze`` and ``sim discover``."""
-    p = sub.add_parser("sweep", help="sweep parameters (grid, LHS, Sobol, Morris) with "
-                       "replications at each point")
+    p = sub.add_parser(
+        "sweep", help="sweep parameters (grid, LHS, Sobol, Morris) with replications at each point"
+    )
     p.add_argument("scenario", metavar="SCENARIO", nargs="?")
-    p.add_argument("--param", action="append", default=[], metavar="PATH=LO:HI|PATH=V1,V2",
-                   help="swept parameter: a --set path with a range or values (repeatable)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="PATH=LO:HI|PATH=V1,V2",
+        help="swept parameter: a --set path with a range or values (repeatable)",
+    )
     p.add_argument("--sweep", metavar="FILE.toml", help="file with a [sweep] table")
-    p.add_argument("--sampler", choices=["grid", "lhs", "sobol", "morris"], default=None,
-                   help="design (default: the [sweep] table's, else lhs)")
-    p.add_argument("--points", type=int, default=None, help="LHS points; grid levels per "
-                   "range; Sobol base sample N (a power of 2); Morris trajectories")
+    p.add_argument(
+        "--sampler",
+        choices=["grid", "lhs", "sobol", "morris"],
+        default=None,
+        help="design (default: the [sweep] table's, else lhs)",
+    )
+    p.add_argument(
+        "--points",
+        type=int,
+        default=None,
+        help="LHS points; grid levels per "
+        "range; Sobol base sample N (a power of 2); Morris trajectories",
+    )
     p.add_argument("--runs", type=int, default=None, help="replications per point (default 100)")
     p.add_argument("--seed", type=int, default=None, help="master seed")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     p.add_argument("--out", default=None, help="result folder")
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786",
+    )
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
-    p.add_argument("--annual", default="auto", choices=["auto", "on", "off"],
-                   help="per-run annual series (auto: on up to 20,000 runs in total)")
-    p.add_argument("--resume", metavar="DIR", default=None,
-                   help="complete an interrupted sweep (no other arguments needed)")
+    p.add_argument(
+        "--annual",
+        default="auto",
+        choices=["auto", "on", "off"],
+        help="per-run annual series (auto: on up to 20,000 runs in total)",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        default=None,
+        help="complete an interrupted sweep (no other arguments needed)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("analyze", help="sensitivity indices of a Sobol or Morris sweep")
     p.add_argument("folder", metavar="DIR")
-    p.add_argument("--outcome", action="append", default=[],
-                   help="MEASURE.THEATRE with MEASURE in war, rung4, rung5, max_rung, "
-                   "holder_changed (repeatable; default war per theatre)")
+    p.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        help="MEASURE.THEATRE with MEASURE in war, rung4, rung5, max_rung, "
+        "holder_changed (repeatable; default war per theatre)",
+    )
     p.add_argument("--save", action="store_true", help="replace sensitivity.json")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("discover", help="scenario discovery (PRIM) on a sweep")
     p.add_argument("folder", metavar="DIR")
     p.add_argument("--outcome", required=True, help="MEASURE.THEATRE, e.g. war.taiwan")
-    p.add_argument("--threshold", type=float, default=None,
-                   help="points with the outcome above this are of interest (default: median)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="points with the outcome above this are of interest (default: median)",
+    )
     p.add_argument("--density", type=float, default=0.8, help="PRIM density target")
     p.set_defaults(func=cmd_discover)

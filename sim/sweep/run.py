@@ -46,9 +46,14 @@ ANNUAL_UP_TO = 20_000
 """``--annual auto`` keeps per-run annual series only for sweeps of at most this many runs."""
 
 
-def sweep_settings(scenario: Scenario, params: Iterable[str], sweep_file: str | None,
-                   sampler: str | None, points: int | None,
-                   runs: int | None) -> tuple[list[Parameter], str, int, int]:
+def sweep_settings(
+    scenario: Scenario,
+    params: Iterable[str],
+    sweep_file: str | None,
+    sampler: str | None,
+    points: int | None,
+    runs: int | None,
+) -> tuple[list[Parameter], str, int, int]:
     """Merge ``--param`` options, a ``--sweep`` file and the scenario's ``[sweep]`` table.
 
     Command-line options win over the file, which wins over the scenario's table.
@@ -66,12 +71,13 @@ def sweep_settings(scenario: Scenario, params: Iterable[str], sweep_file: str | 
     known = {"sampler", "points", "runs", "params"}
     for key in table:
         if key not in known:
-            raise SimError(f"{source}: sweep.{key}: unknown key "
-                           f"(known: {', '.join(sorted(known))})")
+            raise SimError(
+                f"{source}: sweep.{key}: unknown key (known: {', '.join(sorted(known))})"
+            )
     parsed = [parse_parameter(p) for p in params]
     if not parsed and table.get("params"):
         if not isinstance(table["params"], dict):
-            raise SimError(f"{source}: sweep.params: expected a table of PATH = \"LO:HI\"")
+            raise SimError(f'{source}: sweep.params: expected a table of PATH = "LO:HI"')
         parsed = parameters_from_table(table["params"], source)
     method = sampler or table.get("sampler", "lhs")
     n_points = points if points is not None else table.get("points", 64)
@@ -86,12 +92,14 @@ def plan_sweep(manifest: dict[str, Any], folder: Path) -> list[ChunkTask]:
     """Chunk tasks of a sweep from its manifest and points (pure, so resumable)."""
     points = pd.read_parquet(folder / "points.parquet")
     paths = [p["path"] for p in manifest["parameters"]]
-    params = [Parameter(**{k: (tuple(v) if k == "levels" else v) for k, v in p.items()})
-              for p in manifest["parameters"]]
-    overrides = {int(r.point_id): point_overrides(params, [getattr(r, f"p{i}")
-                                                           for i in range(len(paths))])
-                 for r in points.rename(columns={p: f"p{i}" for i, p in enumerate(paths)})
-                 .itertuples()}
+    params = [
+        Parameter(**{k: (tuple(v) if k == "levels" else v) for k, v in p.items()})
+        for p in manifest["parameters"]
+    ]
+    overrides = {
+        int(r.point_id): point_overrides(params, [getattr(r, f"p{i}") for i in range(len(paths))])
+        for r in points.rename(columns={p: f"p{i}" for i, p in enumerate(paths)}).itertuples()
+    }
     runs, size = manifest["runs_per_point"], manifest["chunk_size"]
     total = len(points) * runs
     bounds = list(range(0, total, size)) + [total]
@@ -99,13 +107,23 @@ def plan_sweep(manifest: dict[str, Any], folder: Path) -> list[ChunkTask]:
     for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         run_ids = np.arange(lo, hi, dtype=np.int64)
         pids = run_ids // runs
-        tasks.append(ChunkTask(
-            chunk=i, run_ids=run_ids, point_ids=pids, master_seed=manifest["master_seed"],
-            structure=None, params=None, folder=str(folder),
-            annual_runs=manifest["annual_runs"], local_ids=run_ids % runs,
-            sweep={"scenario": manifest["scenario"],
-                   "points": {int(p): overrides[int(p)] for p in np.unique(pids)}},
-        ))
+        tasks.append(
+            ChunkTask(
+                chunk=i,
+                run_ids=run_ids,
+                point_ids=pids,
+                master_seed=manifest["master_seed"],
+                structure=None,
+                params=None,
+                folder=str(folder),
+                annual_runs=manifest["annual_runs"],
+                local_ids=run_ids % runs,
+                sweep={
+                    "scenario": manifest["scenario"],
+                    "points": {int(p): overrides[int(p)] for p in np.unique(pids)},
+                },
+            )
+        )
     return tasks
 
 
@@ -137,12 +155,18 @@ def summary_table(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
             rungs = tally.rungs[p, k]
             wars = int(rungs[6:].sum())
             lo, hi = wilson(wars, n)
-            row = {"point_id": p, "theatre": theatre, "runs": n,
-                   "p_war": wars / n, "p_war_low": float(lo), "p_war_high": float(hi),
-                   "mean_max_rung": float((rungs * rung_values).sum() / n),
-                   "p_rung_ge4": float(rungs[4:].sum() / n),
-                   "p_rung_ge5": float(rungs[5:].sum() / n),
-                   "p_holder_changed": float(tally.holder_changed[p, k] / n)}
+            row = {
+                "point_id": p,
+                "theatre": theatre,
+                "runs": n,
+                "p_war": wars / n,
+                "p_war_low": float(lo),
+                "p_war_high": float(hi),
+                "mean_max_rung": float((rungs * rung_values).sum() / n),
+                "p_rung_ge4": float(rungs[4:].sum() / n),
+                "p_rung_ge5": float(rungs[5:].sum() / n),
+                "p_holder_changed": float(tally.holder_changed[p, k] / n),
+            }
             for a, aid in enumerate(structure.alliance_ids):
                 if structure.covers[a, k]:
                     row[f"p_joined_{aid}"] = float(tally.joined[p, k, a] / n)
@@ -154,8 +178,9 @@ def summary_table(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
 def finish_sweep(folder: Path, manifest: dict[str, Any]) -> None:
     """Write ``summary.parquet`` and, for Sobol/Morris designs, ``sensitivity.json``."""
     summary = summary_table(folder, manifest)
-    atomic_write_table(folder / "summary.parquet", pa.Table.from_pandas(summary,
-                                                                         preserve_index=False))
+    atomic_write_table(
+        folder / "summary.parquet", pa.Table.from_pandas(summary, preserve_index=False)
+    )
     if manifest["sampler"] in ("sobol", "morris"):
         from sim.analysis.sensitivity import analyze_folder
 
@@ -163,17 +188,29 @@ def finish_sweep(folder: Path, manifest: dict[str, Any]) -> None:
         atomic_write_bytes(folder / "sensitivity.json", json.dumps(result, indent=2).encode())
 
 
-def run_sweep(scenario: str | Path | Scenario | Mapping, params: Iterable[str] = (),
-              sampler: str | None = None, points: int | None = None, runs: int | None = None,
-              seed: int | None = None, overrides: Iterable[str] | Mapping | None = None,
-              sweep_file: str | None = None, out: str | Path | None = None,
-              workers: int | None = None, scheduler: str | None = None, force: bool = False,
-              annual: str = "auto", progress: Callable[[int, int], None] | None = None,
-              command: list[str] | None = None, chunk_size: int | None = None) -> Results:
+def run_sweep(
+    scenario: str | Path | Scenario | Mapping,
+    params: Iterable[str] = (),
+    sampler: str | None = None,
+    points: int | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+    overrides: Iterable[str] | Mapping | None = None,
+    sweep_file: str | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    annual: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+    command: list[str] | None = None,
+    chunk_size: int | None = None,
+) -> Results:
     """Run a sweep and return its results (see ``sim sweep --help``)."""
     scen = load_scenario(scenario, overrides or ())
-    plist, method, n_points, n_runs = sweep_settings(scen, params, sweep_file, sampler,
-                                                     points, runs)
+    plist, method, n_points, n_runs = sweep_settings(
+        scen, params, sweep_file, sampler, points, runs
+    )
     master = scen.seed if seed is None else int(seed)
     design = sample(method, plist, n_points, master)
     total = len(design.values) * n_runs
@@ -189,13 +226,33 @@ def run_sweep(scenario: str | Path | Scenario | Mapping, params: Iterable[str] =
     size = chunk_size or chunk_size_for(total, workers)
     structure, _ = compile_scenario(scen)
     manifest = job_manifest(
-        "sweep", scen, structure, master=master, runs=total, chunk_size=size,
-        workers=workers, scheduler=scheduler, annual_mode=annual,
-        annual_runs=total if keep_annual else 0, command=command,
-        sampler=method, design_meta=design.meta,
-        parameters=[{"path": p.path, "low": p.low, "high": p.high, "levels": list(p.levels),
-                     "integer": p.integer} for p in plist],
-        swept=[p.path for p in plist], points=len(design.values), runs_per_point=n_runs)
+        "sweep",
+        scen,
+        structure,
+        master=master,
+        runs=total,
+        chunk_size=size,
+        workers=workers,
+        scheduler=scheduler,
+        annual_mode=annual,
+        annual_runs=total if keep_annual else 0,
+        command=command,
+        sampler=method,
+        design_meta=design.meta,
+        parameters=[
+            {
+                "path": p.path,
+                "low": p.low,
+                "high": p.high,
+                "levels": list(p.levels),
+                "integer": p.integer,
+            }
+            for p in plist
+        ],
+        swept=[p.path for p in plist],
+        points=len(design.values),
+        runs_per_point=n_runs,
+    )
     with FolderLock(folder):
         atomic_write_table(folder / "points.parquet", points_table(plist, design))
         np.save(folder / "design_unit.npy", design.unit)
@@ -205,8 +262,12 @@ def run_sweep(scenario: str | Path | Scenario | Mapping, params: Iterable[str] =
     return load_results(folder)
 
 
-def resume_sweep(folder: str | Path, workers: int | None = None, scheduler: str | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Results:
+def resume_sweep(
+    folder: str | Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Results:
     """Complete an interrupted sweep; the final tables equal an uninterrupted sweep's."""
     path = Path(folder)
     manifest = read_manifest(path)
@@ -218,12 +279,13 @@ def resume_sweep(folder: str | Path, workers: int | None = None, scheduler: str 
         raise SimError(f"{path}: points.parquet is missing; the sweep cannot be resumed")
     check_resumable(path, manifest, ("runs", "runs_per_point", "chunk_size"))
     if not isinstance(manifest.get("parameters"), list):
-        raise SimError(f"{path / 'manifest.json'}: 'parameters' is missing or not a list; "
-                       "the sweep cannot be resumed")
+        raise SimError(
+            f"{path / 'manifest.json'}: 'parameters' is missing or not a list; "
+            "the sweep cannot be resumed"
+        )
     manifest["workers"] = default_workers() if workers is None else int(workers)
     manifest["scheduler"] = scheduler
     with FolderLock(path):
         tasks = plan_sweep(manifest, path)
-        execute_job(path, manifest, tasks, manifest["workers"], scheduler, progress,
-                    finish_sweep)
+        execute_job(path, manifest, tasks, manifest["workers"], scheduler, progress, finish_sweep)
     return load_results(path)

@@ -58,8 +58,9 @@ class Parameter:
         """``path=lo:hi`` or ``path=a,b,c``."""
         if self.is_range:
             return f"{self.path}={self.low:g}:{self.high:g}"
-        return f"{self.path}=" + ",".join(str(v).lower() if isinstance(v, bool) else str(v)
-                                          for v in self.levels)
+        return f"{self.path}=" + ",".join(
+            str(v).lower() if isinstance(v, bool) else str(v) for v in self.levels
+        )
 
 
 def parse_parameter(text: str, where: str = "--param") -> Parameter:
@@ -96,7 +97,7 @@ def parameters_from_table(table: Mapping[str, Any], file: str) -> list[Parameter
             text = ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in spec)
             out.append(parse_parameter(f"{path}={text}", where))
         else:
-            raise SimError(f"{where}: expected \"LO:HI\" or a list of values")
+            raise SimError(f'{where}: expected "LO:HI" or a list of values')
     return out
 
 
@@ -114,8 +115,10 @@ def check_parameters(scenario: Scenario, params: Iterable[Parameter]) -> list[Pa
         except ScenarioError as exc:
             raise SimError(str(exc)) from None
         if spec.kind not in ("float", "int", "bool", "actor_map"):
-            raise SimError(f"--param {p.path}: field of kind '{spec.kind}' cannot be swept "
-                           "(numbers and booleans only)")
+            raise SimError(
+                f"--param {p.path}: field of kind '{spec.kind}' cannot be swept "
+                "(numbers and booleans only)"
+            )
         if spec.kind == "bool" and p.is_range:
             raise SimError(f"--param {p.path}: a boolean takes values, e.g. {p.path}=false,true")
         integer = spec.kind == "int"
@@ -126,8 +129,9 @@ def check_parameters(scenario: Scenario, params: Iterable[Parameter]) -> list[Pa
             try:
                 scenario.with_overrides({p.path: v})
             except ScenarioError as exc:
-                raise SimError(f"--param {p.path}: value {value!r} is invalid: "
-                               f"{exc.message}") from None
+                raise SimError(
+                    f"--param {p.path}: value {value!r} is invalid: {exc.message}"
+                ) from None
         checked.append(p)
     if not checked:
         raise SimError("a sweep needs at least one --param (or a [sweep] table)")

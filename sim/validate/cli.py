@@ -32,34 +32,49 @@ def _fmt(x: float, digits: int = 1) -> str:
 
 def format_years(table) -> str:
     """Per series and observed year: observed, median, 5-95% band, inside or not."""
-    lines = [f"{'series':<16} {'year':>4} {'fit':>3} {'observed':>9} {'median':>9} "
-             f"{'5%':>9} {'95%':>9}  in 90%"]
+    lines = [
+        f"{'series':<16} {'year':>4} {'fit':>3} {'observed':>9} {'median':>9} "
+        f"{'5%':>9} {'95%':>9}  in 90%"
+    ]
     for r in table.itertuples():
-        lines.append(f"{r.series:<16} {r.year:>4} {r.sample:>3} {_fmt(r.observed):>9} "
-                     f"{_fmt(r.median):>9} {_fmt(r.q05):>9} {_fmt(r.q95):>9}  "
-                     f"{'yes' if r.in90 else 'NO'}")
+        lines.append(
+            f"{r.series:<16} {r.year:>4} {r.sample:>3} {_fmt(r.observed):>9} "
+            f"{_fmt(r.median):>9} {_fmt(r.q05):>9} {_fmt(r.q95):>9}  "
+            f"{'yes' if r.in90 else 'NO'}"
+        )
     return "\n".join(lines)
 
 
 def format_summary(summary, pooled) -> str:
     """Per series and sample: coverage of the 90% (and 50%) band, MAPE, bias."""
-    lines = [f"{'series':<16} {'sample':<13} {'years':>5} {'span':>9} {'cov90':>6} "
-             f"{'cov50':>6} {'MAPE%':>7} {'bias%':>7} sign"]
+    lines = [
+        f"{'series':<16} {'sample':<13} {'years':>5} {'span':>9} {'cov90':>6} "
+        f"{'cov50':>6} {'MAPE%':>7} {'bias%':>7} sign"
+    ]
     names = {"in": "in (fitted)", "out": "out (held)"}
     for r in summary.itertuples():
-        lines.append(f"{r.series:<16} {names[r.sample]:<13} {r.years:>5} {r.span:>9} "
-                     f"{r.coverage90:>6.2f} {r.coverage50:>6.2f} {_fmt(r.mape):>7} "
-                     f"{_fmt(r.bias):>7} {r.bias_sign:>4}")
+        lines.append(
+            f"{r.series:<16} {names[r.sample]:<13} {r.years:>5} {r.span:>9} "
+            f"{r.coverage90:>6.2f} {r.coverage50:>6.2f} {_fmt(r.mape):>7} "
+            f"{_fmt(r.bias):>7} {r.bias_sign:>4}"
+        )
     lines.append("")
     for r in pooled.itertuples():
-        lines.append(f"all series, {names[r.sample]:<13}: {r.observations} observations, "
-                     f"90% band covers {r.coverage90:.0%}, 50% band {r.coverage50:.0%}, "
-                     f"MAPE of the median {r.mape:.1f}%")
+        lines.append(
+            f"all series, {names[r.sample]:<13}: {r.observations} observations, "
+            f"90% band covers {r.coverage90:.0%}, 50% band {r.coverage50:.0%}, "
+            f"MAPE of the median {r.mape:.1f}%"
+        )
     return "\n".join(lines)
 
 
-def validate(scenario: str | Path, runs: int = 1000, seed: int | None = None,
-             cutoff: int = 2018, workers: int | None = None):
+def validate(
+    scenario: str | Path,
+    runs: int = 1000,
+    seed: int | None = None,
+    cutoff: int = 2018,
+    workers: int | None = None,
+):
     """Run the hindcast; return results, observed, years, arrays, table, summary, pooled."""
     import sim
     from sim.validate.observed import load_observed
@@ -82,11 +97,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise SimError(f"--runs must be at least 2 for quantile bands, got {args.runs}")
     scenario = Path(args.scenario) if args.scenario else _default_scenario()
     results, observed, years, arrays, table, summary, pooled = validate(
-        scenario, args.runs, args.seed, args.cutoff, args.workers)
+        scenario, args.runs, args.seed, args.cutoff, args.workers
+    )
     m = results.manifest
-    print(f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
-          f"{int(years[0])}-{int(years[-1])}; fitted years up to {args.cutoff} "
-          f"(plus the single Taiwan ADIZ point, 2020), held back after")
+    print(
+        f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
+        f"{int(years[0])}-{int(years[-1])}; fitted years up to {args.cutoff} "
+        f"(plus the single Taiwan ADIZ point, 2020), held back after"
+    )
     print()
     print(format_years(table))
     print()
@@ -94,19 +112,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = results.outcomes
     war_runs = out.groupby("run_id")["war"].any()
     print()
-    print(f"runs with no war in any theatre over {int(years[0])}-{int(years[-1])}: "
-          f"{(~war_runs).mean():.1%} (observed: no war)")
+    print(
+        f"runs with no war in any theatre over {int(years[0])}-{int(years[-1])}: "
+        f"{(~war_runs).mean():.1%} (observed: no war)"
+    )
     for th, g in out.groupby("theatre"):
-        print(f"  {th}: war in {g['war'].mean():.1%} of runs, at least one crisis in "
-              f"{(g['crises'] > 0).mean():.1%}, median crises {g['crises'].median():.0f}")
+        print(
+            f"  {th}: war in {g['war'].mean():.1%} of runs, at least one crisis in "
+            f"{(g['crises'] > 0).mean():.1%}, median crises {g['crises'].median():.0f}"
+        )
     from sim.validate.figure import draw
 
-    caption = (f"{results.title}. {m['runs']:,} runs, seed {m['master_seed']}. Bands over runs; "
-               f"filled points were fitted (to {args.cutoff}; Taiwan ADIZ 2020 is its only "
-               f"point, fitted), open points held back. Scrambles are per Japanese fiscal "
-               f"year. Data: SIPRI 2025 release (current USD), Japan Coast Guard/MOD via "
-               f"press, Joint Staff, Taiwan MND via press (data/). Command: sim validate "
-               f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}.")
+    caption = (
+        f"{results.title}. {m['runs']:,} runs, seed {m['master_seed']}. Bands over runs; "
+        f"filled points were fitted (to {args.cutoff}; Taiwan ADIZ 2020 is its only "
+        f"point, fitted), open points held back. Scrambles are per Japanese fiscal "
+        f"year. Data: SIPRI 2025 release (current USD), Japan Coast Guard/MOD via "
+        f"press, Joint Staff, Taiwan MND via press (data/). Command: sim validate "
+        f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
+    )
     fig = draw(observed, arrays, years, args.cutoff, caption)
     path = Path(args.output)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +144,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         tpath = Path(args.table)
         tpath.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(tpath, index=False, float_format="%.4g")
-        summary.to_csv(tpath.with_name(tpath.stem + "-summary.csv"), index=False,
-                       float_format="%.4g")
+        summary.to_csv(
+            tpath.with_name(tpath.stem + "-summary.csv"), index=False, float_format="%.4g"
+        )
         print(f"table: {tpath} (and {tpath.stem}-summary.csv)")
     sys.stdout.flush()
     return 0
@@ -129,18 +154,42 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """``sim validate``."""
-    p = sub.add_parser("validate", help="run the hindcast 2013-2024 and compare it with the "
-                       "observed series (fit in and out of sample, figure)")
-    p.add_argument("scenario", metavar="SCENARIO", nargs="?", default=None,
-                   help=f"hindcast scenario (default {DEFAULT_SCENARIO})")
+    p = sub.add_parser(
+        "validate",
+        help="run the hindcast 2013-2024 and compare it with the "
+        "observed series (fit in and out of sample, figure)",
+    )
+    p.add_argument(
+        "scenario",
+        metavar="SCENARIO",
+        nargs="?",
+        default=None,
+        help=f"hindcast scenario (default {DEFAULT_SCENARIO})",
+    )
     p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="master seed (default: the scenario's meta.seed, as in the calibration)")
-    p.add_argument("--cutoff", type=int, default=2018,
-                   help="last fitted year; later observations are out of sample (default 2018)")
-    p.add_argument("-o", "--output", default=str(DEFAULT_FIGURE),
-                   help=f"figure file (default {DEFAULT_FIGURE})")
-    p.add_argument("--table", default=None, metavar="CSV",
-                   help="also write the per-year table (and CSV-summary.csv) here")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="master seed (default: the scenario's meta.seed, as in the calibration)",
+    )
+    p.add_argument(
+        "--cutoff",
+        type=int,
+        default=2018,
+        help="last fitted year; later observations are out of sample (default 2018)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default=str(DEFAULT_FIGURE),
+        help=f"figure file (default {DEFAULT_FIGURE})",
+    )
+    p.add_argument(
+        "--table",
+        default=None,
+        metavar="CSV",
+        help="also write the per-year table (and CSV-summary.csv) here",
+    )
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     p.set_defaults(func=cmd_validate)

@@ -27,8 +27,13 @@ def _title(s: Series) -> str:
     return TITLES.get(s.metric, s.key)
 
 
-def draw(observed: Sequence[Series], sim: Mapping[tuple[str, str], np.ndarray],
-         years: Sequence[int], cutoff: int, caption: str = ""):
+def draw(
+    observed: Sequence[Series],
+    sim: Mapping[tuple[str, str], np.ndarray],
+    years: Sequence[int],
+    cutoff: int,
+    caption: str = "",
+):
     """Return a matplotlib figure of every series: 50%/90% bands, median, observations."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -51,8 +56,9 @@ def draw(observed: Sequence[Series], sim: Mapping[tuple[str, str], np.ndarray],
         if fitted.any():
             ax.plot(obs_y[fitted], obs_v[fitted], "o", color=c_obs, ms=5, zorder=3)
         if (~fitted).any():
-            ax.plot(obs_y[~fitted], obs_v[~fitted], "o", mfc="white", mec=c_obs, mew=1.4,
-                    ms=5, zorder=3)
+            ax.plot(
+                obs_y[~fitted], obs_v[~fitted], "o", mfc="white", mec=c_obs, mew=1.4, ms=5, zorder=3
+            )
         ax.axvline(cutoff + 0.5, color=GREY, lw=0.9, ls="--")
         ax.set_title(_title(s), fontsize=10)
         ax.set_ylabel(s.unit, fontsize=8.5)
@@ -67,15 +73,24 @@ def draw(observed: Sequence[Series], sim: Mapping[tuple[str, str], np.ndarray],
         Patch(color=c_band, alpha=0.45, label="50% of runs"),
         Line2D([], [], color=c_band, lw=1.6, label="median"),
         Line2D([], [], marker="o", ls="", color=c_obs, label="observed, fitted"),
-        Line2D([], [], marker="o", ls="", mfc="white", mec=c_obs, mew=1.4,
-               label="observed, held back"),
+        Line2D(
+            [], [], marker="o", ls="", mfc="white", mec=c_obs, mew=1.4, label="observed, held back"
+        ),
         Line2D([], [], color=GREY, ls="--", label=f"calibration cut-off ({cutoff})"),
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=6, bbox_to_anchor=(0.5, 0.045),
-               fontsize=8.5)
+    fig.legend(
+        handles=handles, loc="lower center", ncol=6, bbox_to_anchor=(0.5, 0.045), fontsize=8.5
+    )
     if caption:
-        fig.text(0.01, 0.008, textwrap.fill(caption, 180), ha="left", va="bottom",
-                 fontsize=7.5, color=GREY)
+        fig.text(
+            0.01,
+            0.008,
+            textwrap.fill(caption, 180),
+            ha="left",
+            va="bottom",
+            fontsize=7.5,
+            color=GREY,
+        )
     fig.suptitle("Hindcast 2013-2024: simulated bands and observations", fontweight="bold")
     fig.tight_layout(rect=(0, 0.09, 1, 0.98))
     return fig

@@ -94,8 +94,17 @@ def load_observed(first: int = 2013, last: int = 2024, folder: Path | None = Non
         if first <= y <= last and v:
             milex[r["iso3"]][y] = v / 1000.0
     for a in MILEX_ACTORS:
-        out.append(Series(f"milex {a}", "milex_usd_bn", a, "USD bn (current)", "calendar",
-                          milex[a], "data/sipri_milex_2025release_long.csv milex_current_usd_m"))
+        out.append(
+            Series(
+                f"milex {a}",
+                "milex_usd_bn",
+                a,
+                "USD bn (current)",
+                "calendar",
+                milex[a],
+                "data/sipri_milex_2025release_long.csv milex_current_usd_m",
+            )
+        )
     presence, intrusion = {}, {}
     for r in _rows(d / "senkaku_ccg_annual_2008_2018.csv"):
         y = int(r["year"])
@@ -105,23 +114,59 @@ def load_observed(first: int = 2013, last: int = 2024, folder: Path | None = Non
             presence[y] = v
         if (v := _num(r["ts_intrusion_days"])) is not None:
             intrusion[y] = v
-    out.append(Series("presence_days", "presence_days", "senkaku", "days/year", "calendar",
-                      presence, "data/senkaku_ccg_annual_2008_2018.csv cz_days"))
-    out.append(Series("intrusion_days", "intrusion_days", "senkaku", "days/year", "calendar",
-                      intrusion, "data/senkaku_ccg_annual_2008_2018.csv ts_intrusion_days"))
+    out.append(
+        Series(
+            "presence_days",
+            "presence_days",
+            "senkaku",
+            "days/year",
+            "calendar",
+            presence,
+            "data/senkaku_ccg_annual_2008_2018.csv cz_days",
+        )
+    )
+    out.append(
+        Series(
+            "intrusion_days",
+            "intrusion_days",
+            "senkaku",
+            "days/year",
+            "calendar",
+            intrusion,
+            "data/senkaku_ccg_annual_2008_2018.csv ts_intrusion_days",
+        )
+    )
     scr = {}
     for r in _rows(d / "jasdf_scrambles_fy2004_2018.csv"):
         y = int(r["fiscal_year"])
         if first <= y <= last and (v := _num(r["vs_china"])) is not None:
             scr[y] = v
-    out.append(Series("scrambles", "scrambles", "JPN", "scrambles/FY", "fiscal", scr,
-                      "data/jasdf_scrambles_fy2004_2018.csv vs_china (fiscal years)"))
+    out.append(
+        Series(
+            "scrambles",
+            "scrambles",
+            "JPN",
+            "scrambles/FY",
+            "fiscal",
+            scr,
+            "data/jasdf_scrambles_fy2004_2018.csv vs_china (fiscal years)",
+        )
+    )
     adiz = {}
     for r in _rows(d / "taiwan_adiz_2020.csv"):
         y = int(r["year"])
         if first <= y <= last and (v := _num(r["pla_aircraft_entering_adiz"])) is not None:
             adiz[y] = v
-    out.append(Series("adiz_incursions", "adiz_incursions", "taiwan", "aircraft/year",
-                      "calendar", adiz, "data/taiwan_adiz_2020.csv pla_aircraft_entering_adiz",
-                      always_fitted=frozenset(adiz)))
+    out.append(
+        Series(
+            "adiz_incursions",
+            "adiz_incursions",
+            "taiwan",
+            "aircraft/year",
+            "calendar",
+            adiz,
+            "data/taiwan_adiz_2020.csv pla_aircraft_entering_adiz",
+            always_fitted=frozenset(adiz),
+        )
+    )
     return out

@@ -51,8 +51,9 @@ def bias_sign(value: float) -> str:
     return "+" if value > 0 else "-" if value < 0 else "0"
 
 
-def series_draws(series: Series, sim: Mapping[tuple[str, str], np.ndarray],
-                 years: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def series_draws(
+    series: Series, sim: Mapping[tuple[str, str], np.ndarray], years: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the simulated draws on the series' own basis: years, array (runs, years).
 
     Calendar series are the simulated annual values. Fiscal-year series (Japan, April to
@@ -71,8 +72,12 @@ def bands(draws: np.ndarray) -> np.ndarray:
     return np.quantile(draws, QUANTILES, axis=0)
 
 
-def compare(observed: Sequence[Series], sim: Mapping[tuple[str, str], np.ndarray],
-            years: Sequence[int], cutoff: int) -> pd.DataFrame:
+def compare(
+    observed: Sequence[Series],
+    sim: Mapping[tuple[str, str], np.ndarray],
+    years: Sequence[int],
+    cutoff: int,
+) -> pd.DataFrame:
     """One row per (series, observed year) with the simulated quantiles and flags."""
     rows = []
     for s in observed:
@@ -83,15 +88,37 @@ def compare(observed: Sequence[Series], sim: Mapping[tuple[str, str], np.ndarray
             if y not in pos:
                 continue
             i = pos[y]
-            rows.append({
-                "series": s.key, "year": y, "observed": v,
-                "q05": q[0, i], "q25": q[1, i], "median": q[2, i], "q75": q[3, i],
-                "q95": q[4, i],
-                "in90": bool(q[0, i] <= v <= q[4, i]), "in50": bool(q[1, i] <= v <= q[3, i]),
-                "sample": "in" if s.fitted(y, cutoff) else "out",
-            })
-    return pd.DataFrame(rows, columns=["series", "year", "observed", "q05", "q25", "median",
-                                       "q75", "q95", "in90", "in50", "sample"])
+            rows.append(
+                {
+                    "series": s.key,
+                    "year": y,
+                    "observed": v,
+                    "q05": q[0, i],
+                    "q25": q[1, i],
+                    "median": q[2, i],
+                    "q75": q[3, i],
+                    "q95": q[4, i],
+                    "in90": bool(q[0, i] <= v <= q[4, i]),
+                    "in50": bool(q[1, i] <= v <= q[3, i]),
+                    "sample": "in" if s.fitted(y, cutoff) else "out",
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "series",
+            "year",
+            "observed",
+            "q05",
+            "q25",
+            "median",
+            "q75",
+            "q95",
+            "in90",
+            "in50",
+            "sample",
+        ],
+    )
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
@@ -99,15 +126,21 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (series, sample), g in table.groupby(["series", "sample"], sort=False):
         b = bias(g["observed"], g["median"])
-        rows.append({
-            "series": series, "sample": sample, "years": len(g),
-            "span": (f"{g['year'].min()}-{g['year'].max()}" if len(g) > 1
-                     else str(g["year"].iloc[0])),
-            "coverage90": coverage(g["observed"], g["q05"], g["q95"]),
-            "coverage50": coverage(g["observed"], g["q25"], g["q75"]),
-            "mape": mape(g["observed"], g["median"]),
-            "bias": b, "bias_sign": bias_sign(b),
-        })
+        rows.append(
+            {
+                "series": series,
+                "sample": sample,
+                "years": len(g),
+                "span": (
+                    f"{g['year'].min()}-{g['year'].max()}" if len(g) > 1 else str(g["year"].iloc[0])
+                ),
+                "coverage90": coverage(g["observed"], g["q05"], g["q95"]),
+                "coverage50": coverage(g["observed"], g["q25"], g["q75"]),
+                "mape": mape(g["observed"], g["median"]),
+                "bias": b,
+                "bias_sign": bias_sign(b),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -115,10 +148,15 @@ def overall(summary: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Pooled statistics over all series, per sample (observation-weighted)."""
     rows = []
     for sample, g in table.groupby("sample"):
-        rows.append({"sample": sample, "observations": len(g),
-                     "coverage90": coverage(g["observed"], g["q05"], g["q95"]),
-                     "coverage50": coverage(g["observed"], g["q25"], g["q75"]),
-                     "mape": mape(g["observed"], g["median"])})
+        rows.append(
+            {
+                "sample": sample,
+                "observations": len(g),
+                "coverage90": coverage(g["observed"], g["q05"], g["q95"]),
+                "coverage50": coverage(g["observed"], g["q25"], g["q75"]),
+                "mape": mape(g["observed"], g["median"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -79,17 +79,21 @@ class VizModel(EscalationModel):
     alliance_params: dict[str, str] = {}
     growth_params: dict[str, str] = {}
 
-    def __init__(self, seed: int | str | None = None, misperception_scale: float = 1.0,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, seed: int | str | None = None, misperception_scale: float = 1.0, **kwargs: Any
+    ) -> None:
         overrides = self.overrides_for(misperception_scale, kwargs)
-        super().__init__(self.base_scenario, seed=parse_seed(seed, self.default_seed),
-                         overrides=overrides)
-        self.viz_params = {"seed": self.run_seed, "misperception_scale": misperception_scale,
-                           **kwargs}
+        super().__init__(
+            self.base_scenario, seed=parse_seed(seed, self.default_seed), overrides=overrides
+        )
+        self.viz_params = {
+            "seed": self.run_seed,
+            "misperception_scale": misperception_scale,
+            **kwargs,
+        }
 
     @classmethod
-    def overrides_for(cls, misperception_scale: float,
-                      params: Mapping[str, Any]) -> dict[str, Any]:
+    def overrides_for(cls, misperception_scale: float, params: Mapping[str, Any]) -> dict[str, Any]:
         """Scenario overrides of the page's parameters (only values that differ)."""
         data = cls.base_scenario.data
         out: dict[str, Any] = {}
@@ -109,48 +113,70 @@ class VizModel(EscalationModel):
         scale = float(misperception_scale)
         if scale != 1.0:
             for code, actor in data["actors"].items():
-                out[f"actors.{code}.misperception"] = min(MISPERCEPTION_MAX,
-                                                          actor["misperception"] * scale)
+                out[f"actors.{code}.misperception"] = min(
+                    MISPERCEPTION_MAX, actor["misperception"] * scale
+                )
         return out
 
 
-def make_model_class(source: str | Path | Scenario | Mapping = DEFAULT_SCENARIO,
-                     seed: int | None = None,
-                     overrides: Mapping[str, Any] | None = None) -> type[VizModel]:
+def make_model_class(
+    source: str | Path | Scenario | Mapping = DEFAULT_SCENARIO,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> type[VizModel]:
     """Return a `VizModel` subclass bound to a scenario, its default seed and overrides."""
     base = load_scenario(source, dict(overrides or {}))
     if seed is None:
         seed = int(run_seeds(base.seed, np.array([0]))[0])
     alliances = {param_name("commitment", a["id"]): a["id"] for a in base.data["alliances"]}
     growth = {param_name("growth", code): code for code in base.actor_codes}
-    return type("VizModel", (VizModel,), {
-        "base_scenario": base, "default_seed": int(seed),
-        "alliance_params": alliances, "growth_params": growth,
-        "__doc__": f"`VizModel` of {base.title!r}.",
-    })
+    return type(
+        "VizModel",
+        (VizModel,),
+        {
+            "base_scenario": base,
+            "default_seed": int(seed),
+            "alliance_params": alliances,
+            "growth_params": growth,
+            "__doc__": f"`VizModel` of {base.title!r}.",
+        },
+    )
 
 
 def _slider(label: str, value: float, low: float, high: float, step: float) -> dict:
-    return {"type": "SliderFloat", "label": label, "value": float(value),
-            "min": min(low, float(value)), "max": max(high, float(value)), "step": step}
+    return {
+        "type": "SliderFloat",
+        "label": label,
+        "value": float(value),
+        "min": min(low, float(value)),
+        "max": max(high, float(value)),
+        "step": step,
+    }
 
 
 def model_params(model_class: type[VizModel]) -> dict[str, dict]:
     """SolaraViz ``model_params`` of a bound `VizModel` class, with the scenario's values."""
     data = model_class.base_scenario.data
     params: dict[str, dict] = {
-        "seed": {"type": "InputText", "value": str(model_class.default_seed),
-                 "label": "Seed (integer; Reset to apply)"},
+        "seed": {
+            "type": "InputText",
+            "value": str(model_class.default_seed),
+            "label": "Seed (integer; Reset to apply)",
+        },
         "misperception_scale": _slider("Misperception \u00d7", 1.0, 0.0, 3.0, 0.1),
     }
     for name, aid in model_class.alliance_params.items():
         alliance = next(a for a in data["alliances"] if a["id"] == aid)
-        params[name] = _slider(f"{alliance['patron']}\u2192{alliance['client']} commitment",
-                               alliance["commitment"], 0.0, 1.0, 0.05)
+        params[name] = _slider(
+            f"{alliance['patron']}\u2192{alliance['client']} commitment",
+            alliance["commitment"],
+            0.0,
+            1.0,
+            0.05,
+        )
     for name, code in model_class.growth_params.items():
         growth = data["actors"][code]["gdp_growth_per_year"]
-        params[name] = _slider(f"{code} GDP growth/yr",
-                               growth, -0.05, 0.15, 0.005)
+        params[name] = _slider(f"{code} GDP growth/yr", growth, -0.05, 0.15, 0.005)
     return params
 
 
@@ -176,9 +202,12 @@ class VizApp:
     title: str
 
 
-def build(source: str | Path | Scenario | Mapping = DEFAULT_SCENARIO,
-          seed: int | None = None, overrides: Mapping[str, Any] | None = None,
-          play_interval: int = 150) -> VizApp:
+def build(
+    source: str | Path | Scenario | Mapping = DEFAULT_SCENARIO,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    play_interval: int = 150,
+) -> VizApp:
     """Build the page of a scenario (and of fixed `overrides`, e.g. a replayed run's)."""
     model_class = make_model_class(source, seed, overrides)
     params = model_params(model_class)
@@ -188,9 +217,15 @@ def build(source: str | Path | Scenario | Mapping = DEFAULT_SCENARIO,
     @solara.component
     def Page(model: EscalationModel | None = None) -> Any:
         initial = solara.use_memo(
-            lambda: model if model is not None else model_class(**defaults), [])
-        return SolaraViz(initial, components=list(COMPONENTS), model_params=params,
-                         name=title, play_interval=play_interval)
+            lambda: model if model is not None else model_class(**defaults), []
+        )
+        return SolaraViz(
+            initial,
+            components=list(COMPONENTS),
+            model_params=params,
+            name=title,
+            play_interval=play_interval,
+        )
 
     return VizApp(model_class, params, Page, title)
 

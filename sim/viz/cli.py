@@ -104,8 +104,19 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 def server_command(host: str, port: int) -> list[str]:
     """Return the ``solara run`` command line that serves `sim.viz.app`."""
-    return [sys.executable, "-m", "solara", "run", "sim.viz.app", "--host", host,
-            "--port", str(port), "--production", "--no-open"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "sim.viz.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+    ]
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
@@ -113,11 +124,12 @@ def cmd_viz(args: argparse.Namespace) -> int:
     import importlib.util
 
     env, title = prepare(args)
-    missing = [m for m in ("solara", "solara_assets")
-               if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
     if missing:
-        raise SimError(f"{', '.join(missing)} not installed: pip install 'solara==1.64.1' "
-                       "'ipyvuetify<3' 'ipyvue<3' 'solara-assets==1.58.2' altair")
+        raise SimError(
+            f"{', '.join(missing)} not installed: pip install 'solara==1.64.1' "
+            "'ipyvuetify<3' 'ipyvue<3' 'solara-assets==1.58.2' altair"
+        )
     _check_port_free(args.host, args.port)
     # the server must import this very package, wherever it lives
     root = str(Path(__file__).resolve().parents[2])
@@ -125,9 +137,15 @@ def cmd_viz(args: argparse.Namespace) -> int:
     env.setdefault("MPLBACKEND", "Agg")
     # two warnings that solara prints at every start and that are not the user's business:
     # Mesa's ComponentsView breaks a rule of hooks, and a plain-http cookie fallback
-    env["PYTHONWARNINGS"] = ",".join(w for w in (
-        env.get("PYTHONWARNINGS"), "ignore::UserWarning:solara.validate_hooks",
-        "ignore::UserWarning:solara.server.starlette") if w)
+    env["PYTHONWARNINGS"] = ",".join(
+        w
+        for w in (
+            env.get("PYTHONWARNINGS"),
+            "ignore::UserWarning:solara.validate_hooks",
+            "ignore::UserWarning:solara.server.starlette",
+        )
+        if w
+    )
     shown = f"[{args.host}]" if ":" in args.host else args.host
     preexec = _die_with_parent if sys.platform.startswith("linux") else None
     proc = subprocess.Popen(server_command(args.host, args.port), env=env, preexec_fn=preexec)
@@ -159,14 +177,25 @@ def cmd_viz(args: argparse.Namespace) -> int:
 def register_viz(sub: argparse._SubParsersAction) -> None:
     """``sim viz``."""
     p = sub.add_parser("viz", help="explore one run in the browser (Mesa SolaraViz page)")
-    p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
-                   help="scenario file (or use --run)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="seed of the first run (default: run 0 of the scenario's master seed)")
-    p.add_argument("--run", default=None, metavar="DIR:RUN_ID",
-                   help="replay run RUN_ID of a result folder (its stored scenario and seed)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT,
-                   help=f"port (default {DEFAULT_PORT})")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
-                   "127.0.0.1: this machine only)")
+    p.add_argument(
+        "scenario", nargs="?", default=None, metavar="SCENARIO", help="scenario file (or use --run)"
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the first run (default: run 0 of the scenario's master seed)",
+    )
+    p.add_argument(
+        "--run",
+        default=None,
+        metavar="DIR:RUN_ID",
+        help="replay run RUN_ID of a result folder (its stored scenario and seed)",
+    )
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
     p.set_defaults(func=cmd_viz)

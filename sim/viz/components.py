@@ -19,21 +19,50 @@ from mesa.visualization.utils import update_counter
 
 from sim.scenario.schema import RUNG_NAMES
 
-RUNG_COLOURS = ("#2e7d32", "#689f38", "#afb42b", "#f9a825", "#ff8f00",
-                "#ef6c00", "#d84315", "#b71c1c", "#4a148c")
+RUNG_COLOURS = (
+    "#2e7d32",
+    "#689f38",
+    "#afb42b",
+    "#f9a825",
+    "#ff8f00",
+    "#ef6c00",
+    "#d84315",
+    "#b71c1c",
+    "#4a148c",
+)
 """Background of each rung, from green (stable competition) to purple (nuclear use)."""
 
-KIND_COLOURS = {"crisis": "#ef6c00", "rung": "#d84315", "incident": "#f9a825",
-                "talks": "#2e7d32", "intervention": "#b71c1c", "war end": "#4a148c",
-                "event": "#1565c0", "settle": "#2e7d32", "capitulate": "#6a1b9a",
-                "escalate": "#d84315", "accident": "#b71c1c", "hold": "#757575"}
+KIND_COLOURS = {
+    "crisis": "#ef6c00",
+    "rung": "#d84315",
+    "incident": "#f9a825",
+    "talks": "#2e7d32",
+    "intervention": "#b71c1c",
+    "war end": "#4a148c",
+    "event": "#1565c0",
+    "settle": "#2e7d32",
+    "capitulate": "#6a1b9a",
+    "escalate": "#d84315",
+    "accident": "#b71c1c",
+    "hold": "#757575",
+}
 """Colour of the kind label in the event log."""
 
 EVENT_ROWS = 15
 """Rows of the event log shown (the most recent first)."""
 
-_ACTOR_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e",
-                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+_ACTOR_COLOURS = (
+    "#d62728",
+    "#1f77b4",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#ff7f0e",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 
 def actor_colour(model: Any, code: str) -> str:
@@ -49,15 +78,18 @@ def _year(model: Any, month: Any) -> Any:
 
 def status_line(model: Any) -> str:
     """``Month 3 of 120 · next 2023-05 · seed 42`` for the top of the page."""
-    return (f"Month {model.month} of {model.scenario.months} · next {model.date}"
-            f" · seed {model.run_seed}")
+    return (
+        f"Month {model.month} of {model.scenario.months} · next {model.date}"
+        f" · seed {model.run_seed}"
+    )
 
 
 def settings_line(model: Any) -> str:
     """Alliance commitments of the run and the overrides applied to its scenario."""
     data = model.scenario.data
-    commitments = " · ".join(f"{a['patron']}\u2192{a['client']} {a['commitment']:.2f}"
-                             for a in data["alliances"])
+    commitments = " · ".join(
+        f"{a['patron']}\u2192{a['client']} {a['commitment']:.2f}" for a in data["alliances"]
+    )
     overrides = ", ".join(model.scenario.overrides) or "none"
     return f"Commitments: {commitments or 'none'}. Overrides of the scenario: {overrides}."
 
@@ -71,7 +103,8 @@ def status_html(model: Any) -> str:
     head = "".join(
         f'<th style="padding:0 8px;text-align:center;line-height:15px">{esc(t)}<br>'
         f'<span style="font-weight:normal;font-size:11px">held by {esc(holder[t])}</span></th>'
-        for t in theatres)
+        for t in theatres
+    )
     rows = []
     for r in range(len(RUNG_NAMES) - 1, -1, -1):
         cells = []
@@ -81,24 +114,33 @@ def status_html(model: Any) -> str:
                 cells.append(
                     f'<td class="sim-rung-current" data-theatre="{esc(t)}" '
                     f'style="background:{RUNG_COLOURS[r]};color:white;font-weight:bold;'
-                    f'text-align:center;padding:0 8px;border-radius:3px">&#9664; now</td>')
+                    f'text-align:center;padding:0 8px;border-radius:3px">&#9664; now</td>'
+                )
             elif r == peak and r > 0:
-                cells.append(f'<td style="border:2px dashed {RUNG_COLOURS[r]};'
-                             f'text-align:center;font-size:11px;color:#555">peak</td>')
+                cells.append(
+                    f'<td style="border:2px dashed {RUNG_COLOURS[r]};'
+                    f'text-align:center;font-size:11px;color:#555">peak</td>'
+                )
             else:
                 cells.append('<td style="background:#f0f0f0"></td>')
-        swatch = (f'<span style="display:inline-block;width:10px;height:10px;'
-                  f'background:{RUNG_COLOURS[r]};margin-right:4px"></span>')
-        rows.append(f'<tr style="line-height:17px"><td style="white-space:nowrap;'
-                    f'padding:0 6px">{swatch}{r} '
-                    f'{esc(RUNG_NAMES[r])}</td>{"".join(cells)}</tr>')
-    return (f'<div class="sim-status" style="font-family:Roboto,sans-serif;font-size:13px">'
-            f'<div class="sim-month" style="font-size:15px;font-weight:bold;'
-            f'margin-bottom:2px">{esc(status_line(model))}</div>'
-            f'<table class="sim-ladder" style="border-collapse:separate;border-spacing:2px">'
-            f'<tr><th style="text-align:left;padding:2px 6px">rung</th>{head}</tr>'
-            f'{"".join(rows)}</table><div class="sim-settings" style="margin-top:2px;'
-            f'font-size:11px;line-height:13px;color:#555">{esc(settings_line(model))}</div></div>')
+        swatch = (
+            f'<span style="display:inline-block;width:10px;height:10px;'
+            f'background:{RUNG_COLOURS[r]};margin-right:4px"></span>'
+        )
+        rows.append(
+            f'<tr style="line-height:17px"><td style="white-space:nowrap;'
+            f'padding:0 6px">{swatch}{r} '
+            f"{esc(RUNG_NAMES[r])}</td>{''.join(cells)}</tr>"
+        )
+    return (
+        f'<div class="sim-status" style="font-family:Roboto,sans-serif;font-size:13px">'
+        f'<div class="sim-month" style="font-size:15px;font-weight:bold;'
+        f'margin-bottom:2px">{esc(status_line(model))}</div>'
+        f'<table class="sim-ladder" style="border-collapse:separate;border-spacing:2px">'
+        f'<tr><th style="text-align:left;padding:2px 6px">rung</th>{head}</tr>'
+        f'{"".join(rows)}</table><div class="sim-settings" style="margin-top:2px;'
+        f'font-size:11px;line-height:13px;color:#555">{esc(settings_line(model))}</div></div>'
+    )
 
 
 def events_html(model: Any, rows: int = EVENT_ROWS) -> str:
@@ -106,23 +148,29 @@ def events_html(model: Any, rows: int = EVENT_ROWS) -> str:
     esc = html.escape
     recent = model.log[-rows:][::-1]
     if not recent:
-        body = ('<tr><td colspan="4" style="color:#777;padding:4px">No incidents, crises, '
-                'talks or interventions yet.</td></tr>')
+        body = (
+            '<tr><td colspan="4" style="color:#777;padding:4px">No incidents, crises, '
+            "talks or interventions yet.</td></tr>"
+        )
     else:
         body = "".join(
             f'<tr><td style="white-space:nowrap;padding:1px 6px">{esc(r["date"])}</td>'
             f'<td style="padding:1px 6px">{esc(r["theatre"] or "-")}</td>'
             f'<td style="padding:1px 6px;white-space:nowrap;font-weight:bold;'
             f'color:{KIND_COLOURS.get(r["kind"], "#333")}">{esc(r["kind"])}</td>'
-            f'<td style="padding:1px 6px">{esc(r["text"])}</td></tr>' for r in recent)
-    return (f'<div class="sim-events" style="font-family:Roboto,sans-serif;font-size:12px;'
-            f'max-height:250px;overflow-y:auto">'
-            f'<div style="margin-bottom:4px;color:#555">{len(model.log)} events so far; '
-            f'the last {min(rows, len(model.log))} shown, newest first</div>'
-            f'<table style="border-collapse:collapse"><tr style="text-align:left">'
-            f'<th style="padding:1px 6px">month</th><th style="padding:1px 6px">theatre</th>'
-            f'<th style="padding:1px 6px">kind</th><th style="padding:1px 6px">what</th></tr>'
-            f'{body}</table></div>')
+            f'<td style="padding:1px 6px">{esc(r["text"])}</td></tr>'
+            for r in recent
+        )
+    return (
+        f'<div class="sim-events" style="font-family:Roboto,sans-serif;font-size:12px;'
+        f'max-height:250px;overflow-y:auto">'
+        f'<div style="margin-bottom:4px;color:#555">{len(model.log)} events so far; '
+        f"the last {min(rows, len(model.log))} shown, newest first</div>"
+        f'<table style="border-collapse:collapse"><tr style="text-align:left">'
+        f'<th style="padding:1px 6px">month</th><th style="padding:1px 6px">theatre</th>'
+        f'<th style="padding:1px 6px">kind</th><th style="padding:1px 6px">what</th></tr>'
+        f"{body}</table></div>"
+    )
 
 
 def _time_axis(model: Any, ax: Any) -> None:
@@ -149,8 +197,13 @@ def spending_figure(model: Any) -> Figure:
         ax.yaxis.set_major_formatter(ScalarFormatter())
     top.set_title("Military spending (USD bn/yr)", fontsize=10)
     bottom.set_title("Military capability (capital stock, USD bn)", fontsize=10)
-    top.legend(fontsize=8, ncols=min(5, len(model.structure.actors)), loc="upper left",
-               bbox_to_anchor=(0, -0.02), frameon=False)
+    top.legend(
+        fontsize=8,
+        ncols=min(5, len(model.structure.actors)),
+        loc="upper left",
+        bbox_to_anchor=(0, -0.02),
+        frameon=False,
+    )
     top.tick_params(labelbottom=False)
     for ax in (top, bottom):
         _time_axis(model, ax)
@@ -174,12 +227,17 @@ def grievance_figure(model: Any) -> Figure:
         if first:
             pairs.append(pair)
         colour = _ACTOR_COLOURS[pairs.index(pair) % len(_ACTOR_COLOURS)]
-        ax.plot(x, df[column], color=colour, ls="-" if first else "--", lw=1.5,
-                label=f"{source}\u2192{target}")
+        ax.plot(
+            x,
+            df[column],
+            color=colour,
+            ls="-" if first else "--",
+            lw=1.5,
+            label=f"{source}\u2192{target}",
+        )
     ax.set_ylim(0, 1)
     ax.set_ylabel("grievance", fontsize=9)
-    ax.set_title("Grievance of each directed dyad (colour = pair, dashed = reverse)",
-                 fontsize=10)
+    ax.set_title("Grievance of each directed dyad (colour = pair, dashed = reverse)", fontsize=10)
     if columns:
         ax.legend(fontsize=7, ncols=4, loc="upper left", frameon=False)
     _time_axis(model, ax)

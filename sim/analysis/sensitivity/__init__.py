@@ -22,8 +22,9 @@ OUTCOMES = {
 def outcome_vector(summary: pd.DataFrame, outcome: str) -> np.ndarray:
     """Per-point values of an outcome named ``<measure>.<theatre>`` (e.g. ``war.taiwan``)."""
     if "." not in outcome:
-        raise SimError(f"outcome '{outcome}' must look like MEASURE.THEATRE "
-                       f"(measures: {', '.join(OUTCOMES)})")
+        raise SimError(
+            f"outcome '{outcome}' must look like MEASURE.THEATRE (measures: {', '.join(OUTCOMES)})"
+        )
     measure, theatre = outcome.split(".", 1)
     if measure not in OUTCOMES:
         raise SimError(f"unknown outcome measure '{measure}' (known: {', '.join(OUTCOMES)})")
@@ -34,8 +35,9 @@ def outcome_vector(summary: pd.DataFrame, outcome: str) -> np.ndarray:
     return rows[OUTCOMES[measure]].to_numpy(dtype=np.float64)
 
 
-def analyze_folder(folder: Path, manifest: dict[str, Any], summary: pd.DataFrame,
-                   outcomes: list[str] | None = None) -> dict[str, Any]:
+def analyze_folder(
+    folder: Path, manifest: dict[str, Any], summary: pd.DataFrame, outcomes: list[str] | None = None
+) -> dict[str, Any]:
     """Compute indices for every requested outcome (default: war probability per theatre)."""
     from sim.analysis.sensitivity import morris, sobol
 
@@ -46,18 +48,26 @@ def analyze_folder(folder: Path, manifest: dict[str, Any], summary: pd.DataFrame
     unit = np.load(folder / "design_unit.npy")
     outcomes = outcomes or [f"war.{t}" for t in manifest["theatres"]]
     module = sobol if method == "sobol" else morris
-    result: dict[str, Any] = {"method": method, "parameters": names,
-                              "runs_per_point": manifest["runs_per_point"], "outcomes": {}}
+    result: dict[str, Any] = {
+        "method": method,
+        "parameters": names,
+        "runs_per_point": manifest["runs_per_point"],
+        "outcomes": {},
+    }
     for outcome in outcomes:
         y = outcome_vector(summary, outcome)
         if np.ptp(y) == 0:
-            zero = ({"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0} if method == "sobol"
-                    else {"mu_star": 0.0, "mu_star_conf": 0.0, "sigma": 0.0, "mu": 0.0})
+            zero = (
+                {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
+                if method == "sobol"
+                else {"mu_star": 0.0, "mu_star_conf": 0.0, "sigma": 0.0, "mu": 0.0}
+            )
             result["outcomes"][outcome] = {n: dict(zero) for n in names}
             result.setdefault("constant_outcomes", []).append(outcome)
             continue
-        result["outcomes"][outcome] = module.analyze(names, unit, y, manifest["design_meta"],
-                                                     seed=manifest["master_seed"])
+        result["outcomes"][outcome] = module.analyze(
+            names, unit, y, manifest["design_meta"], seed=manifest["master_seed"]
+        )
     return result
 
 
@@ -69,12 +79,16 @@ def format_indices(result: dict[str, Any]) -> str:
         if result["method"] == "sobol":
             lines.append(f"  {'parameter':<44} {'S1':>7} {'±95%':>7} {'ST':>7} {'±95%':>7}")
             for name, row in table.items():
-                lines.append(f"  {name:<44} {row['S1']:7.3f} {row['S1_conf']:7.3f} "
-                             f"{row['ST']:7.3f} {row['ST_conf']:7.3f}")
+                lines.append(
+                    f"  {name:<44} {row['S1']:7.3f} {row['S1_conf']:7.3f} "
+                    f"{row['ST']:7.3f} {row['ST_conf']:7.3f}"
+                )
         else:
             lines.append(f"  {'parameter':<44} {'mu*':>8} {'±95%':>8} {'sigma':>8}")
             for name, row in table.items():
-                lines.append(f"  {name:<44} {row['mu_star']:8.4f} {row['mu_star_conf']:8.4f} "
-                             f"{row['sigma']:8.4f}")
+                lines.append(
+                    f"  {name:<44} {row['mu_star']:8.4f} {row['mu_star_conf']:8.4f} "
+                    f"{row['sigma']:8.4f}"
+                )
         lines.append("")
     return "\n".join(lines)

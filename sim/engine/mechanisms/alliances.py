@@ -65,6 +65,7 @@ def decide(m: Month) -> None:
             st.joined[:, k, a] |= join
             st.ever_joined[:, k, a] |= join
             st.joined_now[:, k, a] |= join
-            st.rung[:, k] = np.where(join, np.maximum(st.rung[:, k], REGIONAL_WAR_RUNG),
-                                     st.rung[:, k])
+            st.rung[:, k] = np.where(
+                join, np.maximum(st.rung[:, k], REGIONAL_WAR_RUNG), st.rung[:, k]
+            )
     note_rungs(st)

@@ -67,8 +67,9 @@ def initiate(m: Month) -> None:
             f_holder = side_force(st, p, s, st.holder, perceived)
             now = audience_weight(st, war)
         ch = np.full(quiet.shape, j)
-        e_ch = perceived_value(st, p, s, ch, side_force(st, p, s, ch, perceived), f_holder,
-                               noise, war, now)
+        e_ch = perceived_value(
+            st, p, s, ch, side_force(st, p, s, ch, perceived), f_holder, noise, war, now
+        )
         grievance = gather(st.grievance[:, j, :], st.holder)
         hazard = np.where(claims, rate * grievance * np.maximum(e_ch, 0.0), 0.0)
         better = hazard > best_h
@@ -77,8 +78,15 @@ def initiate(m: Month) -> None:
     fire = (best_j >= 0) & (draw < -np.expm1(-best_h))
     for k in range(len(s.theatres)):
         if fire[:, k].any():
-            open_crisis(st, fire[:, k], k, best_j[:, k], st.holder[:, k],
-                        p.glob["crisis.opening_rung"].astype(np.int64), move="initiate")
+            open_crisis(
+                st,
+                fire[:, k],
+                k,
+                best_j[:, k],
+                st.holder[:, k],
+                p.glob["crisis.opening_rung"].astype(np.int64),
+                move="initiate",
+            )
 
 
 def decide(m: Month) -> None:
@@ -92,8 +100,7 @@ def decide(m: Month) -> None:
     noise_df = m.rng.normal(m.t, streams.CRISIS_NOISE_DF, k_all)
     at_war = st.rung >= WAR_RUNG
     target = np.where(at_war, st.rung, st.rung + 1)
-    e_ch, e_df, gap = bargaining(st, p, s, st.challenger, st.defender, noise_ch, noise_df,
-                                    target)
+    e_ch, e_df, gap = bargaining(st, p, s, st.challenger, st.defender, noise_ch, noise_df, target)
     st.utility_ch = np.where(active, e_ch, 0.0)
     st.utility_df = np.where(active, e_df, 0.0)
     st.gap = np.where(active, gap, 0.0)
@@ -105,10 +112,12 @@ def decide(m: Month) -> None:
     settle = active & deal & (u_set < g["crisis.settlement_probability"][:, None])
     escalate = active & ~deal & ~at_war & (u_esc < g["crisis.escalation_probability"][:, None])
     capitulate = settle & (e_df < 0.0) & (st.rung >= 4)
-    hot = st.hotline[np.arange(m.runs)[:, None], np.maximum(st.challenger, 0),
-                     np.maximum(st.defender, 0)] & ("diplomacy" in s.mechanisms)
+    hot = st.hotline[
+        np.arange(m.runs)[:, None], np.maximum(st.challenger, 0), np.maximum(st.defender, 0)
+    ] & ("diplomacy" in s.mechanisms)
     p_acc = g["crisis.accident_probability"][:, None] * np.where(
-        hot, 1.0 - g["diplomacy.hotline_accident_relief"][:, None], 1.0)
+        hot, 1.0 - g["diplomacy.hotline_accident_relief"][:, None], 1.0
+    )
     holding = active & ~settle & ~escalate
     accident = holding & (st.rung >= 3) & (st.rung <= 4) & (u_acc < p_acc)
     move = np.where(active, MOVES.index("hold"), st.move)
@@ -123,7 +132,10 @@ def decide(m: Month) -> None:
         if capitulate[:, k].any():
             transfer(st, capitulate[:, k], k, st.challenger[:, k])
         ended_war = settle[:, k] & at_war[:, k]
-        ending = np.where(capitulate[:, k], WAR_ENDINGS.index("defender capitulated"),
-                          WAR_ENDINGS.index("negotiated"))
+        ending = np.where(
+            capitulate[:, k],
+            WAR_ENDINGS.index("defender capitulated"),
+            WAR_ENDINGS.index("negotiated"),
+        )
         st.war_ended[:, k] = np.where(ended_war, ending, st.war_ended[:, k])
         close_crisis(st, settle[:, k], k, p.baseline_rung[:, k])

@@ -88,6 +88,7 @@ def _forcing(rung: int):
         # a move against a theatre the actor already holds (e.g. after a won war) is void
         act = fire & (holder != by)
         open_crisis(m.state, act, k, np.full(m.runs, by), holder, rung, move="initiate")
+
     return handler
 
 
@@ -117,8 +118,9 @@ def _pressure(m: Month, ev, fire, value, flag, e) -> None:
         ch = np.full(m.runs, -1)
         for i in challengers:
             ch = np.where((ch < 0) & (holder != i), i, ch)
-        open_crisis(st, crisis, k, ch, holder, m.params.glob["crisis.opening_rung"].astype(
-            np.int64))
+        open_crisis(
+            st, crisis, k, ch, holder, m.params.glob["crisis.opening_rung"].astype(np.int64)
+        )
 
 
 def _alliance(m: Month, ev, fire, value, flag, e) -> None:

@@ -39,8 +39,11 @@ def step(m: Month) -> None:
     rung_up = st.rung[:, th] - np.maximum(p.baseline_rung[:, th], 2)
     ratio_now = np.maximum(st.capability[:, by], 1e-9) / np.maximum(st.capability[:, against], 1e-9)
     ratio_0 = np.maximum(p.cap0[:, by], 1e-9) / np.maximum(p.cap0[:, against], 1e-9)
-    log_mult = (p.act_e_grievance * (g_now - g_start) + p.act_e_rung * rung_up
-                + p.act_e_capability * (np.log(ratio_now) - np.log(ratio_0)))
+    log_mult = (
+        p.act_e_grievance * (g_now - g_start)
+        + p.act_e_rung * rung_up
+        + p.act_e_capability * (np.log(ratio_now) - np.log(ratio_0))
+    )
     mult = np.exp(np.clip(log_mult, -50.0, 10.0))
     counts = np.zeros((m.runs, q_all))
     days = s.act_days
@@ -52,8 +55,9 @@ def step(m: Month) -> None:
     if day_q.any():
         share = np.clip(np.broadcast_to(p.act_rate, (m.runs, q_all))[:, day_q] / 365.0, 0, 0.999)
         hazard = -np.log1p(-share) * mult[:, day_q]
-        counts[:, day_q] = m.rng.binomial(m.days, -np.expm1(-hazard), m.t,
-                                          streams.GREYZONE_PRIMARY + 100)
+        counts[:, day_q] = m.rng.binomial(
+            m.days, -np.expm1(-hazard), m.t, streams.GREYZONE_PRIMARY + 100
+        )
     responses = ~primary
     if responses.any():
         source = counts[:, s.act_responds[responses]]

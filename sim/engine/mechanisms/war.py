@@ -92,15 +92,20 @@ def fight(m: Month) -> None:
             fights = w & st.joined[:, k, a]
             side_ch = st.challenger[:, k] == s.client[a]
             st.capability[:, s.patron[a]] *= 1.0 - np.where(
-                fights, np.where(side_ch, loss_ch, loss_df), 0.0)
+                fights, np.where(side_ch, loss_ch, loss_df), 0.0
+            )
         learn = np.where(w, g["war.learning_per_month"], 0.0)
         st.sigma[rows, ch] *= 1.0 - learn
         st.sigma[rows, df] *= 1.0 - learn
         # nuclear threshold
         nuc = np.zeros(m.runs, dtype=bool)
         for party, chance in ((ch, p_ch[:, k]), (df, 1.0 - p_ch[:, k])):
-            desperate = (w & p.nuclear[rows, party] & (chance < g["war.nuclear_threshold"])
-                         & (p.stake[:, k, :][rows, party] >= 0.5))
+            desperate = (
+                w
+                & p.nuclear[rows, party]
+                & (chance < g["war.nuclear_threshold"])
+                & (p.stake[:, k, :][rows, party] >= 0.5)
+            )
             nuc |= desperate
         nuc &= u_nuc[:, k] < g["war.nuclear_use_probability_per_month"]
         if nuc.any():
@@ -117,8 +122,9 @@ def fight(m: Month) -> None:
         ch_wins = decided & (u_win[:, k] < p_ch[:, k])
         if ch_wins.any():
             transfer(st, ch_wins, k, st.challenger[:, k])
-        ending = np.where(ch_wins, WAR_ENDINGS.index("challenger won"),
-                          WAR_ENDINGS.index("defender won"))
+        ending = np.where(
+            ch_wins, WAR_ENDINGS.index("challenger won"), WAR_ENDINGS.index("defender won")
+        )
         st.war_ended[:, k] = np.where(decided, ending, st.war_ended[:, k])
         close_crisis(st, decided, k, p.baseline_rung[:, k])
     st.gdp *= 1.0 - np.where(fighting, g["war.gdp_loss_per_month"][:, None], 0.0)

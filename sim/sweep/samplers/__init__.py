@@ -44,8 +44,11 @@ def values_of(params: list[Parameter], unit: np.ndarray) -> list[list[Any]]:
 
 def unit_problem(params: list[Parameter]) -> dict[str, Any]:
     """SALib problem over the unit hypercube (levels are equal-width bins of [0, 1])."""
-    return {"num_vars": len(params), "names": [p.path for p in params],
-            "bounds": [[0.0, 1.0]] * len(params)}
+    return {
+        "num_vars": len(params),
+        "names": [p.path for p in params],
+        "bounds": [[0.0, 1.0]] * len(params),
+    }
 
 
 def sample(method: str, params: list[Parameter], points: int, seed: int) -> Design:

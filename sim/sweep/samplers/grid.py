@@ -34,8 +34,9 @@ def sample(params: list[Parameter], points: int, seed: int) -> Design:
         raise SimError(f"grid has {total:,} points (more than {MAX_POINTS:,})")
     values = [list(combo) for combo in itertools.product(*axes)]
     unit = np.array([[_unit(p, v) for p, v in zip(params, row, strict=True)] for row in values])
-    return Design("grid", unit.reshape(len(values), len(params)), values,
-                  {"levels": [len(a) for a in axes]})
+    return Design(
+        "grid", unit.reshape(len(values), len(params)), values, {"levels": [len(a) for a in axes]}
+    )
 
 
 def _unit(p: Parameter, value) -> float:

@@ -19,7 +19,7 @@ def sample(params: list[Parameter], points: int, seed: int) -> Design:
     """Morris design with `points` trajectories."""
     if points < 2:
         raise SimError("--points (trajectories) for a Morris design must be at least 2")
-    unit = salib_morris.sample(unit_problem(params), points, num_levels=LEVELS,
-                               seed=seed % (2**32))
-    return Design("morris", unit, values_of(params, unit),
-                  {"trajectories": points, "num_levels": LEVELS})
+    unit = salib_morris.sample(unit_problem(params), points, num_levels=LEVELS, seed=seed % (2**32))
+    return Design(
+        "morris", unit, values_of(params, unit), {"trajectories": points, "num_levels": LEVELS}
+    )

@@ -17,7 +17,9 @@ def sample(params: list[Parameter], points: int, seed: int) -> Design:
     """Sobol design with base sample size `points`."""
     if points < 2 or points & (points - 1):
         raise SimError(f"--points for a Sobol design must be a power of two, not {points}")
-    unit = salib_sobol.sample(unit_problem(params), points, calc_second_order=False,
-                              seed=seed % (2**32))
-    return Design("sobol", unit, values_of(params, unit),
-                  {"base_samples": points, "calc_second_order": False})
+    unit = salib_sobol.sample(
+        unit_problem(params), points, calc_second_order=False, seed=seed % (2**32)
+    )
+    return Design(
+        "sobol", unit, values_of(params, unit), {"base_samples": points, "calc_second_order": False}
+    )
