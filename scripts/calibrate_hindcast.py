@@ -51,10 +51,10 @@ sys.path.insert(0, str(ROOT))
 
 from sim.engine.params import compile_scenario  # noqa: E402
 from sim.engine.simulate import simulate  # noqa: E402
+from sim.hindcast.observed import load_observed  # noqa: E402
+from sim.hindcast.stats import arrays_from_batch, series_draws  # noqa: E402
 from sim.runner.seeds import run_seeds  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
-from sim.validate.observed import load_observed  # noqa: E402
-from sim.validate.stats import arrays_from_batch, series_draws  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "hindcast_2013.toml"
 ACTORS = ("CHN", "JPN", "USA", "TWN", "RUS")

@@ -285,6 +285,6 @@ REGISTER: list = [
     _lazy("sim.plots.cli", "register_plot"),
     _lazy("sim.plots.cli", "register_compare"),
     _lazy("sim.plots.cli", "register_report"),
-    _lazy("sim.validate.cli", "register_validate"),
+    _lazy("sim.hindcast.cli", "register_validate"),
 ]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""

@@ -1,4 +1,5 @@
-"""`sim validate`, its fit statistics, and the hindcast scenario."""
+"""Hindcast against observed data (`sim.hindcast`, the `sim validate` command): fit
+statistics, the observed series, the hindcast scenario and the command end to end."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.validate.observed import Series, load_observed
-from sim.validate.stats import bias, bias_sign, compare, coverage, mape, series_draws, summarise
+from sim.hindcast.observed import Series, load_observed
+from sim.hindcast.stats import bias, bias_sign, compare, coverage, mape, series_draws, summarise
 
 REPO = Path(__file__).resolve().parents[1]
 HINDCAST = REPO / "scenarios" / "hindcast_2013.toml"

@@ -4,5 +4,6 @@
 Senkaku coast-guard days, JASDF scrambles, Taiwan ADIZ incursions); `stats` compares a
 simulated ensemble with them (quantile bands, coverage, MAPE, bias), separately for the
 fitted years and the held-back ones; `figure` draws observations over the simulated bands;
-`cli` is the ``sim validate`` command.
+`cli` is the ``sim validate`` command. (Schema checks of scenario files are a different
+thing: `sim.scenario.validate`.)
 """

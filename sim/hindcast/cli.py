@@ -77,8 +77,8 @@ def validate(
 ):
     """Run the hindcast; return results, observed, years, arrays, table, summary, pooled."""
     import sim
-    from sim.validate.observed import load_observed
-    from sim.validate.stats import arrays_from_annual, compare, overall, summarise
+    from sim.hindcast.observed import load_observed
+    from sim.hindcast.stats import arrays_from_annual, compare, overall, summarise
 
     results = sim.run(scenario, runs=runs, seed=seed, out=None, workers=workers, annual="all")
     years, arrays = arrays_from_annual(results.annual)
@@ -121,7 +121,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"  {th}: war in {g['war'].mean():.1%} of runs, at least one crisis in "
             f"{(g['crises'] > 0).mean():.1%}, median crises {g['crises'].median():.0f}"
         )
-    from sim.validate.figure import draw
+    from sim.hindcast.figure import draw
 
     caption = (
         f"{results.title}. {m['runs']:,} runs, seed {m['master_seed']}. Bands over runs; "

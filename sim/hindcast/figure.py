@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from sim.hindcast.observed import Series
+from sim.hindcast.stats import bands, series_draws
 from sim.plots import style  # noqa: F401  (selects the Agg backend and the house style)
 from sim.plots.style import GREY, colour
-from sim.validate.observed import Series
-from sim.validate.stats import bands, series_draws
 
 TITLES = {
     "milex": "Military spending {subject}",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.validate.observed import Series
+from sim.hindcast.observed import Series
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
