@@ -70,7 +70,7 @@ def discover(
         reached = False
     chosen = traj.iloc[step]
     limits = box.box_lims[step]
-    ranges = {}
+    ranges: dict[str, dict[str, Any]] = {}
     for col in points.columns:
         low, high = limits[col].iloc[0], limits[col].iloc[1]
         if isinstance(low, set):

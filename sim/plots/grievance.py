@@ -85,10 +85,11 @@ def plot_grievance(results: Sequence[Any], year: int | None = None) -> list[styl
     r = results[0]
     edges, nodes, year = grievance_data(r, year)
     alliances = r.manifest.get("scenario", {}).get("alliances") or []
-    graph = nx.DiGraph()
+    dyads = edges.to_dict("records")  # one per directed dyad: source, target, mean, ...
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(nodes["actor"])
-    for e in edges.itertuples():
-        graph.add_edge(e.source, e.target, weight=e.mean)
+    for e in dyads:
+        graph.add_edge(e["source"], e["target"], weight=e["mean"])
     pos = (
         nx.circular_layout(graph)
         if len(graph) > 2
@@ -114,23 +115,23 @@ def plot_grievance(results: Sequence[Any], year: int | None = None) -> list[styl
         linewidths=1.5,
     )
     nx.draw_networkx_labels(graph, pos, ax=ax, font_size=10, font_weight="bold")
-    for e in edges.itertuples():
+    for e in dyads:
         nx.draw_networkx_edges(
             graph,
             pos,
             ax=ax,
-            edgelist=[(e.source, e.target)],
-            width=0.8 + 6 * e.mean,
-            edge_color=[cmap(norm(0.25 + 0.75 * e.mean))],
+            edgelist=[(e["source"], e["target"])],
+            width=0.8 + 6 * e["mean"],
+            edge_color=[cmap(norm(0.25 + 0.75 * e["mean"]))],
             arrows=True,
             arrowsize=16,
             arrowstyle="-|>",
             connectionstyle="arc3,rad=0.18",
-            node_size=sizes[e.target],
-            min_source_margin=sizes[e.source] ** 0.5 / 2,
+            node_size=sizes[e["target"]],
+            min_source_margin=sizes[e["source"]] ** 0.5 / 2,
             min_target_margin=0,
         )
-        _edge_label(ax, pos[e.source], pos[e.target], f"{e.mean:.2f}")
+        _edge_label(ax, pos[e["source"]], pos[e["target"]], f"{e['mean']:.2f}")
     for al in alliances:
         p, c = al.get("patron"), al.get("client")
         if p in pos and c in pos:
@@ -148,7 +149,7 @@ def plot_grievance(results: Sequence[Any], year: int | None = None) -> list[styl
     for c in graph:
         x, y = pos[c]
         sp = spend[c]
-        label = nodes.set_index("actor").loc[c, "name"]
+        label = str(nodes.set_index("actor").loc[c, "name"])
         out = np.array([x, y]) - centre
         norm_out = np.linalg.norm(out)
         out = out / norm_out if norm_out > 0 else np.array([0.0, -1.0])

@@ -181,9 +181,16 @@ def parameters_html(r: Any) -> str:
 def tables_html(r: Any, war: pd.DataFrame, ladder: pd.DataFrame) -> str:
     """Summary tables: war probability, rung distribution, allies joined, holder change."""
     parts = ["<h2>Results</h2>"]
-    rows = [
-        [d.theatre, f"{d.runs:,}", f"{d.wars:,}", _pct(d.p), _pct(d.low, 2), _pct(d.high, 2)]
-        for d in war.itertuples()
+    rows: list[list[Any]] = [
+        [
+            d["theatre"],
+            f"{d['runs']:,}",
+            f"{d['wars']:,}",
+            _pct(d["p"]),
+            _pct(d["low"], 2),
+            _pct(d["high"], 2),
+        ]
+        for d in war.to_dict("records")
     ]
     parts.append(
         "<h3>Probability of war (rung ≥ 6)</h3>"

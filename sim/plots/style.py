@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -21,9 +21,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.rcsetup import cycler  # noqa: E402  (the validating cycler, = matplotlib.cycler)
 
 from sim.errors import SimError  # noqa: E402
 from sim.scenario.schema import RUNG_NAMES  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -43,7 +47,7 @@ LINESTYLES = ("-", "--", ":", "-.")
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
@@ -58,7 +62,7 @@ RC = {
     "grid.color": "#DDDDDD",
     "grid.linewidth": 0.6,
     "axes.axisbelow": True,
-    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "svg.fonttype": "none",
@@ -128,8 +132,8 @@ def finish(
         leg = fig.legend(
             *legend, loc="lower center", bbox_to_anchor=(0.5, bottom), ncol=legend_cols
         )
-        renderer = fig.canvas.get_renderer()
-        bottom += leg.get_window_extent(renderer).height / fig.dpi / height + 0.01
+        # with no renderer given, the legend measures itself with the figure's (Agg) renderer
+        bottom += leg.get_window_extent().height / fig.dpi / height + 0.01
     if title:
         fig.suptitle(title, fontweight="bold", fontsize=12)
     fig.tight_layout(rect=(0, bottom, 1, 1))

@@ -54,11 +54,12 @@ def response_data(r: Any, metric: str = "p_war") -> pd.DataFrame:
             x = float(part[param].astype(float).mean())
             if probability:
                 hits = float((part[metric] * part["runs"]).sum())
-                low, high = wilson(round(hits), runs)
+                lo, hi = wilson(round(hits), runs)
                 value = hits / runs
+                low, high = float(lo), float(hi)
             else:
                 value = float((part[metric] * part["runs"]).sum() / runs)
-                low = high = np.nan
+                low = high = float("nan")
             rows.append(
                 {
                     "parameter": param,
@@ -68,8 +69,8 @@ def response_data(r: Any, metric: str = "p_war") -> pd.DataFrame:
                     "points": len(part),
                     "runs": runs,
                     "value": value,
-                    "low": float(low),
-                    "high": float(high),
+                    "low": low,
+                    "high": high,
                 }
             )
     return pd.DataFrame(rows)
@@ -194,11 +195,11 @@ def plot_sensitivity(results: Sequence[Any]) -> list[style.Plot]:
     """Sobol S1/ST or Morris mu*/sigma per parameter, one panel per outcome."""
     r = results[0]
     data = sensitivity_data(r)
-    constant = []
+    constant: list[str] = []
     for outcome, d in data.groupby("outcome", sort=False):
         numbers = d.drop(columns=["method", "outcome", "parameter"]).to_numpy(dtype=float)
         if not np.any(numbers):
-            constant.append(outcome)
+            constant.append(str(outcome))
     outcomes = [o for o in dict.fromkeys(data["outcome"]) if o not in constant]
     if not outcomes:
         raise SimError(

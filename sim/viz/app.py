@@ -125,7 +125,11 @@ def make_model_class(
     overrides: Mapping[str, Any] | None = None,
 ) -> type[VizModel]:
     """Return a `VizModel` subclass bound to a scenario, its default seed and overrides."""
-    base = load_scenario(source, dict(overrides or {}))
+    if isinstance(source, Scenario):
+        # what load_scenario does with a Scenario (its annotation leaves that case out)
+        base = source.with_overrides(dict(overrides)) if overrides else source
+    else:
+        base = load_scenario(source, dict(overrides or {}))
     if seed is None:
         seed = int(run_seeds(base.seed, np.array([0]))[0])
     alliances = {param_name("commitment", a["id"]): a["id"] for a in base.data["alliances"]}

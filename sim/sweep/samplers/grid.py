@@ -7,6 +7,7 @@ including both ends (so ``--points`` is the number of levels per range, not the 
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -20,12 +21,13 @@ MAX_POINTS = 1_000_000
 def sample(params: list[Parameter], points: int, seed: int) -> Design:
     """Grid design; `seed` is unused (a grid is not random)."""
     del seed
-    axes = []
+    axes: list[list[Any]] = []
     for p in params:
         if p.is_range:
-            if points < 2 and p.high > p.low:
+            low, high = _bounds(p)
+            if points < 2 and high > low:
                 raise SimError("--points must be at least 2 for a grid over a range")
-            vals = np.linspace(p.low, p.high, max(points, 1))
+            vals = np.linspace(low, high, max(points, 1))
             axes.append(list(np.round(vals) if p.integer else vals))
         else:
             axes.append(list(p.levels))
@@ -39,8 +41,16 @@ def sample(params: list[Parameter], points: int, seed: int) -> Design:
     )
 
 
-def _unit(p: Parameter, value) -> float:
+def _bounds(p: Parameter) -> tuple[float, float]:
+    """Bounds ``(low, high)`` of a range parameter."""
+    if p.low is None or p.high is None:
+        raise SimError(f"{p.path}: a range needs both bounds")
+    return p.low, p.high
+
+
+def _unit(p: Parameter, value: Any) -> float:
     if p.is_range:
-        return 0.0 if p.high == p.low else (float(value) - p.low) / (p.high - p.low)
+        low, high = _bounds(p)
+        return 0.0 if high == low else (float(value) - low) / (high - low)
     i = p.levels.index(value)
     return (i + 0.5) / len(p.levels)
