@@ -19,12 +19,13 @@ import fcntl
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError, SimError
+from sim.results.manifest import FileFacts, Manifest
 
 TABLES = ("runs", "outcomes", "annual")
 CHUNK_DIR = "chunks"
@@ -64,14 +65,28 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
         raise
 
 
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest.json`` atomically."""
-    text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Write ``manifest.json`` atomically, in the current schema version."""
+    text = json.dumps(manifest.to_dict(), indent=2, sort_keys=False, default=str)
     atomic_write_bytes(folder / MANIFEST, text.encode())
 
 
+def load_manifest(folder: Path) -> Manifest:
+    """Read and parse ``manifest.json`` (any schema version up to the current one).
+
+    Raises
+    ------
+    ResultsError
+        If the manifest is missing or unreadable, or a key is missing or malformed.
+    """
+    return Manifest.from_dict(read_manifest(folder), folder / MANIFEST)
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """Read ``manifest.json``; a clear error if it is missing or broken.
+    """Read ``manifest.json`` as the JSON object on disk, without checking its keys.
+
+    For callers that only look at a few keys and must cope with a damaged manifest
+    (reporting an interruption, replaying a run); `load_manifest` parses it.
 
     Raises
     ------
@@ -144,24 +159,25 @@ class FolderLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / ".lock"
-        self.fh = None
+        self.fh: TextIO | None = None
 
     def __enter__(self) -> FolderLock:
         try:
-            self.fh = open(self.path, "w")
+            fh = open(self.path, "w")
         except OSError as exc:
             raise SimError(
                 f"{self.path.parent}: cannot write to the output folder ({exc.strerror})"
             ) from None
         try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self.fh.close()
+            fh.close()
             raise SimError(
                 f"{self.path.parent}: another sim process is writing this folder"
             ) from None
-        self.fh.write(str(os.getpid()))
-        self.fh.flush()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self.fh = fh
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -249,11 +265,11 @@ def remove_chunks(folder: Path, chunks: list[int]) -> None:
         (folder / CHUNK_DIR).rmdir()
 
 
-def file_facts(folder: Path) -> dict[str, dict[str, int | str]]:
+def file_facts(folder: Path) -> dict[str, FileFacts]:
     """Rows, bytes and SHA-256 of each final table (recorded in the manifest)."""
     import hashlib
 
-    facts: dict[str, dict[str, int | str]] = {}
+    facts: dict[str, FileFacts] = {}
     for table in TABLES:
         path = folder / f"{table}.parquet"
         if not path.exists():
@@ -262,9 +278,9 @@ def file_facts(folder: Path) -> dict[str, dict[str, int | str]]:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        facts[f"{table}.parquet"] = {
-            "rows": pq.ParquetFile(path).metadata.num_rows,
-            "bytes": path.stat().st_size,
-            "sha256": digest.hexdigest(),
-        }
+        facts[f"{table}.parquet"] = FileFacts(
+            rows=pq.ParquetFile(path).metadata.num_rows,
+            bytes=path.stat().st_size,
+            sha256=digest.hexdigest(),
+        )
     return facts

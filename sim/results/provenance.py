@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from sim.results.manifest import Provenance
+
 
 def git_commit() -> dict[str, Any]:
     """Commit of the source tree the package runs from, and whether it has local changes."""
@@ -33,7 +35,7 @@ def git_commit() -> dict[str, Any]:
         return {"git_commit": None, "git_dirty": None}
 
 
-def provenance() -> dict[str, Any]:
+def provenance() -> Provenance:
     """Package and library versions, git commit, Python and host."""
     import numpy
     import pyarrow
@@ -41,13 +43,15 @@ def provenance() -> dict[str, Any]:
 
     from sim import __version__
 
-    return {
-        "package_version": __version__,
-        **git_commit(),
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "pyarrow": pyarrow.__version__,
-        "host": platform.node(),
-        "platform": platform.platform(),
-    }
+    commit = git_commit()
+    return Provenance(
+        package_version=__version__,
+        git_commit=commit["git_commit"],
+        git_dirty=commit["git_dirty"],
+        python=platform.python_version(),
+        numpy=numpy.__version__,
+        scipy=scipy.__version__,
+        pyarrow=pyarrow.__version__,
+        host=platform.node(),
+        platform=platform.platform(),
+    )

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
-from sim.results.folder import TABLES, read_manifest
+from sim.results.folder import MANIFEST, TABLES, read_manifest
+from sim.results.manifest import STATUSES, FileFacts, Manifest
 from sim.results.tables import to_frame
 
 REQUIRED_COLUMNS = {
@@ -32,10 +33,21 @@ REQUIRED_COLUMNS = {
 
 @dataclass
 class Results:
-    """A finished result folder: its manifest and (lazily read) tidy tables."""
+    """A finished result folder: its manifest and (lazily read) tidy tables.
+
+    Attributes
+    ----------
+    path : Path
+        The folder.
+    manifest : dict
+        ``manifest.json`` as the JSON object on disk.
+    typed_manifest : Manifest
+        The same, parsed and checked.
+    """
 
     path: Path
     manifest: dict[str, Any]
+    typed_manifest: Manifest
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def _table(self, name: str) -> pd.DataFrame:
@@ -94,62 +106,53 @@ def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
     path = Path(folder)
     if not path.is_dir():
         raise ResultsError(f"{path}: no such result folder")
-    manifest = read_manifest(path)
-    status = manifest.get("status")
+    raw = read_manifest(path)
+    status = raw.get("status")
     if status is not None and status not in STATUSES:
         raise ResultsError(
-            f"{path / 'manifest.json'}: status {status!r} is not one of {', '.join(STATUSES)}"
+            f"{path / MANIFEST}: status {status!r} is not one of {', '.join(STATUSES)}"
         )
     if status != "complete" and not allow_incomplete:
-        done = manifest.get("runs_done")
+        done = raw.get("runs_done")
         raise ResultsError(
             f"{path}: run is {status or 'of unknown status'}"
-            + (f" ({done} of {manifest.get('runs')} runs done)" if done else "")
+            + (f" ({done} of {raw.get('runs')} runs done)" if done else "")
             + "; resume it or run again"
         )
-    if status == "complete":
-        check_manifest(path / "manifest.json", manifest)
-    files = manifest.get("files", {})
-    if not isinstance(files, dict):
-        raise ResultsError(f"{path / 'manifest.json'}: 'files' is not a table of file facts")
+    manifest = Manifest.from_dict(raw, path / MANIFEST)
+    files = manifest.files or {}
     for name in TABLES:
         f = path / f"{name}.parquet"
         if not f.exists():
             if status == "complete":
                 raise ResultsError(f"{f}: missing, but the manifest says the run is complete")
             continue
-        facts = files.get(f.name)
-        if facts is not None and not (
-            isinstance(facts, dict)
-            and isinstance(facts.get("rows"), int)
-            and isinstance(facts.get("bytes"), int)
-            and isinstance(facts.get("sha256"), str)
-        ):
-            raise ResultsError(
-                f"{path / 'manifest.json'}: the facts of {f.name} are not rows, bytes and sha256"
-            )
         try:
             meta = pq.ParquetFile(f)
         except Exception as exc:  # noqa: BLE001 - any parse failure means a broken file
             raise ResultsError(f"{f}: not a readable Parquet file ({type(exc).__name__})") from None
-        if facts and meta.metadata.num_rows != facts.get("rows"):
-            raise ResultsError(
-                f"{f}: has {meta.metadata.num_rows} rows, the manifest says {facts.get('rows')}"
-            )
-        if facts and f.stat().st_size != facts.get("bytes"):
-            raise ResultsError(f"{f}: size differs from the manifest (file changed?)")
-        if facts and sha256_of(f) != facts["sha256"]:
-            raise ResultsError(
-                f"{f}: contents differ from the manifest (SHA-256 mismatch): "
-                "the file was changed or corrupted"
-            )
+        facts = files.get(f.name)
+        if facts is not None:
+            check_file_facts(f, meta, facts)
         missing = REQUIRED_COLUMNS[name] - set(meta.schema_arrow.names)
         if missing:
             raise ResultsError(f"{f}: missing columns {', '.join(sorted(missing))}")
-    return Results(path=path, manifest=manifest)
+    return Results(path=path, manifest=raw, typed_manifest=manifest)
 
 
-STATUSES = ("running", "incomplete", "complete")
+def check_file_facts(f: Path, meta: pq.ParquetFile, facts: FileFacts) -> None:
+    """Refuse a table whose rows, size or SHA-256 differ from the manifest's facts."""
+    if meta.metadata.num_rows != facts.rows:
+        raise ResultsError(
+            f"{f}: has {meta.metadata.num_rows} rows, the manifest says {facts.rows}"
+        )
+    if f.stat().st_size != facts.bytes:
+        raise ResultsError(f"{f}: size differs from the manifest (file changed?)")
+    if sha256_of(f) != facts.sha256:
+        raise ResultsError(
+            f"{f}: contents differ from the manifest (SHA-256 mismatch): "
+            "the file was changed or corrupted"
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -161,43 +164,3 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _positive_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
-
-
-def _strings(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-
-def _month(v: Any) -> bool:
-    from sim.scenario.months import parse_month
-
-    try:
-        parse_month(v)
-    except ValueError:
-        return False
-    return True
-
-
-MANIFEST_FIELDS: dict[str, tuple[Any, str]] = {
-    "kind": (lambda v: v in ("ensemble", "sweep"), "'ensemble' or 'sweep'"),
-    "runs": (_positive_int, "a positive integer"),
-    "months": (_positive_int, "a positive integer"),
-    "start": (_month, "a month YYYY-MM"),
-    "theatres": (_strings, "a list of theatre names"),
-    "actors": (_strings, "a list of actor codes"),
-    "scenario": (lambda v: isinstance(v, dict), "the resolved scenario (a table)"),
-    "summary": (lambda v: isinstance(v, list), "a list of summary records"),
-}
-"""Manifest fields that readers (summaries, plots, reports) rely on, with their shape."""
-
-
-def check_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    """Check the shape of the fields readers rely on in a complete folder's manifest."""
-    for key, (ok, what) in MANIFEST_FIELDS.items():
-        if key in manifest and not ok(manifest[key]):
-            raise ResultsError(f"{path}: '{key}' should be {what}, got {manifest[key]!r:.40}")
-    if manifest.get("kind") == "sweep" and not _strings(manifest.get("swept")):
-        raise ResultsError(f"{path}: 'swept' should be a list of parameter paths")

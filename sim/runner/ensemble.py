@@ -18,9 +18,10 @@ from sim.analysis.tally import tally_from_outcomes
 from sim.engine.params import compile_scenario
 from sim.errors import SimError
 from sim.results.folder import FolderLock, prepare_folder
+from sim.results.manifest import Manifest
 from sim.results.reader import Results, load_results
 from sim.runner.job import check_resumable, execute_job, job_manifest
-from sim.runner.tasks import ChunkTask
+from sim.runner.tasks import EnsembleChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 
 ANNUAL_ALL_UP_TO = 20_000
@@ -128,7 +129,7 @@ def run(
     if workers < 1:
         raise SimError(f"--workers must be at least 1, got {workers}")
     temporary = out is None
-    folder = Path(tempfile.mkdtemp(prefix="sim-run-")) if temporary else Path(out)
+    folder = Path(tempfile.mkdtemp(prefix="sim-run-")) if out is None else Path(out)
     prepare_folder(folder, force or temporary)
     try:
         with FolderLock(folder):
@@ -155,15 +156,14 @@ def run(
 
 def plan_ensemble(
     scen: Scenario, runs: int, master: int, folder: Path, size: int, annual_runs: int
-) -> list[ChunkTask]:
+) -> list[EnsembleChunkTask]:
     """Chunk tasks of an ensemble (a pure function of its arguments, so resumable)."""
     structure, params = compile_scenario(scen)
     bounds = list(range(0, runs, size)) + [runs]
     return [
-        ChunkTask(
+        EnsembleChunkTask(
             chunk=i,
             run_ids=np.arange(lo, hi, dtype=np.int64),
-            point_ids=None,
             master_seed=master,
             structure=structure,
             params=params,
@@ -174,12 +174,12 @@ def plan_ensemble(
     ]
 
 
-def finish_ensemble(folder: Path, manifest: dict[str, Any]) -> None:
+def finish_ensemble(folder: Path, manifest: Manifest) -> None:
     """Add the per-theatre summary (from the merged outcomes) to the manifest."""
-    scen = load_scenario(manifest["scenario"])
+    scen = load_scenario(manifest.scenario)
     structure, _ = compile_scenario(scen)
     tally = tally_from_outcomes(folder / "outcomes.parquet", structure)
-    manifest["summary"] = summarise(tally, structure)
+    manifest.summary = summarise(tally, structure)
 
 
 def execute_ensemble(
@@ -193,14 +193,13 @@ def execute_ensemble(
     progress: Callable[[int, int], None] | None,
     command: list[str] | None,
     scheduler: str | None,
-) -> dict[str, Any]:
+) -> Manifest:
     """Run all chunks into `folder`, merge them and write the final manifest."""
     size = chunk_size or chunk_size_for(runs, workers)
     annual_runs = annual_runs_for(annual, runs)
     tasks = plan_ensemble(scen, runs, master, folder, size, annual_runs)
     structure = tasks[0].structure
     manifest = job_manifest(
-        "ensemble",
         scen,
         structure,
         master=master,
@@ -226,24 +225,24 @@ def resume(
     from sim.results.folder import read_manifest
 
     path = Path(folder)
-    manifest = read_manifest(path)
-    if manifest.get("kind") != "ensemble":
-        hint = "; resume it with sim sweep --resume" if manifest.get("kind") == "sweep" else ""
-        raise SimError(f"{path}: not an ensemble folder (kind {manifest.get('kind')!r}){hint}")
-    if manifest.get("status") == "complete":
+    data = read_manifest(path)
+    if data.get("kind") != "ensemble":
+        hint = "; resume it with sim sweep --resume" if data.get("kind") == "sweep" else ""
+        raise SimError(f"{path}: not an ensemble folder (kind {data.get('kind')!r}){hint}")
+    if data.get("status") == "complete":
         raise SimError(f"{path}: already complete; nothing to resume")
-    check_resumable(path, manifest, ("runs", "chunk_size"))
+    manifest = check_resumable(path, data)
     workers = default_workers() if workers is None else int(workers)
-    scen = load_scenario(manifest["scenario"])
+    scen = load_scenario(manifest.scenario)
     tasks = plan_ensemble(
         scen,
-        manifest["runs"],
-        manifest["master_seed"],
+        manifest.runs,
+        manifest.master_seed,
         path,
-        manifest["chunk_size"],
-        manifest["annual_runs"],
+        manifest.chunk_size,
+        manifest.annual_runs,
     )
-    manifest["workers"] = workers
+    manifest.workers = workers
     with FolderLock(path):
         execute_job(path, manifest, tasks, workers, scheduler, progress, finish_ensemble)
     return load_results(path)

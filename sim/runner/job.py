@@ -13,20 +13,26 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim.errors import SimError
+from sim.errors import ResultsError, SimError
 from sim.results.folder import (
+    MANIFEST,
     file_facts,
     finished_chunks,
     merge_chunks,
     remove_chunks,
     write_manifest,
 )
+from sim.results.manifest import Manifest, SweepDesign
 from sim.runner.executor import make_executor
 from sim.runner.tasks import ChunkTask, execute
+
+if TYPE_CHECKING:
+    from sim.engine.params import Structure
+    from sim.scenario.loader import Scenario
 
 
 class Terminated(Exception):
@@ -38,9 +44,8 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def job_manifest(
-    kind: str,
-    scen: Any,
-    structure: Any,
+    scen: Scenario,
+    structure: Structure,
     *,
     master: int,
     runs: int,
@@ -50,102 +55,100 @@ def job_manifest(
     annual_mode: str,
     annual_runs: int,
     command: list[str] | None,
-    **extra: Any,
-) -> dict[str, Any]:
+    sweep: SweepDesign | None = None,
+    chunks: int | None = None,
+) -> Manifest:
     """Build the manifest of a new job: what it is, how to redo it, where it came from.
 
-    `extra` holds kind-specific entries (a sweep's design); the resolved scenario comes
-    last so the file stays readable.
+    A job with a `sweep` design is a sweep, any other an ensemble.
     """
-    import datetime as dt
     import sys
 
     from sim.results.provenance import provenance
 
-    return {
-        "kind": kind,
-        "status": "running",
-        "scenario_name": scen.name,
-        "scenario_title": scen.title,
-        "scenario_file": scen.file,
-        "scenario_chain": scen.chain,
-        "scenario_sha256": scen.digest,
-        "overrides": scen.overrides,
-        **extra,
-        "runs": runs,
-        "master_seed": master,
-        "chunk_size": chunk_size,
-        "workers": workers,
-        "scheduler": scheduler,
-        "annual_mode": annual_mode,
-        "annual_runs": annual_runs,
-        "months": scen.months,
-        "start": scen.start,
-        "theatres": list(structure.theatres),
-        "actors": list(structure.actors),
-        "alliances": list(structure.alliance_ids),
-        "command": command if command is not None else sys.argv,
-        "started": dt.datetime.now(dt.UTC).isoformat(),
-        **provenance(),
-        "scenario": scen.data,
-    }
+    return Manifest(
+        kind="ensemble" if sweep is None else "sweep",
+        status="running",
+        scenario_name=scen.name,
+        scenario_title=scen.title,
+        scenario_file=scen.file,
+        scenario_chain=scen.chain,
+        scenario_sha256=scen.digest,
+        overrides=scen.overrides,
+        sweep=sweep,
+        chunks=chunks,
+        runs=runs,
+        master_seed=master,
+        chunk_size=chunk_size,
+        workers=workers,
+        scheduler=scheduler,
+        annual_mode=annual_mode,
+        annual_runs=annual_runs,
+        months=scen.months,
+        start=scen.start,
+        theatres=list(structure.theatres),
+        actors=list(structure.actors),
+        alliances=list(structure.alliance_ids),
+        command=command if command is not None else sys.argv,
+        started=dt.datetime.now(dt.UTC).isoformat(),
+        provenance=provenance(),
+        scenario=scen.data,
+    )
 
 
-def check_resumable(path: Path, manifest: dict[str, Any], counts: tuple[str, ...]) -> None:
-    """Refuse, in one line, a manifest that lacks what resuming needs.
+def check_resumable(path: Path, data: Mapping[str, Any]) -> Manifest:
+    """Parse the manifest of a job to resume, refusing in one line one that cannot be.
 
-    `counts` are keys that must be positive integers; ``master_seed`` and ``annual_runs``
-    must be non-negative integers and ``scenario`` a table.
+    Resuming needs the counts, the seed, the plan, the resolved scenario and, for a
+    sweep, its design.
+
+    Raises
+    ------
+    SimError
+        Naming the manifest and the missing or malformed key.
     """
-    for key, least in (*((k, 1) for k in counts), ("master_seed", 0), ("annual_runs", 0)):
-        value = manifest.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise SimError(
-                f"{path / 'manifest.json'}: '{key}' is missing or not an integer "
-                f">= {least} ({value!r:.40}); the job cannot be resumed"
-            )
-    if not isinstance(manifest.get("scenario"), dict):
-        raise SimError(
-            f"{path / 'manifest.json'}: 'scenario' is missing or not a table; "
-            "the job cannot be resumed"
-        )
+    try:
+        return Manifest.from_dict(data, path / MANIFEST)
+    except ResultsError as exc:
+        raise SimError(f"{exc}; the job cannot be resumed") from None
 
 
 def execute_job(
     folder: Path,
-    manifest: dict[str, Any],
-    tasks: list[ChunkTask],
+    manifest: Manifest,
+    tasks: Sequence[ChunkTask],
     workers: int,
     scheduler: str | None,
     progress: Callable[[int, int], None] | None,
-    finish: Callable[[Path, dict[str, Any]], None],
-) -> dict[str, Any]:
+    finish: Callable[[Path, Manifest], None],
+) -> Manifest:
     """Run the job's unfinished chunks, merge, call `finish` to add summaries, mark complete.
 
     Parameters
     ----------
     folder : Path
         Result folder (already prepared and locked by the caller).
-    manifest : dict
-        Manifest to write; must describe the job so that it can be resumed.
-    tasks : list of ChunkTask
+    manifest : Manifest
+        Manifest to write; must describe the job so that it can be resumed. It is
+        updated in place as the job runs.
+    tasks : sequence of ChunkTask
         The full plan; finished chunks are skipped.
     finish : callable(folder, manifest)
         Adds summaries to the manifest (and writes any extra tables) after the merge.
 
     Returns
     -------
-    dict
+    Manifest
         The final manifest.
     """
     total = sum(len(t.run_ids) for t in tasks)
     done_chunks = finished_chunks(folder, verify=True)
     todo = [t for t in tasks if t.chunk not in done_chunks]
     done = total - sum(len(t.run_ids) for t in todo)
-    manifest["status"] = "running"
-    manifest["runs_done"] = done
-    manifest.setdefault("started", dt.datetime.now(dt.UTC).isoformat())
-    manifest["resumed_runs"] = done if done else manifest.get("resumed_runs", 0)
+    manifest.status = "running"
+    manifest.runs_done = done
+    resumed = done if done else (manifest.resumed_runs or 0)
+    manifest.resumed_runs = resumed
     t0 = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -160,23 +163,19 @@ def execute_job(
         # the manifest saying "incomplete" too, and the chunks stay until it says complete
         merge_chunks(folder, [t.chunk for t in tasks], keep=True)
         wall = time.perf_counter() - t0
-        manifest.update(
-            {
-                "status": "complete",
-                "runs_done": total,
-                "finished": dt.datetime.now(dt.UTC).isoformat(),
-                "wall_seconds": round(manifest.get("wall_seconds_before", 0.0) + wall, 3),
-            }
-        )
-        computed = total - manifest.get("resumed_runs", 0)
-        manifest["runs_per_second"] = round(computed / wall, 1) if wall > 0 else None
-        manifest.pop("interrupted_by", None)
+        manifest.status = "complete"
+        manifest.runs_done = total
+        manifest.finished = dt.datetime.now(dt.UTC).isoformat()
+        manifest.wall_seconds = round(wall, 3)
+        computed = total - resumed
+        manifest.runs_per_second = round(computed / wall, 1) if wall > 0 else None
+        manifest.interrupted_by = None
         finish(folder, manifest)
-        manifest["files"] = file_facts(folder)
+        manifest.files = file_facts(folder)
     except BaseException as exc:
         kept = _mark_incomplete(folder, manifest, tasks, exc)
         if isinstance(exc, OSError):
-            command = "sweep" if manifest.get("kind") == "sweep" else "run"
+            command = "sweep" if manifest.kind == "sweep" else "run"
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise SimError(
                 f"{folder}: cannot write results ({reason}); kept {kept:,} of "
@@ -198,7 +197,7 @@ def execute_job(
 
 
 def _mark_incomplete(
-    folder: Path, manifest: dict[str, Any], tasks: list[ChunkTask], exc: BaseException
+    folder: Path, manifest: Manifest, tasks: Sequence[ChunkTask], exc: BaseException
 ) -> int:
     """Record an interruption in the manifest; returns the runs kept on disk.
 
@@ -211,10 +210,10 @@ def _mark_incomplete(
     for _attempt in range(5):
         try:
             kept = sum(len(t.run_ids) for t in tasks if t.chunk in finished_chunks(folder))
-            manifest["status"] = "incomplete"
-            manifest["runs_done"] = kept
-            manifest["interrupted_by"] = type(exc).__name__
-            manifest.pop("files", None)
+            manifest.status = "incomplete"
+            manifest.runs_done = kept
+            manifest.interrupted_by = type(exc).__name__
+            manifest.files = None
             write_manifest(folder, manifest)
             break
         except (KeyboardInterrupt, Terminated):

@@ -2,17 +2,22 @@
 
 This is the function that worker processes (local pool or Dask) execute. It imports no
 Mesa, so process pools stay light.
+
+An ensemble chunk carries its compiled scenario; a sweep chunk carries the resolved
+scenario and the overrides of its design points, and compiles them in the worker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from sim.engine.params import Params, Structure
-from sim.engine.simulate import simulate
+from sim.engine.simulate import BatchResult, simulate
 from sim.results.folder import atomic_write_table, chunk_path
 from sim.results.tables import annual_table, outcomes_table, runs_table
 from sim.runner.seeds import run_seeds
@@ -20,7 +25,7 @@ from sim.runner.seeds import run_seeds
 
 @dataclass
 class ChunkTask:
-    """Everything a worker needs to compute and store one chunk.
+    """What every chunk has: where it goes and which runs it holds.
 
     Attributes
     ----------
@@ -28,50 +33,73 @@ class ChunkTask:
         Chunk number (names its files).
     run_ids : array of int64
         Global run ids of the chunk.
-    point_ids : array of int64 or None
-        Sweep point of each run (None for a plain ensemble).
     master_seed : int
-        Master seed; run seeds derive from it, the point and the run id.
-    structure, params : Structure, Params
-        Compiled scenario (one parameter row); None for sweeps, which compile their
-        points in the worker from `sweep`.
+        Master seed; run seeds derive from it (and, for sweeps, the point).
     folder : str
         Result folder.
     annual_runs : int
         Runs with ``run_id`` below this keep per-run annual rows (0: none).
-    point_values : dict or None
-        Swept parameter values per run (for ``runs.parquet`` of sweeps).
     """
 
     chunk: int
     run_ids: np.ndarray
-    point_ids: np.ndarray | None
     master_seed: int
-    structure: Structure | None
-    params: Params | None
     folder: str
     annual_runs: int
-    point_values: dict | None = None
-    local_ids: np.ndarray | None = None  # replication index within the point (sweeps)
-    sweep: dict | None = None  # {"scenario": resolved data, "points": {pid: overrides}}
 
 
-def compile_points(task: ChunkTask) -> tuple[Structure, Params, np.ndarray]:
+@dataclass
+class EnsembleChunkTask(ChunkTask):
+    """A chunk of an ensemble: runs of one compiled scenario.
+
+    Attributes
+    ----------
+    structure, params : Structure, Params
+        The compiled scenario (one parameter row, shared by every run).
+    """
+
+    structure: Structure
+    params: Params
+
+
+@dataclass
+class SweepChunkTask(ChunkTask):
+    """A chunk of a sweep: runs of several design points, compiled in the worker.
+
+    Attributes
+    ----------
+    point_ids : array of int64
+        Design point of each run.
+    local_ids : array of int64
+        Replication index of each run within its point.
+    scenario : dict
+        The resolved scenario the overrides apply to.
+    points : dict of int to dict
+        Overrides (``--set`` path to value) of each design point in the chunk.
+    """
+
+    point_ids: np.ndarray
+    local_ids: np.ndarray
+    scenario: dict[str, Any]
+    points: dict[int, dict[str, Any]]
+
+
+def compile_points(task: SweepChunkTask) -> tuple[Structure, Params, np.ndarray]:
     """Compile the sweep points of a chunk; returns (structure, params, row of each run)."""
     from sim.engine.params import compile_batch
     from sim.scenario.loader import load_scenario
 
-    base = load_scenario(task.sweep["scenario"])
-    pids = sorted(task.sweep["points"])
-    scenarios = [base.with_overrides(task.sweep["points"][p]) for p in pids]
+    base = load_scenario(task.scenario)
+    pids = sorted(task.points)
+    scenarios = [base.with_overrides(task.points[p]) for p in pids]
     structure, params = compile_batch(scenarios)
     row = {p: i for i, p in enumerate(pids)}
     return structure, params, np.array([row[p] for p in task.point_ids], dtype=np.int64)
 
 
 def chunk_seeds(task: ChunkTask) -> np.ndarray:
-    """Seeds of the chunk's runs."""
-    if task.point_ids is None:
+    """Seeds of the chunk's runs (a sweep's runs are seeded by point and replication)."""
+    if not isinstance(task, SweepChunkTask):
         return run_seeds(task.master_seed, task.run_ids)
     seeds = np.empty(len(task.run_ids), dtype=np.uint64)
     for p in np.unique(task.point_ids):
@@ -82,32 +110,55 @@ def chunk_seeds(task: ChunkTask) -> np.ndarray:
 
 def execute(task: ChunkTask) -> tuple[int, int, None]:
     """Simulate a chunk, write its three tables, and return (chunk, runs, None)."""
+    if isinstance(task, SweepChunkTask):
+        return _execute_sweep(task)
+    if isinstance(task, EnsembleChunkTask):
+        return _execute_ensemble(task)
+    raise TypeError(f"not a chunk of an ensemble or a sweep: {type(task).__name__}")
+
+
+def _execute_ensemble(task: EnsembleChunkTask) -> tuple[int, int, None]:
     seeds = chunk_seeds(task)
-    structure, params = task.structure, task.params
-    if task.sweep is not None:
-        structure, params, rows = compile_points(task)
-        params = params.take(rows)
-    record = task.annual_runs > 0 and int(task.run_ids.min()) < task.annual_runs
-    result = simulate(structure, params, seeds, record=record)
+    result = simulate(task.structure, task.params, seeds, record=_records_annual(task))
     folder = Path(task.folder)
-    values = task.point_values
-    if task.sweep is not None:
-        points = task.sweep["points"]
-        paths = list(next(iter(points.values())))
-        values = {path: [points[int(p)][path] for p in task.point_ids] for path in paths}
+    atomic_write_table(chunk_path(folder, task.chunk, "runs"), runs_table(task.run_ids, seeds))
+    atomic_write_table(
+        chunk_path(folder, task.chunk, "outcomes"), outcomes_table(result, task.run_ids)
+    )
+    _write_annual(task, result)
+    return task.chunk, len(task.run_ids), None
+
+
+def _execute_sweep(task: SweepChunkTask) -> tuple[int, int, None]:
+    seeds = chunk_seeds(task)
+    structure, params, rows = compile_points(task)
+    result = simulate(structure, params.take(rows), seeds, record=_records_annual(task))
+    folder = Path(task.folder)
+    paths = list(next(iter(task.points.values())))
+    # swept values of each run, as plain Python values (pyarrow infers the column type)
+    values: dict[str, Any] = {
+        path: [task.points[int(p)][path] for p in task.point_ids] for path in paths
+    }
     atomic_write_table(
         chunk_path(folder, task.chunk, "runs"),
         runs_table(task.run_ids, seeds, task.point_ids, values),
     )
-    outcomes = outcomes_table(result, task.run_ids)
-    if task.point_ids is not None:
-        import pyarrow as pa
-
-        outcomes = outcomes.add_column(
-            1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
-        )
+    outcomes = outcomes_table(result, task.run_ids).add_column(
+        1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
+    )
     atomic_write_table(chunk_path(folder, task.chunk, "outcomes"), outcomes)
-    if record:
+    _write_annual(task, result)
+    return task.chunk, len(task.run_ids), None
+
+
+def _records_annual(task: ChunkTask) -> bool:
+    """Whether any run of the chunk keeps per-run annual rows."""
+    return task.annual_runs > 0 and int(task.run_ids.min()) < task.annual_runs
+
+
+def _write_annual(task: ChunkTask, result: BatchResult) -> None:
+    """Write the chunk's annual table: the rows of runs below ``annual_runs``, or none."""
+    if _records_annual(task):
         keep = task.run_ids < task.annual_runs
         table = annual_table(result, task.run_ids)
         if not keep.all():
@@ -118,5 +169,4 @@ def execute(task: ChunkTask) -> tuple[int, int, None]:
         from sim.results.tables import ANNUAL_SCHEMA
 
         table = ANNUAL_SCHEMA.empty_table()
-    atomic_write_table(chunk_path(folder, task.chunk, "annual"), table)
-    return task.chunk, len(task.run_ids), None
+    atomic_write_table(chunk_path(Path(task.folder), task.chunk, "annual"), table)

@@ -28,10 +28,11 @@ from sim.results.folder import (
     prepare_folder,
     read_manifest,
 )
+from sim.results.manifest import Manifest, SweepDesign
 from sim.results.reader import Results, load_results
 from sim.runner.ensemble import chunk_size_for, default_workers
 from sim.runner.job import check_resumable, execute_job, job_manifest
-from sim.runner.tasks import ChunkTask
+from sim.runner.tasks import SweepChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 from sim.sweep.samplers import Design, sample
 from sim.sweep.space import (
@@ -88,19 +89,17 @@ def sweep_settings(
     return check_parameters(scenario, parsed), method, n_points, n_runs
 
 
-def plan_sweep(manifest: dict[str, Any], folder: Path) -> list[ChunkTask]:
+def plan_sweep(manifest: Manifest, folder: Path) -> list[SweepChunkTask]:
     """Chunk tasks of a sweep from its manifest and points (pure, so resumable)."""
+    design = _design(manifest)
     points = pd.read_parquet(folder / "points.parquet")
-    paths = [p["path"] for p in manifest["parameters"]]
-    params = [
-        Parameter(**{k: (tuple(v) if k == "levels" else v) for k, v in p.items()})
-        for p in manifest["parameters"]
-    ]
+    params = [parameter_from_manifest(p) for p in design.parameters]
+    paths = [p.path for p in params]
     overrides = {
         int(r.point_id): point_overrides(params, [getattr(r, f"p{i}") for i in range(len(paths))])
         for r in points.rename(columns={p: f"p{i}" for i, p in enumerate(paths)}).itertuples()
     }
-    runs, size = manifest["runs_per_point"], manifest["chunk_size"]
+    runs, size = design.runs_per_point, manifest.chunk_size
     total = len(points) * runs
     bounds = list(range(0, total, size)) + [total]
     tasks = []
@@ -108,23 +107,37 @@ def plan_sweep(manifest: dict[str, Any], folder: Path) -> list[ChunkTask]:
         run_ids = np.arange(lo, hi, dtype=np.int64)
         pids = run_ids // runs
         tasks.append(
-            ChunkTask(
+            SweepChunkTask(
                 chunk=i,
                 run_ids=run_ids,
-                point_ids=pids,
-                master_seed=manifest["master_seed"],
-                structure=None,
-                params=None,
+                master_seed=manifest.master_seed,
                 folder=str(folder),
-                annual_runs=manifest["annual_runs"],
+                annual_runs=manifest.annual_runs,
+                point_ids=pids,
                 local_ids=run_ids % runs,
-                sweep={
-                    "scenario": manifest["scenario"],
-                    "points": {int(p): overrides[int(p)] for p in np.unique(pids)},
-                },
+                scenario=manifest.scenario,
+                points={int(p): overrides[int(p)] for p in np.unique(pids)},
             )
         )
     return tasks
+
+
+def parameter_from_manifest(entry: dict[str, Any]) -> Parameter:
+    """Rebuild a swept parameter from its manifest entry (``levels`` as a list)."""
+    return Parameter(
+        path=entry["path"],
+        low=entry.get("low"),
+        high=entry.get("high"),
+        levels=tuple(entry.get("levels", ())),
+        integer=entry.get("integer", False),
+    )
+
+
+def _design(manifest: Manifest) -> SweepDesign:
+    """Return the design of a sweep's manifest (one is always there for sweeps)."""
+    if manifest.sweep is None:
+        raise SimError(f"not a sweep (kind {manifest.kind!r})")
+    return manifest.sweep
 
 
 def points_table(params: list[Parameter], design: Design) -> pa.Table:
@@ -141,9 +154,9 @@ def points_table(params: list[Parameter], design: Design) -> pa.Table:
     return pa.table(cols)
 
 
-def summary_table(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+def summary_table(folder: Path, manifest: Manifest) -> pd.DataFrame:
     """``summary.parquet``: per point and theatre, war probability with its interval etc."""
-    scen = load_scenario(manifest["scenario"])
+    scen = load_scenario(manifest.scenario)
     structure, _ = compile_scenario(scen)
     points = pd.read_parquet(folder / "points.parquet")
     tally = tally_from_outcomes(folder / "outcomes.parquet", structure, len(points))
@@ -175,16 +188,16 @@ def summary_table(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     return frame.merge(points, on="point_id")
 
 
-def finish_sweep(folder: Path, manifest: dict[str, Any]) -> None:
+def finish_sweep(folder: Path, manifest: Manifest) -> None:
     """Write ``summary.parquet`` and, for Sobol/Morris designs, ``sensitivity.json``."""
     summary = summary_table(folder, manifest)
     atomic_write_table(
         folder / "summary.parquet", pa.Table.from_pandas(summary, preserve_index=False)
     )
-    if manifest["sampler"] in ("sobol", "morris"):
+    if _design(manifest).sampler in ("sobol", "morris"):
         from sim.analysis.sensitivity import analyze_folder
 
-        result = analyze_folder(folder, manifest, summary)
+        result = analyze_folder(folder, manifest.to_dict(), summary)
         atomic_write_bytes(folder / "sensitivity.json", json.dumps(result, indent=2).encode())
 
 
@@ -226,7 +239,6 @@ def run_sweep(
     size = chunk_size or chunk_size_for(total, workers)
     structure, _ = compile_scenario(scen)
     manifest = job_manifest(
-        "sweep",
         scen,
         structure,
         master=master,
@@ -237,27 +249,29 @@ def run_sweep(
         annual_mode=annual,
         annual_runs=total if keep_annual else 0,
         command=command,
-        sampler=method,
-        design_meta=design.meta,
-        parameters=[
-            {
-                "path": p.path,
-                "low": p.low,
-                "high": p.high,
-                "levels": list(p.levels),
-                "integer": p.integer,
-            }
-            for p in plist
-        ],
-        swept=[p.path for p in plist],
-        points=len(design.values),
-        runs_per_point=n_runs,
+        sweep=SweepDesign(
+            sampler=method,
+            design_meta=design.meta,
+            parameters=[
+                {
+                    "path": p.path,
+                    "low": p.low,
+                    "high": p.high,
+                    "levels": list(p.levels),
+                    "integer": p.integer,
+                }
+                for p in plist
+            ],
+            swept=[p.path for p in plist],
+            points=len(design.values),
+            runs_per_point=n_runs,
+        ),
     )
     with FolderLock(folder):
         atomic_write_table(folder / "points.parquet", points_table(plist, design))
         np.save(folder / "design_unit.npy", design.unit)
         tasks = plan_sweep(manifest, folder)
-        manifest["chunks"] = len(tasks)
+        manifest.chunks = len(tasks)
         execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_sweep)
     return load_results(folder)
 
@@ -270,22 +284,17 @@ def resume_sweep(
 ) -> Results:
     """Complete an interrupted sweep; the final tables equal an uninterrupted sweep's."""
     path = Path(folder)
-    manifest = read_manifest(path)
-    if manifest.get("kind") != "sweep":
-        raise SimError(f"{path}: not a sweep folder (kind {manifest.get('kind')!r})")
-    if manifest.get("status") == "complete":
+    data = read_manifest(path)
+    if data.get("kind") != "sweep":
+        raise SimError(f"{path}: not a sweep folder (kind {data.get('kind')!r})")
+    if data.get("status") == "complete":
         raise SimError(f"{path}: already complete; nothing to resume")
     if not (path / "points.parquet").exists():
         raise SimError(f"{path}: points.parquet is missing; the sweep cannot be resumed")
-    check_resumable(path, manifest, ("runs", "runs_per_point", "chunk_size"))
-    if not isinstance(manifest.get("parameters"), list):
-        raise SimError(
-            f"{path / 'manifest.json'}: 'parameters' is missing or not a list; "
-            "the sweep cannot be resumed"
-        )
-    manifest["workers"] = default_workers() if workers is None else int(workers)
-    manifest["scheduler"] = scheduler
+    manifest = check_resumable(path, data)
+    manifest.workers = default_workers() if workers is None else int(workers)
+    manifest.scheduler = scheduler
     with FolderLock(path):
         tasks = plan_sweep(manifest, path)
-        execute_job(path, manifest, tasks, manifest["workers"], scheduler, progress, finish_sweep)
+        execute_job(path, manifest, tasks, manifest.workers, scheduler, progress, finish_sweep)
     return load_results(path)
