@@ -21,7 +21,7 @@ from sim.events_log import month_events
 from sim.results.tables import outcomes_table, to_frame
 from sim.runner.seeds import run_seeds
 from sim.scenario.loader import Scenario, load_scenario
-from sim.scenario.schema import RUNG_NAMES
+from sim.engine.ladder import RUNG_NAMES
 
 
 class StateActor(mesa.Agent):
@@ -50,22 +50,22 @@ class StateActor(mesa.Agent):
     @property
     def milex_usd_bn(self) -> float:
         """Military expenditure, USD bn per year (annualised rate this month)."""
-        return float(self._state.milex[0, self.index])
+        return float(self._state.world.milex[0, self.index])
 
     @property
     def gdp_usd_bn(self) -> float:
         """GDP, USD bn per year."""
-        return float(self._state.gdp[0, self.index])
+        return float(self._state.world.gdp[0, self.index])
 
     @property
     def capability(self) -> float:
         """Military capital stock, USD bn."""
-        return float(self._state.capability[0, self.index])
+        return float(self._state.world.capability[0, self.index])
 
     @property
     def misperception(self) -> float:
         """Current log-sd of the actor's misperception of relative strength."""
-        return float(self._state.sigma[0, self.index])
+        return float(self._state.world.sigma[0, self.index])
 
     @property
     def share_gdp(self) -> float:
@@ -76,7 +76,7 @@ class StateActor(mesa.Agent):
     @property
     def grievances(self) -> dict[str, float]:
         """Grievance of this actor toward each other actor (0-1)."""
-        row = self._state.grievance[0, self.index]
+        row = self._state.world.grievance[0, self.index]
         return {
             code: float(row[j])
             for j, code in enumerate(self.model.structure.actors)
@@ -158,13 +158,13 @@ class EscalationModel(mesa.Model):
         s = self.structure
         reporters: dict[str, Any] = {"month": lambda m: m.month, "date": lambda m: m.date}
         for k, name in enumerate(s.theatres):
-            reporters[f"rung_{name}"] = lambda m, k=k: int(m.engine.state.rung[0, k])
+            reporters[f"rung_{name}"] = lambda m, k=k: int(m.engine.state.world.rung[0, k])
         for i, code in enumerate(s.actors):
-            reporters[f"milex_{code}"] = lambda m, i=i: float(m.engine.state.milex[0, i])
-            reporters[f"capability_{code}"] = lambda m, i=i: float(m.engine.state.capability[0, i])
+            reporters[f"milex_{code}"] = lambda m, i=i: float(m.engine.state.world.milex[0, i])
+            reporters[f"capability_{code}"] = lambda m, i=i: float(m.engine.state.world.capability[0, i])
         for i, j in s.grievance_dyads:
             reporters[f"grievance_{s.actors[i]}-{s.actors[j]}"] = lambda m, i=i, j=j: float(
-                m.engine.state.grievance[0, i, j]
+                m.engine.state.world.grievance[0, i, j]
             )
         return reporters
 
@@ -182,7 +182,7 @@ class EscalationModel(mesa.Model):
     def rung(self) -> dict[str, int]:
         """Current rung of each theatre."""
         return {
-            name: int(self.engine.state.rung[0, k])
+            name: int(self.engine.state.world.rung[0, k])
             for k, name in enumerate(self.structure.theatres)
         }
 
@@ -195,7 +195,7 @@ class EscalationModel(mesa.Model):
     def holder(self) -> dict[str, str]:
         """Current holder of each theatre."""
         return {
-            name: self.structure.actors[int(self.engine.state.holder[0, k])]
+            name: self.structure.actors[int(self.engine.state.world.holder[0, k])]
             for k, name in enumerate(self.structure.theatres)
         }
 
@@ -211,7 +211,7 @@ class EscalationModel(mesa.Model):
         if self.engine.done:
             self.running = False
             return
-        before = self.engine.state.rung.copy()
+        before = self.engine.state.world.rung.copy()
         t = self.engine.state.t
         self.engine.step()
         for row in month_events(self.engine, t, before):

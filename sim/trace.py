@@ -46,7 +46,7 @@ def story(model, verbose: bool = False) -> str:
         "",
     ]
     while model.running:
-        before = engine.state.rung.copy()
+        before = engine.state.world.rung.copy()
         t = engine.state.t
         model.step()
         rows = (

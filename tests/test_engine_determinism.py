@@ -149,22 +149,19 @@ def rich_scenario(months: int = 96) -> dict:
     }
 
 
-RESULT_ARRAYS = (
-    "max_rung",
-    "war_month",
-    "first_crisis",
-    "crises",
-    "holder_final",
-    "holder_changes",
-    "allies_joined",
-    "nuclear_use",
-)
+def result_arrays(res: BatchResult) -> dict[str, np.ndarray]:
+    """Every final outcome and world array of a batch result, by name."""
+    return {
+        **{f"world.{n}": getattr(res.world, n) for n in res.world.names()},
+        **{f"outcome.{n}": getattr(res.outcome, n) for n in res.outcome.names()},
+    }
 
 
 def assert_results_equal(a: BatchResult, b: BatchResult, rows=slice(None)) -> None:
     """Every outcome array and every annual block of `a[rows]` equals `b`, bit for bit."""
-    for name in RESULT_ARRAYS:
-        x, y = getattr(a, name)[rows], getattr(b, name)
+    arrays_b = result_arrays(b)
+    for name, whole in result_arrays(a).items():
+        x, y = whole[rows], arrays_b[name]
         assert x.dtype == y.dtype, name
         np.testing.assert_array_equal(x, y, err_msg=name)
     np.testing.assert_array_equal(a.years, b.years)
@@ -207,10 +204,10 @@ def reference(request):
 def interesting_runs(res: BatchResult, count: int = 10) -> np.ndarray:
     """A few runs with the most happening (highest rungs, most crises), plus runs 0 and 1."""
     score = (
-        res.max_rung.sum(axis=1) * 100
-        + res.crises.sum(axis=1) * 10
-        + res.holder_changes.sum(axis=1)
-        + res.nuclear_use.sum(axis=1) * 1000
+        res.outcome.max_rung.sum(axis=1) * 100
+        + res.outcome.crises.sum(axis=1) * 10
+        + res.outcome.holder_changes.sum(axis=1)
+        + res.outcome.nuclear_use.sum(axis=1) * 1000
     )
     top = np.argsort(-score, kind="stable")[: count - 2]
     return np.unique(np.concatenate([[0, 1], top]))
@@ -231,7 +228,7 @@ def test_single_runs_equal_one_batch(reference):
     full = eng.result()
     picks = interesting_runs(full)
     if name.startswith("rich"):  # the picks cover wars, joins, holder changes and nuclear use
-        assert full.max_rung[picks].max() == 8 and full.allies_joined[picks].any()
+        assert full.outcome.max_rung[picks].max() == 8 and full.outcome.ever_joined[picks].any()
     for r in picks:
         alone = Engine(s, p, seeds[r : r + 1])
         assert_results_equal(full, alone.run(), slice(r, r + 1))
@@ -256,8 +253,9 @@ def test_recording_does_not_change_outcomes(reference):
     full = eng.result()
     quiet = simulate(s, p, seeds, record=False)
     assert quiet.annual == {}
-    for name in RESULT_ARRAYS:
-        np.testing.assert_array_equal(getattr(full, name), getattr(quiet, name), err_msg=name)
+    quiet_arrays = result_arrays(quiet)
+    for name, x in result_arrays(full).items():
+        np.testing.assert_array_equal(x, quiet_arrays[name], err_msg=name)
 
 
 def test_repeat_gives_identical_result(reference):
@@ -292,8 +290,8 @@ def test_per_run_parameters_are_independent_of_batch_mates():
         assert_results_equal(mixed, alone, rows)
     # and the points do differ from each other
     assert not np.array_equal(
-        simulate(s, stacked.take(np.zeros(8, int)), seeds).max_rung,
-        simulate(s, stacked.take(np.ones(8, int)), seeds).max_rung,
+        simulate(s, stacked.take(np.zeros(8, int)), seeds).outcome.max_rung,
+        simulate(s, stacked.take(np.ones(8, int)), seeds).outcome.max_rung,
     )
 
 
@@ -301,24 +299,24 @@ def test_outcome_invariants(reference):
     """war iff max_rung >= 6; war_month set exactly then; rungs within the ladder."""
     _, s, p, seeds, eng = reference
     r = eng.result()
-    war = r.max_rung >= 6
-    assert ((r.war_month >= 0) == war).all()
-    assert (r.war_month < s.months).all()
-    assert ((r.first_crisis >= 0) == (r.crises > 0)).all()
-    assert (r.first_crisis[war] <= r.war_month[war]).all()
-    assert (r.max_rung >= 0).all() and (r.max_rung <= 8).all()
-    assert (r.nuclear_use <= (r.max_rung == 8)).all()
+    war = r.outcome.max_rung >= 6
+    assert ((r.outcome.war_month >= 0) == war).all()
+    assert (r.outcome.war_month < s.months).all()
+    assert ((r.outcome.first_crisis >= 0) == (r.outcome.crises > 0)).all()
+    assert (r.outcome.first_crisis[war] <= r.outcome.war_month[war]).all()
+    assert (r.outcome.max_rung >= 0).all() and (r.outcome.max_rung <= 8).all()
+    assert (r.outcome.nuclear_use <= (r.outcome.max_rung == 8)).all()
     yearly = r.annual["max_rung|" + ",".join(s.theatres)]
     # month-end rungs never exceed the highest rung reached
-    assert (yearly.max(axis=1) <= r.max_rung).all()
-    assert (yearly.max(axis=1) >= p.baseline_rung[0]).all()
+    assert (yearly.max(axis=1) <= r.outcome.max_rung).all()
+    assert (yearly.max(axis=1) >= p.world.baseline_rung[0]).all()
 
 
 def test_annual_at_war_agrees_with_outcomes():
     """A war that begins and ends within a month still shows in annual ``at_war``."""
     s, p = compiled("rich")
     r = simulate(s, p, run_seeds(20240601, np.arange(RUNS)))
-    war = r.max_rung >= 6
+    war = r.outcome.max_rung >= 6
     assert war.any()
     at_war = r.annual["at_war|" + ",".join(s.theatres)]
     np.testing.assert_array_equal(at_war.max(axis=1) > 0, war)
@@ -327,9 +325,9 @@ def test_annual_at_war_agrees_with_outcomes():
 def test_annual_max_rung_agrees_with_outcomes():
     s, p = compiled("rich")
     r = simulate(s, p, run_seeds(20240601, np.arange(RUNS)))
-    assert r.nuclear_use.any()
+    assert r.outcome.nuclear_use.any()
     yearly = r.annual["max_rung|" + ",".join(s.theatres)]
-    np.testing.assert_array_equal(yearly.max(axis=1), r.max_rung)
+    np.testing.assert_array_equal(yearly.max(axis=1), r.outcome.max_rung)
 
 
 def invasion_at(months: tuple[int, ...]) -> dict:
@@ -377,5 +375,5 @@ def test_war_gdp_loss_does_not_depend_on_batch_mates():
     s1, p1 = compile_scenario(scen[1])
     alone = Engine(s1, p1, seeds[1:])
     alone.run()
-    assert together.result().war_month[1, 0] == 5 == alone.result().war_month[0, 0]
-    np.testing.assert_array_equal(together.state.gdp[1], alone.state.gdp[0])
+    assert together.result().outcome.war_month[1, 0] == 5 == alone.result().outcome.war_month[0, 0]
+    np.testing.assert_array_equal(together.state.world.gdp[1], alone.state.world.gdp[0])

@@ -67,8 +67,8 @@ def triangle(
 def outcomes(d: dict, seed: int = 11):
     s, p = compile_scenario(load_scenario(d))
     r = simulate(s, p, run_seeds(seed, np.arange(N)), record=False)
-    war = int((r.max_rung[:, 0] >= 6).sum())
-    crisis = int((r.crises[:, 0] > 0).sum())
+    war = int((r.outcome.max_rung[:, 0] >= 6).sum())
+    crisis = int((r.outcome.crises[:, 0] > 0).sum())
     return war, crisis, r
 
 
@@ -85,7 +85,7 @@ def test_commitment_deters_war():
     assert wilson(wars[1], N)[0] > wilson(wars[2], N)[1]
     # the challenger is always the aggressor: every crisis it opens is against the client
     for _, _, r in res:
-        assert (r.first_crisis[:, 0][r.crises[:, 0] > 0] >= 0).all()
+        assert (r.outcome.first_crisis[:, 0][r.outcome.crises[:, 0] > 0] >= 0).all()
 
 
 @pytest.mark.parametrize("patron_milex,patron_share", [(1000.0, 0.5), (300.0, 0.3)])
@@ -111,15 +111,15 @@ def test_no_alliance_mechanism_no_deterrence():
     mech = ("crisis", "war", "events")
     _, _, r0 = outcomes(triangle(0.0, mechanisms=mech))
     _, _, r1 = outcomes(triangle(1.0, mechanisms=mech))
-    np.testing.assert_array_equal(r0.max_rung, r1.max_rung)
-    np.testing.assert_array_equal(r0.crises, r1.crises)
+    np.testing.assert_array_equal(r0.outcome.max_rung, r1.outcome.max_rung)
+    np.testing.assert_array_equal(r0.outcome.crises, r1.outcome.crises)
 
 
 def test_patron_joins_only_with_commitment():
     w0, _, r0 = outcomes(triangle(0.0))
     w1, _, r1 = outcomes(triangle(1.0))
-    assert not r0.allies_joined.any()  # join probability is commitment * logistic(...)
-    assert w1 > 0 and r1.allies_joined.any()
+    assert not r0.outcome.ever_joined.any()  # join probability is commitment * logistic(...)
+    assert w1 > 0 and r1.outcome.ever_joined.any()
     # a joining patron raises the theatre to regional war (rung 7)
-    joined = r1.allies_joined[:, 0, 0]
-    assert (r1.max_rung[joined, 0] >= 7).all()
+    joined = r1.outcome.ever_joined[:, 0, 0]
+    assert (r1.outcome.max_rung[joined, 0] >= 7).all()

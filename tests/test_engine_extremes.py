@@ -9,7 +9,6 @@ annual series and the tidy tables written to result folders must be finite too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
 
 import numpy as np
 import pyarrow.compute as pc
@@ -193,18 +192,16 @@ VARIANTS: dict[str, Callable[[dict], None]] = {
 
 
 def check_state(st: State, where: str) -> None:
-    for f in fields(State):
-        x = getattr(st, f.name)
-        if not isinstance(x, np.ndarray):
-            continue
+    for name, x in st.items():
         if x.dtype.kind == "f":
-            assert np.isfinite(x).all(), f"{where}: {f.name} not finite"
-        if f.name in ("milex", "gdp", "capability", "activity", "sigma"):
-            assert (x >= 0).all(), f"{where}: {f.name} negative"
-    assert st.rung.dtype.kind == "i" and st.max_rung.dtype.kind == "i"
-    assert ((st.rung >= 0) & (st.rung <= 8)).all(), where
-    assert ((st.max_rung >= 0) & (st.max_rung <= 8)).all(), where
-    assert ((st.grievance >= 0) & (st.grievance <= 1)).all(), where
+            assert np.isfinite(x).all(), f"{where}: {name} not finite"
+        if name in ("milex", "gdp", "capability", "activity", "sigma"):
+            assert (x >= 0).all(), f"{where}: {name} negative"
+    w, o = st.world, st.outcome
+    assert w.rung.dtype.kind == "i" and o.max_rung.dtype.kind == "i"
+    assert ((w.rung >= 0) & (w.rung <= 8)).all(), where
+    assert ((o.max_rung >= 0) & (o.max_rung <= 8)).all(), where
+    assert ((w.grievance >= 0) & (w.grievance <= 1)).all(), where
 
 
 def run_checked(d: dict, runs: int = 48, seed: int = 4):
@@ -217,16 +214,9 @@ def run_checked(d: dict, runs: int = 48, seed: int = 4):
             eng.step()
             check_state(eng.state, f"month {eng.state.t - 1}")
     res = eng.result()
-    for name in (
-        "max_rung",
-        "war_month",
-        "first_crisis",
-        "crises",
-        "holder_final",
-        "holder_changes",
-    ):
-        assert np.isfinite(getattr(res, name)).all(), name
-    assert ((res.max_rung >= 0) & (res.max_rung <= 8)).all()
+    for name in res.outcome.names():
+        assert np.isfinite(getattr(res.outcome, name)).all(), name
+    assert ((res.outcome.max_rung >= 0) & (res.outcome.max_rung <= 8)).all()
     for key, arr in res.annual.items():
         assert np.isfinite(arr).all(), key
     table = annual_table(res, np.arange(runs))
@@ -257,4 +247,4 @@ def test_extremes_exercise_the_ladder():
     d = rich_scenario(96)
     probabilities_one(d)
     _, res = run_checked(d)
-    assert (res.max_rung >= 6).any() and res.nuclear_use.any()
+    assert (res.outcome.max_rung >= 6).any() and res.outcome.nuclear_use.any()

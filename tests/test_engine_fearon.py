@@ -61,8 +61,8 @@ def crisis_world(
 def wars(d: dict, n: int = N, seed: int = 1) -> tuple[int, np.ndarray]:
     s, p = compile_scenario(load_scenario(d))
     r = simulate(s, p, run_seeds(seed, np.arange(n)), record=False)
-    assert (r.crises[:, 0] >= 1).all(), "the incident must open a crisis in every run"
-    return int((r.max_rung[:, 0] >= 6).sum()), r.max_rung[:, 0]
+    assert (r.outcome.crises[:, 0] >= 1).all(), "the incident must open a crisis in every run"
+    return int((r.outcome.max_rung[:, 0] >= 6).sum()), r.outcome.max_rung[:, 0]
 
 
 @pytest.mark.parametrize(

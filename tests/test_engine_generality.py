@@ -26,7 +26,7 @@ def test_two_state_through_simulate():
     s, p = compile_scenario(load_scenario(TWO_STATE))
     assert s.actors == ("AAA", "BBB") and s.theatres == ("area",)
     # the file sets g so that the equilibrium is (40, 32), away from the start (20, 16)
-    a, k, g = p.fatigue[0], p.reaction[0], p.arms_g[0]
+    a, k, g = p.arms.fatigue[0], p.arms.reaction[0], p.arms.grievance[0]
     star = np.linalg.solve(np.diag(a) - k, g)
     np.testing.assert_allclose(star, [40.0, 32.0], rtol=1e-12)
     # start elsewhere, keeping g: the budgets return to m* = (A - K)^-1 g
@@ -55,7 +55,8 @@ def test_two_state_through_simulate():
         months.append(m)
     expected = np.array(months).reshape(-1, 12, 2).mean(axis=1)
     np.testing.assert_allclose(milex[0], expected, rtol=1e-12)
-    assert (res.max_rung == p.baseline_rung[0]).all() and (res.crises == 0).all()
+    o = res.outcome
+    assert (o.max_rung == p.world.baseline_rung[0]).all() and (o.crises == 0).all()
 
 
 def test_two_state_through_sim_run(tmp_path):
@@ -103,8 +104,8 @@ def test_arbitrary_codes_and_names():
     a = simulate(*compile_scenario(load_scenario(d)), seeds)
     b = simulate(*compile_scenario(load_scenario(renamed)), seeds)
     assert b.structure.actors == ("QQQ", "XYZ", "ZZZ", "ABC")
-    np.testing.assert_array_equal(a.max_rung, b.max_rung)
-    np.testing.assert_array_equal(a.crises, b.crises)
+    np.testing.assert_array_equal(a.outcome.max_rung, b.outcome.max_rung)
+    np.testing.assert_array_equal(a.outcome.crises, b.outcome.crises)
     for (ka, va), (kb, vb) in zip(a.annual.items(), b.annual.items(), strict=True):
         assert ka.split("|")[0] == kb.split("|")[0]
         np.testing.assert_array_equal(va, vb)

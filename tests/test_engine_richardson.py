@@ -67,11 +67,11 @@ def equilibrium(a, k, g) -> np.ndarray:
 def run_engine(d: dict, months: int | None = None) -> tuple[Engine, list[np.ndarray]]:
     s, p = compile_scenario(load_scenario(d))
     eng = Engine(s, p, SEEDS, record=False)
-    path = [eng.state.milex.copy()]
+    path = [eng.state.world.milex.copy()]
     steps = months if months is not None else s.months
     for _ in range(steps):
         eng.step()
-        path.append(eng.state.milex.copy())
+        path.append(eng.state.world.milex.copy())
     return eng, path
 
 

@@ -1,1 +1,1 @@
-"""The dynamics: one vectorised monthly step over many runs at once (DESIGN.md)."""
+"""The dynamics: one vectorised monthly step over many runs at once (docs/ARCHITECTURE.md)."""

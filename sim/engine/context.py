@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sim.engine.params import Params, Structure
-from sim.engine.rng import CounterRNG
-from sim.engine.state import State
+if TYPE_CHECKING:
+    from sim.engine.params import Params, Structure
+    from sim.engine.rng import CounterRNG
+    from sim.engine.state import State
 
 
 @dataclass
@@ -21,6 +23,10 @@ class Month:
     t: int
     runs: int
     due: frozenset[int]  # event occurrences that may fire this month
+
+    def on(self, mechanism: str) -> bool:
+        """Whether `mechanism` is switched on (effects that belong to it apply only then)."""
+        return mechanism in self.structure.mechanisms
 
     @property
     def days(self) -> int:

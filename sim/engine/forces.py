@@ -6,12 +6,15 @@ Shared by the crisis, alliance and war mechanisms so that each uses the same def
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.engine.params import Params, Structure
-from sim.engine.state import State
+from sim.engine.ladder import TOP_RUNG, WAR_RUNG
 
-WAR_RUNG = 6
+if TYPE_CHECKING:
+    from sim.engine.params import Params, Structure
+    from sim.engine.state import State
 
 MIN_STAKE = 0.05
 """Stakes are floored here when they divide costs (an actor with no stake never fights)."""
@@ -29,7 +32,7 @@ def gather_k(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def regional_force(state: State, params: Params) -> np.ndarray:
     """Capability that can fight in the region, (R, N) USD bn."""
-    return state.capability * params.region
+    return state.world.capability * params.world.forces_in_region_share
 
 
 def side_force(
@@ -47,21 +50,21 @@ def side_force(
     force = regional_force(state, params)
     total = gather(force, party)
     for a in range(len(s.alliance_ids)):
-        reach = np.where(state.basing[:, a], 1.0, params.glob["alliances.no_basing_factor"])
+        reach = np.where(state.world.basing[:, a], 1.0, params.alliances.no_basing_factor)
         patron_force = force[:, s.patron[a]] * reach
         helps = (party == s.client[a]) & s.covers[a][None, :]
         total = total + np.where(helps, ally_weight[:, :, a] * patron_force[:, None], 0.0)
-    advantage = np.where(party == state.holder, params.defender_advantage, 1.0)
+    advantage = np.where(party == state.world.holder, params.world.defender_advantage, 1.0)
     return total * advantage
 
 
 def ally_weights(state: State, s: Structure, perceived: bool) -> np.ndarray:
     """(R, K, A) weights of patrons: joined = 1; otherwise commitment if perceived, else 0."""
-    if "alliances" not in s.mechanisms:
-        return np.zeros(state.joined.shape)
+    if not s.on("alliances"):
+        return np.zeros(state.world.joined.shape)
     if perceived:
-        return np.where(state.joined, 1.0, state.commitment[:, None, :])
-    return state.joined.astype(np.float64)
+        return np.where(state.world.joined, 1.0, state.world.commitment[:, None, :])
+    return state.world.joined.astype(np.float64)
 
 
 def win_probability(own: np.ndarray, other: np.ndarray, gamma: np.ndarray) -> np.ndarray:
@@ -74,9 +77,9 @@ def win_probability(own: np.ndarray, other: np.ndarray, gamma: np.ndarray) -> np
 
 def conflict_cost(params: Params, stake: np.ndarray, rung: np.ndarray) -> np.ndarray:
     """Cost of fighting at `rung`, in units of the actor's stake: kappa (1+iota)(r/6)^2 / V."""
-    kappa = params.glob["crisis.war_cost"][:, None]
-    scale = (np.asarray(rung, dtype=np.float64) / 6.0) ** 2
-    return kappa * (1.0 + params.interdependence) * scale / np.maximum(stake, MIN_STAKE)
+    kappa = params.crisis.war_cost[:, None]
+    scale = (np.asarray(rung, dtype=np.float64) / float(WAR_RUNG)) ** 2
+    return kappa * (1.0 + params.world.interdependence) * scale / np.maximum(stake, MIN_STAKE)
 
 
 def perceived_value(
@@ -110,18 +113,18 @@ def perceived_value(
     now : (R, K)
         Current rung / 8 where audience costs count, else 0 (see `bargaining`).
     """
-    gamma = params.glob["crisis.csf_exponent"][:, None]
-    sig = gather(state.sigma, own)
+    gamma = params.crisis.csf_exponent[:, None]
+    sig = gather(state.world.sigma, own)
     optimism = np.exp(sig * noise)
     p = win_probability(own_force * optimism, other_force, gamma)
-    stake = gather_k(params.stake, own)
+    stake = gather_k(params.world.stake, own)
     cost = conflict_cost(params, stake, rung) / optimism
-    return p - cost + gather(params.audience, own) * now
+    return p - cost + gather(params.crisis.audience_cost, own) * now
 
 
 def audience_weight(state: State, rung: np.ndarray) -> np.ndarray:
     """Return the current rung / 8 where the valued rung is below war, else 0 (audience)."""
-    return np.where(np.asarray(rung) < WAR_RUNG, state.rung / 8.0, 0.0)
+    return np.where(np.asarray(rung) < WAR_RUNG, state.world.rung / float(TOP_RUNG), 0.0)
 
 
 def bargaining(

@@ -1,23 +1,68 @@
-"""Opening and closing crises on a theatre's escalation ladder (shared by mechanisms)."""
+"""The escalation ladder: its rungs, and opening, climbing and closing crises on it.
+
+Shared by the mechanisms that move a theatre's rung. The nine rungs are Kahn's ladder
+compressed (docs/CONTRACTS.md); the named rungs below are where the model's rules change.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.engine.state import MOVES, State
+if TYPE_CHECKING:
+    from sim.engine.state import State
 
+
+RUNG_NAMES = (
+    "stable competition",
+    "diplomatic protest",
+    "grey-zone pressure",
+    "military signalling",
+    "coercion",
+    "limited armed clash",
+    "theatre war",
+    "regional war",
+    "nuclear use",
+)
+"""Kahn's ladder compressed to nine rungs (result-folder and scenario contract)."""
+
+GREYZONE_RUNG = 2
+"""A theatre with grey-zone activity this month stands at least here (outside crises)."""
+SIGNALLING_RUNG = 3
+"""Lowest rung at which a held crisis can climb by accident."""
+COERCION_RUNG = 4
+"""From here a defender that prefers conceding to fighting capitulates (and the highest
+rung at which accidents happen)."""
 WAR_RUNG = 6
+"""A theatre is at war from here (contract: ``war`` in outcomes.parquet)."""
 REGIONAL_WAR_RUNG = 7
+"""A patron joining a war raises the theatre here."""
 NUCLEAR_RUNG = 8
+"""Nuclear use."""
+TOP_RUNG = len(RUNG_NAMES) - 1
+
+MOVES = ("none", "hold", "escalate", "settle", "capitulate", "accident", "open", "initiate")
+"""Codes of ``scratch.move``, the crisis move of the month in each theatre."""
+
+WAR_ENDINGS = (
+    "none",
+    "challenger won",
+    "defender won",
+    "negotiated",
+    "nuclear",
+    "defender capitulated",
+)
+"""Codes of ``scratch.war_ended``."""
 
 
 def open_crisis(
     state: State,
     mask: np.ndarray,
     k: int,
-    challenger: np.ndarray,
-    defender: np.ndarray,
-    rung: np.ndarray,
+    challenger: np.ndarray | int,
+    defender: np.ndarray | int,
+    rung: np.ndarray | int,
     move: str = "open",
 ) -> None:
     """Open a crisis in theatre `k` for runs in `mask`, or raise the rung of an open one.
@@ -30,44 +75,47 @@ def open_crisis(
         Parties (actor indices); ignored where a crisis is already open.
     rung : (R,) int or int
         Rung the theatre climbs to (at least).
+    move : str
+        Move recorded for a newly opened crisis (one of `MOVES`).
     """
     if not mask.any():
         return
-    new = mask & ~state.crisis[:, k]
-    state.challenger[:, k] = np.where(new, challenger, state.challenger[:, k])
-    state.defender[:, k] = np.where(new, defender, state.defender[:, k])
-    state.crisis_start[:, k] = np.where(new, state.t, state.crisis_start[:, k])
-    state.crises[:, k] += new
-    state.first_crisis[:, k] = np.where(
-        new & (state.first_crisis[:, k] < 0), state.t, state.first_crisis[:, k]
-    )
-    state.crisis[:, k] |= mask
-    state.opened[:, k] |= new
-    state.rung[:, k] = np.where(mask, np.maximum(state.rung[:, k], rung), state.rung[:, k])
-    state.move[:, k] = np.where(new, MOVES.index(move), state.move[:, k])
+    w, o, x = state.world, state.outcome, state.scratch
+    new = mask & ~w.crisis[:, k]
+    w.challenger[:, k] = np.where(new, challenger, w.challenger[:, k])
+    w.defender[:, k] = np.where(new, defender, w.defender[:, k])
+    w.crisis_start[:, k] = np.where(new, state.t, w.crisis_start[:, k])
+    o.crises[:, k] += new
+    o.first_crisis[:, k] = np.where(new & (o.first_crisis[:, k] < 0), state.t, o.first_crisis[:, k])
+    w.crisis[:, k] |= mask
+    x.opened[:, k] |= new
+    w.rung[:, k] = np.where(mask, np.maximum(w.rung[:, k], rung), w.rung[:, k])
+    x.move[:, k] = np.where(new, MOVES.index(move), x.move[:, k])
     note_rungs(state)
 
 
 def note_rungs(state: State) -> None:
     """Record the highest rung reached so far (call after any rung rises)."""
-    np.maximum(state.max_rung, state.rung, out=state.max_rung)
-    np.maximum(state.peak, state.rung, out=state.peak)
+    np.maximum(state.outcome.max_rung, state.world.rung, out=state.outcome.max_rung)
+    np.maximum(state.scratch.peak, state.world.rung, out=state.scratch.peak)
 
 
 def close_crisis(state: State, mask: np.ndarray, k: int, baseline: np.ndarray) -> None:
     """End the crisis (or war) in theatre `k` for runs in `mask`; the rung returns to baseline."""
     if not mask.any():
         return
-    state.crisis[:, k] &= ~mask
-    state.rung[:, k] = np.where(mask, baseline, state.rung[:, k])
-    state.challenger[:, k] = np.where(mask, -1, state.challenger[:, k])
-    state.defender[:, k] = np.where(mask, -1, state.defender[:, k])
-    state.joined[:, k, :] &= ~mask[:, None]
-    state.decided[:, k, :] &= ~mask[:, None]
+    w = state.world
+    w.crisis[:, k] &= ~mask
+    w.rung[:, k] = np.where(mask, baseline, w.rung[:, k])
+    w.challenger[:, k] = np.where(mask, -1, w.challenger[:, k])
+    w.defender[:, k] = np.where(mask, -1, w.defender[:, k])
+    w.joined[:, k, :] &= ~mask[:, None]
+    w.decided[:, k, :] &= ~mask[:, None]
 
 
 def transfer(state: State, mask: np.ndarray, k: int, new_holder: np.ndarray) -> None:
     """Hand theatre `k` to `new_holder` in runs `mask` (counts a holder change)."""
-    changed = mask & (new_holder != state.holder[:, k])
-    state.holder[:, k] = np.where(changed, new_holder, state.holder[:, k])
-    state.holder_changes[:, k] += changed
+    w = state.world
+    changed = mask & (new_holder != w.holder[:, k])
+    w.holder[:, k] = np.where(changed, new_holder, w.holder[:, k])
+    state.outcome.holder_changes[:, k] += changed

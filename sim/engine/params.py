@@ -1,49 +1,30 @@
 """Compile resolved scenarios into parameter arrays with a leading run axis.
 
 A `Structure` holds what cannot vary between runs of one batch (the actors, theatres,
-alliances, activities, event kinds and who takes part in them). `Params` holds numbers:
-every array has a leading axis over runs, so the runs of a sweep can each carry their own
-values. Arrays compiled from one scenario have a leading axis of length 1 and broadcast.
+alliances, activities, event occurrences and who takes part in them). `Params` holds
+numbers: one frozen dataclass of arrays per mechanism (``params.crisis.war_cost``), the
+months of the event occurrences and one record of values per occurrence. Every array has a
+leading axis over runs, so the runs of a sweep can each carry their own values; arrays
+compiled from one scenario have a leading axis of length 1 and broadcast.
+
+Nothing here names a parameter: the arrays are built from the mechanisms' declarations
+(`sim.engine.registry`), by the scope each parameter declares.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine.declare import Array, Param, ParamBlock
 from sim.errors import SimError
-from sim.scenario.loader import Scenario
 from sim.scenario.months import parse_month
 
-GLOBAL_KEYS = (
-    "grievance.decay_per_year",
-    "grievance.crisis_gain_per_month",
-    "grievance.war_gain_per_month",
-    "crisis.opening_rung",
-    "crisis.war_cost",
-    "crisis.csf_exponent",
-    "crisis.escalation_probability",
-    "crisis.settlement_probability",
-    "crisis.accident_probability",
-    "crisis.initiation_rate_per_year",
-    "alliances.no_basing_factor",
-    "alliances.join_sensitivity",
-    "war.decisive_probability_per_month",
-    "war.attrition_per_month",
-    "war.gdp_loss_per_month",
-    "war.learning_per_month",
-    "war.mobilisation_share_gdp",
-    "war.nuclear_threshold",
-    "war.nuclear_use_probability_per_month",
-    "war.nuclear_gdp_loss",
-    "diplomacy.talks_per_year",
-    "diplomacy.talks_grievance_relief",
-    "diplomacy.talks_misperception_relief",
-    "diplomacy.misperception_recovery_per_year",
-    "diplomacy.hotline_incident_relief",
-    "diplomacy.hotline_accident_relief",
-)
+if TYPE_CHECKING:
+    from sim.scenario.loader import Scenario
 
 
 @dataclass(frozen=True)
@@ -86,6 +67,10 @@ class Structure:
     months: int
     start: int  # absolute month of the first simulated month
 
+    def on(self, mechanism: str) -> bool:
+        """Whether `mechanism` is switched on in this scenario."""
+        return mechanism in self.mechanisms
+
     def signature(self) -> tuple:
         """Hashable summary used to check that scenarios can share a batch."""
         return (
@@ -108,55 +93,52 @@ class Structure:
         )
 
 
+def _map_block(block: ParamBlock, fn: Callable[[Array], Array]) -> ParamBlock:
+    return block.with_arrays({k: fn(v) for k, v in block.arrays().items()})
+
+
 @dataclass
 class Params:
-    """Numeric parameters; every array's first axis runs over runs (length R or 1)."""
+    """Numeric parameters; every array's first axis runs over runs (length R or 1).
 
-    gdp0: np.ndarray  # (R, N) USD bn/yr
-    milex0: np.ndarray  # (R, N) USD bn/yr
-    growth: np.ndarray  # (R, N) 1/yr
-    cap0: np.ndarray  # (R, N) USD bn
-    depreciation: np.ndarray  # (R, N) 1/yr
-    region: np.ndarray  # (R, N)
-    sigma0: np.ndarray  # (R, N)
-    audience: np.ndarray  # (R, N)
-    nuclear: np.ndarray  # (R, N) bool
-    fatigue: np.ndarray  # (R, N) 1/yr
-    arms_g: np.ndarray  # (R, N) USD bn/yr
-    reaction: np.ndarray  # (R, N, N) 1/yr, reaction[i, j] = k_ij
-    max_share: np.ndarray  # (R, N)
-    grievance_sensitivity: np.ndarray  # (R, N)
-    grievance0: np.ndarray  # (R, N, N)
-    grievance_base: np.ndarray  # (R, N, N)
-    holder0: np.ndarray  # (R, K) int
-    stake: np.ndarray  # (R, K, N)
-    interdependence: np.ndarray  # (R, K)
-    defender_advantage: np.ndarray  # (R, K)
-    baseline_rung: np.ndarray  # (R, K) int
-    commitment0: np.ndarray  # (R, A)
-    basing0: np.ndarray  # (R, A) bool
-    act_rate: np.ndarray  # (R, Q) per year
-    act_ratio: np.ndarray  # (R, Q)
-    act_e_grievance: np.ndarray  # (R, Q)
-    act_e_capability: np.ndarray  # (R, Q)
-    act_e_rung: np.ndarray  # (R, Q)
-    act_incident0: np.ndarray  # (R, Q)
-    act_grievance: np.ndarray  # (R, Q)
-    glob: dict[str, np.ndarray] = field(default_factory=dict)  # key -> (R,)
-    ev_month: np.ndarray = field(default_factory=lambda: np.zeros((1, 0), dtype=np.int64))
-    ev_value: np.ndarray = field(default_factory=lambda: np.zeros((1, 0, 4)))  # (R, E, 4)
-    ev_flag: np.ndarray = field(default_factory=lambda: np.zeros((1, 0, 4)))  # (R, E, 4) 0/1
+    Attributes
+    ----------
+    blocks : dict[str, ParamBlock]
+        Mechanism name -> its parameter arrays; also readable as ``params.<name>``.
+    event_month : (R, E) int
+        Month offset of each event occurrence.
+    event_values : tuple[ParamBlock or None, ...]
+        The numbers of each occurrence (its kind's declared values), arrays of shape (R,).
+    """
+
+    blocks: dict[str, ParamBlock]
+    event_month: np.ndarray = field(default_factory=lambda: np.zeros((1, 0), dtype=np.int64))
+    event_values: tuple[ParamBlock | None, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "blocks":
+            raise AttributeError(name)
+        try:
+            return self.blocks[name]
+        except KeyError:
+            raise AttributeError(f"no parameters declared for '{name}'") from None
+
+    @property
+    def rows(self) -> int:
+        """Length of the run axis (1 before broadcasting)."""
+        return int(self.blocks["world"].arrays()["gdp_usd_bn"].shape[0])
+
+    def map(self, fn: Callable[[Array], Array]) -> Params:
+        """Apply `fn` to every array (each keeps its meaning; only rows change)."""
+        return Params(
+            blocks={k: _map_block(b, fn) for k, b in self.blocks.items()},
+            event_month=fn(self.event_month),
+            event_values=tuple(None if v is None else _map_block(v, fn) for v in self.event_values),
+        )
 
     def take(self, index: np.ndarray) -> Params:
         """Return parameters for runs ``index`` (rows picked from the leading axis)."""
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "glob":
-                out[f.name] = {k: v[index] for k, v in value.items()}
-            else:
-                out[f.name] = value[index]
-        return Params(**out)
+        return self.map(lambda a: a[index])
 
     def broadcast(self, runs: int, copy: bool = False) -> Params:
         """Return parameters broadcast to `runs` rows.
@@ -172,239 +154,188 @@ class Params:
             would be only as long as the actor or theatre axis).
         """
 
-        def rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-            view = np.broadcast_to(value, shape)
+        def rows(value: Array) -> Array:
+            view = np.broadcast_to(value, (runs,) + value.shape[1:])
             return np.ascontiguousarray(view) if copy else view
 
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "glob":
-                out[f.name] = {k: rows(v, (runs,)) for k, v in value.items()}
-            else:
-                out[f.name] = rows(value, (runs,) + value.shape[1:])
-        return Params(**out)
+        return self.map(rows)
 
 
 def stack(params: list[Params]) -> Params:
     """Concatenate parameter sets along the run axis."""
-    out = {}
-    for f in fields(Params):
-        if f.name == "glob":
-            out[f.name] = {k: np.concatenate([p.glob[k] for p in params]) for k in params[0].glob}
-        else:
-            out[f.name] = np.concatenate([getattr(p, f.name) for p in params])
-    return Params(**out)
+    first = params[0]
+
+    def cat(get: Callable[[Params], ParamBlock]) -> ParamBlock:
+        parts = [get(p).arrays() for p in params]
+        return get(first).with_arrays({k: np.concatenate([q[k] for q in parts]) for k in parts[0]})
+
+    blocks = {name: cat(lambda p, name=name: p.blocks[name]) for name in first.blocks}
+    values: list[ParamBlock | None] = []
+    for e, value in enumerate(first.event_values):
+        values.append(None if value is None else cat(lambda p, e=e: p.event_values[e]))  # type: ignore[misc]
+    return Params(
+        blocks=blocks,
+        event_month=np.concatenate([p.event_month for p in params]),
+        event_values=tuple(values),
+    )
+
+
+@dataclass(frozen=True)
+class Index:
+    """Positions of a scenario's actors, theatres, alliances and activities."""
+
+    actors: dict[str, int]
+    theatres: dict[str, int]
+    alliances: dict[str, int]
+    activities: dict[tuple[str, str], int]
+    start: int
+
+
+def _get(table: dict, key: str) -> Any:
+    for part in key.split("."):
+        table = table[part]
+    return table
+
+
+def _activity_tables(d: dict) -> list[dict]:
+    return [spec for th in d["theatres"].values() for spec in th["greyzone"].values()]
+
+
+def _compile_param(p: Param, d: dict, ix: Index, mechanism: str) -> Array:
+    """The (1, ...) array of one declared parameter."""
+    dtype = {"int": np.int64, "bool": bool}.get(p.spec.kind, np.float64)
+    n = len(ix.actors)
+    if p.scope == "model":
+        return np.array([float(d["model"][mechanism][p.key])])
+    if p.scope == "grievance":
+        out = np.zeros((n, n))
+        for g in d["grievances"]:
+            out[ix.actors[g["from"]], ix.actors[g["to"]]] = g[p.key]
+        return out[None]
+    tables = {
+        "actor": list(d["actors"].values()),
+        "theatre": list(d["theatres"].values()),
+        "alliance": d["alliances"],
+        "activity": _activity_tables(d),
+    }[p.scope]
+    if p.spec.kind == "actor":
+        return np.array([[ix.actors[_get(t, p.key)] for t in tables]], dtype=np.int64)
+    if p.spec.kind == "actor_map":
+        out = np.zeros((len(tables), n))
+        for i, table in enumerate(tables):
+            for code, value in _get(table, p.key).items():
+                out[i, ix.actors[code]] = value
+        return out[None]
+    return np.asarray([_get(t, p.key) for t in tables], dtype=dtype).reshape(1, len(tables))
+
+
+def compile_block(block: type[ParamBlock], d: dict, ix: Index, mechanism: str) -> ParamBlock:
+    """A mechanism's parameter block with length-1 arrays from resolved scenario data `d`."""
+    return block(**{name: _compile_param(p, d, ix, mechanism) for name, p in block.declared()})
+
+
+def _structure(d: dict, ix: Index) -> dict[str, Any]:
+    codes, theatres = list(ix.actors), list(ix.theatres)
+    n, k = len(codes), len(theatres)
+    claimant = np.zeros((k, n), dtype=bool)
+    for t, name in enumerate(theatres):
+        for c in d["theatres"][name]["claimants"]:
+            claimant[t, ix.actors[c]] = True
+    alliances = d["alliances"]
+    covers = np.zeros((len(alliances), k), dtype=bool)
+    for a, al in enumerate(alliances):
+        for t in al["covers"]:
+            covers[a, ix.theatres[t]] = True
+    acts = [(t, act, spec) for t in theatres for act, spec in d["theatres"][t]["greyzone"].items()]
+    return dict(
+        actors=tuple(codes),
+        actor_names=tuple(a["name"] for a in d["actors"].values()),
+        theatres=tuple(theatres),
+        claimant=claimant,
+        alliance_ids=tuple(a["id"] for a in alliances),
+        patron=np.array([ix.actors[a["patron"]] for a in alliances], dtype=np.int64),
+        client=np.array([ix.actors[a["client"]] for a in alliances], dtype=np.int64),
+        covers=covers,
+        activities=tuple(f"{t}.{act}" for t, act, _ in acts),
+        activity_names=tuple(act for _, act, _ in acts),
+        act_theatre=np.array([ix.theatres[t] for t, _, _ in acts], dtype=np.int64),
+        act_by=np.array([ix.actors[s["by"]] for *_, s in acts], dtype=np.int64),
+        act_against=np.array([ix.actors[s["against"]] for *_, s in acts], dtype=np.int64),
+        act_days=np.array([s["unit"] == "days" for *_, s in acts], dtype=bool),
+        act_responds=np.array(
+            [ix.activities[(t, s["responds_to"])] if s["responds_to"] else -1 for t, _, s in acts],
+            dtype=np.int64,
+        ),
+        grievance_dyads=tuple((ix.actors[g["from"]], ix.actors[g["to"]]) for g in d["grievances"]),
+    )
+
+
+def _event_times(ev: dict, start: int, months: int) -> list[int]:
+    at = parse_month(ev["at"]) - start
+    until = parse_month(ev["until"]) - start if ev["until"] else months - 1
+    step = ev["repeat_every_months"]
+    return list(range(at, min(until, months - 1) + 1, step)) if step else [at]
+
+
+def _compile_events(d: dict, ix: Index, months: int) -> tuple[list, list, list, list]:
+    """Occurrences: (specs, months, value records, talks dyads)."""
+    specs: list[EventSpec] = []
+    times: list[int] = []
+    values: list[ParamBlock | None] = []
+    talks: list[tuple[int, int]] = []
+    from sim.engine.registry import EVENT_KINDS
+
+    for ev in d["events"]:
+        kind = EVENT_KINDS[ev["kind"]]
+        spec = kind.spec(ev, ix)
+        record = kind.compile_values(ev, ix) if kind.values is not None else None
+        if ev["kind"] == "talks":
+            pair = tuple(sorted(spec["actors"]))
+            if pair not in talks:
+                talks.append(pair)  # type: ignore[arg-type]
+        for month in _event_times(ev, ix.start, months):
+            specs.append(EventSpec(id=ev["id"], kind=ev["kind"], occurrence=len(specs), **spec))
+            times.append(month)
+            values.append(record)
+    return specs, times, values, talks
 
 
 def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     """Compile one resolved scenario into its structure and length-1 parameter arrays."""
     d = scenario.data
-    codes = list(d["actors"])
-    idx = {c: i for i, c in enumerate(codes)}
-    n = len(codes)
     theatres = list(d["theatres"])
-    tidx = {t: i for i, t in enumerate(theatres)}
-    k = len(theatres)
-    actors = [d["actors"][c] for c in codes]
-
-    def row(values, dtype=np.float64) -> np.ndarray:
-        return np.asarray(values, dtype=dtype)[None]
-
-    reaction = np.zeros((n, n))
-    for i, a in enumerate(actors):
-        for other, value in a["arms"]["reaction"].items():
-            reaction[i, idx[other]] = value
-    g0 = np.zeros((n, n))
-    gb = np.zeros((n, n))
-    dyads = []
-    for g in d["grievances"]:
-        i, j = idx[g["from"]], idx[g["to"]]
-        g0[i, j] = g["level"]
-        gb[i, j] = g["baseline"]
-        dyads.append((i, j))
-
-    claimant = np.zeros((k, n), dtype=bool)
-    stake = np.zeros((k, n))
-    holder = []
-    for t, name in enumerate(theatres):
-        th = d["theatres"][name]
-        for c in th["claimants"]:
-            claimant[t, idx[c]] = True
-        for c, v in th["stake"].items():
-            stake[t, idx[c]] = v
-        holder.append(idx[th["holder"]])
-
-    alliances = d["alliances"]
-    patron = np.array([idx[a["patron"]] for a in alliances], dtype=np.int64)
-    client = np.array([idx[a["client"]] for a in alliances], dtype=np.int64)
-    covers = np.zeros((len(alliances), k), dtype=bool)
-    for a, al in enumerate(alliances):
-        for t in al["covers"]:
-            covers[a, tidx[t]] = True
-
-    acts, bare, a_th, a_by, a_ag, a_days, a_resp = [], [], [], [], [], [], []
-    a_num: dict[str, list[float]] = {
-        key: []
-        for key in (
-            "rate_per_year",
-            "ratio",
-            "grievance_elasticity",
-            "capability_elasticity",
-            "rung_elasticity",
-            "incident_probability",
-            "grievance_per_unit",
-        )
-    }
-    aidx: dict[tuple[str, str], int] = {}
-    for name in theatres:
-        for act, spec in d["theatres"][name]["greyzone"].items():
-            aidx[(name, act)] = len(acts)
-            acts.append(f"{name}.{act}")
-            bare.append(act)
-            a_th.append(tidx[name])
-            a_by.append(idx[spec["by"]])
-            a_ag.append(idx[spec["against"]])
-            a_days.append(spec["unit"] == "days")
-            for key in a_num:
-                a_num[key].append(spec[key])
-    for name in theatres:
-        for spec in d["theatres"][name]["greyzone"].values():
-            a_resp.append(aidx[(name, spec["responds_to"])] if spec["responds_to"] else -1)
-
+    acts = [(t, act) for t in theatres for act in d["theatres"][t]["greyzone"]]
     start = parse_month(d["meta"]["start"])
+    ix = Index(
+        actors={c: i for i, c in enumerate(d["actors"])},
+        theatres={t: i for i, t in enumerate(theatres)},
+        alliances={a["id"]: i for i, a in enumerate(d["alliances"])},
+        activities={key: q for q, key in enumerate(acts)},
+        start=start,
+    )
     months = d["meta"]["months"]
-    aid = [a["id"] for a in alliances]
-    events, ev_month, ev_value, ev_flag = [], [], [], []
-    talks_dyads: list[tuple[int, int]] = []
-    occurrence = 0
-    for ev in d["events"]:
-        at = parse_month(ev["at"]) - start
-        until = parse_month(ev["until"]) - start if ev["until"] else months - 1
-        step = ev["repeat_every_months"]
-        times = list(range(at, min(until, months - 1) + 1, step)) if step else [at]
-        spec, values, flags = _event_spec(ev, idx, tidx, aidx, aid, start)
-        if ev["kind"] == "talks":
-            i, j = sorted(spec["actors"])
-            if (i, j) not in talks_dyads:
-                talks_dyads.append((i, j))
-        for month in times:
-            events.append(EventSpec(id=ev["id"], kind=ev["kind"], occurrence=occurrence, **spec))
-            occurrence += 1
-            ev_month.append(month)
-            ev_value.append(values(month))
-            ev_flag.append(flags)
-
+    specs, times, values, talks = _compile_events(d, ix, months)
     structure = Structure(
-        actors=tuple(codes),
-        actor_names=tuple(a["name"] for a in actors),
-        theatres=tuple(theatres),
-        claimant=claimant,
-        alliance_ids=tuple(aid),
-        patron=patron,
-        client=client,
-        covers=covers,
-        activities=tuple(acts),
-        activity_names=tuple(bare),
-        act_theatre=np.array(a_th, dtype=np.int64),
-        act_by=np.array(a_by, dtype=np.int64),
-        act_against=np.array(a_ag, dtype=np.int64),
-        act_days=np.array(a_days, dtype=bool),
-        act_responds=np.array(a_resp, dtype=np.int64),
-        grievance_dyads=tuple(dyads),
-        talks_dyads=tuple(talks_dyads),
-        events=tuple(events),
+        **_structure(d, ix),
+        talks_dyads=tuple(talks),
+        events=tuple(specs),
         mechanisms=frozenset(d["model"]["mechanisms"]),
         months=months,
         start=start,
     )
-    model = d["model"]
-    glob = {}
-    for key in GLOBAL_KEYS:
-        group, name = key.split(".")
-        glob[key] = np.array([float(model[group][name])])
+    from sim.engine.registry import MECHANISMS
+
+    blocks = {
+        mech.name: compile_block(mech.params, d, ix, mech.name)
+        for mech in MECHANISMS
+        if mech.params is not None
+    }
     params = Params(
-        gdp0=row([a["gdp_usd_bn"] for a in actors]),
-        milex0=row([a["milex_usd_bn"] for a in actors]),
-        growth=row([a["gdp_growth_per_year"] for a in actors]),
-        cap0=row([a["capability_usd_bn"] for a in actors]),
-        depreciation=row([a["capability_depreciation_per_year"] for a in actors]),
-        region=row([a["forces_in_region_share"] for a in actors]),
-        sigma0=row([a["misperception"] for a in actors]),
-        audience=row([a["audience_cost"] for a in actors]),
-        nuclear=row([a["nuclear"] for a in actors], bool),
-        fatigue=row([a["arms"]["fatigue"] for a in actors]),
-        arms_g=row([a["arms"]["grievance"] for a in actors]),
-        reaction=reaction[None],
-        max_share=row([a["arms"]["max_share_gdp"] for a in actors]),
-        grievance_sensitivity=row([a["arms"]["grievance_sensitivity"] for a in actors]),
-        grievance0=g0[None],
-        grievance_base=gb[None],
-        holder0=row(holder, np.int64),
-        stake=stake[None],
-        interdependence=row([d["theatres"][t]["interdependence"] for t in theatres]),
-        defender_advantage=row([d["theatres"][t]["defender_advantage"] for t in theatres]),
-        baseline_rung=row([d["theatres"][t]["baseline_rung"] for t in theatres], np.int64),
-        commitment0=row([a["commitment"] for a in alliances]).reshape(1, -1),
-        basing0=row([a["basing"] for a in alliances], bool).reshape(1, -1),
-        act_rate=row(a_num["rate_per_year"]).reshape(1, -1),
-        act_ratio=row(a_num["ratio"]).reshape(1, -1),
-        act_e_grievance=row(a_num["grievance_elasticity"]).reshape(1, -1),
-        act_e_capability=row(a_num["capability_elasticity"]).reshape(1, -1),
-        act_e_rung=row(a_num["rung_elasticity"]).reshape(1, -1),
-        act_incident0=row(a_num["incident_probability"]).reshape(1, -1),
-        act_grievance=row(a_num["grievance_per_unit"]).reshape(1, -1),
-        glob=glob,
-        ev_month=np.array(ev_month, dtype=np.int64).reshape(1, -1),
-        ev_value=np.array(ev_value, dtype=np.float64).reshape(1, -1, 4),
-        ev_flag=np.array(ev_flag, dtype=np.float64).reshape(1, -1, 4),
+        blocks=blocks,
+        event_month=np.array(times, dtype=np.int64).reshape(1, -1),
+        event_values=tuple(values),
     )
     return structure, params
-
-
-def _event_spec(ev: dict, idx: dict, tidx: dict, aidx: dict, aid: list, start: int):
-    """Return (structure kwargs, values(month) -> 4 numbers, 4 presence flags) of an event.
-
-    Numbers by kind: policy (target kind code, target value, by month, -);
-    incident (rung or -1); rules_of_engagement (incident probability); drill/visit
-    (grievance increase, crisis probability); alliance (commitment, basing).
-    """
-    kind = ev["kind"]
-    spec: dict = {}
-    flags = [0.0, 0.0, 0.0, 0.0]
-    numbers = [0.0, 0.0, 0.0, 0.0]
-    if "parties" in ev:
-        spec["actors"] = tuple(idx[c] for c in ev["parties"])
-    if "theatre" in ev:
-        spec["theatre"] = tidx[ev["theatre"]]
-    if kind == "policy":
-        spec["actors"] = (idx[ev["actor"]],)
-        for code, key in enumerate(("target_share_gdp", "target_milex_usd_bn", "growth_per_year")):
-            if ev[key] is not None:
-                spec["policy"] = key
-                numbers[0], numbers[1] = code, ev[key]
-        by = parse_month(ev["reach_by"]) - start
-        flags[0] = 1.0
-        return spec, lambda month: [numbers[0], numbers[1], float(by), 0.0], flags
-    if kind in ("incident", "blockade", "landing", "invasion"):
-        spec["actors"] = (idx[ev["by"]],) + ((idx[ev["against"]],) if kind == "incident" else ())
-        if kind == "incident" and ev["rung"] is not None:
-            numbers[0], flags[0] = float(ev["rung"]), 1.0
-    if kind == "rules_of_engagement":
-        spec["activity"] = aidx[(ev["theatre"], ev["activity"])]
-        numbers[0], flags[0] = ev["incident_probability"], 1.0
-    if kind in ("drill", "visit"):
-        if kind == "visit":
-            spec["actors"] = (idx[ev["by"]], idx[ev["to"]])
-        numbers[0], numbers[1] = ev["grievance_increase"], ev["crisis_probability"]
-        flags[0] = flags[1] = 1.0
-    if kind == "alliance":
-        spec["alliance"] = aid.index(f"{ev['patron']}-{ev['client']}")
-        if ev["commitment"] is not None:
-            numbers[0], flags[0] = ev["commitment"], 1.0
-        if ev["basing"] is not None:
-            numbers[1], flags[1] = float(ev["basing"]), 1.0
-    return spec, lambda month: list(numbers), flags
 
 
 def compile_batch(scenarios: list[Scenario]) -> tuple[Structure, Params]:
@@ -428,4 +359,12 @@ def compile_batch(scenarios: list[Scenario]) -> tuple[Structure, Params]:
     return structure, stack([p for _, p in compiled])
 
 
-__all__ = ["EventSpec", "Params", "Structure", "compile_batch", "compile_scenario", "replace"]
+__all__ = [
+    "EventSpec",
+    "Index",
+    "Params",
+    "Structure",
+    "compile_batch",
+    "compile_scenario",
+    "stack",
+]

@@ -3,7 +3,7 @@
 Every random number a run uses is a pure function of its 64-bit seed and of where it is
 drawn (month, draw site, element). No stream is shared between runs, so a run gives
 bit-identical results alone, inside a batch of any size, on any worker or through the Mesa
-front (DESIGN.md, "Determinism"). The mixing function is SplitMix64's finaliser
+front (docs/CONTRACTS.md, "Determinism"). The mixing function is SplitMix64's finaliser
 (Steele, Lea & Flood 2014), applied twice; it passes BigCrush as a counter-based generator
 when keyed this way.
 """

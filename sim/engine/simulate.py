@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.arrays import sum_last
+from sim.engine.declare import Column
 from sim.engine.params import Params, Structure
+from sim.engine.registry import MECHANISMS
 from sim.engine.rng import CounterRNG
-from sim.engine.state import State, initial_state
+from sim.engine.state import Arrays, State, initial_state
 from sim.engine.step import advance
 
 
@@ -26,42 +27,17 @@ class Block:
 
 
 def annual_blocks(s: Structure) -> list[Block]:
-    """List the annual metrics of a scenario (result-folder contract, `annual.parquet`)."""
-    blocks = [
-        Block("milex_usd_bn", s.actors, "mean", lambda st: st.milex),
-        Block("gdp_usd_bn", s.actors, "mean", lambda st: st.gdp),
-        Block("capability", s.actors, "last", lambda st: st.capability),
-        Block("max_rung", s.theatres, "max", lambda st: st.peak),
-        Block("crises", s.theatres, "sum", lambda st: st.opened),
-        Block("at_war", s.theatres, "max", lambda st: st.peak >= 6),
-    ]
-    # grey-zone activities: primary ones by theatre, responses by responding actor
-    by_metric: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for q, name in enumerate(s.activity_names):
-        if s.act_responds[q] < 0:
-            subject = s.theatres[s.act_theatre[q]]
-        else:
-            subject = s.actors[s.act_by[q]]
-        by_metric[(name, subject)].append(q)
-    for (name, subject), qs in by_metric.items():
-        blocks.append(
-            Block(
-                name,
-                (subject,),
-                "sum",
-                lambda st, qs=list(qs): sum_last(st.activity[:, qs])[:, None],
-            )
-        )
-    if s.grievance_dyads:
-        ii = np.array([i for i, _ in s.grievance_dyads])
-        jj = np.array([j for _, j in s.grievance_dyads])
-        names = tuple(f"{s.actors[i]}-{s.actors[j]}" for i, j in s.grievance_dyads)
-        blocks.append(Block("grievance", names, "last", lambda st: st.grievance[:, ii, jj]))
-    if s.talks_dyads:
-        ti = np.array([i for i, _ in s.talks_dyads])
-        tj = np.array([j for _, j in s.talks_dyads])
-        names = tuple(f"{s.actors[i]}-{s.actors[j]}" for i, j in s.talks_dyads)
-        blocks.append(Block("talks", names, "sum", lambda st: st.talks[:, ti, tj]))
+    """List the annual metrics of a scenario (result-folder contract, `annual.parquet`).
+
+    Every declared mechanism records its metrics, switched on or not (a switched-off
+    mechanism's series stay at their starting values).
+    """
+    blocks = []
+    for mechanism in MECHANISMS:
+        if mechanism.metrics is None:
+            continue
+        for metric in mechanism.metrics(s):
+            blocks.append(Block(metric.name, metric.subjects(s), metric.how, metric.read))
     return blocks
 
 
@@ -72,20 +48,32 @@ def calendar_years(s: Structure) -> np.ndarray:
 
 @dataclass
 class BatchResult:
-    """Outcomes and annual series of a batch of runs (numpy arrays, run axis first)."""
+    """Final state and annual series of a batch of runs (numpy arrays, run axis first).
+
+    ``outcome`` holds copies of the final outcome accumulators and ``world`` of the final
+    world arrays; the declared outcome columns (`columns`) read them.
+    """
 
     structure: Structure
-    max_rung: np.ndarray  # (R, K)
-    war_month: np.ndarray  # (R, K), -1 if none
-    first_crisis: np.ndarray  # (R, K), -1 if none
-    crises: np.ndarray  # (R, K)
-    holder_final: np.ndarray  # (R, K) actor index
-    holder_changes: np.ndarray  # (R, K)
-    allies_joined: np.ndarray  # (R, K, A) bool
-    nuclear_use: np.ndarray  # (R, K) bool
+    world: Arrays
+    outcome: Arrays
     years: np.ndarray  # (Y,)
     annual: dict[str, np.ndarray] = field(default_factory=dict)  # block key -> (R, Y, n)
     blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        """Number of runs."""
+        return int(self.outcome.max_rung.shape[0])
+
+    def column(self, column: Column) -> np.ndarray:
+        """Values of one declared outcome column, (R, K)."""
+        return column.read(self, self.structure)
+
+
+def outcome_columns() -> list[Column]:
+    """Every declared outcome column, in registry order (the outcomes.parquet contract)."""
+    return [c for mechanism in MECHANISMS for c in mechanism.columns]
 
 
 class Engine:
@@ -112,7 +100,7 @@ class Engine:
         # contiguous rows: broadcast views (stride 0 on the run axis) slow every
         # element-wise operation down several times (see Params.broadcast)
         self.params = params.broadcast(runs, copy=True)
-        if self.params.milex0.shape[0] != runs:
+        if self.params.rows != runs:
             raise ValueError("params rows must be 1 or the number of seeds")
         self.rng = CounterRNG(seeds)
         self.state = initial_state(structure, self.params, runs)
@@ -136,7 +124,7 @@ class Engine:
 
     def _schedule(self) -> dict[int, frozenset[int]]:
         due: dict[int, set[int]] = defaultdict(set)
-        months = self.params.ev_month
+        months = self.params.event_month
         for e in range(months.shape[1]):
             for t in np.unique(months[:, e]):
                 due[int(t)].add(e)
@@ -190,14 +178,8 @@ class Engine:
         st = self.state
         return BatchResult(
             structure=self.structure,
-            max_rung=st.max_rung.copy(),
-            war_month=st.war_month.copy(),
-            first_crisis=st.first_crisis.copy(),
-            crises=st.crises.copy(),
-            holder_final=st.holder.copy(),
-            holder_changes=st.holder_changes.copy(),
-            allies_joined=st.ever_joined.copy(),
-            nuclear_use=st.nuclear_use.copy(),
+            world=st.world.copy(),
+            outcome=st.outcome.copy(),
             years=self.years,
             annual=self.annual,
             blocks=self.blocks,

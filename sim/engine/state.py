@@ -1,141 +1,127 @@
-"""The state of a batch of runs: arrays with a leading run axis, plus per-month flags."""
+"""The state of a batch of runs, built from the mechanisms' declared arrays.
+
+`State` splits what changes during a run into three bundles of arrays (run axis first):
+
+* ``world``: carried from month to month (spending, grievance, rungs, holders...);
+* ``outcome``: accumulators read at the end of a run (highest rung, month of war...);
+* ``scratch``: what happened this month (activity, moves, utilities...), rebuilt from the
+  declarations at the start of every step and read by recorders, the Mesa front and
+  ``sim trace``.
+
+Shapes: actors (R, N), dyads (R, N, N), theatres (R, K), alliances (R, A), activities
+(R, Q). Months are 0-based offsets from the scenario start; -1 means never.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.params import Params, Structure
+from sim.engine.declare import Var
+
+if TYPE_CHECKING:
+    from sim.engine.params import Params, Structure
+
+
+class Arrays:
+    """Named arrays of one role (``state.world.rung``); a plain attribute namespace."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.__dict__.update(arrays)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        raise AttributeError(f"no state array '{name}' is declared")
+
+    def __setattr__(self, name: str, value: np.ndarray) -> None:
+        self.__dict__[name] = value
+
+    def names(self) -> list[str]:
+        """Names of the arrays, in declaration order."""
+        return list(self.__dict__)
+
+    def take(self, rows: np.ndarray) -> Arrays:
+        """Copy of runs `rows`."""
+        return Arrays({k: v[rows] for k, v in self.__dict__.items()})
+
+    def copy(self) -> Arrays:
+        """Deep copy."""
+        return Arrays({k: v.copy() for k, v in self.__dict__.items()})
+
+    def put(self, rows: np.ndarray, part: Arrays) -> None:
+        """Write a bundle made by `take` back into runs `rows`."""
+        for k, v in self.__dict__.items():
+            v[rows] = part.__dict__[k]
 
 
 @dataclass
 class State:
-    """Everything that changes during a run, for R runs at once.
-
-    Shapes: actors (R, N), dyads (R, N, N), theatres (R, K), alliances (R, A),
-    activities (R, Q). Months are 0-based offsets from the scenario start; -1 means never.
-    """
+    """Everything that changes during a run, for R runs at once (see the module doc)."""
 
     t: int
-    # economy and arms
-    milex: np.ndarray
-    gdp: np.ndarray
-    capability: np.ndarray
-    policy_active: np.ndarray  # (R, N) bool
-    policy_m0: np.ndarray
-    policy_t0: np.ndarray
-    policy_end: np.ndarray
-    policy_target: np.ndarray
-    # perceptions and relations
-    grievance: np.ndarray  # (R, N, N): grievance[i, j] of i toward j
-    sigma: np.ndarray  # (R, N) current misperception
-    channel: np.ndarray  # (R, N, N) bool: dialogue channel open
-    hotline: np.ndarray  # (R, N, N) bool
-    commitment: np.ndarray  # (R, A)
-    basing: np.ndarray  # (R, A) bool
-    incident_p: np.ndarray  # (R, Q)
-    # theatres
-    rung: np.ndarray  # (R, K) int
-    crisis: np.ndarray  # (R, K) bool: a crisis (or war) is open
-    challenger: np.ndarray  # (R, K) int actor index, -1 if none
-    defender: np.ndarray  # (R, K) int
-    crisis_start: np.ndarray  # (R, K) int
-    holder: np.ndarray  # (R, K) int
-    joined: np.ndarray  # (R, K, A) bool: patron fights in the current war
-    decided: np.ndarray  # (R, K, A) bool: patron has decided for the current war
-    # outcomes
-    max_rung: np.ndarray  # (R, K)
-    war_month: np.ndarray  # (R, K)
-    first_crisis: np.ndarray  # (R, K)
-    crises: np.ndarray  # (R, K)
-    ever_joined: np.ndarray  # (R, K, A) bool
-    holder_changes: np.ndarray  # (R, K) int
-    nuclear_use: np.ndarray  # (R, K) bool
-    # this month's happenings (read by recorders, the Mesa front and `sim trace`)
-    activity: np.ndarray  # (R, Q) units this month
-    incidents: np.ndarray  # (R, K) bool: a serious grey-zone incident this month
-    opened: np.ndarray  # (R, K) bool: a crisis opened this month
-    talks: np.ndarray  # (R, N, N) rounds of talks this month
-    utility_ch: np.ndarray  # (R, K) challenger's perceived value of the next rung
-    utility_df: np.ndarray  # (R, K) defender's
-    gap: np.ndarray  # (R, K) > 0: no bargain acceptable to both
-    move: np.ndarray  # (R, K) int: see MOVES
-    war_ended: np.ndarray  # (R, K) int: see WAR_ENDINGS
-    joined_now: np.ndarray  # (R, K, A) bool
-    hostility: np.ndarray  # (R, N, N) grievance input gathered this month
-    peak: np.ndarray  # (R, K) highest rung reached this month
+    world: Arrays
+    outcome: Arrays
+    scratch: Arrays
+
+    def items(self) -> list[tuple[str, np.ndarray]]:
+        """(name, array) of every array of the three bundles."""
+        return [
+            (name, getattr(bundle, name))
+            for bundle in (self.world, self.outcome, self.scratch)
+            for name in bundle.names()
+        ]
+
+    def take(self, rows: np.ndarray) -> State:
+        """Copy of the state of runs `rows` (a smaller batch)."""
+        return State(
+            self.t, self.world.take(rows), self.outcome.take(rows), self.scratch.take(rows)
+        )
+
+    def put(self, rows: np.ndarray, part: State) -> None:
+        """Write the state of a batch made by `take` back into runs `rows`."""
+        self.world.put(rows, part.world)
+        self.outcome.put(rows, part.outcome)
+        self.scratch.put(rows, part.scratch)
 
 
-MOVES = ("none", "hold", "escalate", "settle", "capitulate", "accident", "open", "initiate")
-"""Codes of `State.move`, the crisis move of the month in each theatre."""
+def _declared(role: str) -> Iterable[Var]:
+    from sim.engine.registry import MECHANISMS
 
-WAR_ENDINGS = (
-    "none",
-    "challenger won",
-    "defender won",
-    "negotiated",
-    "nuclear",
-    "defender capitulated",
-)
-"""Codes of `State.war_ended`."""
+    for mech in MECHANISMS:
+        for var in mech.state:
+            if var.role == role:
+                yield var
+
+
+def axis_sizes(structure: Structure) -> dict[str, int]:
+    """Length of each named axis of a scenario."""
+    return {
+        "actor": len(structure.actors),
+        "theatre": len(structure.theatres),
+        "alliance": len(structure.alliance_ids),
+        "activity": len(structure.activities),
+    }
+
+
+def _allocate(var: Var, runs: int, sizes: dict[str, int], source: Any) -> np.ndarray:
+    shape = (runs,) + tuple(sizes[a] for a in var.axes)
+    if var.init is None:
+        return np.full(shape, var.fill, dtype=var.dtype)
+    value = np.asarray(var.init(source))
+    return np.array(np.broadcast_to(value, shape), dtype=var.dtype)
 
 
 def initial_state(structure: Structure, params: Params, runs: int) -> State:
     """Return the state at month 0 (before the first step) for `runs` runs."""
-    n = len(structure.actors)
-    k = len(structure.theatres)
-    a = len(structure.alliance_ids)
-    q = len(structure.activities)
+    sizes = axis_sizes(structure)
+    world = Arrays({v.name: _allocate(v, runs, sizes, params) for v in _declared("world")})
+    outcome = Arrays({v.name: _allocate(v, runs, sizes, params) for v in _declared("outcome")})
+    return State(0, world, outcome, new_scratch(structure, world, runs))
 
-    def full(shape, value, dtype=np.float64) -> np.ndarray:
-        return np.full((runs,) + shape, value, dtype=dtype)
 
-    def copy(x: np.ndarray, dtype=None) -> np.ndarray:
-        return np.array(np.broadcast_to(x, (runs,) + x.shape[1:]), dtype=dtype or x.dtype)
-
-    return State(
-        t=0,
-        milex=copy(params.milex0),
-        gdp=copy(params.gdp0),
-        capability=copy(params.cap0),
-        policy_active=full((n,), False, bool),
-        policy_m0=full((n,), 0.0),
-        policy_t0=full((n,), 0, np.int64),
-        policy_end=full((n,), 0, np.int64),
-        policy_target=full((n,), 0.0),
-        grievance=copy(params.grievance0),
-        sigma=copy(params.sigma0),
-        channel=full((n, n), False, bool),
-        hotline=full((n, n), False, bool),
-        commitment=copy(params.commitment0),
-        basing=copy(params.basing0, bool),
-        incident_p=copy(params.act_incident0),
-        rung=copy(params.baseline_rung, np.int64),
-        crisis=full((k,), False, bool),
-        challenger=full((k,), -1, np.int64),
-        defender=full((k,), -1, np.int64),
-        crisis_start=full((k,), -1, np.int64),
-        holder=copy(params.holder0, np.int64),
-        joined=full((k, a), False, bool),
-        decided=full((k, a), False, bool),
-        max_rung=copy(params.baseline_rung, np.int64),
-        war_month=full((k,), -1, np.int64),
-        first_crisis=full((k,), -1, np.int64),
-        crises=full((k,), 0, np.int64),
-        ever_joined=full((k, a), False, bool),
-        holder_changes=full((k,), 0, np.int64),
-        nuclear_use=full((k,), False, bool),
-        activity=full((q,), 0.0),
-        incidents=full((k,), False, bool),
-        opened=full((k,), False, bool),
-        talks=full((n, n), 0.0),
-        utility_ch=full((k,), 0.0),
-        utility_df=full((k,), 0.0),
-        gap=full((k,), 0.0),
-        move=full((k,), 0, np.int64),
-        war_ended=full((k,), 0, np.int64),
-        joined_now=full((k, a), False, bool),
-        hostility=full((n, n), 0.0),
-        peak=copy(params.baseline_rung, np.int64),
-    )
+def new_scratch(structure: Structure, world: Arrays, runs: int) -> Arrays:
+    """This month's scratch arrays, at their declared starting values."""
+    sizes = axis_sizes(structure)
+    return Arrays({v.name: _allocate(v, runs, sizes, world) for v in _declared("scratch")})

@@ -1,6 +1,7 @@
 """Stream numbers of the random draw sites (one per site, so no two sites share numbers)."""
 
 GREYZONE_PRIMARY = 1
+GREYZONE_PRIMARY_DAYS = 101
 GREYZONE_RESPONSE = 2
 GREYZONE_INCIDENT = 3
 CRISIS_NOISE_CH = 10

@@ -7,66 +7,63 @@ mechanism there, and writes the state back. The result is bit-identical to runni
 mechanism on the whole batch as long as the mechanism leaves the other runs unchanged
 (each caller states why it does): every operation is element-wise along the run axis and
 every random number is keyed by its run's seed, so a run's numbers do not depend on which
-other runs share its batch (DESIGN.md, "Determinism").
+other runs share its batch (docs/CONTRACTS.md, "Determinism").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.engine.context import Month
-from sim.engine.params import Params
-from sim.engine.state import State
+from sim.engine.declare import ParamBlock
 
-_STATE_FIELDS = tuple(f.name for f in fields(State) if f.name != "t")
+if TYPE_CHECKING:
+    from sim.engine.params import Params
 
 SUBSET_BELOW = 0.5
 """Use a subset when fewer than this share of the runs are selected (else run on all)."""
 
 
-class _Rows(dict):
-    """``glob`` of `RowParams`: each entry is cut to the selected rows when first read."""
+class _RowBlock:
+    """A mechanism's parameters cut to the selected rows, each array when first read."""
 
-    def __init__(self, glob: dict[str, np.ndarray], rows: np.ndarray) -> None:
-        super().__init__()
-        self._glob, self._rows = glob, rows
-
-    def __missing__(self, key: str) -> np.ndarray:
-        value = self[key] = self._glob[key][self._rows]
-        return value
-
-
-class RowParams:
-    """The parameters of runs `rows`, each field cut to those rows when first read.
-
-    Stands in for `Params` in a mechanism run by `on_rows`: a mechanism reads a few of
-    the thirty-odd fields, and cutting only those keeps small subsets cheap.
-    """
-
-    def __init__(self, params: Params, rows: np.ndarray) -> None:
-        self._params, self._rows = params, rows
-        self.glob = _Rows(params.glob, rows)
+    def __init__(self, block: ParamBlock, rows: np.ndarray) -> None:
+        self._block, self._rows = block, rows
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_"):
             raise AttributeError(name)
-        value = getattr(self._params, name)[self._rows]
+        value = getattr(self._block, name)[self._rows]
         setattr(self, name, value)
         return value
 
 
-def take_state(state: State, rows: np.ndarray) -> State:
-    """Copy of the state of runs `rows` (a smaller batch)."""
-    return State(t=state.t, **{name: getattr(state, name)[rows] for name in _STATE_FIELDS})
+class RowParams:
+    """The parameters of runs `rows`, each array cut to those rows when first read.
 
+    Stands in for `Params` in a mechanism run by `on_rows`: a mechanism reads a few of
+    the arrays, and cutting only those keeps small subsets cheap.
+    """
 
-def put_state(state: State, part: State, rows: np.ndarray) -> None:
-    """Write the state of a batch made by `take_state` back into runs `rows` of `state`."""
-    for name in _STATE_FIELDS:
-        getattr(state, name)[rows] = getattr(part, name)
+    def __init__(self, params: Params, rows: np.ndarray) -> None:
+        self._params, self._rows = params, rows
+        self._blocks: dict[str, _RowBlock] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._params.blocks:
+            block = self._blocks.get(name)
+            if block is None:
+                block = self._blocks[name] = _RowBlock(self._params.blocks[name], self._rows)
+            return block
+        value = getattr(self._params, name)[self._rows]
+        setattr(self, name, value)
+        return value
 
 
 def on_rows(step: Callable[[Month], None], m: Month, selected: np.ndarray) -> None:
@@ -82,10 +79,10 @@ def on_rows(step: Callable[[Month], None], m: Month, selected: np.ndarray) -> No
         return
     part = replace(
         m,
-        state=take_state(m.state, rows),
-        params=RowParams(m.params, rows),
+        state=m.state.take(rows),
+        params=RowParams(m.params, rows),  # type: ignore[arg-type]
         rng=m.rng.take(rows),
         runs=int(rows.size),
     )
     step(part)
-    put_state(m.state, part.state, rows)
+    m.state.put(rows, part.state)

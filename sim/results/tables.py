@@ -5,25 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sim.engine.simulate import BatchResult
+from sim.engine.simulate import BatchResult, outcome_columns
 
 RUNS_SCHEMA_BASE = [("run_id", pa.int64()), ("seed", pa.uint64())]
 
-OUTCOMES_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.int64()),
-        ("theatre", pa.string()),
-        ("max_rung", pa.int8()),
-        ("war", pa.bool_()),
-        ("war_month", pa.int32()),
-        ("first_crisis_month", pa.int32()),
-        ("crises", pa.int32()),
-        ("holder_final", pa.string()),
-        ("holder_changed", pa.bool_()),
-        ("allies_joined", pa.string()),
-        ("nuclear_use", pa.bool_()),
-    ]
-)
+_ARROW = {"int8": pa.int8(), "int32": pa.int32(), "bool": pa.bool_(), "string": pa.string()}
+_NUMPY = {"int8": np.int8, "int32": np.int32, "bool": bool, "string": object}
+
+
+def outcomes_schema() -> pa.Schema:
+    """Schema of ``outcomes.parquet``: run and theatre, then every declared outcome column."""
+    columns = [(c.name, _ARROW[c.arrow]) for c in outcome_columns()]
+    return pa.schema([("run_id", pa.int64()), ("theatre", pa.string()), *columns])
+
+
+OUTCOMES_SCHEMA = outcomes_schema()
 
 ANNUAL_SCHEMA = pa.schema(
     [
@@ -52,33 +48,20 @@ def runs_table(
 
 
 def outcomes_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
-    """One row per (run, theatre), run-major, with the contract's columns."""
+    """One row per (run, theatre), run-major, with the declared outcome columns."""
     s = result.structure
-    runs, k = result.max_rung.shape
-    actors = np.array(s.actors, dtype=object)
-    patrons = [s.actors[p] for p in s.patron]
-    joined = np.full((runs, k), "", dtype=object)
-    for a, code in enumerate(patrons):
-        hit = result.allies_joined[:, :, a]
-        joined = np.where(hit, np.where(joined == "", code, joined + "," + code), joined)
-    war_month = result.war_month.ravel()
-    first = result.first_crisis.ravel()
-    return pa.table(
-        {
-            "run_id": pa.array(np.repeat(run_ids, k), pa.int64()),
-            "theatre": pa.array(np.tile(np.array(s.theatres, dtype=object), runs), pa.string()),
-            "max_rung": pa.array(result.max_rung.ravel().astype(np.int8), pa.int8()),
-            "war": pa.array(result.max_rung.ravel() >= 6, pa.bool_()),
-            "war_month": pa.array(war_month.astype(np.int32), pa.int32(), mask=war_month < 0),
-            "first_crisis_month": pa.array(first.astype(np.int32), pa.int32(), mask=first < 0),
-            "crises": pa.array(result.crises.ravel().astype(np.int32), pa.int32()),
-            "holder_final": pa.array(actors[result.holder_final.ravel()], pa.string()),
-            "holder_changed": pa.array(result.holder_changes.ravel() > 0, pa.bool_()),
-            "allies_joined": pa.array(joined.ravel(), pa.string()),
-            "nuclear_use": pa.array(result.nuclear_use.ravel(), pa.bool_()),
-        },
-        schema=OUTCOMES_SCHEMA,
-    )
+    runs, k = result.runs, len(s.theatres)
+    cols = {
+        "run_id": pa.array(np.repeat(run_ids, k), pa.int64()),
+        "theatre": pa.array(np.tile(np.array(s.theatres, dtype=object), runs), pa.string()),
+    }
+    for column in outcome_columns():
+        values = np.asarray(result.column(column)).ravel()
+        mask = values < 0 if column.null_below_zero else None
+        cols[column.name] = pa.array(
+            values.astype(_NUMPY[column.arrow]), _ARROW[column.arrow], mask=mask
+        )
+    return pa.table(cols, schema=OUTCOMES_SCHEMA)
 
 
 def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:

@@ -17,10 +17,13 @@ believes war would pay.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.engine import streams
 from sim.engine.context import Month
+from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, param, scratch, world
 from sim.engine.forces import (
     ally_weights,
     audience_weight,
@@ -29,9 +32,62 @@ from sim.engine.forces import (
     perceived_value,
     side_force,
 )
-from sim.engine.ladder import WAR_RUNG, close_crisis, note_rungs, open_crisis, transfer
-from sim.engine.state import MOVES, WAR_ENDINGS
+from sim.engine.ladder import (
+    COERCION_RUNG,
+    MOVES,
+    RUNG_NAMES,
+    SIGNALLING_RUNG,
+    WAR_ENDINGS,
+    WAR_RUNG,
+    close_crisis,
+    note_rungs,
+    open_crisis,
+    transfer,
+)
 from sim.engine.subset import on_rows
+
+
+@dataclass(frozen=True)
+class CrisisParams(ParamBlock):
+    """Perceptions, costs and the tempo of crisis bargaining."""
+
+    misperception: Array = param(
+        "misperception", "actor", "float", 0.3, 0, 3, "log-sd",
+        "Sd of the log-normal noise on the actor's estimate of relative strength (0 = truth).",
+    )  # fmt: skip
+    audience_cost: Array = param(
+        "audience_cost", "actor", "float", 0.1, 0, 1, "stake units",
+        "Cost of backing down from rung 8, scaled by rung/8.",
+        literature="Fearon 1994; Weeks 2008 (larger for democracies and personalist regimes)",
+    )  # fmt: skip
+    opening_rung: Array = param(
+        "opening_rung", "model", "int", 3, 1, 5, "rung", "Rung at which an incident opens a crisis.",
+    )  # fmt: skip
+    war_cost: Array = param(
+        "war_cost", "model", "float", 0.2, 0, 10, "stake units",
+        "Cost of theatre war (rung 6) relative to a stake of 1, before interdependence.",
+    )  # fmt: skip
+    csf_exponent: Array = param(
+        "csf_exponent", "model", "float", 1.0, 0.1, 10, "",
+        "Decisiveness gamma of the contest success function.",
+        literature="0.5-2 (Hirshleifer 1989; Jia, Skaperdas & Vaidya 2013)",
+    )  # fmt: skip
+    escalation_probability: Array = param(
+        "escalation_probability", "model", "float", 0.5, 0, 1, "1/month",
+        "Chance per month of climbing a rung when no deal exists.",
+    )  # fmt: skip
+    settlement_probability: Array = param(
+        "settlement_probability", "model", "float", 0.4, 0, 1, "1/month",
+        "Chance per month of settling when a deal exists.",
+    )  # fmt: skip
+    accident_probability: Array = param(
+        "accident_probability", "model", "float", 0.02, 0, 1, "1/month",
+        "Chance per month that a crisis at rung 3-4 climbs one rung by accident.",
+    )  # fmt: skip
+    initiation_rate_per_year: Array = param(
+        "initiation_rate_per_year", "model", "float", 0.3, 0, 100, "1/year",
+        "Scale of the hazard that a challenger deliberately opens a crisis (Section 7.4 of MODEL.md).",
+    )  # fmt: skip
 
 
 def step(m: Month) -> None:
@@ -39,17 +95,18 @@ def step(m: Month) -> None:
     initiate(m)
     # `decide` changes nothing in runs without a crisis to play (their moves stay "none",
     # utilities 0 and rungs as they are), so it runs on the runs with one
-    st = m.state
-    on_rows(decide, m, (st.crisis & ~st.opened).any(axis=1))
+    w, x = m.state.world, m.state.scratch
+    on_rows(decide, m, (w.crisis & ~x.opened).any(axis=1))
 
 
 def initiate(m: Month) -> None:
     """Challengers may open crises deliberately where none is open."""
     st, p, s = m.state, m.params, m.structure
-    quiet = ~st.crisis
+    w = st.world
+    quiet = ~w.crisis
     if not quiet.any():
         return
-    rate = p.glob["crisis.initiation_rate_per_year"][:, None] / 12.0
+    rate = p.crisis.initiation_rate_per_year[:, None] / 12.0
     noise = m.rng.normal(m.t, streams.INITIATION_NOISE, len(s.theatres))
     draw = m.rng.uniform(m.t, streams.INITIATION_DRAW, len(s.theatres))
     best_h = np.zeros(quiet.shape)
@@ -59,18 +116,18 @@ def initiate(m: Month) -> None:
     war = np.full(quiet.shape, WAR_RUNG)
     perceived = None
     for j in range(len(s.actors)):
-        claims = s.claimant[:, j][None, :] & (st.holder != j) & quiet
+        claims = s.claimant[:, j][None, :] & (w.holder != j) & quiet
         if not claims.any():
             continue
         if perceived is None:
             perceived = ally_weights(st, s, perceived=True)
-            f_holder = side_force(st, p, s, st.holder, perceived)
+            f_holder = side_force(st, p, s, w.holder, perceived)
             now = audience_weight(st, war)
         ch = np.full(quiet.shape, j)
         e_ch = perceived_value(
             st, p, s, ch, side_force(st, p, s, ch, perceived), f_holder, noise, war, now
         )
-        grievance = gather(st.grievance[:, j, :], st.holder)
+        grievance = gather(w.grievance[:, j, :], w.holder)
         hazard = np.where(claims, rate * grievance * np.maximum(e_ch, 0.0), 0.0)
         better = hazard > best_h
         best_h = np.where(better, hazard, best_h)
@@ -79,63 +136,128 @@ def initiate(m: Month) -> None:
     for k in range(len(s.theatres)):
         if fire[:, k].any():
             open_crisis(
-                st,
-                fire[:, k],
-                k,
-                best_j[:, k],
-                st.holder[:, k],
-                p.glob["crisis.opening_rung"].astype(np.int64),
-                move="initiate",
-            )
+                st, fire[:, k], k, best_j[:, k], w.holder[:, k],
+                p.crisis.opening_rung.astype(np.int64), move="initiate",
+            )  # fmt: skip
+
+
+def _accident_probability(m: Month) -> np.ndarray:
+    """(R, K) chance of an accidental climb while holding, lowered by a hotline."""
+    w, p = m.state.world, m.params
+    hot = w.hotline[
+        np.arange(m.runs)[:, None], np.maximum(w.challenger, 0), np.maximum(w.defender, 0)
+    ] & m.on("diplomacy")
+    relief = np.where(hot, 1.0 - p.diplomacy.hotline_accident_relief[:, None], 1.0)
+    return p.crisis.accident_probability[:, None] * relief
 
 
 def decide(m: Month) -> None:
     """One round of bargaining moves in every open crisis (and war)."""
     st, p, s = m.state, m.params, m.structure
-    active = st.crisis & ~st.opened
+    w, x = st.world, st.scratch
+    active = w.crisis & ~x.opened
     if not active.any():
         return
     k_all = len(s.theatres)
     noise_ch = m.rng.normal(m.t, streams.CRISIS_NOISE_CH, k_all)
     noise_df = m.rng.normal(m.t, streams.CRISIS_NOISE_DF, k_all)
-    at_war = st.rung >= WAR_RUNG
-    target = np.where(at_war, st.rung, st.rung + 1)
-    e_ch, e_df, gap = bargaining(st, p, s, st.challenger, st.defender, noise_ch, noise_df, target)
-    st.utility_ch = np.where(active, e_ch, 0.0)
-    st.utility_df = np.where(active, e_df, 0.0)
-    st.gap = np.where(active, gap, 0.0)
+    at_war = w.rung >= WAR_RUNG
+    target = np.where(at_war, w.rung, w.rung + 1)
+    e_ch, e_df, gap = bargaining(st, p, s, w.challenger, w.defender, noise_ch, noise_df, target)
+    x.utility_ch = np.where(active, e_ch, 0.0)
+    x.utility_df = np.where(active, e_df, 0.0)
+    x.gap = np.where(active, gap, 0.0)
     u_esc = m.rng.uniform(m.t, streams.CRISIS_ESCALATE, k_all)
     u_set = m.rng.uniform(m.t, streams.CRISIS_SETTLE, k_all)
     u_acc = m.rng.uniform(m.t, streams.CRISIS_ACCIDENT, k_all)
-    g = p.glob
+    cp = p.crisis
     deal = gap <= 0.0
-    settle = active & deal & (u_set < g["crisis.settlement_probability"][:, None])
-    escalate = active & ~deal & ~at_war & (u_esc < g["crisis.escalation_probability"][:, None])
-    capitulate = settle & (e_df < 0.0) & (st.rung >= 4)
-    hot = st.hotline[
-        np.arange(m.runs)[:, None], np.maximum(st.challenger, 0), np.maximum(st.defender, 0)
-    ] & ("diplomacy" in s.mechanisms)
-    p_acc = g["crisis.accident_probability"][:, None] * np.where(
-        hot, 1.0 - g["diplomacy.hotline_accident_relief"][:, None], 1.0
-    )
+    settle = active & deal & (u_set < cp.settlement_probability[:, None])
+    escalate = active & ~deal & ~at_war & (u_esc < cp.escalation_probability[:, None])
+    capitulate = settle & (e_df < 0.0) & (w.rung >= COERCION_RUNG)
     holding = active & ~settle & ~escalate
-    accident = holding & (st.rung >= 3) & (st.rung <= 4) & (u_acc < p_acc)
-    move = np.where(active, MOVES.index("hold"), st.move)
+    accident = (
+        holding
+        & (w.rung >= SIGNALLING_RUNG)
+        & (w.rung <= COERCION_RUNG)
+        & (u_acc < _accident_probability(m))
+    )
+    move = np.where(active, MOVES.index("hold"), x.move)
     move = np.where(escalate, MOVES.index("escalate"), move)
     move = np.where(accident, MOVES.index("accident"), move)
     move = np.where(settle, MOVES.index("settle"), move)
     move = np.where(capitulate, MOVES.index("capitulate"), move)
-    st.move = move
-    st.rung = np.where(escalate | accident, np.minimum(st.rung + 1, WAR_RUNG), st.rung)
+    x.move = move
+    w.rung = np.where(escalate | accident, np.minimum(w.rung + 1, WAR_RUNG), w.rung)
     note_rungs(st)
     for k in range(k_all):
         if capitulate[:, k].any():
-            transfer(st, capitulate[:, k], k, st.challenger[:, k])
+            transfer(st, capitulate[:, k], k, w.challenger[:, k])
         ended_war = settle[:, k] & at_war[:, k]
         ending = np.where(
             capitulate[:, k],
             WAR_ENDINGS.index("defender capitulated"),
             WAR_ENDINGS.index("negotiated"),
         )
-        st.war_ended[:, k] = np.where(ended_war, ending, st.war_ended[:, k])
-        close_crisis(st, settle[:, k], k, p.baseline_rung[:, k])
+        x.war_ended[:, k] = np.where(ended_war, ending, x.war_ended[:, k])
+        close_crisis(st, settle[:, k], k, p.world.baseline_rung[:, k])
+
+
+_VERBS = {
+    "hold": "both hold",
+    "escalate": "no bargain: escalation",
+    "settle": "settled",
+    "capitulate": "defender capitulates, theatre changes hands",
+    "accident": "accidental escalation",
+}
+
+
+def log_month(v: MonthView) -> list[tuple[str, str, str]]:
+    """Crises opened this month and the moves of open ones, with the utilities compared."""
+    s, w, x, r = v.s, v.st.world, v.st.scratch, v.run
+    rows = []
+    for k, theatre in enumerate(s.theatres):
+        move = MOVES[int(x.move[r, k])]
+        if x.opened[r, k]:
+            ch, df = int(w.challenger[r, k]), int(w.defender[r, k])
+            names = f"{s.actors[ch]} vs {s.actors[df]}" if ch >= 0 and df >= 0 else ""
+            how = "deliberately opened" if move == "initiate" else "opened"
+            rung = int(w.rung[r, k])
+            rows.append(
+                (theatre, "crisis", f"crisis {how}: {names} at rung {rung} ({RUNG_NAMES[rung]})")
+            )
+        elif move in _VERBS:
+            gap = x.gap[r, k]
+            why = (
+                f"E_ch={x.utility_ch[r, k]:+.2f}, E_df={x.utility_df[r, k]:+.2f}, "
+                f"gap={gap:+.2f} ({'no bargain' if gap > 0 else 'bargain exists'})"
+            )
+            rows.append((theatre, move, f"{_VERBS[move]}; {why}"))
+    return rows
+
+
+MECHANISM = Mechanism(
+    name="crisis",
+    doc="Crisis bargaining under private information: initiate, hold, escalate, settle.",
+    params=CrisisParams,
+    state=(
+        world(
+            "sigma",
+            ("actor",),
+            np.float64,
+            "Current misperception (log-sd).",
+            init=lambda p: p.crisis.misperception,
+        ),
+        scratch("move", ("theatre",), np.int64, "Crisis move of the month (code into MOVES)."),
+        scratch(
+            "utility_ch", ("theatre",), np.float64, "Challenger's perceived value of the next rung."
+        ),
+        scratch(
+            "utility_df", ("theatre",), np.float64, "Defender's perceived value of the next rung."
+        ),
+        scratch("gap", ("theatre",), np.float64, "E_ch + E_df - 1; > 0: no bargain both accept."),
+    ),  # fmt: skip
+    log=log_month,
+    needs=("diplomacy",),
+    step=step,
+)

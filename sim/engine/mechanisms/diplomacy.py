@@ -8,45 +8,137 @@ Hotlines (set by events) act in the grey-zone and crisis mechanisms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.engine import streams
 from sim.engine.context import Month
+from sim.engine.declare import (
+    Array,
+    Mechanism,
+    Metric,
+    MonthView,
+    ParamBlock,
+    param,
+    scratch,
+    world,
+)
+
+if TYPE_CHECKING:
+    from sim.engine.params import Structure
+
+
+@dataclass(frozen=True)
+class DiplomacyParams(ParamBlock):
+    """How often open channels meet and what a round of talks achieves."""
+
+    talks_per_year: Array = param(
+        "talks_per_year", "model", "float", 1.0, 0, 52, "1/year",
+        "Rounds per year of an open dialogue channel.",
+    )  # fmt: skip
+    talks_grievance_relief: Array = param(
+        "talks_grievance_relief", "model", "float", 0.05, 0, 1, "",
+        "Share of grievance removed by one round of talks.",
+    )  # fmt: skip
+    talks_misperception_relief: Array = param(
+        "talks_misperception_relief", "model", "float", 0.1, 0, 1, "",
+        "Share of misperception removed by one round of talks.",
+    )  # fmt: skip
+    misperception_recovery_per_year: Array = param(
+        "misperception_recovery_per_year", "model", "float", 0.2, 0, 12, "1/year",
+        "Rate at which misperception returns to its baseline.",
+    )  # fmt: skip
+    hotline_incident_relief: Array = param(
+        "hotline_incident_relief", "model", "float", 0.3, 0, 1, "",
+        "Share of incident probability a hotline removes.",
+    )  # fmt: skip
+    hotline_accident_relief: Array = param(
+        "hotline_accident_relief", "model", "float", 0.5, 0, 1, "",
+        "Share of accidental escalation a hotline removes.",
+    )  # fmt: skip
 
 
 def hold_talks(m: Month, mask: np.ndarray, i: int, j: int) -> None:
     """One round of talks between `i` and `j` in runs `mask`."""
-    st, g = m.state, m.params.glob
-    relief = np.where(mask, g["diplomacy.talks_grievance_relief"], 0.0)
-    if "grievance" in m.structure.mechanisms:
-        st.grievance[:, i, j] *= 1.0 - relief
-        st.grievance[:, j, i] *= 1.0 - relief
-    clarity = np.where(mask, g["diplomacy.talks_misperception_relief"], 0.0)
-    st.sigma[:, i] *= 1.0 - clarity
-    st.sigma[:, j] *= 1.0 - clarity
-    st.talks[:, i, j] += mask
-    st.talks[:, j, i] += mask
+    w, p = m.state.world, m.params.diplomacy
+    relief = np.where(mask, p.talks_grievance_relief, 0.0)
+    if m.on("grievance"):
+        w.grievance[:, i, j] *= 1.0 - relief
+        w.grievance[:, j, i] *= 1.0 - relief
+    clarity = np.where(mask, p.talks_misperception_relief, 0.0)
+    w.sigma[:, i] *= 1.0 - clarity
+    w.sigma[:, j] *= 1.0 - clarity
+    talks = m.state.scratch.talks
+    talks[:, i, j] += mask
+    talks[:, j, i] += mask
 
 
 def suspended(m: Month, i: int, j: int) -> np.ndarray:
     """(R,) True where i and j face each other in an open crisis or war."""
-    st = m.state
-    pair = ((st.challenger == i) & (st.defender == j)) | ((st.challenger == j) & (st.defender == i))
-    return (pair & st.crisis).any(axis=1)
+    w = m.state.world
+    ch, df = w.challenger, w.defender
+    pair = ((ch == i) & (df == j)) | ((ch == j) & (df == i))
+    return (pair & w.crisis).any(axis=1)
 
 
 def step(m: Month) -> None:
     """Endogenous rounds on open channels, then misperception recovery."""
-    st, g = m.state, m.params.glob
-    rate = g["diplomacy.talks_per_year"] / 12.0
+    w, p = m.state.world, m.params.diplomacy
+    rate = p.talks_per_year / 12.0
     dyads = m.structure.talks_dyads
     if dyads:
         u = m.rng.uniform(m.t, streams.TALKS, len(dyads))
         for d, (i, j) in enumerate(dyads):
-            meet = st.channel[:, i, j] & ~suspended(m, i, j) & (u[:, d] < rate)
+            meet = w.channel[:, i, j] & ~suspended(m, i, j) & (u[:, d] < rate)
             # a scheduled round this month counts as this month's meeting
-            meet &= st.talks[:, i, j] == 0
+            meet &= m.state.scratch.talks[:, i, j] == 0
             if meet.any():
                 hold_talks(m, meet, i, j)
-    back = g["diplomacy.misperception_recovery_per_year"][:, None] / 12.0
-    st.sigma += np.minimum(back, 1.0) * (m.params.sigma0 - st.sigma)
+    back = p.misperception_recovery_per_year[:, None] / 12.0
+    w.sigma += np.minimum(back, 1.0) * (m.params.crisis.misperception - w.sigma)
+
+
+def _pairs(s: Structure) -> tuple[str, ...]:
+    return tuple(f"{s.actors[i]}-{s.actors[j]}" for i, j in s.talks_dyads)
+
+
+def metrics(s: Structure) -> list[Metric]:
+    """Rounds of talks per year on each channel a scenario opens."""
+    if not s.talks_dyads:
+        return []
+    ti = np.array([i for i, _ in s.talks_dyads])
+    tj = np.array([j for _, j in s.talks_dyads])
+    return [
+        Metric("talks", _pairs, "sum", lambda st: st.scratch.talks[:, ti, tj],
+               "Rounds of talks in the year.")
+    ]  # fmt: skip
+
+
+def log_month(v: MonthView) -> list[tuple[str, str, str]]:
+    """Rounds of talks held this month."""
+    s, st, r = v.s, v.st, v.run
+    g = st.world.grievance
+    return [
+        ("", "talks", f"talks {s.actors[i]}-{s.actors[j]}: grievance now "
+                      f"{g[r, i, j]:.2f}/{g[r, j, i]:.2f}")
+        for i, j in s.talks_dyads
+        if st.scratch.talks[r, i, j] > 0
+    ]  # fmt: skip
+
+
+MECHANISM = Mechanism(
+    name="diplomacy",
+    doc="Dialogue channels and hotlines that lower grievance, misperception and accidents.",
+    params=DiplomacyParams,
+    state=(
+        world("channel", ("actor", "actor"), bool, "A dialogue channel is open."),
+        world("hotline", ("actor", "actor"), bool, "A crisis hotline exists."),
+        scratch("talks", ("actor", "actor"), np.float64, "Rounds of talks held this month."),
+    ),
+    metrics=metrics,
+    log=log_month,
+    needs=("grievance",),
+    step=step,
+)

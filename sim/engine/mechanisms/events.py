@@ -1,145 +1,381 @@
 """Scheduled scenario events: policy changes, incidents, drills, visits, invasions...
 
-Each occurrence fires in the runs whose (possibly swept) month equals the current month.
+Each kind is declared once (`KINDS`): its fields, the numbers it carries (with the run
+axis, so sweeps can vary them) and what it changes. Each occurrence fires in the runs
+whose (possibly swept) month equals the current month, in the order of the scenario.
 Event effects that belong to another mechanism (talks lower grievance) apply only when
 that mechanism is on.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from sim.engine import streams
 from sim.engine.context import Month
-from sim.engine.ladder import WAR_RUNG, open_crisis
+from sim.engine.declare import (
+    DERIVED,
+    REQUIRED,
+    Array,
+    EventKind,
+    Mechanism,
+    MonthView,
+    ParamBlock,
+    param,
+)
+from sim.engine.declare import Field as F
+from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
+from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
 from sim.engine.mechanisms.diplomacy import hold_talks
+
+if TYPE_CHECKING:
+    from sim.engine.params import EventSpec, Index
 
 
 def step(m: Month) -> None:
     """Apply every event occurrence scheduled for this month."""
+    from sim.engine.registry import EVENT_KINDS
+
     p, s = m.params, m.structure
     for e, ev in enumerate(s.events):
         if e not in m.due:
             continue
-        fire = p.ev_month[:, e] == m.t
-        fire = np.broadcast_to(fire, (m.runs,))
+        fire = np.broadcast_to(p.event_month[:, e] == m.t, (m.runs,))
         if not fire.any():
             continue
-        value = np.broadcast_to(p.ev_value[:, e, :], (m.runs, 4))
-        flag = np.broadcast_to(p.ev_flag[:, e, :], (m.runs, 4)) > 0
-        HANDLERS[ev.kind](m, ev, fire, value, flag, e)
+        values = p.event_values[e]
+        if values is not None:
+            values = values.with_arrays(
+                {k: np.broadcast_to(v, (m.runs,)) for k, v in values.arrays().items()}
+            )
+        EVENT_KINDS[ev.kind].apply(m, ev, fire, values)
 
 
-def _talks(m: Month, ev, fire, value, flag, e) -> None:
+# --- structure of each kind: who and where ------------------------------------------------
+
+
+def _parties(ev: dict, ix: Index) -> dict[str, Any]:
+    out: dict[str, Any] = {"actors": tuple(ix.actors[c] for c in ev["parties"])}
+    if "theatre" in ev:
+        out["theatre"] = ix.theatres[ev["theatre"]]
+    return out
+
+
+def _by(ev: dict, ix: Index) -> dict[str, Any]:
+    return {"actors": (ix.actors[ev["by"]],), "theatre": ix.theatres[ev["theatre"]]}
+
+
+def _by_against(ev: dict, ix: Index) -> dict[str, Any]:
+    actors = (ix.actors[ev["by"]], ix.actors[ev["against"]])
+    return {"actors": actors, "theatre": ix.theatres[ev["theatre"]]}
+
+
+def _visit(ev: dict, ix: Index) -> dict[str, Any]:
+    actors = (ix.actors[ev["by"]], ix.actors[ev["to"]])
+    return {"actors": actors, "theatre": ix.theatres[ev["theatre"]]}
+
+
+def _policy_spec(ev: dict, ix: Index) -> dict[str, Any]:
+    target = next(key for key in POLICY_TARGETS if ev[key] is not None)
+    return {"actors": (ix.actors[ev["actor"]],), "policy": target}
+
+
+def _roe_spec(ev: dict, ix: Index) -> dict[str, Any]:
+    return {
+        "theatre": ix.theatres[ev["theatre"]],
+        "activity": ix.activities[(ev["theatre"], ev["activity"])],
+    }
+
+
+def _alliance_spec(ev: dict, ix: Index) -> dict[str, Any]:
+    return {"alliance": ix.alliances[f"{ev['patron']}-{ev['client']}"]}
+
+
+# --- numbers each kind carries ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyValues(ParamBlock):
+    """A spending target (exactly one of three forms) and when it is reached."""
+
+    target_share_gdp: Array = param(
+        "target_share_gdp", "event", "float", None, 0, 1, "share of GDP",
+        "Spending target at `reach_by`.", source="scenario",
+    )  # fmt: skip
+    target_milex_usd_bn: Array = param(
+        "target_milex_usd_bn", "event", "float", None, 0, 1e6, "USD bn/year",
+        "Spending target at `reach_by`.", source="scenario",
+    )  # fmt: skip
+    growth_per_year: Array = param(
+        "growth_per_year", "event", "float", None, -0.9, 2, "1/year",
+        "Spending growth until `reach_by`.", source="scenario",
+    )  # fmt: skip
+    reach_by: Array = param(
+        "reach_by", "event", "month", REQUIRED, None, None, "",
+        "Month the target is reached; Richardson dynamics resume then.", source="scenario",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IncidentValues(ParamBlock):
+    """The rung an incident's crisis opens at."""
+
+    rung: Array = param(
+        "rung", "event", "int", DERIVED, 1, 5, "rung",
+        "Rung the crisis opens at; default crisis.opening_rung.", source="scenario",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RulesValues(ParamBlock):
+    """A new chance per unit of an activity that it becomes an incident."""
+
+    incident_probability: Array = param(
+        "incident_probability", "event", "float", REQUIRED, 0, 1, "",
+        "New chance that one unit of the activity becomes an incident.",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DrillValues(ParamBlock):
+    """What a drill does to the other claimants."""
+
+    grievance_increase: Array = param(
+        "grievance_increase", "event", "float", 0.05, 0, 1, "", "Grievance of the other claimants.",
+    )  # fmt: skip
+    crisis_probability: Array = param(
+        "crisis_probability", "event", "float", 0.05, 0, 1, "", "Chance the drill opens a crisis.",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VisitValues(ParamBlock):
+    """What a visit does to the other claimants."""
+
+    grievance_increase: Array = param(
+        "grievance_increase", "event", "float", 0.1, 0, 1, "", "Grievance of the other claimants.",
+    )  # fmt: skip
+    crisis_probability: Array = param(
+        "crisis_probability", "event", "float", 0.3, 0, 1, "", "Chance the visit opens a crisis.",
+        literature="e.g. the 1995-96 Strait crisis after Lee Teng-hui's visit, the 2022 drills "
+        "after Pelosi's visit (data/crisis_triggers.csv)",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AllianceValues(ParamBlock):
+    """New commitment and basing of an alliance (NaN: unchanged)."""
+
+    commitment: Array = param(
+        "commitment", "event", "float", None, 0, 1, "", "New commitment (unchanged if absent).",
+    )  # fmt: skip
+    basing: Array = param(
+        "basing", "event", "bool", None, None, None, "", "New basing access (unchanged if absent).",
+        source="scenario",
+    )  # fmt: skip
+
+
+# --- what each kind changes ------------------------------------------------------------
+
+
+def _talks(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
     i, j = ev.actors
-    m.state.channel[:, i, j] |= fire
-    m.state.channel[:, j, i] |= fire
-    if "diplomacy" in m.structure.mechanisms:
+    m.state.world.channel[:, i, j] |= fire
+    m.state.world.channel[:, j, i] |= fire
+    if m.on("diplomacy"):
         hold_talks(m, fire, i, j)
 
 
-def _hotline(m: Month, ev, fire, value, flag, e) -> None:
+def _hotline(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
     i, j = ev.actors
-    m.state.hotline[:, i, j] |= fire
-    m.state.hotline[:, j, i] |= fire
+    m.state.world.hotline[:, i, j] |= fire
+    m.state.world.hotline[:, j, i] |= fire
 
 
-def _policy(m: Month, ev, fire, value, flag, e) -> None:
-    st = m.state
+def _policy(m: Month, ev: EventSpec, fire: np.ndarray, values: PolicyValues) -> None:
     (i,) = ev.actors
-    code, amount, by = value[:, 0], value[:, 1], value[:, 2]
-    years = np.maximum(by - m.t, 1.0) / 12.0
-    gdp_then = st.gdp[:, i] * (1.0 + m.params.growth[:, i]) ** years
-    target = np.select(
-        [code == 0, code == 1, code == 2],
-        [amount * gdp_then, amount, st.milex[:, i] * (1.0 + amount) ** years],
-    )
-    st.policy_active[:, i] |= fire
-    st.policy_m0[:, i] = np.where(fire, st.milex[:, i], st.policy_m0[:, i])
-    st.policy_t0[:, i] = np.where(fire, m.t, st.policy_t0[:, i])
-    st.policy_end[:, i] = np.where(fire, by.astype(np.int64), st.policy_end[:, i])
-    st.policy_target[:, i] = np.where(fire, target, st.policy_target[:, i])
+    amount = getattr(values, ev.policy)
+    adopt_policy(m, i, fire, ev.policy, amount, values.reach_by)
 
 
-def _crisis_parties(m: Month, k: int, by: int, against: int | None = None):
-    holder = m.state.holder[:, k]
-    other = holder if against is None else np.full(m.runs, against)
+def _crisis_parties(m: Month, k: int, by: int, against: int) -> tuple[np.ndarray, np.ndarray]:
+    holder = m.state.world.holder[:, k]
+    other = np.full(m.runs, against)
     challenger = np.where(by == holder, other, by)
     defender = np.where(by == holder, by, other)
     return challenger, defender
 
 
-def _incident(m: Month, ev, fire, value, flag, e) -> None:
-    if "crisis" not in m.structure.mechanisms:
+def _incident(m: Month, ev: EventSpec, fire: np.ndarray, values: IncidentValues) -> None:
+    if not m.on("crisis"):
         return
     by, against = ev.actors
-    rung = np.where(flag[:, 0], value[:, 0], m.params.glob["crisis.opening_rung"])
+    rung = np.where(np.isnan(values.rung), m.params.crisis.opening_rung, values.rung)
     ch, df = _crisis_parties(m, ev.theatre, by, against)
     open_crisis(m.state, fire, ev.theatre, ch, df, rung.astype(np.int64))
 
 
-def _forcing(rung: int):
-    def handler(m: Month, ev, fire, value, flag, e) -> None:
-        if "crisis" not in m.structure.mechanisms:
+def _forcing(rung: int):  # type: ignore[no-untyped-def]
+    """Blockade, landing, invasion: the actor opens a crisis at `rung` against the holder."""
+
+    def apply(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
+        if not m.on("crisis"):
             return
         (by,) = ev.actors
         k = ev.theatre
-        holder = m.state.holder[:, k]
+        holder = m.state.world.holder[:, k]
         # a move against a theatre the actor already holds (e.g. after a won war) is void
         act = fire & (holder != by)
         open_crisis(m.state, act, k, np.full(m.runs, by), holder, rung, move="initiate")
 
-    return handler
+    return apply
 
 
-def _roe(m: Month, ev, fire, value, flag, e) -> None:
+def _rules(m: Month, ev: EventSpec, fire: np.ndarray, values: RulesValues) -> None:
     q = ev.activity
-    m.state.incident_p[:, q] = np.where(fire, value[:, 0], m.state.incident_p[:, q])
+    w = m.state.world
+    w.incident_p[:, q] = np.where(fire, values.incident_probability, w.incident_p[:, q])
 
 
-def _pressure(m: Month, ev, fire, value, flag, e) -> None:
+def _pressure(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
     """Drills and visits: grievance of the other claimants, and a chance of a crisis."""
     st, s = m.state, m.structure
+    w = st.world
     k = ev.theatre
     doers = list(ev.actors)
-    if "grievance" in s.mechanisms:
+    if m.on("grievance"):
         for i in np.nonzero(s.claimant[k])[0]:
             if i in doers:
                 continue
             for j in doers:
-                inc = np.where(fire, value[:, 0], 0.0)
-                st.grievance[:, i, j] += inc * (1.0 - st.grievance[:, i, j])
-    if "crisis" in s.mechanisms:
-        u = m.rng.uniform(m.t, streams.EVENTS + e, 1)[:, 0]
-        crisis = fire & (u < value[:, 1])
-        holder = st.holder[:, k]
-        challengers = [i for i in np.nonzero(s.claimant[k])[0]]
+                inc = np.where(fire, values.grievance_increase, 0.0)
+                w.grievance[:, i, j] += inc * (1.0 - w.grievance[:, i, j])
+    if m.on("crisis"):
+        u = m.rng.uniform(m.t, streams.EVENTS + ev.occurrence, 1)[:, 0]
+        crisis = fire & (u < values.crisis_probability)
+        holder = w.holder[:, k]
         # the challenger is the first claimant that is not the holder
         ch = np.full(m.runs, -1)
-        for i in challengers:
+        for i in np.nonzero(s.claimant[k])[0]:
             ch = np.where((ch < 0) & (holder != i), i, ch)
-        open_crisis(
-            st, crisis, k, ch, holder, m.params.glob["crisis.opening_rung"].astype(np.int64)
-        )
+        open_crisis(st, crisis, k, ch, holder, m.params.crisis.opening_rung.astype(np.int64))
 
 
-def _alliance(m: Month, ev, fire, value, flag, e) -> None:
+def _alliance(m: Month, ev: EventSpec, fire: np.ndarray, values: AllianceValues) -> None:
     a = ev.alliance
-    st = m.state
-    st.commitment[:, a] = np.where(fire & flag[:, 0], value[:, 0], st.commitment[:, a])
-    st.basing[:, a] = np.where(fire & flag[:, 1], value[:, 1] > 0.5, st.basing[:, a])
+    w = m.state.world
+    commit, basing = values.commitment, values.basing
+    w.commitment[:, a] = np.where(fire & ~np.isnan(commit), commit, w.commitment[:, a])
+    w.basing[:, a] = np.where(fire & ~np.isnan(basing), basing > 0.5, w.basing[:, a])
 
 
-HANDLERS = {
-    "talks": _talks,
-    "hotline": _hotline,
-    "policy": _policy,
-    "incident": _incident,
-    "rules_of_engagement": _roe,
-    "drill": _pressure,
-    "visit": _pressure,
-    "blockade": _forcing(4),
-    "landing": _forcing(4),
-    "invasion": _forcing(WAR_RUNG),
-    "alliance": _alliance,
-}
+KINDS: tuple[EventKind, ...] = (
+    EventKind(
+        "talks",
+        {"parties": F("actors", REQUIRED, doc="The two actors that meet; opens a dialogue channel.")},
+        _parties, _talks,
+    ),
+    EventKind(
+        "hotline",
+        {"parties": F("actors", REQUIRED, doc="The two actors that set up a crisis hotline.")},
+        _parties, _hotline,
+    ),
+    EventKind(
+        "policy",
+        {"actor": F("actor", REQUIRED, doc="Actor whose spending policy changes.")},
+        _policy_spec, _policy, PolicyValues,
+    ),
+    EventKind(
+        "incident",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Theatre of the incident."),
+            "by": F("actor", REQUIRED,
+                    doc="Actor whose act caused it (the challenger if it is not the holder)."),
+            "against": F("actor", DERIVED, doc="Other party; default the holder or other claimant."),
+        },
+        _by_against, _incident, IncidentValues,
+    ),
+    EventKind(
+        "rules_of_engagement",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Theatre of the activity."),
+            "activity": F("str", REQUIRED, doc="Grey-zone activity whose encounters change."),
+        },
+        _roe_spec, _rules, RulesValues,
+    ),
+    EventKind(
+        "drill",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Theatre near which the drill takes place."),
+            "parties": F("actors", REQUIRED, doc="Actors drilling (together)."),
+        },
+        _parties, _pressure, DrillValues,
+    ),
+    EventKind(
+        "visit",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Theatre the visit concerns."),
+            "by": F("actor", REQUIRED, doc="Visiting actor."),
+            "to": F("actor", REQUIRED, doc="Host actor."),
+        },
+        _visit, _pressure, VisitValues,
+    ),
+    EventKind(
+        "blockade",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Blockaded theatre."),
+            "by": F("actor", REQUIRED, doc="Blockading actor; opens a crisis at rung 4."),
+        },
+        _by, _forcing(COERCION_RUNG),
+    ),
+    EventKind(
+        "landing",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Theatre where personnel land."),
+            "by": F("actor", REQUIRED, doc="Landing actor; opens a crisis at rung 4 (seizure)."),
+        },
+        _by, _forcing(COERCION_RUNG),
+    ),
+    EventKind(
+        "invasion",
+        {
+            "theatre": F("theatre", REQUIRED, doc="Invaded theatre."),
+            "by": F("actor", REQUIRED, doc="Invading actor; the theatre goes to rung 6 (war)."),
+        },
+        _by, _forcing(WAR_RUNG),
+    ),
+    EventKind(
+        "alliance",
+        {
+            "patron": F("actor", REQUIRED, doc="Patron of an existing alliance."),
+            "client": F("actor", REQUIRED, doc="Client of that alliance."),
+        },
+        _alliance_spec, _alliance, AllianceValues,
+    ),
+)  # fmt: skip
+"""Every scheduled event kind, in the order the schema lists them."""
+
+
+def log_month(v: MonthView) -> list[tuple[str, str, str]]:
+    """Scheduled events that fired this month."""
+    s, r = v.s, v.run
+    rows = []
+    for e, ev in enumerate(s.events):
+        if int(v.params.event_month[r, e]) == v.t:
+            theatre = s.theatres[ev.theatre] if ev.theatre >= 0 else ""
+            who = ", ".join(s.actors[i] for i in ev.actors)
+            detail = f"{ev.kind}: {who}" if who else ev.kind
+            rows.append((theatre, "event", f"scheduled event '{ev.id}' ({detail})"))
+    return rows
+
+
+MECHANISM = Mechanism(
+    name="events",
+    doc="Scheduled scenario events (policies, talks, incidents, drills, visits, invasions).",
+    log=log_month,
+    needs=("crisis", "diplomacy", "grievance"),
+    step=step,
+)

@@ -18,67 +18,148 @@ crisis between the activity's actor and its target.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.engine import streams
+from sim.engine.arrays import sum_last
 from sim.engine.context import Month
-from sim.engine.ladder import open_crisis
+from sim.engine.declare import (
+    DERIVED,
+    REQUIRED,
+    Array,
+    Mechanism,
+    Metric,
+    MonthView,
+    ParamBlock,
+    param,
+    scratch,
+    world,
+)
+from sim.engine.declare import Field as F
+from sim.engine.ladder import GREYZONE_RUNG, open_crisis
+
+if TYPE_CHECKING:
+    from sim.engine.params import Structure
+
+ACTIVITY_UNITS = ("count", "days")
+"""count: events per year; days: days per year with activity."""
+
+DAYS_PER_YEAR = 365.0
+MAX_DAY_SHARE = 0.999
+"""Days activities are capped just below every day, so the daily hazard stays finite."""
 
 
-def step(m: Month) -> None:
-    """Draw this month's activity, its responses and any serious incidents."""
-    st, p, s = m.state, m.params, m.structure
-    q_all = len(s.activities)
-    if q_all == 0:
-        return
+@dataclass(frozen=True)
+class GreyzoneParams(ParamBlock):
+    """Per activity: starting rate and how it responds; its chance of a serious incident."""
+
+    rate_per_year: Array = param(
+        "rate_per_year", "activity", "float", 0.0, 0, 1e6, "per year",
+        "Rate at the start (days: at most 365).", source="scenario",
+    )  # fmt: skip
+    ratio: Array = param(
+        "ratio", "activity", "float", 1.0, 0, 1000, "", "Responses per unit of the answered activity.",
+        source="scenario",
+    )  # fmt: skip
+    grievance_elasticity: Array = param(
+        "grievance_elasticity", "activity", "float", 1.0, 0, 100, "",
+        "Log-rate change per unit of grievance above the start.",
+    )  # fmt: skip
+    capability_elasticity: Array = param(
+        "capability_elasticity", "activity", "float", 0.5, 0, 10, "",
+        "Elasticity of the rate to relative capability by/against.",
+    )  # fmt: skip
+    rung_elasticity: Array = param(
+        "rung_elasticity", "activity", "float", 0.3, 0, 10, "1/rung",
+        "Log-rate change per rung above baseline.",
+    )  # fmt: skip
+    incident_probability: Array = param(
+        "incident_probability", "activity", "float", 0.0, 0, 1, "",
+        "Chance that one unit of activity becomes a serious incident.",
+    )  # fmt: skip
+    grievance_per_unit: Array = param(
+        "grievance_per_unit", "activity", "float", 0.0005, 0, 1, "",
+        "Grievance of the target toward the actor per unit of activity.",
+    )  # fmt: skip
+
+
+def _intensity(m: Month) -> np.ndarray:
+    """Multiplier of each activity's starting rate this month, (R, Q)."""
+    w, p, s = m.state.world, m.params, m.structure
+    gz = p.greyzone
     by, against, th = s.act_by, s.act_against, s.act_theatre
-    primary = s.act_responds < 0
-    g_now = st.grievance[:, by, against]
-    g_start = p.grievance0[:, by, against]
+    g_now = w.grievance[:, by, against]
+    g_start = p.grievance.level[:, by, against]
     # rungs above the theatre's quiet level (grey-zone theatres idle at rung 2 at least)
-    rung_up = st.rung[:, th] - np.maximum(p.baseline_rung[:, th], 2)
-    ratio_now = np.maximum(st.capability[:, by], 1e-9) / np.maximum(st.capability[:, against], 1e-9)
-    ratio_0 = np.maximum(p.cap0[:, by], 1e-9) / np.maximum(p.cap0[:, against], 1e-9)
+    rung_up = w.rung[:, th] - np.maximum(p.world.baseline_rung[:, th], GREYZONE_RUNG)
+    ratio_now = np.maximum(w.capability[:, by], 1e-9) / np.maximum(w.capability[:, against], 1e-9)
+    cap0 = p.world.capability_usd_bn
+    ratio_0 = np.maximum(cap0[:, by], 1e-9) / np.maximum(cap0[:, against], 1e-9)
     log_mult = (
-        p.act_e_grievance * (g_now - g_start)
-        + p.act_e_rung * rung_up
-        + p.act_e_capability * (np.log(ratio_now) - np.log(ratio_0))
+        gz.grievance_elasticity * (g_now - g_start)
+        + gz.rung_elasticity * rung_up
+        + gz.capability_elasticity * (np.log(ratio_now) - np.log(ratio_0))
     )
-    mult = np.exp(np.clip(log_mult, -50.0, 10.0))
+    return np.exp(np.clip(log_mult, -50.0, 10.0))
+
+
+def _draw_activity(m: Month, mult: np.ndarray) -> np.ndarray:
+    """Units of every activity this month, (R, Q)."""
+    s, gz = m.structure, m.params.greyzone
+    q_all = len(s.activities)
+    primary = s.act_responds < 0
     counts = np.zeros((m.runs, q_all))
     days = s.act_days
+    rate = np.broadcast_to(gz.rate_per_year, (m.runs, q_all))
     count_q = primary & ~days
     if count_q.any():
-        lam = np.broadcast_to(p.act_rate, (m.runs, q_all))[:, count_q] / 12.0 * mult[:, count_q]
+        lam = rate[:, count_q] / 12.0 * mult[:, count_q]
         counts[:, count_q] = m.rng.poisson(lam, m.t, streams.GREYZONE_PRIMARY)
     day_q = primary & days
     if day_q.any():
-        share = np.clip(np.broadcast_to(p.act_rate, (m.runs, q_all))[:, day_q] / 365.0, 0, 0.999)
+        share = np.clip(rate[:, day_q] / DAYS_PER_YEAR, 0, MAX_DAY_SHARE)
         hazard = -np.log1p(-share) * mult[:, day_q]
         counts[:, day_q] = m.rng.binomial(
-            m.days, -np.expm1(-hazard), m.t, streams.GREYZONE_PRIMARY + 100
+            m.days, -np.expm1(-hazard), m.t, streams.GREYZONE_PRIMARY_DAYS
         )
     responses = ~primary
     if responses.any():
         source = counts[:, s.act_responds[responses]]
-        lam = np.broadcast_to(p.act_ratio, (m.runs, q_all))[:, responses] * source
+        lam = np.broadcast_to(gz.ratio, (m.runs, q_all))[:, responses] * source
         drawn = m.rng.poisson(lam, m.t, streams.GREYZONE_RESPONSE)
         counts[:, responses] = np.where(days[responses], np.minimum(drawn, m.days), drawn)
-    st.activity = counts
-    if "grievance" in s.mechanisms:
-        base = np.broadcast_to(p.act_rate, (m.runs, q_all)) / 12.0
-        base = np.where(days, base * m.days * 12.0 / 365.0, base)
-        for q in np.nonzero(~primary)[0]:
-            base[:, q] = p.act_ratio[:, q] * base[:, s.act_responds[q]]
-        excess = p.act_grievance * (counts - base)
-        for q in range(q_all):
-            st.hostility[:, against[q], by[q]] += excess[:, q]
-    # serious incidents
-    relief = m.params.glob["diplomacy.hotline_incident_relief"][:, None]
-    hot = st.hotline[:, by, against] & ("diplomacy" in s.mechanisms)
-    per_unit = st.incident_p * np.where(hot, 1.0 - relief, 1.0)
+    return counts
+
+
+def _hostility(m: Month, counts: np.ndarray) -> None:
+    """Activity above (below) its starting level adds to (removes from) the target's grievance."""
+    s, gz = m.structure, m.params.greyzone
+    q_all = len(s.activities)
+    primary = s.act_responds < 0
+    base = np.broadcast_to(gz.rate_per_year, (m.runs, q_all)) / 12.0
+    base = np.where(s.act_days, base * m.days * 12.0 / DAYS_PER_YEAR, base)
+    for q in np.nonzero(~primary)[0]:
+        base[:, q] = gz.ratio[:, q] * base[:, s.act_responds[q]]
+    excess = gz.grievance_per_unit * (counts - base)
+    hostility = m.state.scratch.hostility
+    for q in range(q_all):
+        hostility[:, s.act_against[q], s.act_by[q]] += excess[:, q]
+
+
+def _incidents(m: Month, counts: np.ndarray) -> None:
+    """Serious incidents, each opening a crisis between the activity's actor and target."""
+    st, p, s = m.state, m.params, m.structure
+    w, x = st.world, st.scratch
+    by, against, th = s.act_by, s.act_against, s.act_theatre
+    relief = p.diplomacy.hotline_incident_relief[:, None]
+    hot = w.hotline[:, by, against] & m.on("diplomacy")
+    per_unit = w.incident_p * np.where(hot, 1.0 - relief, 1.0)
     p_any = -np.expm1(counts * np.log1p(-np.minimum(per_unit, 1.0 - 1e-12)))
-    hit = m.rng.uniform(m.t, streams.GREYZONE_INCIDENT, q_all) < p_any
+    hit = m.rng.uniform(m.t, streams.GREYZONE_INCIDENT, len(s.activities)) < p_any
     for k in range(len(s.theatres)):
         acts = np.nonzero(th == k)[0]
         if acts.size == 0:
@@ -86,13 +167,102 @@ def step(m: Month) -> None:
         any_hit = hit[:, acts].any(axis=1)
         if not any_hit.any():
             continue
-        st.incidents[:, k] |= any_hit
-        if "crisis" not in s.mechanisms:
+        x.incidents[:, k] |= any_hit
+        if not m.on("crisis"):
             continue
         first = acts[np.argmax(hit[:, acts], axis=1)]
         b, a = by[first], against[first]
-        holder = st.holder[:, k]
+        holder = w.holder[:, k]
         ch = np.where(b == holder, a, b)
         df = np.where(b == holder, b, a)
-        rung = p.glob["crisis.opening_rung"].astype(np.int64)
+        rung = p.crisis.opening_rung.astype(np.int64)
         open_crisis(st, any_hit, k, ch, df, rung)
+
+
+def step(m: Month) -> None:
+    """Draw this month's activity, its responses and any serious incidents."""
+    if len(m.structure.activities) == 0:
+        return
+    counts = _draw_activity(m, _intensity(m))
+    m.state.scratch.activity = counts
+    if m.on("grievance"):
+        _hostility(m, counts)
+    _incidents(m, counts)
+
+
+def metrics(s: Structure) -> list[Metric]:
+    """Units per year: primary activities by theatre, responses by responding actor."""
+    by_metric: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for q, name in enumerate(s.activity_names):
+        if s.act_responds[q] < 0:
+            subject = s.theatres[s.act_theatre[q]]
+        else:
+            subject = s.actors[s.act_by[q]]
+        by_metric[(name, subject)].append(q)
+    return [
+        Metric(
+            name,
+            lambda s, subject=subject: (subject,),
+            "sum",
+            lambda st, qs=list(qs): sum_last(st.scratch.activity[:, qs])[:, None],
+            "Units of the activity in the year (events or days).",
+        )
+        for (name, subject), qs in by_metric.items()
+    ]
+
+
+def log_month(v: MonthView) -> list[tuple[str, str, str]]:
+    """Activity (verbose traces only) and serious incidents."""
+    s, x = v.s, v.st.scratch
+    rows = []
+    if v.activity:
+        for q, name in enumerate(s.activities):
+            n = x.activity[v.run, q]
+            if n:
+                rows.append((s.theatres[s.act_theatre[q]], "activity",
+                             f"{name.split('.', 1)[1]}: {n:.0f} by {s.actors[s.act_by[q]]}"))  # fmt: skip
+    for k, theatre in enumerate(s.theatres):
+        if x.incidents[v.run, k]:
+            rows.append((theatre, "incident", "serious grey-zone incident"))
+    return rows
+
+
+MECHANISM = Mechanism(
+    name="greyzone",
+    doc="Grey-zone activity whose rates respond to grievance, capability and rung.",
+    params=GreyzoneParams,
+    fields={
+        "activity": {
+            "by": F("actor", REQUIRED, doc="Actor that performs the activity."),
+            "against": F(
+                "actor",
+                DERIVED,
+                doc="Target; default the holder, or the first other claimant if by is it.",
+            ),
+            "unit": F(
+                "enum",
+                "count",
+                choices=ACTIVITY_UNITS,
+                doc="count (events per year) or days (days per year with activity).",
+            ),
+            "responds_to": F(
+                "str", "", doc="Activity of the same theatre this one answers (scrambles)."
+            ),
+        }
+    },  # fmt: skip
+    state=(
+        world(
+            "incident_p",
+            ("activity",),
+            np.float64,
+            "Chance that one unit of the activity becomes a serious incident.",
+            init=lambda p: p.greyzone.incident_probability,
+        ),
+        scratch("activity", ("activity",), np.float64, "Units of each activity this month."),
+        scratch("incidents", ("theatre",), bool, "A serious grey-zone incident this month."),
+    ),  # fmt: skip
+    metrics=metrics,
+    log=log_month,
+    needs=("grievance", "crisis", "diplomacy"),
+    step=step,
+)

@@ -12,34 +12,79 @@ The multiplicative form keeps G inside [0, 1] for any input.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.engine.context import Month
-from sim.engine.ladder import WAR_RUNG
+from sim.engine.declare import (
+    DERIVED,
+    REQUIRED,
+    Array,
+    Mechanism,
+    Metric,
+    ParamBlock,
+    param,
+    scratch,
+    world,
+)
+from sim.engine.declare import Field as F
+from sim.engine.ladder import TOP_RUNG, WAR_RUNG
+
+if TYPE_CHECKING:
+    from sim.engine.params import Structure
+
+
+@dataclass(frozen=True)
+class GrievanceParams(ParamBlock):
+    """Starting and baseline grievances, and how fast grievance moves."""
+
+    level: Array = param(
+        "level", "grievance", "float", REQUIRED, 0, 1, "", "Grievance at the start, 0-1.",
+        source="scenario",
+    )  # fmt: skip
+    baseline: Array = param(
+        "baseline", "grievance", "float", DERIVED, 0, 1, "",
+        "Level grievance relaxes toward; default level.", source="derived",
+    )  # fmt: skip
+    decay_per_year: Array = param(
+        "decay_per_year", "model", "float", 0.3, 0, 12, "1/year",
+        "Rate at which grievance relaxes toward its baseline.",
+        literature="half-lives of 1-5 years for dyadic hostility (rivalry literature: "
+        "Goertz & Diehl 1993; Colaresi, Rasler & Thompson 2007)",
+    )  # fmt: skip
+    crisis_gain_per_month: Array = param(
+        "crisis_gain_per_month", "model", "float", 0.03, 0, 1, "1/month",
+        "Grievance added between crisis parties per month, times rung/8, times (1 - G).",
+    )  # fmt: skip
+    war_gain_per_month: Array = param(
+        "war_gain_per_month", "model", "float", 0.05, 0, 1, "1/month",
+        "Grievance added between war parties per month of war.",
+    )  # fmt: skip
 
 
 def step(m: Month) -> None:
     """Relax toward baseline, then add this month's hostility."""
-    st, p, s = m.state, m.params, m.structure
-    g = p.glob
-    grievance = st.grievance
-    decay = np.minimum(g["grievance.decay_per_year"] / 12.0, 1.0)[:, None, None]
+    w, x, p = m.state.world, m.state.scratch, m.params.grievance
+    grievance = w.grievance
+    decay = np.minimum(p.decay_per_year / 12.0, 1.0)[:, None, None]
     # G += d (B - G), in place (whole-array temporaries are costly at large batches)
-    pull = np.subtract(p.grievance_base, grievance)
+    pull = np.subtract(p.baseline, grievance)
     pull *= decay
     grievance += pull
-    for k in range(len(s.theatres)):
-        rows = np.flatnonzero(st.crisis[:, k])
+    for k in range(len(m.structure.theatres)):
+        rows = np.flatnonzero(w.crisis[:, k])
         if rows.size == 0:
             continue
         # only runs with a crisis in k get heat (the others would get + 0)
-        rung = st.rung[rows, k]
-        heat = g["grievance.crisis_gain_per_month"][rows] * rung / 8.0
-        heat = heat + np.where(rung >= WAR_RUNG, g["grievance.war_gain_per_month"][rows], 0)
-        ch, df = np.maximum(st.challenger[rows, k], 0), np.maximum(st.defender[rows, k], 0)
-        st.hostility[rows, ch, df] += heat
-        st.hostility[rows, df, ch] += heat
-    h = np.clip(st.hostility, -1.0, 1.0)
+        rung = w.rung[rows, k]
+        heat = p.crisis_gain_per_month[rows] * rung / float(TOP_RUNG)
+        heat = heat + np.where(rung >= WAR_RUNG, p.war_gain_per_month[rows], 0)
+        ch, df = np.maximum(w.challenger[rows, k], 0), np.maximum(w.defender[rows, k], 0)
+        x.hostility[rows, ch, df] += heat
+        x.hostility[rows, df, ch] += heat
+    h = np.clip(x.hostility, -1.0, 1.0)
     # G += h (1 - G) where h > 0, else G += h G
     gain = np.subtract(1.0, grievance)
     np.copyto(gain, grievance, where=h <= 0)
@@ -48,3 +93,49 @@ def step(m: Month) -> None:
     np.clip(grievance, 0.0, 1.0, out=grievance)
     n = grievance.shape[1]
     grievance[:, np.arange(n), np.arange(n)] = 0.0
+
+
+def _dyads(s: Structure) -> tuple[str, ...]:
+    return tuple(f"{s.actors[i]}-{s.actors[j]}" for i, j in s.grievance_dyads)
+
+
+def metrics(s: Structure) -> list[Metric]:
+    """Grievance of each declared dyad at the year's end."""
+    if not s.grievance_dyads:
+        return []
+    ii = np.array([i for i, _ in s.grievance_dyads])
+    jj = np.array([j for _, j in s.grievance_dyads])
+    return [
+        Metric("grievance", _dyads, "last", lambda st: st.world.grievance[:, ii, jj],
+               "Grievance of FROM toward TO at the year's end, 0-1.")
+    ]  # fmt: skip
+
+
+MECHANISM = Mechanism(
+    name="grievance",
+    doc="Directed grievance that relaxes toward a baseline and rises with hostile acts.",
+    params=GrievanceParams,
+    fields={
+        "grievance": {
+            "from": F("actor", doc="Aggrieved actor."),
+            "to": F("actor", doc="Actor the grievance is directed at."),
+        }
+    },
+    state=(
+        world(
+            "grievance",
+            ("actor", "actor"),
+            np.float64,
+            "Grievance [i, j] of i toward j, 0-1.",
+            init=lambda p: p.grievance.level,
+        ),
+        scratch(
+            "hostility",
+            ("actor", "actor"),
+            np.float64,
+            "Hostile input gathered this month [i, j]: felt by i, caused by j.",
+        ),
+    ),  # fmt: skip
+    metrics=metrics,
+    step=step,
+)

@@ -9,7 +9,7 @@ counted):
 * learning: fighting reveals strength, so both parties' misperception shrinks by
   ``learning_per_month`` (Blainey 1973; Slantchev 2003);
 * nuclear threshold: a nuclear party whose chance falls below ``nuclear_threshold``, with a
-  stake of at least 0.5, crosses rung 8 with probability
+  stake of at least `NUCLEAR_MIN_STAKE`, crosses rung 8 with probability
   ``nuclear_use_probability_per_month``; the war then stops at the status quo ante and both
   sides lose ``nuclear_gdp_loss`` of GDP;
 * decision: with probability ``decisive_probability_per_month`` the fighting is decided,
@@ -20,14 +20,76 @@ Negotiated ends come from the crisis mechanism, which keeps bargaining during wa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.engine import streams
 from sim.engine.context import Month
+from sim.engine.declare import (
+    Array,
+    Column,
+    Mechanism,
+    MonthView,
+    ParamBlock,
+    outcome,
+    param,
+    scratch,
+)
 from sim.engine.forces import ally_weights, side_force, win_probability
-from sim.engine.ladder import NUCLEAR_RUNG, WAR_RUNG, close_crisis, note_rungs, transfer
-from sim.engine.state import WAR_ENDINGS
+from sim.engine.ladder import (
+    NUCLEAR_RUNG,
+    WAR_ENDINGS,
+    WAR_RUNG,
+    close_crisis,
+    note_rungs,
+    transfer,
+)
 from sim.engine.subset import on_rows
+
+NUCLEAR_MIN_STAKE = 0.5
+"""Only a theatre at least this salient to a nuclear power can bring it to nuclear use
+(judgement: nuclear threats are credible only for core interests; Schelling 1966)."""
+
+
+@dataclass(frozen=True)
+class WarParams(ParamBlock):
+    """Tempo, losses and the nuclear threshold of war."""
+
+    decisive_probability_per_month: Array = param(
+        "decisive_probability_per_month", "model", "float", 0.08, 0, 1, "1/month",
+        "Chance per month of war that the fighting is decided.",
+        literature="median interstate war lasts about a year (COW wars 1816-2007; "
+        "Bennett & Stam 1996)",
+    )  # fmt: skip
+    attrition_per_month: Array = param(
+        "attrition_per_month", "model", "float", 0.03, 0, 1, "1/month",
+        "Capability lost per month of war, times the enemy's force share.",
+    )  # fmt: skip
+    gdp_loss_per_month: Array = param(
+        "gdp_loss_per_month", "model", "float", 0.01, 0, 1, "1/month",
+        "Share of GDP each war party loses per month of war.",
+    )  # fmt: skip
+    learning_per_month: Array = param(
+        "learning_per_month", "model", "float", 0.1, 0, 1, "1/month",
+        "Share of misperception that fighting removes each month.",
+    )  # fmt: skip
+    mobilisation_share_gdp: Array = param(
+        "mobilisation_share_gdp", "model", "float", 0.06, 0, 1, "share of GDP",
+        "Spending that war parties mobilise toward (capped).",
+    )  # fmt: skip
+    nuclear_threshold: Array = param(
+        "nuclear_threshold", "model", "float", 0.15, 0, 1, "probability",
+        "A nuclear power whose chance of prevailing falls below this faces decisive defeat.",
+    )  # fmt: skip
+    nuclear_use_probability_per_month: Array = param(
+        "nuclear_use_probability_per_month", "model", "float", 0.01, 0, 1, "1/month",
+        "Chance per month that such a power crosses rung 8.",
+    )  # fmt: skip
+    nuclear_gdp_loss: Array = param(
+        "nuclear_gdp_loss", "model", "float", 0.1, 0, 1, "share of GDP",
+        "GDP lost by both sides at nuclear use.",
+    )  # fmt: skip
 
 
 def war_parties(m: Month, fought_only: bool = False) -> np.ndarray:
@@ -35,96 +97,144 @@ def war_parties(m: Month, fought_only: bool = False) -> np.ndarray:
 
     With `fought_only`, wars opened this month (not yet fought) are left out.
     """
-    st, s = m.state, m.structure
-    out = np.zeros(st.milex.shape, dtype=bool)
+    w, s = m.state.world, m.structure
+    out = np.zeros(w.milex.shape, dtype=bool)
     rows = np.arange(m.runs)
-    at_war = st.crisis & (st.rung >= WAR_RUNG)
+    at_war = w.crisis & (w.rung >= WAR_RUNG)
     if fought_only:
-        at_war &= ~st.opened
+        at_war &= ~m.state.scratch.opened
     for k in range(len(s.theatres)):
-        w = at_war[:, k]
-        if not w.any():
+        fighting = at_war[:, k]
+        if not fighting.any():
             continue
-        out[rows, np.maximum(st.challenger[:, k], 0)] |= w
-        out[rows, np.maximum(st.defender[:, k], 0)] |= w
+        out[rows, np.maximum(w.challenger[:, k], 0)] |= fighting
+        out[rows, np.maximum(w.defender[:, k], 0)] |= fighting
         for a in range(len(s.alliance_ids)):
-            out[:, s.patron[a]] |= w & st.joined[:, k, a]
+            out[:, s.patron[a]] |= fighting & w.joined[:, k, a]
     return out
 
 
 def step(m: Month) -> None:
     """One month of fighting in every theatre at war."""
-    st = m.state
+    w, x = m.state.world, m.state.scratch
     # runs with no war fought this month are left exactly as they are (losses of 0 and
     # factors of 1), so the fighting runs on the runs with one
-    on_rows(fight, m, (st.crisis & (st.rung >= WAR_RUNG) & ~st.opened).any(axis=1))
+    on_rows(fight, m, (w.crisis & (w.rung >= WAR_RUNG) & ~x.opened).any(axis=1))
+
+
+def _attrition(m: Month, k: int, fighting: np.ndarray, p_ch: np.ndarray) -> None:
+    """Losses of capability and misperception of the parties (and joined patrons) in `k`."""
+    w, s, wp = m.state.world, m.structure, m.params.war
+    rows = np.arange(m.runs)
+    ch, df = np.maximum(w.challenger[:, k], 0), np.maximum(w.defender[:, k], 0)
+    loss_ch = np.where(fighting, wp.attrition_per_month * (1.0 - p_ch), 0.0)
+    loss_df = np.where(fighting, wp.attrition_per_month * p_ch, 0.0)
+    w.capability[rows, ch] *= 1.0 - loss_ch
+    w.capability[rows, df] *= 1.0 - loss_df
+    for a in range(len(s.alliance_ids)):
+        fights = fighting & w.joined[:, k, a]
+        side_ch = w.challenger[:, k] == s.client[a]
+        w.capability[:, s.patron[a]] *= 1.0 - np.where(
+            fights, np.where(side_ch, loss_ch, loss_df), 0.0
+        )
+    learn = np.where(fighting, wp.learning_per_month, 0.0)
+    w.sigma[rows, ch] *= 1.0 - learn
+    w.sigma[rows, df] *= 1.0 - learn
+
+
+def _nuclear(m: Month, k: int, fighting: np.ndarray, p_ch: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Nuclear use by a desperate nuclear party; returns the runs where it happened."""
+    st, p = m.state, m.params
+    w, wp = st.world, p.war
+    rows = np.arange(m.runs)
+    ch, df = np.maximum(w.challenger[:, k], 0), np.maximum(w.defender[:, k], 0)
+    nuc = np.zeros(m.runs, dtype=bool)
+    for party, chance in ((ch, p_ch), (df, 1.0 - p_ch)):
+        desperate = (
+            fighting
+            & p.world.nuclear[rows, party]
+            & (chance < wp.nuclear_threshold)
+            & (p.world.stake[:, k, :][rows, party] >= NUCLEAR_MIN_STAKE)
+        )
+        nuc |= desperate
+    nuc &= u < wp.nuclear_use_probability_per_month
+    if nuc.any():
+        w.rung[:, k] = np.where(nuc, NUCLEAR_RUNG, w.rung[:, k])
+        note_rungs(st)
+        st.outcome.nuclear_use[:, k] |= nuc
+        hit = np.where(nuc, wp.nuclear_gdp_loss, 0.0)
+        w.gdp[rows, ch] *= 1.0 - hit
+        w.gdp[rows, df] *= 1.0 - hit
+        x = st.scratch
+        x.war_ended[:, k] = np.where(nuc, WAR_ENDINGS.index("nuclear"), x.war_ended[:, k])
+        close_crisis(st, nuc, k, p.world.baseline_rung[:, k])
+    return nuc
 
 
 def fight(m: Month) -> None:
     """One month of fighting in the theatres at war of the runs of `m`."""
     st, p, s = m.state, m.params, m.structure
-    at_war = st.crisis & (st.rung >= WAR_RUNG) & ~st.opened
+    w, x = st.world, st.scratch
+    at_war = w.crisis & (w.rung >= WAR_RUNG) & ~x.opened
     if not at_war.any():
         return
-    g = p.glob
     k_all = len(s.theatres)
-    rows = np.arange(m.runs)
-    gamma = g["crisis.csf_exponent"][:, None]
+    gamma = p.crisis.csf_exponent[:, None]
     weights = ally_weights(st, s, perceived=False)
-    f_ch = side_force(st, p, s, st.challenger, weights)
-    f_df = side_force(st, p, s, st.defender, weights)
+    f_ch = side_force(st, p, s, w.challenger, weights)
+    f_df = side_force(st, p, s, w.defender, weights)
     p_ch = win_probability(f_ch, f_df, gamma)
     u_dec = m.rng.uniform(m.t, streams.WAR_DECISIVE, k_all)
     u_win = m.rng.uniform(m.t, streams.WAR_WINNER, k_all)
     u_nuc = m.rng.uniform(m.t, streams.WAR_NUCLEAR, k_all)
-    attr = g["war.attrition_per_month"]
-    fighting = war_parties(m, fought_only=True)
+    fighting_parties = war_parties(m, fought_only=True)
     for k in range(k_all):
-        w = at_war[:, k]
-        if not w.any():
+        fighting = at_war[:, k]
+        if not fighting.any():
             continue
-        ch, df = np.maximum(st.challenger[:, k], 0), np.maximum(st.defender[:, k], 0)
-        loss_ch = np.where(w, attr * (1.0 - p_ch[:, k]), 0.0)
-        loss_df = np.where(w, attr * p_ch[:, k], 0.0)
-        st.capability[rows, ch] *= 1.0 - loss_ch
-        st.capability[rows, df] *= 1.0 - loss_df
-        for a in range(len(s.alliance_ids)):
-            fights = w & st.joined[:, k, a]
-            side_ch = st.challenger[:, k] == s.client[a]
-            st.capability[:, s.patron[a]] *= 1.0 - np.where(
-                fights, np.where(side_ch, loss_ch, loss_df), 0.0
-            )
-        learn = np.where(w, g["war.learning_per_month"], 0.0)
-        st.sigma[rows, ch] *= 1.0 - learn
-        st.sigma[rows, df] *= 1.0 - learn
-        # nuclear threshold
-        nuc = np.zeros(m.runs, dtype=bool)
-        for party, chance in ((ch, p_ch[:, k]), (df, 1.0 - p_ch[:, k])):
-            desperate = (
-                w
-                & p.nuclear[rows, party]
-                & (chance < g["war.nuclear_threshold"])
-                & (p.stake[:, k, :][rows, party] >= 0.5)
-            )
-            nuc |= desperate
-        nuc &= u_nuc[:, k] < g["war.nuclear_use_probability_per_month"]
-        if nuc.any():
-            st.rung[:, k] = np.where(nuc, NUCLEAR_RUNG, st.rung[:, k])
-            note_rungs(st)
-            st.nuclear_use[:, k] |= nuc
-            hit = np.where(nuc, g["war.nuclear_gdp_loss"], 0.0)
-            st.gdp[rows, ch] *= 1.0 - hit
-            st.gdp[rows, df] *= 1.0 - hit
-            st.war_ended[:, k] = np.where(nuc, WAR_ENDINGS.index("nuclear"), st.war_ended[:, k])
-            close_crisis(st, nuc, k, p.baseline_rung[:, k])
-        w = w & ~nuc
-        decided = w & (u_dec[:, k] < g["war.decisive_probability_per_month"])
+        _attrition(m, k, fighting, p_ch[:, k])
+        fighting = fighting & ~_nuclear(m, k, fighting, p_ch[:, k], u_nuc[:, k])
+        decided = fighting & (u_dec[:, k] < p.war.decisive_probability_per_month)
         ch_wins = decided & (u_win[:, k] < p_ch[:, k])
         if ch_wins.any():
-            transfer(st, ch_wins, k, st.challenger[:, k])
+            transfer(st, ch_wins, k, w.challenger[:, k])
         ending = np.where(
             ch_wins, WAR_ENDINGS.index("challenger won"), WAR_ENDINGS.index("defender won")
         )
-        st.war_ended[:, k] = np.where(decided, ending, st.war_ended[:, k])
-        close_crisis(st, decided, k, p.baseline_rung[:, k])
-    st.gdp *= 1.0 - np.where(fighting, g["war.gdp_loss_per_month"][:, None], 0.0)
+        x.war_ended[:, k] = np.where(decided, ending, x.war_ended[:, k])
+        close_crisis(st, decided, k, p.world.baseline_rung[:, k])
+    w.gdp *= 1.0 - np.where(fighting_parties, p.war.gdp_loss_per_month[:, None], 0.0)
+
+
+def log_month(v: MonthView) -> list[tuple[str, str, str]]:
+    """Wars that ended this month and how."""
+    s, w, x, r = v.s, v.st.world, v.st.scratch, v.run
+    rows = []
+    for k, theatre in enumerate(s.theatres):
+        ended = WAR_ENDINGS[int(x.war_ended[r, k])]
+        if ended != "none":
+            holder = s.actors[int(w.holder[r, k])]
+            rows.append((theatre, "war end", f"war ends: {ended}; holder {holder}"))
+    return rows
+
+
+MECHANISM = Mechanism(
+    name="war",
+    doc="Attrition, learning, decisive outcomes and the nuclear threshold.",
+    params=WarParams,
+    state=(
+        outcome("nuclear_use", ("theatre",), bool, "Nuclear weapons were used there."),
+        scratch("war_ended", ("theatre",), np.int64, "How a war ended this month (WAR_ENDINGS)."),
+    ),
+    columns=(
+        Column(
+            "nuclear_use",
+            "bool",
+            lambda st, s: st.outcome.nuclear_use,
+            doc="Nuclear weapons were used in the theatre.",
+        ),
+    ),  # fmt: skip
+    log=log_month,
+    needs=("crisis", "alliances"),
+    step=step,
+)

@@ -1,0 +1,268 @@
+"""The world: actors' economies and forces, theatres, their ladders and holders.
+
+Not a mechanism that can be switched off: it declares what every mechanism reads (GDP,
+spending, the capability stock, each theatre's holder, stakes and rung) and the outcome
+records every run keeps (highest rung, month of war, crises, final holder). After the
+mechanisms have moved, `sim.engine.ladder.settle_month` sets the rungs of theatres outside
+crises and updates these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.declare import (
+    DERIVED,
+    REQUIRED,
+    Array,
+    Column,
+    Field,
+    Mechanism,
+    Metric,
+    ParamBlock,
+    outcome,
+    param,
+    scratch,
+    world,
+)
+from sim.engine.ladder import RUNG_NAMES, WAR_RUNG
+
+if TYPE_CHECKING:
+    from sim.engine.declare import MonthView
+
+F = Field
+
+
+@dataclass(frozen=True)
+class WorldParams(ParamBlock):
+    """Actors' economies and forces; theatres' holders, stakes and quiet rungs."""
+
+    gdp_usd_bn: Array = param(
+        "gdp_usd_bn", "actor", "float", REQUIRED, 0, 1e6, "USD bn/year",
+        "GDP at the start, current USD.", source="scenario",
+    )  # fmt: skip
+    milex_usd_bn: Array = param(
+        "milex_usd_bn", "actor", "float", REQUIRED, 0, 1e6, "USD bn/year",
+        "Military expenditure at the start.", source="scenario",
+    )  # fmt: skip
+    gdp_growth_per_year: Array = param(
+        "gdp_growth_per_year", "actor", "float", 0.02, -0.5, 0.5, "1/year", "Nominal GDP growth.",
+        source="scenario; default a round figure",
+    )  # fmt: skip
+    capability_usd_bn: Array = param(
+        "capability_usd_bn", "actor", "float", DERIVED, 0, 1e9, "USD bn",
+        "Military capital stock at the start; default the steady state of the monthly "
+        "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
+        source="derived",
+    )  # fmt: skip
+    capability_depreciation_per_year: Array = param(
+        "capability_depreciation_per_year", "actor", "float", 0.1, 0.001, 1, "1/year",
+        "Depreciation of the capital stock (perpetual inventory).",
+        literature="0.05-0.15 for military equipment (SIPRI/NATO capital-stock studies)",
+    )  # fmt: skip
+    forces_in_region_share: Array = param(
+        "forces_in_region_share", "actor", "float", 1.0, 0, 1, "",
+        "Share of capability that can fight in the scenario's theatres.",
+    )  # fmt: skip
+    nuclear: Array = param(
+        "nuclear", "actor", "bool", False, None, None, "", "Whether the actor has nuclear weapons.",
+        source="scenario",
+    )  # fmt: skip
+    holder: Array = param(
+        "holder", "theatre", "actor", REQUIRED, None, None, "",
+        "Claimant that holds (administers) it at the start.", source="scenario",
+    )  # fmt: skip
+    stake: Array = param(
+        "stake", "theatre", "actor_map", DERIVED, 0, 1, "",
+        "Salience of the theatre to each actor, 0-1; default 0.5 for claimants, 0.3 for patrons.",
+    )  # fmt: skip
+    interdependence: Array = param(
+        "interdependence", "theatre", "float", 0.3, 0, 1, "",
+        "Economic interdependence of the parties; raises costs of conflict.",
+    )  # fmt: skip
+    defender_advantage: Array = param(
+        "defender_advantage", "theatre", "float", 1.0, 0.01, 100, "",
+        "Force multiplier of the holder's side (terrain, sea crossing).",
+    )  # fmt: skip
+    baseline_rung: Array = param(
+        "baseline_rung", "theatre", "int", 1, 0, 2, "rung", "Rung of the theatre when nothing happens.",
+    )  # fmt: skip
+
+
+def log_month(v: MonthView) -> list[tuple[str, str, str]]:
+    """Rung changes of the month."""
+    rows = []
+    for k, theatre in enumerate(v.s.theatres):
+        before, now = int(v.rung_before[v.run, k]), int(v.st.world.rung[v.run, k])
+        if now != before:
+            rows.append((theatre, "rung", f"rung {before} -> {now} ({RUNG_NAMES[now]})"))
+    return rows
+
+
+MECHANISM = Mechanism(
+    name="world",
+    doc="Actors' economies and forces, theatres, ladders, holders and the outcome records.",
+    params=WorldParams,
+    switchable=False,
+    fields={
+        "actor": {"name": F("str", doc="Full name.")},
+        "theatre": {"claimants": F("actors", doc="Actors that claim the theatre (at least two).")},
+    },
+    state=(
+        world(
+            "milex",
+            ("actor",),
+            np.float64,
+            "Military expenditure, USD bn/year.",
+            init=lambda p: p.world.milex_usd_bn,
+        ),
+        world(
+            "gdp", ("actor",), np.float64, "GDP, USD bn/year.", init=lambda p: p.world.gdp_usd_bn
+        ),
+        world(
+            "capability",
+            ("actor",),
+            np.float64,
+            "Military capital stock, USD bn.",
+            init=lambda p: p.world.capability_usd_bn,
+        ),
+        world(
+            "rung",
+            ("theatre",),
+            np.int64,
+            "Current rung of each theatre's ladder.",
+            init=lambda p: p.world.baseline_rung,
+        ),
+        world("crisis", ("theatre",), bool, "A crisis (or war) is open."),
+        world(
+            "challenger",
+            ("theatre",),
+            np.int64,
+            "Challenger of the open crisis, -1 if none.",
+            fill=-1,
+        ),
+        world(
+            "defender", ("theatre",), np.int64, "Defender of the open crisis, -1 if none.", fill=-1
+        ),
+        world(
+            "crisis_start",
+            ("theatre",),
+            np.int64,
+            "Month the open crisis began, -1 if none.",
+            fill=-1,
+        ),
+        world(
+            "holder",
+            ("theatre",),
+            np.int64,
+            "Actor that holds the theatre.",
+            init=lambda p: p.world.holder,
+        ),
+        outcome(
+            "max_rung",
+            ("theatre",),
+            np.int64,
+            "Highest rung reached.",
+            init=lambda p: p.world.baseline_rung,
+        ),
+        outcome(
+            "war_month",
+            ("theatre",),
+            np.int64,
+            "First month at rung 6 or more, -1 if none.",
+            fill=-1,
+        ),
+        outcome(
+            "first_crisis", ("theatre",), np.int64, "Month the first crisis opened, -1.", fill=-1
+        ),
+        outcome("crises", ("theatre",), np.int64, "Crises opened."),
+        outcome("holder_changes", ("theatre",), np.int64, "Times the theatre changed hands."),
+        scratch("opened", ("theatre",), bool, "A crisis opened this month."),
+        scratch(
+            "peak",
+            ("theatre",),
+            np.int64,
+            "Highest rung reached this month.",
+            init=lambda w: w.rung,
+        ),
+    ),  # fmt: skip
+    metrics=lambda s: [
+        Metric(
+            "milex_usd_bn",
+            lambda s: s.actors,
+            "mean",
+            lambda st: st.world.milex,
+            "Military expenditure, USD bn/year (mean of the months).",
+        ),
+        Metric(
+            "gdp_usd_bn",
+            lambda s: s.actors,
+            "mean",
+            lambda st: st.world.gdp,
+            "GDP, USD bn/year (mean of the months).",
+        ),
+        Metric(
+            "capability",
+            lambda s: s.actors,
+            "last",
+            lambda st: st.world.capability,
+            "Military capital stock at the year's end, USD bn.",
+        ),
+        Metric(
+            "max_rung",
+            lambda s: s.theatres,
+            "max",
+            lambda st: st.scratch.peak,
+            "Highest rung of the year.",
+        ),
+        Metric(
+            "crises",
+            lambda s: s.theatres,
+            "sum",
+            lambda st: st.scratch.opened,
+            "Crises opened in the year.",
+        ),
+        Metric(
+            "at_war",
+            lambda s: s.theatres,
+            "max",
+            lambda st: st.scratch.peak >= WAR_RUNG,
+            "1 if the theatre was at war (rung 6 or more) in the year.",
+        ),
+    ],  # fmt: skip
+    columns=(
+        Column("max_rung", "int8", lambda st, s: st.outcome.max_rung, doc="Highest rung reached."),
+        Column("war", "bool", lambda st, s: st.outcome.max_rung >= WAR_RUNG, doc="Reached rung 6."),
+        Column(
+            "war_month",
+            "int32",
+            lambda st, s: st.outcome.war_month,
+            True,
+            "Month offset of the first month at war (null if none).",
+        ),
+        Column(
+            "first_crisis_month",
+            "int32",
+            lambda st, s: st.outcome.first_crisis,
+            True,
+            "Month offset of the first crisis (null if none).",
+        ),
+        Column("crises", "int32", lambda st, s: st.outcome.crises, doc="Crises opened."),
+        Column(
+            "holder_final",
+            "string",
+            lambda st, s: np.array(s.actors, dtype=object)[st.world.holder],
+            doc="Holder at the end.",
+        ),
+        Column(
+            "holder_changed",
+            "bool",
+            lambda st, s: st.outcome.holder_changes > 0,
+            doc="The theatre changed hands at least once.",
+        ),
+    ),  # fmt: skip
+    log=log_month,
+)
