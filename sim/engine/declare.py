@@ -137,7 +137,7 @@ class ParamBlock:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
     def with_arrays(self, arrays: Mapping[str, Array]) -> ParamBlock:
-        """A block of the same kind holding `arrays`."""
+        """Return a block of the same kind holding `arrays`."""
         return type(self)(**arrays)
 
 
@@ -376,7 +376,7 @@ class EventKind:
         return out
 
     def compile_values(self, event: dict, index: Any) -> ParamBlock:
-        """The occurrence's numbers as length-1 arrays."""
+        """Return the occurrence's numbers as length-1 arrays."""
         from sim.scenario.months import parse_month
 
         assert self.values is not None

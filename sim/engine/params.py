@@ -161,18 +161,20 @@ class Params:
         return self.map(rows)
 
 
+def _concatenate(blocks: list[ParamBlock]) -> ParamBlock:
+    """One block whose arrays are those of `blocks` joined along the run axis."""
+    parts = [b.arrays() for b in blocks]
+    return blocks[0].with_arrays({k: np.concatenate([q[k] for q in parts]) for k in parts[0]})
+
+
 def stack(params: list[Params]) -> Params:
     """Concatenate parameter sets along the run axis."""
     first = params[0]
-
-    def cat(get: Callable[[Params], ParamBlock]) -> ParamBlock:
-        parts = [get(p).arrays() for p in params]
-        return get(first).with_arrays({k: np.concatenate([q[k] for q in parts]) for k in parts[0]})
-
-    blocks = {name: cat(lambda p, name=name: p.blocks[name]) for name in first.blocks}
+    blocks = {name: _concatenate([p.blocks[name] for p in params]) for name in first.blocks}
     values: list[ParamBlock | None] = []
     for e, value in enumerate(first.event_values):
-        values.append(None if value is None else cat(lambda p, e=e: p.event_values[e]))  # type: ignore[misc]
+        parts = [p.event_values[e] for p in params]
+        values.append(None if value is None else _concatenate([q for q in parts if q is not None]))
     return Params(
         blocks=blocks,
         event_month=np.concatenate([p.event_month for p in params]),
@@ -202,7 +204,7 @@ def _activity_tables(d: dict) -> list[dict]:
 
 
 def _compile_param(p: Param, d: dict, ix: Index, mechanism: str) -> Array:
-    """The (1, ...) array of one declared parameter."""
+    """Return the (1, ...) array of one declared parameter."""
     dtype = {"int": np.int64, "bool": bool}.get(p.spec.kind, np.float64)
     n = len(ix.actors)
     if p.scope == "model":
@@ -230,7 +232,7 @@ def _compile_param(p: Param, d: dict, ix: Index, mechanism: str) -> Array:
 
 
 def compile_block(block: type[ParamBlock], d: dict, ix: Index, mechanism: str) -> ParamBlock:
-    """A mechanism's parameter block with length-1 arrays from resolved scenario data `d`."""
+    """Return a mechanism's parameter block (length-1 arrays) from resolved data `d`."""
     return block(**{name: _compile_param(p, d, ix, mechanism) for name, p in block.declared()})
 
 
@@ -290,9 +292,9 @@ def _compile_events(d: dict, ix: Index, months: int) -> tuple[list, list, list, 
         spec = kind.spec(ev, ix)
         record = kind.compile_values(ev, ix) if kind.values is not None else None
         if ev["kind"] == "talks":
-            pair = tuple(sorted(spec["actors"]))
-            if pair not in talks:
-                talks.append(pair)  # type: ignore[arg-type]
+            i, j = sorted(spec["actors"])
+            if (i, j) not in talks:
+                talks.append((i, j))
         for month in _event_times(ev, ix.start, months):
             specs.append(EventSpec(id=ev["id"], kind=ev["kind"], occurrence=len(specs), **spec))
             times.append(month)

@@ -41,7 +41,7 @@ EVENT_KINDS: dict[str, EventKind] = {kind.name: kind for kind in events.KINDS}
 
 
 def mechanism(name: str) -> Mechanism:
-    """The declaration named `name`."""
+    """Return the declaration named `name`."""
     for m in MECHANISMS:
         if m.name == name:
             return m

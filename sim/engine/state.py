@@ -122,6 +122,6 @@ def initial_state(structure: Structure, params: Params, runs: int) -> State:
 
 
 def new_scratch(structure: Structure, world: Arrays, runs: int) -> Arrays:
-    """This month's scratch arrays, at their declared starting values."""
+    """Return this month's scratch arrays at their declared starting values."""
     sizes = axis_sizes(structure)
     return Arrays({v.name: _allocate(v, runs, sizes, world) for v in _declared("scratch")})

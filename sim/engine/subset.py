@@ -66,7 +66,7 @@ class RowParams:
         return value
 
 
-def on_rows(step: Callable[[Month], None], m: Month, selected: np.ndarray) -> None:
+def on_rows(step: Callable[[Month], None], m: Month, selected: Any) -> None:
     """Apply `step` to the runs where `selected` (shape (R,)) is True, in place.
 
     The caller guarantees that `step` would leave every other run unchanged.

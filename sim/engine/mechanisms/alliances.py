@@ -14,6 +14,7 @@ reaches the theatre) and the theatre climbs to rung 7, regional war.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from sim.engine.declare import Field as F
 from sim.engine.forces import MIN_STAKE, gather, regional_force
 from sim.engine.ladder import REGIONAL_WAR_RUNG, WAR_RUNG, note_rungs
 from sim.engine.subset import on_rows
+
+if TYPE_CHECKING:
+    from sim.engine.params import Structure
 
 LOGIT_CLIP = 50.0
 """Bound on the logistic's argument (exp overflows beyond ~700; 50 is already certain)."""
@@ -113,7 +117,7 @@ def decide(m: Month) -> None:
     note_rungs(st)
 
 
-def _allies_joined(st, s) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _allies_joined(st: Any, s: Structure) -> np.ndarray:
     """(R, K) comma-separated codes of the patrons that joined a war there."""
     joined_any = st.outcome.ever_joined
     runs, k = joined_any.shape[:2]

@@ -61,7 +61,8 @@ class CrisisParams(ParamBlock):
         literature="Fearon 1994; Weeks 2008 (larger for democracies and personalist regimes)",
     )  # fmt: skip
     opening_rung: Array = param(
-        "opening_rung", "model", "int", 3, 1, 5, "rung", "Rung at which an incident opens a crisis.",
+        "opening_rung", "model", "int", 3, 1, 5, "rung",
+        "Rung at which an incident opens a crisis.",
     )  # fmt: skip
     war_cost: Array = param(
         "war_cost", "model", "float", 0.2, 0, 10, "stake units",
@@ -86,7 +87,8 @@ class CrisisParams(ParamBlock):
     )  # fmt: skip
     initiation_rate_per_year: Array = param(
         "initiation_rate_per_year", "model", "float", 0.3, 0, 100, "1/year",
-        "Scale of the hazard that a challenger deliberately opens a crisis (Section 7.4 of MODEL.md).",
+        "Scale of the hazard that a challenger deliberately opens a crisis "
+        "(Section 7.4 of MODEL.md).",
     )  # fmt: skip
 
 

@@ -105,7 +105,7 @@ def _pairs(s: Structure) -> tuple[str, ...]:
 
 
 def metrics(s: Structure) -> list[Metric]:
-    """Rounds of talks per year on each channel a scenario opens."""
+    """Declare the rounds of talks per year on each channel a scenario opens."""
     if not s.talks_dyads:
         return []
     ti = np.array([i for i, _ in s.talks_dyads])
@@ -117,7 +117,7 @@ def metrics(s: Structure) -> list[Metric]:
 
 
 def log_month(v: MonthView) -> list[tuple[str, str, str]]:
-    """Rounds of talks held this month."""
+    """List the rounds of talks held this month."""
     s, st, r = v.s, v.st, v.run
     g = st.world.grievance
     return [

@@ -9,6 +9,7 @@ that mechanism is on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -218,7 +219,7 @@ def _incident(m: Month, ev: EventSpec, fire: np.ndarray, values: IncidentValues)
     open_crisis(m.state, fire, ev.theatre, ch, df, rung.astype(np.int64))
 
 
-def _forcing(rung: int):  # type: ignore[no-untyped-def]
+def _forcing(rung: int) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
     """Blockade, landing, invasion: the actor opens a crisis at `rung` against the holder."""
 
     def apply(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
@@ -275,7 +276,8 @@ def _alliance(m: Month, ev: EventSpec, fire: np.ndarray, values: AllianceValues)
 KINDS: tuple[EventKind, ...] = (
     EventKind(
         "talks",
-        {"parties": F("actors", REQUIRED, doc="The two actors that meet; opens a dialogue channel.")},
+        {"parties": F("actors", REQUIRED,
+                      doc="The two actors that meet; opens a dialogue channel.")},
         _parties, _talks,
     ),
     EventKind(
@@ -294,7 +296,8 @@ KINDS: tuple[EventKind, ...] = (
             "theatre": F("theatre", REQUIRED, doc="Theatre of the incident."),
             "by": F("actor", REQUIRED,
                     doc="Actor whose act caused it (the challenger if it is not the holder)."),
-            "against": F("actor", DERIVED, doc="Other party; default the holder or other claimant."),
+            "against": F("actor", DERIVED,
+                         doc="Other party; default the holder or other claimant."),
         },
         _by_against, _incident, IncidentValues,
     ),

@@ -44,6 +44,7 @@ from sim.engine.ladder import GREYZONE_RUNG, open_crisis
 
 if TYPE_CHECKING:
     from sim.engine.params import Structure
+    from sim.engine.state import State
 
 ACTIVITY_UNITS = ("count", "days")
 """count: events per year; days: days per year with activity."""
@@ -62,7 +63,8 @@ class GreyzoneParams(ParamBlock):
         "Rate at the start (days: at most 365).", source="scenario",
     )  # fmt: skip
     ratio: Array = param(
-        "ratio", "activity", "float", 1.0, 0, 1000, "", "Responses per unit of the answered activity.",
+        "ratio", "activity", "float", 1.0, 0, 1000, "",
+        "Responses per unit of the answered activity.",
         source="scenario",
     )  # fmt: skip
     grievance_elasticity: Array = param(
@@ -146,8 +148,8 @@ def _hostility(m: Month, counts: np.ndarray) -> None:
         base[:, q] = gz.ratio[:, q] * base[:, s.act_responds[q]]
     excess = gz.grievance_per_unit * (counts - base)
     hostility = m.state.scratch.hostility
-    for q in range(q_all):
-        hostility[:, s.act_against[q], s.act_by[q]] += excess[:, q]
+    for a in range(q_all):
+        hostility[:, s.act_against[a], s.act_by[a]] += excess[:, a]
 
 
 def _incidents(m: Month, counts: np.ndarray) -> None:
@@ -199,16 +201,21 @@ def metrics(s: Structure) -> list[Metric]:
         else:
             subject = s.actors[s.act_by[q]]
         by_metric[(name, subject)].append(q)
-    return [
-        Metric(
-            name,
-            lambda s, subject=subject: (subject,),
-            "sum",
-            lambda st, qs=list(qs): sum_last(st.scratch.activity[:, qs])[:, None],
-            "Units of the activity in the year (events or days).",
-        )
-        for (name, subject), qs in by_metric.items()
-    ]
+    return [_activity_metric(name, subject, qs) for (name, subject), qs in by_metric.items()]
+
+
+def _activity_metric(name: str, subject: str, qs: list[int]) -> Metric:
+    """Units per year of the activities `qs`, summed, as one series for `subject`."""
+
+    def subjects(s: Structure) -> tuple[str, ...]:
+        return (subject,)
+
+    def read(st: State) -> np.ndarray:
+        return sum_last(st.scratch.activity[:, qs])[:, None]
+
+    return Metric(
+        name, subjects, "sum", read, "Units of the activity in the year (events or days)."
+    )
 
 
 def log_month(v: MonthView) -> list[tuple[str, str, str]]:
@@ -219,8 +226,8 @@ def log_month(v: MonthView) -> list[tuple[str, str, str]]:
         for q, name in enumerate(s.activities):
             n = x.activity[v.run, q]
             if n:
-                rows.append((s.theatres[s.act_theatre[q]], "activity",
-                             f"{name.split('.', 1)[1]}: {n:.0f} by {s.actors[s.act_by[q]]}"))  # fmt: skip
+                text = f"{name.split('.', 1)[1]}: {n:.0f} by {s.actors[s.act_by[q]]}"
+                rows.append((s.theatres[s.act_theatre[q]], "activity", text))
     for k, theatre in enumerate(s.theatres):
         if x.incidents[v.run, k]:
             rows.append((theatre, "incident", "serious grey-zone incident"))

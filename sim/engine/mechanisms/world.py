@@ -88,7 +88,8 @@ class WorldParams(ParamBlock):
         "Force multiplier of the holder's side (terrain, sea crossing).",
     )  # fmt: skip
     baseline_rung: Array = param(
-        "baseline_rung", "theatre", "int", 1, 0, 2, "rung", "Rung of the theatre when nothing happens.",
+        "baseline_rung", "theatre", "int", 1, 0, 2, "rung",
+        "Rung of the theatre when nothing happens.",
     )  # fmt: skip
 
 
