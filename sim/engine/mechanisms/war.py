@@ -9,7 +9,7 @@ counted):
 * learning: fighting reveals strength, so both parties' misperception shrinks by
   ``learning_per_month`` (Blainey 1973; Slantchev 2003);
 * nuclear threshold: a nuclear party whose chance falls below ``nuclear_threshold``, with a
-  stake of at least `NUCLEAR_MIN_STAKE`, crosses rung 8 with probability
+  stake of at least ``nuclear_min_stake``, crosses rung 8 with probability
   ``nuclear_use_probability_per_month``; the war then stops at the status quo ante and both
   sides lose ``nuclear_gdp_loss`` of GDP;
 * decision: with probability ``decisive_probability_per_month`` the fighting is decided,
@@ -47,10 +47,6 @@ from sim.engine.ladder import (
 )
 from sim.engine.subset import on_rows
 
-NUCLEAR_MIN_STAKE = 0.5
-"""Only a theatre at least this salient to a nuclear power can bring it to nuclear use
-(judgement: nuclear threats are credible only for core interests; Schelling 1966)."""
-
 
 @dataclass(frozen=True)
 class WarParams(ParamBlock):
@@ -85,6 +81,12 @@ class WarParams(ParamBlock):
     nuclear_use_probability_per_month: Array = param(
         "nuclear_use_probability_per_month", "model", "float", 0.01, 0, 1, "1/month",
         "Chance per month that such a power crosses rung 8.",
+    )  # fmt: skip
+    nuclear_min_stake: Array = param(
+        "nuclear_min_stake", "model", "float", 0.5, 0, 1, "stake",
+        "Least stake in a theatre for which a nuclear power facing defeat may use nuclear weapons.",
+        literature="nuclear threats are credible only for core interests (Schelling 1966; "
+        "Sechser & Fuhrmann 2017); 0.5 is a claimant's default stake",
     )  # fmt: skip
     nuclear_gdp_loss: Array = param(
         "nuclear_gdp_loss", "model", "float", 0.1, 0, 1, "share of GDP",
@@ -154,7 +156,7 @@ def _nuclear(m: Month, k: int, fighting: np.ndarray, p_ch: np.ndarray, u: np.nda
             fighting
             & p.world.nuclear[rows, party]
             & (chance < wp.nuclear_threshold)
-            & (p.world.stake[:, k, :][rows, party] >= NUCLEAR_MIN_STAKE)
+            & (p.world.stake[:, k, :][rows, party] >= wp.nuclear_min_stake)
         )
         nuc |= desperate
     nuc &= u < wp.nuclear_use_probability_per_month
