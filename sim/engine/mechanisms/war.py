@@ -83,7 +83,7 @@ class WarParams(ParamBlock):
         "Chance per month that such a power crosses rung 8.",
     )  # fmt: skip
     nuclear_min_stake: Array = param(
-        "nuclear_min_stake", "model", "float", 0.5, 0, 1, "stake",
+        "nuclear_min_stake", "model", "float", 0.5, 0, 1, "stake units",
         "Least stake in a theatre for which a nuclear power facing defeat may use nuclear weapons.",
         literature="nuclear threats are credible only for core interests (Schelling 1966; "
         "Sechser & Fuhrmann 2017); 0.5 is a claimant's default stake",
