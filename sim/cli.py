@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sim.errors import SimError
 
@@ -22,7 +23,7 @@ EXIT_USER_ERROR = 2
 class Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors are one line and exit status 2."""
 
-    def error(self, message: str) -> None:  # noqa: D102
+    def error(self, message: str) -> NoReturn:  # noqa: D102
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
 
 

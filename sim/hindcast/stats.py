@@ -12,21 +12,22 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from sim.hindcast.observed import Series
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
-def coverage(observed: Sequence[float], lo: Sequence[float], hi: Sequence[float]) -> float:
+def coverage(observed: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
     """Share of observations inside [lo, hi] (inclusive); NaN if there are none."""
-    o, lo, hi = (np.asarray(x, dtype=float) for x in (observed, lo, hi))
+    o, low, high = (np.asarray(x, dtype=float) for x in (observed, lo, hi))
     if o.size == 0:
         return float("nan")
-    return float(np.mean((o >= lo) & (o <= hi)))
+    return float(np.mean((o >= low) & (o <= high)))
 
 
-def mape(observed: Sequence[float], predicted: Sequence[float]) -> float:
+def mape(observed: ArrayLike, predicted: ArrayLike) -> float:
     """Mean absolute percentage error of `predicted` (in %), over non-zero observations."""
     o, p = np.asarray(observed, dtype=float), np.asarray(predicted, dtype=float)
     ok = o != 0
@@ -35,7 +36,7 @@ def mape(observed: Sequence[float], predicted: Sequence[float]) -> float:
     return float(100.0 * np.mean(np.abs(p[ok] - o[ok]) / np.abs(o[ok])))
 
 
-def bias(observed: Sequence[float], predicted: Sequence[float]) -> float:
+def bias(observed: ArrayLike, predicted: ArrayLike) -> float:
     """Mean signed percentage error of `predicted` (in %): > 0 over-, < 0 under-predicts."""
     o, p = np.asarray(observed, dtype=float), np.asarray(predicted, dtype=float)
     ok = o != 0
@@ -52,7 +53,7 @@ def bias_sign(value: float) -> str:
 
 
 def series_draws(
-    series: Series, sim: Mapping[tuple[str, str], np.ndarray], years: Sequence[int]
+    series: Series, sim: Mapping[tuple[str, str], np.ndarray], years: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the simulated draws on the series' own basis: years, array (runs, years).
 
@@ -60,11 +61,11 @@ def series_draws(
     March) are 3/4 of calendar year t plus 1/4 of calendar year t+1, for the years where
     t+1 is simulated.
     """
-    years = np.asarray(years)
+    calendar = np.asarray(years)
     arr = np.asarray(sim[(series.metric, series.subject)], dtype=float)
     if series.basis == "fiscal":
-        return years[:-1], 0.75 * arr[:, :-1] + 0.25 * arr[:, 1:]
-    return years, arr
+        return calendar[:-1], 0.75 * arr[:, :-1] + 0.25 * arr[:, 1:]
+    return calendar, arr
 
 
 def bands(draws: np.ndarray) -> np.ndarray:
@@ -75,7 +76,7 @@ def bands(draws: np.ndarray) -> np.ndarray:
 def compare(
     observed: Sequence[Series],
     sim: Mapping[tuple[str, str], np.ndarray],
-    years: Sequence[int],
+    years: ArrayLike,
     cutoff: int,
 ) -> pd.DataFrame:
     """One row per (series, observed year) with the simulated quantiles and flags."""

@@ -94,10 +94,10 @@ def plan_sweep(manifest: Manifest, folder: Path) -> list[SweepChunkTask]:
     design = _design(manifest)
     points = pd.read_parquet(folder / "points.parquet")
     params = [parameter_from_manifest(p) for p in design.parameters]
-    paths = [p.path for p in params]
+    columns = [points[p.path].tolist() for p in params]
     overrides = {
-        int(r.point_id): point_overrides(params, [getattr(r, f"p{i}") for i in range(len(paths))])
-        for r in points.rename(columns={p: f"p{i}" for i, p in enumerate(paths)}).itertuples()
+        int(pid): point_overrides(params, [column[row] for column in columns])
+        for row, pid in enumerate(points["point_id"].tolist())
     }
     runs, size = design.runs_per_point, manifest.chunk_size
     total = len(points) * runs

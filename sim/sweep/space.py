@@ -45,11 +45,25 @@ class Parameter:
         """True for ``LO:HI`` ranges."""
         return not self.levels
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)`` of a range.
+
+        Raises
+        ------
+        ValueError
+            If the parameter lacks a bound (a level list, or built without both).
+        """
+        if self.low is None or self.high is None:
+            raise ValueError(f"{self.path}: not a LO:HI range")
+        return self.low, self.high
+
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map points of [0, 1] to parameter values (levels: equal-width bins)."""
         u = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
         if self.is_range:
-            x = self.low + u * (self.high - self.low)
+            low, high = self.bounds
+            x = low + u * (high - low)
             return np.round(x) if self.integer else x
         idx = np.minimum((u * len(self.levels)).astype(np.int64), len(self.levels) - 1)
         return np.asarray(self.levels, dtype=object)[idx]
@@ -123,7 +137,7 @@ def check_parameters(scenario: Scenario, params: Iterable[Parameter]) -> list[Pa
             raise SimError(f"--param {p.path}: a boolean takes values, e.g. {p.path}=false,true")
         integer = spec.kind == "int"
         p = Parameter(path=p.path, low=p.low, high=p.high, levels=p.levels, integer=integer)
-        probes = [p.low, p.high] if p.is_range else list(p.levels)
+        probes = list(p.bounds) if p.is_range else list(p.levels)
         for value in probes:
             v = int(round(value)) if integer and not isinstance(value, bool) else value
             try:
