@@ -1,9 +1,9 @@
-"""Two ``sim run`` processes on one ``--out`` cannot corrupt each other (issue 10).
+"""Two ``sim run`` processes on one ``--out`` cannot corrupt each other.
 
 The first process holds an exclusive lock (`sim.results.folder.FolderLock`) on the folder
 while it writes. A second one, with or without ``--force`` and also as ``--resume``, must
-exit with status 2 and one line, and must not touch the first one's files: before the
-fix, ``--force`` deleted the running job's chunks and manifest before failing on the lock.
+exit with status 2 and one line, and must not touch the first one's files (in particular
+``--force`` must not delete the running job's chunks and manifest before it meets the lock).
 """
 
 from __future__ import annotations

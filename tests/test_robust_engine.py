@@ -1,4 +1,4 @@
-"""The engine over every parameter's full valid range (issue 10), with Hypothesis.
+"""The engine over every parameter's full valid range, with Hypothesis.
 
 A small world (2-4 actors, 1-2 theatres, alliances, grievances, grey-zone activities and
 scheduled events of every kind, every mechanism on) whose every number is drawn from the

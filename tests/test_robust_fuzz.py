@@ -1,4 +1,4 @@
-"""Fuzzing the scenario loader with mutated copies of the shipped scenarios (issue 10).
+"""Fuzzing the scenario loader with mutated copies of the shipped scenarios.
 
 Every case writes files to a fresh folder (a leaf scenario and, for the scenarios that
 ``extends = "baseline.toml"``, its parent) and then:
@@ -566,13 +566,13 @@ def test_set_overrides_load_or_fail_in_one_line(name, sets):
 
 
 def test_set_value_with_a_second_toml_line_is_not_silently_dropped():
-    """``--set 'meta.months=12\\nw = 3'`` used to load as months = 12."""
+    """``--set 'meta.months=12\\nw = 3'`` is refused, not loaded as months = 12."""
     with pytest.raises(ScenarioError, match="meta.months"):
         load_scenario(SCENARIOS / "two_state.toml", ["meta.months=12\nw = 3"])
 
 
 def test_extends_name_too_long_is_one_line_error(tmp_path):
-    """An ``extends`` longer than the file system allows used to escape as OSError."""
+    """An ``extends`` longer than the file system allows is a ScenarioError, not OSError."""
     (tmp_path / "leaf.toml").write_text(
         TEXT["senkaku_landing.toml"].replace(
             'extends = "baseline.toml"', f'extends = "{"x" * 5000}.toml"'
@@ -583,7 +583,7 @@ def test_extends_name_too_long_is_one_line_error(tmp_path):
 
 
 def test_set_after_an_event_kind_was_set_to_a_list_is_one_line_error():
-    """``--set events.X.kind=[] --set events.X.at=...`` used to escape as TypeError."""
+    """``--set events.X.kind=[] --set events.X.at=...`` is a ScenarioError, not TypeError."""
     with pytest.raises(ScenarioError, match="kind"):
         load_scenario(
             SCENARIOS / "baseline.toml",
@@ -592,7 +592,7 @@ def test_set_after_an_event_kind_was_set_to_a_list_is_one_line_error():
 
 
 def test_set_value_nested_too_deep_is_one_line_error():
-    """A 3000-deep ``[[[...`` value used to escape as RecursionError."""
+    """A 3000-deep ``[[[...`` value is a ScenarioError, not RecursionError."""
     with pytest.raises(ScenarioError, match="meta.months"):
         load_scenario(SCENARIOS / "two_state.toml", ["meta.months=" + "[" * 3000])
 

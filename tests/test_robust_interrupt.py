@@ -1,4 +1,4 @@
-"""Interrupted, unwritable and full-disk runs lose nothing and say what happened (issue 10).
+"""Interrupted, unwritable and full-disk runs lose nothing and say what happened.
 
 * ``sim run`` killed with SIGINT, SIGTERM or SIGKILL at a (seeded) random moment after its
   first chunk is on disk leaves a folder whose manifest says it is not complete;
@@ -214,15 +214,6 @@ def test_ctrl_c_to_the_whole_process_group_with_workers(tmp_path, reference):
     last = err.strip().splitlines()[-1]
     assert f"kept {m['runs_done']:,} of {RUNS:,} runs" in last and "--resume" in last
     check_refused_then_resume(out, reference)
-
-
-WORKER_TRACEBACK = (
-    "BUG (sim/runner/executor.py, not ours to edit): idle pool workers get the terminal's "
-    "SIGINT and print 'Process ForkServerProcess-N: Traceback ... KeyboardInterrupt' above "
-    "the one-line message. Proposed fix: ProcessPoolExecutor(..., initializer="
-    "signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) so that only the main "
-    "process handles Ctrl-C (running chunks finish and are kept)."
-)
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Truncated, tampered or incomplete result folders are refused in one line (issue 10).
+"""Truncated, tampered or incomplete result folders are refused in one line.
 
 One small complete ``sim run`` folder is made once; each case copies it, breaks one thing
 (a truncated or corrupted table, a tampered manifest, a deleted table) and checks that

@@ -271,12 +271,8 @@ def test_bad_mapping_override_raises_scenario_error(base_path, mapping, key):
 
 
 # ----------------------------------------------------------------------------------------
-# bugs
-
-DATE_BUG = (
-    "BUG: overrides.coerce passes TOML dates/times (e.g. --set meta.start=2023-02-01) to "
-    "toml_literal, which raises TypeError: traceback instead of a one-line error"
-)
+# Overrides that are easy to get wrong: TOML dates and times, fields a derived event id is
+# built from, strings holding line breaks.
 
 
 @pytest.mark.parametrize(
@@ -289,13 +285,6 @@ DATE_BUG = (
 )
 def test_toml_date_in_set_is_one_line_error(base_path, run_sim, one_line_error, text, fragment):
     one_line_error(run_sim("check", "base.toml", "--set", text), "base.toml", fragment)
-
-
-ID_BUG = (
-    "BUG: overriding a field that a derived event id is built from (events.<id>.at) "
-    "changes the event's id, so the resolved data differs in more than 'at' and a second "
-    "--set on the same events.<id> path fails"
-)
 
 
 def test_set_event_at_keeps_derived_id(base_path, base_data):
@@ -311,16 +300,9 @@ def test_two_sets_on_same_derived_event(base_path):
 
 
 def test_set_event_at_moves_derived_event(base_path):
-    # what works today: the event moves (and is renamed, see ID_BUG)
+    # the event moves to the new month (its id stays, see test_set_event_at_keeps_derived_id)
     data = load_scenario(base_path, [f"events.{TALKS_ID}.at=2024-06"]).data
     assert [e["at"] for e in data["events"] if e["kind"] == "talks"] == ["2024-06"]
-
-
-NEWLINE_LITERAL_BUG = (
-    "BUG: overrides.toml_literal does not escape newlines/control characters, so a string "
-    "override holding a newline breaks the '# overrides:' header of sim show, whose "
-    "output then no longer parses"
-)
 
 
 def test_show_with_newline_in_string_override_reloads(base_path, run_sim, tmp_path_factory):

@@ -369,7 +369,7 @@ def test_check_stops_at_first_bad_file(write_scenario, run_sim, one_line_error):
 
 
 # ----------------------------------------------------------------------------------------
-# Duplicates: detected when the scenario is given as a dict, but not in files (bug).
+# Duplicate alliances, grievances and event ids are errors, in a dict and in a file.
 
 
 @pytest.mark.parametrize(
@@ -385,12 +385,6 @@ def test_duplicates_in_dict_are_errors(base_dict, section, fragment):
     with pytest.raises(ScenarioError, match=fragment):
         load_scenario(base_dict)
 
-
-DUPLICATE_BUG = (
-    "BUG: loader.merge_items merges items with the same id *within one file*, so "
-    "duplicate alliances/grievances/events in a file are silently merged instead of "
-    "rejected (the duplicate check in validate.resolve never sees them)"
-)
 
 DUPLICATES = {
     "alliance": (
@@ -445,12 +439,8 @@ def test_policy_reach_by_before_at_is_one_line_error(write_scenario, run_sim, on
 
 
 # ----------------------------------------------------------------------------------------
-# Robustness bugs found while writing the suite.
-
-OVERFLOW_BUG = (
-    "BUG: validate.Checker.value calls float(value) on integers too large for a float "
-    "(TOML allows arbitrary integers), raising OverflowError with a traceback"
-)
+# Inputs that must give a one-line error, not a traceback or a multi-line message: integers
+# too large for a float, line breaks in keys and names.
 
 
 @pytest.mark.parametrize(
@@ -464,13 +454,6 @@ OVERFLOW_BUG = (
 def test_huge_integer_is_one_line_error(old, new, key, write_scenario, run_sim, one_line_error):
     write_scenario("big.toml", edited((old, new)))
     one_line_error(run_sim("check", "big.toml"), "big.toml", key)
-
-
-NEWLINE_BUG = (
-    "BUG: user-supplied keys are echoed unescaped, so a quoted TOML key holding \\n gives a "
-    "multi-line error (and ACTOR_CODE/NAME/IDENT use '$', which also matches before a "
-    "trailing newline)"
-)
 
 
 NEWLINE_TEXTS = {
@@ -514,9 +497,8 @@ def test_valid_values_at_bounds_load(base_dict):
 # Property test: random mutations of a valid scenario either load or raise ScenarioError
 # with a one-line message, never another exception.
 #
-# Known bugs are kept out of the generator and covered by the xfail tests above:
-# integers too large for a float (OVERFLOW_BUG) and control / line-break characters in
-# strings (NEWLINE_BUG). Widen `JUNK` when they are fixed.
+# Integers too large for a float and control / line-break characters in strings are left
+# out of the generator (`JUNK`); the tests above cover them.
 
 BASE_DICT = tomllib.loads(BASE_TOML)
 
@@ -663,12 +645,6 @@ def test_random_mutations_load_or_raise_scenario_error(mutations):
         assert "\n" not in message and "\r" not in message
     else:
         assert set(scenario.data) >= {"meta", "model", "actors", "theatres", "events"}
-
-
-MONTH_BUG = (
-    "BUG: months.parse_month uses '$' and unanchored \\d, so '2023-02\\n' (and non-ASCII "
-    "digits) pass as a YYYY-MM month"
-)
 
 
 @pytest.mark.parametrize("start", ["2023-02\n", "２０２３-０２"], ids=["newline", "fullwidth"])
