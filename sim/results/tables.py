@@ -9,8 +9,22 @@ from sim.engine.simulate import BatchResult, outcome_columns
 
 RUNS_SCHEMA_BASE = [("run_id", pa.int64()), ("seed", pa.uint64())]
 
-_ARROW = {"int8": pa.int8(), "int32": pa.int32(), "bool": pa.bool_(), "string": pa.string()}
-_NUMPY = {"int8": np.int8, "int32": np.int32, "bool": bool, "string": object}
+_ARROW = {
+    "int8": pa.int8(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "string": pa.string(),
+}
+_NUMPY = {
+    "int8": np.int8,
+    "int32": np.int32,
+    "int64": np.int64,
+    "float64": np.float64,
+    "bool": bool,
+    "string": object,
+}
 
 
 def outcomes_schema() -> pa.Schema:

@@ -3,7 +3,7 @@
 Not a mechanism that can be switched off: it declares what every mechanism reads (GDP,
 spending, the capability stock, each theatre's holder, stakes and rung) and the outcome
 records every run keeps (highest rung, month of war, crises, final holder). After the
-mechanisms have moved, `sim.engine.ladder.settle_month` sets the rungs of theatres outside
+mechanisms have moved, `sim.engine.step.settle_ladder` sets the rungs of theatres outside
 crises and updates these records.
 """
 
@@ -19,6 +19,7 @@ from sim.engine.declare import (
     REQUIRED,
     Array,
     Column,
+    DeriveContext,
     Field,
     Mechanism,
     Metric,
@@ -34,6 +35,21 @@ if TYPE_CHECKING:
     from sim.engine.declare import MonthView
 
 F = Field
+
+
+def steady_capability(actor: dict, context: DeriveContext) -> float:
+    """Return the steady state of the capability stock under the starting spending."""
+    monthly_survival = (1.0 - actor["capability_depreciation_per_year"]) ** (1.0 / 12.0)
+    return actor["milex_usd_bn"] / 12.0 / (1.0 - monthly_survival)
+
+
+def default_stake(theatre: dict, context: DeriveContext) -> dict[str, float]:
+    """Return 0.5 for each claimant and 0.3 for each other patron of an alliance covering it."""
+    stake = {code: 0.5 for code in theatre["claimants"]}
+    for alliance in context.alliances:
+        if context.name in alliance["covers"] and alliance["patron"] not in stake:
+            stake[alliance["patron"]] = 0.3
+    return stake
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class WorldParams(ParamBlock):
         "capability_usd_bn", "actor", "float", DERIVED, 0, 1e9, "USD bn",
         "Military capital stock at the start; default the steady state of the monthly "
         "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
-        source="derived",
+        source="derived", derive=steady_capability,
     )  # fmt: skip
     capability_depreciation_per_year: Array = param(
         "capability_depreciation_per_year", "actor", "float", 0.1, 0.001, 1, "1/year",
@@ -78,6 +94,7 @@ class WorldParams(ParamBlock):
     stake: Array = param(
         "stake", "theatre", "actor_map", DERIVED, 0, 1, "",
         "Salience of the theatre to each actor, 0-1; default 0.5 for claimants, 0.3 for patrons.",
+        derive=default_stake,
     )  # fmt: skip
     interdependence: Array = param(
         "interdependence", "theatre", "float", 0.3, 0, 1, "",
