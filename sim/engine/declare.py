@@ -15,7 +15,7 @@ whose leading axis runs over runs (length R, or 1 before broadcasting).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -51,6 +51,40 @@ Scope = Literal["model", "actor", "theatre", "alliance", "grievance", "activity"
 
 
 @dataclass(frozen=True)
+class DeriveContext:
+    """What a `Field.derive` rule may read besides the table that holds its field.
+
+    Attributes
+    ----------
+    name : str
+        Key of that table in its section (a theatre's name for a theatre field); empty
+        for items of arrays (alliances, grievances, events).
+    parent : dict or None
+        The resolved table the item belongs to (an activity's theatre).
+    model : Mapping
+        The resolved ``[model]`` table.
+    actors : Mapping
+        Actors by code, with defaults filled in.
+    alliances : Sequence
+        Resolved alliances; empty while the alliances themselves are resolved.
+    theatres : Mapping
+        Theatres by name: as written while alliances and grievances are resolved (before
+        the theatres), resolved afterwards.
+    """
+
+    name: str = ""
+    parent: dict | None = None
+    model: Mapping[str, Any] = field(default_factory=dict)
+    actors: Mapping[str, dict] = field(default_factory=dict)
+    alliances: Sequence[dict] = ()
+    theatres: Mapping[str, dict] = field(default_factory=dict)
+
+
+Derive = Callable[[dict, DeriveContext], Any]
+"""Rule computing a `DERIVED` default: (table holding the field, context) -> value."""
+
+
+@dataclass(frozen=True)
 class Field:
     """One scenario field: its type, default, range, unit, meaning and source.
 
@@ -75,6 +109,11 @@ class Field:
         `literature`), a citation, or empty for structural fields without a number.
     literature : str
         For judgement calls, the range in the literature the default was taken from.
+    derive : Derive or None
+        For a `DERIVED` default, the rule that computes it, ``derive(table, context)``:
+        `table` holds the field (nested, every other default filled in), `context` is a
+        `DeriveContext`. The rule of an ``actor_map`` gives the default of every entry;
+        entries the scenario gives win.
     """
 
     kind: str
@@ -86,6 +125,7 @@ class Field:
     choices: tuple = ()
     source: str = ""
     literature: str = ""
+    derive: Derive | None = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +158,12 @@ def param(
     doc: str,
     source: str = JUDGEMENT,
     literature: str = "",
+    derive: Derive | None = None,
 ) -> Any:
     """Declare a parameter as a field of a `ParamBlock` dataclass."""
-    spec = Field(kind, default, lo, hi, unit, doc, source=source, literature=literature)
+    spec = Field(
+        kind, default, lo, hi, unit, doc, source=source, literature=literature, derive=derive
+    )
     return field(metadata={"param": Param(key, scope, spec)})
 
 

@@ -250,9 +250,8 @@ def load_scenario(
     if isinstance(source, Mapping):
         raw = drop_none(copy.deepcopy(dict(source)))
         check_structure(raw, "<memory>")
-        merged = raw
-        merged.get("meta", {}).pop("extends", None)
-        return _build(merged, "<memory>", ["<memory>"], [], overrides, [b""])
+        raw.get("meta", {}).pop("extends", None)
+        return _build(raw, "<memory>", ["<memory>"], [], overrides, [b""])
     path = Path(source)
     chain, contents = read_chain(path)
     merged: dict = {}

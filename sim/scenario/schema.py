@@ -11,7 +11,7 @@ declared exactly once.
 
 from __future__ import annotations
 
-from sim.engine.declare import DERIVED, REQUIRED, Field, Param
+from sim.engine.declare import DERIVED, REQUIRED, DeriveContext, Field, Param
 from sim.engine.ladder import RUNG_NAMES
 from sim.engine.mechanisms.greyzone import ACTIVITY_UNITS
 from sim.engine.registry import EVENT_KINDS as _KINDS
@@ -37,7 +37,6 @@ META_FIELDS: dict[str, Field] = {
     ),
     "seed": F("int", 20230222, lo=0, hi=2**63 - 1, doc="Default master seed of `sim run`."),
 }
-
 
 
 def _scoped(scope: str) -> dict[str, Field]:
@@ -75,9 +74,43 @@ def declared_params() -> list[tuple[str, Param]]:
     ]
 
 
+def alliance_id(alliance: dict, context: DeriveContext) -> str | None:
+    """Return PATRON-CLIENT, or None while either is missing."""
+    if "patron" in alliance and "client" in alliance:
+        return f"{alliance['patron']}-{alliance['client']}"
+    return None
+
+
+def grievance_id(grievance: dict, context: DeriveContext) -> str | None:
+    """Return FROM-TO, or None while either is missing."""
+    if "from" in grievance and "to" in grievance:
+        return f"{grievance['from']}-{grievance['to']}"
+    return None
+
+
+EVENT_ID_ACTORS = ("parties", "actor", "by", "patron", "client", "to")
+"""Fields whose actors make up a default event id, in this order (then the theatre)."""
+
+
+def event_id(event: dict, context: DeriveContext) -> str | None:
+    """Return KIND-AT-ACTORS-THEATRE, or None while the kind or the month is missing."""
+    if "kind" not in event or "at" not in event:
+        return None
+    who: list[str] = []
+    for key in EVENT_ID_ACTORS:
+        value = event.get(key)
+        if isinstance(value, list):
+            who.extend(str(v) for v in value)
+        elif value is not None:
+            who.append(str(value))
+    if "theatre" in event:
+        who.append(str(event["theatre"]))
+    return "-".join([str(event["kind"]), str(event["at"])] + who)
+
+
 _ID_FIELDS = {
-    "alliance": F("str", DERIVED, doc="PATRON-CLIENT; used in --set paths."),
-    "grievance": F("str", DERIVED, doc="FROM-TO; used in --set paths."),
+    "alliance": F("str", DERIVED, doc="PATRON-CLIENT; used in --set paths.", derive=alliance_id),
+    "grievance": F("str", DERIVED, doc="FROM-TO; used in --set paths.", derive=grievance_id),
 }
 _REMOVE = F("bool", False, doc="In a scenario that extends another: drop this inherited item.")
 
@@ -99,8 +132,15 @@ ACTIVITY_FIELDS: dict[str, Field] = _scoped("activity")
 EVENT_COMMON_FIELDS: dict[str, Field] = {
     "at": F("month", doc="Month of the event, YYYY-MM."),
     "kind": F("enum", doc="What happens.", choices=EVENT_KINDS),
-    "id": F("str", DERIVED, doc="Unique id; default kind-at-actors. Used in --set paths."),
-    "remove": F("bool", False, doc="In a scenario that extends another: drop this inherited event."),
+    "id": F(
+        "str",
+        DERIVED,
+        doc="Unique id; default kind-at-actors. Used in --set paths.",
+        derive=event_id,
+    ),
+    "remove": F(
+        "bool", False, doc="In a scenario that extends another: drop this inherited event."
+    ),
     "repeat_every_months": F("int", 0, 0, 1200, "months", "Repeat the event (0 = once)."),
     "until": F("month", "", doc="Last month a repeated event may fall in; default the horizon."),
     "description": F("str", "", doc="What the event stands for."),

@@ -25,6 +25,7 @@ from sim.engine.declare import (
     REQUIRED,
     Array,
     Column,
+    DeriveContext,
     Mechanism,
     MonthView,
     ParamBlock,
@@ -140,6 +141,15 @@ def log_month(v: MonthView) -> list[tuple[str, str, str]]:
     ]
 
 
+def client_theatres(alliance: dict, context: DeriveContext) -> list[str]:
+    """Return every theatre the client claims, in scenario order."""
+    return [
+        name
+        for name, theatre in context.theatres.items()
+        if alliance["client"] in theatre.get("claimants", [])
+    ]
+
+
 MECHANISM = Mechanism(
     name="alliances",
     doc="Patrons decide whether to join their clients' wars (credibility, stake, cost).",
@@ -152,6 +162,7 @@ MECHANISM = Mechanism(
                 "theatres",
                 DERIVED,
                 doc="Theatres covered; default every theatre the client claims.",
+                derive=client_theatres,
             ),
         }
     },  # fmt: skip

@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.engine.arrays import sum_last
 from sim.engine.context import Month
-from sim.engine.declare import DERIVED, Array, Mechanism, ParamBlock, param, world
+from sim.engine.declare import DERIVED, Array, DeriveContext, Mechanism, ParamBlock, param, world
 from sim.engine.mechanisms.war import war_parties
 
 DT = 1.0 / 12.0
@@ -38,6 +38,14 @@ POLICY_TARGETS = ("target_share_gdp", "target_milex_usd_bn", "growth_per_year")
 """The ways a policy event states its target (exactly one per event)."""
 
 
+def richardson_equilibrium(actor: dict, context: DeriveContext) -> float:
+    """Return the grievance g_i that makes every actor's starting spending an equilibrium."""
+    arms = actor["arms"]
+    return arms["fatigue"] * actor["milex_usd_bn"] - sum(
+        k * context.actors[other]["milex_usd_bn"] for other, k in arms["reaction"].items()
+    )
+
+
 @dataclass(frozen=True)
 class ArmsParams(ParamBlock):
     """Richardson coefficients and the spending ceiling, per actor."""
@@ -49,7 +57,7 @@ class ArmsParams(ParamBlock):
     grievance: Array = param(
         "arms.grievance", "actor", "float", DERIVED, -1e6, 1e6, "USD bn/year",
         "Richardson grievance g_i; default makes the starting budgets an equilibrium.",
-        source="derived",
+        source="derived", derive=richardson_equilibrium,
     )  # fmt: skip
     reaction: Array = param(
         "arms.reaction", "actor", "actor_map", {}, 0, 10, "1/year",

@@ -21,6 +21,7 @@ from sim.engine.declare import (
     DERIVED,
     REQUIRED,
     Array,
+    DeriveContext,
     EventKind,
     Mechanism,
     MonthView,
@@ -31,6 +32,7 @@ from sim.engine.declare import Field as F
 from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
 from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
 from sim.engine.mechanisms.diplomacy import hold_talks
+from sim.engine.mechanisms.greyzone import default_opponent
 
 if TYPE_CHECKING:
     from sim.engine.params import EventSpec, Index
@@ -120,6 +122,11 @@ class PolicyValues(ParamBlock):
     )  # fmt: skip
 
 
+def opening_rung(event: dict, context: DeriveContext) -> None:
+    """Return None: the crisis opens at the run's ``crisis.opening_rung`` (compiled as NaN)."""
+    return None
+
+
 @dataclass(frozen=True)
 class IncidentValues(ParamBlock):
     """The rung an incident's crisis opens at."""
@@ -127,6 +134,7 @@ class IncidentValues(ParamBlock):
     rung: Array = param(
         "rung", "event", "int", DERIVED, 1, 5, "rung",
         "Rung the crisis opens at; default crisis.opening_rung.", source="scenario",
+        derive=opening_rung,
     )  # fmt: skip
 
 
@@ -273,6 +281,11 @@ def _alliance(m: Month, ev: EventSpec, fire: np.ndarray, values: AllianceValues)
     w.basing[:, a] = np.where(fire & ~np.isnan(basing), basing > 0.5, w.basing[:, a])
 
 
+def incident_opponent(event: dict, context: DeriveContext) -> str:
+    """Return the opponent of the incident's actor in its theatre (`default_opponent`)."""
+    return default_opponent(context.theatres[event["theatre"]], event["by"])
+
+
 KINDS: tuple[EventKind, ...] = (
     EventKind(
         "talks",
@@ -297,7 +310,8 @@ KINDS: tuple[EventKind, ...] = (
             "by": F("actor", REQUIRED,
                     doc="Actor whose act caused it (the challenger if it is not the holder)."),
             "against": F("actor", DERIVED,
-                         doc="Other party; default the holder or other claimant."),
+                         doc="Other party; default the holder or other claimant.",
+                         derive=incident_opponent),
         },
         _by_against, _incident, IncidentValues,
     ),

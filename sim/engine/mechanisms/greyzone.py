@@ -31,6 +31,7 @@ from sim.engine.declare import (
     DERIVED,
     REQUIRED,
     Array,
+    DeriveContext,
     Mechanism,
     Metric,
     MonthView,
@@ -234,6 +235,19 @@ def log_month(v: MonthView) -> list[tuple[str, str, str]]:
     return rows
 
 
+def default_opponent(theatre: dict, actor: str) -> str:
+    """Return the holder, or the first other claimant when `actor` is the holder."""
+    if actor != theatre["holder"]:
+        return theatre["holder"]
+    return next(c for c in theatre["claimants"] if c != actor)
+
+
+def default_target(activity: dict, context: DeriveContext) -> str:
+    """Return the opponent of the activity's actor in its theatre (`default_opponent`)."""
+    assert context.parent is not None
+    return default_opponent(context.parent, activity["by"])
+
+
 MECHANISM = Mechanism(
     name="greyzone",
     doc="Grey-zone activity whose rates respond to grievance, capability and rung.",
@@ -245,6 +259,7 @@ MECHANISM = Mechanism(
                 "actor",
                 DERIVED,
                 doc="Target; default the holder, or the first other claimant if by is it.",
+                derive=default_target,
             ),
             "unit": F(
                 "enum",

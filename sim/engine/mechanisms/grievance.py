@@ -22,6 +22,7 @@ from sim.engine.declare import (
     DERIVED,
     REQUIRED,
     Array,
+    DeriveContext,
     Mechanism,
     Metric,
     ParamBlock,
@@ -36,6 +37,11 @@ if TYPE_CHECKING:
     from sim.engine.params import Structure
 
 
+def baseline_at_level(grievance: dict, context: DeriveContext) -> float:
+    """Return the starting level: grievance relaxes toward where it starts."""
+    return grievance["level"]
+
+
 @dataclass(frozen=True)
 class GrievanceParams(ParamBlock):
     """Starting and baseline grievances, and how fast grievance moves."""
@@ -47,6 +53,7 @@ class GrievanceParams(ParamBlock):
     baseline: Array = param(
         "baseline", "grievance", "float", DERIVED, 0, 1, "",
         "Level grievance relaxes toward; default level.", source="derived",
+        derive=baseline_at_level,
     )  # fmt: skip
     decay_per_year: Array = param(
         "decay_per_year", "model", "float", 0.3, 0, 12, "1/year",
