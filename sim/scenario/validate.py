@@ -413,9 +413,13 @@ class Resolving:
         """Theatre names."""
         return list(self.context.theatres)
 
-    def derive(self, **changes: Any) -> DeriveContext:
+    def with_context(self, **changes: Any) -> DeriveContext:
         """Return the derive context with some attributes replaced."""
         return dataclasses.replace(self.context, **changes)
+
+    def seeing(self, **resolved: Any) -> Resolving:
+        """Return a copy whose context also holds newly resolved tables."""
+        return dataclasses.replace(self, context=self.with_context(**resolved))
 
 
 def resolve(raw: dict, file: str) -> dict:
@@ -438,14 +442,14 @@ def resolve(raw: dict, file: str) -> dict:
         c, DeriveContext(theatres=raw.get("theatres", {})), start, start + meta["months"] - 1
     )
     model = fill(c, raw.get("model", {}), S.MODEL_FIELDS, "model")
-    r = dataclasses.replace(r, context=r.derive(model=model))
+    r = r.seeing(model=model)
     actors = resolve_actors(r, raw.get("actors", {}))
-    r = dataclasses.replace(r, context=r.derive(actors=actors))
+    r = r.seeing(actors=actors)
     alliances = resolve_items(r, raw.get("alliances", []), ALLIANCES)
-    r = dataclasses.replace(r, context=r.derive(alliances=alliances))
+    r = r.seeing(alliances=alliances)
     grievances = resolve_items(r, raw.get("grievances", []), GRIEVANCES)
     theatres = resolve_theatres(r, raw.get("theatres", {}))
-    r = dataclasses.replace(r, context=r.derive(theatres=theatres))
+    r = r.seeing(theatres=theatres)
     events = resolve_items(r, raw.get("events", []), EVENTS)
     events.sort(key=lambda e: parse_month(e["at"]))
     out: dict[str, Any] = {
@@ -542,7 +546,7 @@ def resolve_actors(r: Resolving, raw: dict) -> dict:
             if other == code:
                 r.c.fail(f"{where}.arms.reaction.{other}", "an actor cannot react to itself")
         actors[code] = filled
-    context = r.derive(actors=actors)
+    context = r.with_context(actors=actors)
     for code, actor in actors.items():
         derive_fields(actor, S.ACTOR_FIELDS, dataclasses.replace(context, name=code))
     return actors
@@ -562,7 +566,7 @@ def resolve_theatres(r: Resolving, raw: dict) -> dict:
         check_refs(r, filled, S.THEATRE_FIELDS, where)
         if filled["holder"] not in filled["claimants"]:
             r.c.fail(f"{where}.holder", f"holder '{filled['holder']}' is not among the claimants")
-        derive_fields(filled, S.THEATRE_FIELDS, r.derive(name=name))
+        derive_fields(filled, S.THEATRE_FIELDS, r.with_context(name=name))
         check_refs(r, filled, S.THEATRE_FIELDS, where, derived=True)
         acts = theatre.get("greyzone", {})
         filled["greyzone"] = {act: resolve_activity(r, acts, act, name, filled) for act in acts}
@@ -575,7 +579,7 @@ def resolve_activity(r: Resolving, acts: dict, act: str, name: str, theatre: dic
     where = f"theatres.{name}.greyzone.{act}"
     a = fill(r.c, acts[act], S.ACTIVITY_FIELDS, where)
     check_refs(r, a, S.ACTIVITY_FIELDS, where)
-    derive_fields(a, S.ACTIVITY_FIELDS, r.derive(name=act, parent=theatre))
+    derive_fields(a, S.ACTIVITY_FIELDS, r.with_context(name=act, parent=theatre))
     check_refs(r, a, S.ACTIVITY_FIELDS, where, derived=True)
     if a["against"] == a["by"]:
         r.c.fail(f"{where}.against", "an activity cannot be directed at its own actor")
