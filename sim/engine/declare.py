@@ -291,7 +291,7 @@ class Column:
     name : str
         Column name (result-folder contract).
     arrow : str
-        Arrow type: ``int8``, ``int32``, ``bool``, ``string``.
+        Arrow type: ``int8``, ``int32``, ``int64``, ``float64``, ``bool``, ``string``.
     read : Callable[[State, Structure], Array]
         (final state, structure) -> (R, K) values (object arrays for strings).
     null_below_zero : bool
