@@ -15,13 +15,13 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sim.engine.ladder import RUNG_NAMES
 from sim.engine.params import compile_scenario
 from sim.engine.simulate import Engine
 from sim.events_log import month_events
 from sim.results.tables import outcomes_table, to_frame
 from sim.runner.seeds import run_seeds
 from sim.scenario.loader import Scenario, load_scenario
-from sim.engine.ladder import RUNG_NAMES
 
 
 class StateActor(mesa.Agent):
@@ -161,7 +161,9 @@ class EscalationModel(mesa.Model):
             reporters[f"rung_{name}"] = lambda m, k=k: int(m.engine.state.world.rung[0, k])
         for i, code in enumerate(s.actors):
             reporters[f"milex_{code}"] = lambda m, i=i: float(m.engine.state.world.milex[0, i])
-            reporters[f"capability_{code}"] = lambda m, i=i: float(m.engine.state.world.capability[0, i])
+            reporters[f"capability_{code}"] = lambda m, i=i: float(
+                m.engine.state.world.capability[0, i]
+            )
         for i, j in s.grievance_dyads:
             reporters[f"grievance_{s.actors[i]}-{s.actors[j]}"] = lambda m, i=i, j=j: float(
                 m.engine.state.world.grievance[0, i, j]

@@ -28,7 +28,7 @@ _NUMPY = {
 
 
 def outcomes_schema() -> pa.Schema:
-    """Schema of ``outcomes.parquet``: run and theatre, then every declared outcome column."""
+    """Return the schema of ``outcomes.parquet``: run, theatre, every declared outcome column."""
     columns = [(c.name, _ARROW[c.arrow]) for c in outcome_columns()]
     return pa.schema([("run_id", pa.int64()), ("theatre", pa.string()), *columns])
 

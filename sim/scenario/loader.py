@@ -224,14 +224,16 @@ def read_chain(path: Path) -> tuple[list[tuple[str, dict]], list[bytes]]:
 
 
 def load_scenario(
-    source: str | Path | Mapping[str, Any], overrides: Iterable[str] | Mapping[str, Any] = ()
+    source: str | Path | Scenario | Mapping[str, Any],
+    overrides: Iterable[str] | Mapping[str, Any] = (),
 ) -> Scenario:
     """Load, merge, override and validate a scenario.
 
     Parameters
     ----------
-    source : str, Path or mapping
-        A scenario file, or an already parsed scenario table.
+    source : str, Path, Scenario or mapping
+        A scenario file, a loaded scenario (overrides are applied to it), or an already
+        parsed scenario table.
     overrides : iterable of ``"PATH=VALUE"`` or mapping of path to value
         Applied after ``extends`` merging, before validation.
 
