@@ -133,8 +133,8 @@ def test_seeds_in_runs_table_replay_the_runs(rich_runs):
     for k in (0, 17, 299):
         alone = simulate(s, p, seeds[k : k + 1], record=False)
         rows = out[out["run_id"] == k].set_index("theatre").loc[list(s.theatres)]
-        np.testing.assert_array_equal(rows["max_rung"].to_numpy(), alone.max_rung[0])
-        np.testing.assert_array_equal(rows["crises"].to_numpy(), alone.crises[0])
+        np.testing.assert_array_equal(rows["max_rung"].to_numpy(), alone.outcome.max_rung[0])
+        np.testing.assert_array_equal(rows["crises"].to_numpy(), alone.outcome.crises[0])
 
 
 def test_outcome_columns_consistent(rich_runs):
