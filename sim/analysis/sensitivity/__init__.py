@@ -8,31 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.outcome_names import MEASURES, outcome_vector
 from sim.errors import SimError
 
-OUTCOMES = {
-    "war": "p_war",
-    "rung4": "p_rung_ge4",
-    "rung5": "p_rung_ge5",
-    "max_rung": "mean_max_rung",
-    "holder_changed": "p_holder_changed",
-}
+OUTCOMES = {name: m.column for name, m in MEASURES.items()}
+"""Measure name -> sweep summary column (kept for callers of the old table)."""
 
-
-def outcome_vector(summary: pd.DataFrame, outcome: str) -> np.ndarray:
-    """Per-point values of an outcome named ``<measure>.<theatre>`` (e.g. ``war.taiwan``)."""
-    if "." not in outcome:
-        raise SimError(
-            f"outcome '{outcome}' must look like MEASURE.THEATRE (measures: {', '.join(OUTCOMES)})"
-        )
-    measure, theatre = outcome.split(".", 1)
-    if measure not in OUTCOMES:
-        raise SimError(f"unknown outcome measure '{measure}' (known: {', '.join(OUTCOMES)})")
-    rows = summary[summary["theatre"] == theatre].sort_values("point_id")
-    if rows.empty:
-        theatres = ", ".join(sorted(summary["theatre"].unique()))
-        raise SimError(f"unknown theatre '{theatre}' (known: {theatres})")
-    return rows[OUTCOMES[measure]].to_numpy(dtype=np.float64)
+__all__ = ["OUTCOMES", "analyze_folder", "format_indices", "outcome_vector"]
 
 
 def analyze_folder(
