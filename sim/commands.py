@@ -60,7 +60,7 @@ def _progress_bar(total: int, quiet: bool):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an ensemble, print the summary and where the results are."""
-    from sim.analysis.summary import format_summary
+    from sim.analysis.summary import format_findings, format_summary
     from sim.runner.ensemble import default_out, resume, run
     from sim.runner.job import Terminated
     from sim.scenario import load_scenario
@@ -110,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)"
     )
     print()
+    print(format_findings(results))
     print(format_summary(results.summary, scenario.month_label))
     print(
         f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, annual.parquet)"
