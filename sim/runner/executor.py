@@ -3,15 +3,107 @@
 All three give identical results because a run depends only on its parameters and seed.
 Pools use an explicit ``forkserver`` context: ``import mesa`` switches the process-wide
 default start method to ``spawn`` (ECOSYSTEM.md), which we neither want nor rely on.
+
+Scripts without a ``__main__`` guard
+------------------------------------
+A ``forkserver`` (or ``spawn``) worker starts by re-executing the parent's main module (as
+``__mp_main__``) so that functions defined there can be unpickled. A plain script that
+calls ``sim.run(...)`` at top level, without ``if __name__ == "__main__":``, would call it
+again in every worker while the worker is still bootstrapping, and the pool breaks
+(``BrokenProcessPool``). `main_reexecutes_caller` detects exactly that case by reading the
+main module's source: the call is on the stack under the main module's top-level code, and
+the top-level statement running it is not inside an ``if __name__ == "__main__":`` body.
+The runner then computes the chunks in this process instead (with a `RuntimeWarning`
+that says how to get worker processes back). This is the robust choice: it needs no
+private multiprocessing hooks and no ``fork`` of a possibly multi-threaded process, and
+the results are identical because they do not depend on the number of workers.
+Interactive sessions (the Python prompt, ``python -c``, IPython, Jupyter) have no main
+file that workers would re-execute, and guarded scripts are safe to re-execute, so both
+keep their process pool.
 """
 
 from __future__ import annotations
 
+import ast
 import multiprocessing as mp
 import signal
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from pathlib import Path
+from types import FrameType
 from typing import Any
+
+
+def _is_main_guard(node: ast.AST) -> bool:
+    """Whether `node` is ``if __name__ == "__main__":`` (either operand order)."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    test = node.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    texts = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and texts == ["__main__"]
+
+
+def _guarded(tree: ast.Module, line: int) -> bool:
+    """Whether source line `line` lies in the body of an ``if __name__ == "__main__":``."""
+    for node in ast.walk(tree):
+        if _is_main_guard(node):
+            assert isinstance(node, ast.If)
+            first = node.body[0].lineno
+            last = max(getattr(n, "end_lineno", None) or n.lineno for n in node.body)
+            if first <= line <= last:
+                return True
+    return False
+
+
+def _main_frame() -> FrameType | None:
+    """Return the frame running the main module's top-level code, if it is on this stack."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        return None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def main_reexecutes_caller() -> FrameType | None:
+    """Return the main module's frame if worker processes would re-execute this call.
+
+    That is when the main module is a file that ``forkserver``/``spawn`` workers re-import
+    (a script, or a module run with ``python -m``) and this call comes from its top-level
+    code outside an ``if __name__ == "__main__":`` body (see the module docstring). If the
+    source cannot be read, the call is assumed unguarded (the safe answer).
+
+    Returns
+    -------
+    frame or None
+        The frame of the main module's top-level code making the call, or None when
+        workers can safely start (interactive session, guarded call, package ``__main__``).
+    """
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    spec_name = getattr(spec, "name", None)
+    path = getattr(main, "__file__", None)
+    if spec_name is not None and (spec_name == "__main__" or spec_name.endswith(".__main__")):
+        return None  # workers skip re-importing a package's __main__
+    if spec_name is None and (path is None or Path(path).stem == "ipython"):
+        return None  # interactive: nothing to re-execute (IPython's launcher is skipped)
+    frame = _main_frame()
+    if frame is None:
+        return None
+    try:
+        tree = ast.parse(Path(frame.f_code.co_filename).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return frame
+    return None if _guarded(tree, frame.f_lineno) else frame
 
 
 class Runner:
@@ -24,7 +116,20 @@ class Runner:
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for every task, in completion order."""
         tasks = list(tasks)
-        if self.scheduler is None and (self.workers == 1 or len(tasks) == 1):
+        in_process = self.workers == 1 or len(tasks) == 1
+        caller = None if in_process or self.scheduler else main_reexecutes_caller()
+        if caller is not None:
+            warnings.warn_explicit(
+                "sim: this script calls sim without 'if __name__ == \"__main__\":', so "
+                "worker processes would run it again; running in this process instead of "
+                f"{self.workers} worker processes (same results). Put the call under that "
+                "guard to use worker processes.",
+                RuntimeWarning,
+                caller.f_code.co_filename,
+                caller.f_lineno,
+            )
+            in_process = True
+        if self.scheduler is None and in_process:
             for task in tasks:
                 yield fn(task)
             return
