@@ -261,6 +261,7 @@ def test_compare_cli(folders, tmp_path):
                 str(folders["baseline"]),
                 str(folders["taiwan_invasion"]),
                 str(folders["two_state"]),
+                "--figures",
                 "-o",
                 str(tmp_path / "cmp"),
             ]
@@ -268,8 +269,13 @@ def test_compare_cli(folders, tmp_path):
         == 0
     )
     names = sorted(p.name for p in (tmp_path / "cmp").iterdir())
-    assert names == ["compare-ladder.png", "compare-survival.png", "compare-war.png"]
-    for p in (tmp_path / "cmp").iterdir():
+    assert names == [
+        "compare-ladder.png",
+        "compare-survival.png",
+        "compare-war.png",
+        "compare.txt",
+    ]
+    for p in (tmp_path / "cmp").glob("*.png"):
         assert_png(p)
 
 
