@@ -1,38 +1,41 @@
-"""The SolaraViz page of ``sim viz``: one run of a scenario, stepped in the browser.
+"""The page of ``sim viz``: one run stepped in the browser, and whole result folders.
 
 ``solara run sim.viz.app`` serves this module: its ``Page`` is built on first access from
-the environment that ``sim viz`` sets (`ENV_SCENARIO`, `ENV_SEED`, `ENV_RUN`). Tests and
-notebooks call `build` directly::
+the environment that ``sim viz`` sets (`ENV_SCENARIO`, `ENV_SEED`, `ENV_RUN`,
+`ENV_RESULTS`). Tests and notebooks call `build` directly::
 
-    viz = build("scenarios/baseline.toml", seed=42)
-    viz.page                 # a solara component: solara.render(viz.page(), ...)
+    viz = build("scenarios/baseline.toml", seed=42, folders=[open_folder("results/x")])
+    viz.page()               # a solara element: solara.render(viz.page(), ...)
     viz.model_class(commitment_USA_TWN=1.0, misperception_scale=2)
 
-Mesa rebuilds the model on Reset with ``model_class(**params)``, and its parameters must
-be plain keywords; alliance ids contain dashes, so `make_model_class` returns a subclass
-of `EscalationModel` whose keywords (``seed``, ``misperception_scale``,
-``commitment_<ALLIANCE>``, ``growth_<CODE>``) it translates into scenario overrides.
+The page (`Shell`) has two named tabs: *Explore a run* (`sim.viz.pages`: Reset, play,
+Step, the scenario's sliders with an Apply button) and *Result folders*. Apply and Reset
+build a new model with ``model_class(**params)``; alliance ids contain dashes, so
+`make_model_class` returns a subclass of `EscalationModel` whose plain keywords
+(``seed``, ``misperception_scale``, ``commitment_<ALLIANCE>``, ``growth_<CODE>``) it
+translates into scenario overrides.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz
+import solara.lab
 
 from sim.errors import SimError
 from sim.model import EscalationModel
 from sim.runner.seeds import run_seeds
 from sim.scenario.loader import Scenario, load_scenario
-from sim.viz.cli import ENV_RUN, ENV_SCENARIO, ENV_SEED, parse_run
-from sim.viz.components import COMPONENTS
+from sim.viz.cli import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, parse_run, split_folders
+from sim.viz.pages import PLAY_INTERVAL_MS, Controls, ResultsPanel, RunView, Settings
+from sim.viz.results import FolderView, open_folder, replay_scenario
 
 DEFAULT_SCENARIO = "scenarios/baseline.toml"
 MISPERCEPTION_MAX = 3.0
@@ -165,7 +168,7 @@ def model_params(model_class: type[VizModel]) -> dict[str, dict]:
         "seed": {
             "type": "InputText",
             "value": str(model_class.default_seed),
-            "label": "Seed (integer; Reset to apply)",
+            "label": "Seed (integer)",
         },
         "misperception_scale": _slider("Misperception \u00d7", 1.0, 0.0, 3.0, 0.1),
     }
@@ -193,85 +196,167 @@ class VizApp:
     model_class : type
         The bound `VizModel` subclass.
     model_params : dict
-        SolaraViz ``model_params``.
+        The page's inputs, as SolaraViz ``model_params`` specs (type, label, value, range).
     page : solara component
         ``page()`` shows a new model; ``page(model=m)`` shows `m`.
     title : str
         The scenario's title.
+    origin : str
+        Where the run comes from, shown above the ladder.
+    folders : list of FolderView
+        Result folders of the second page.
+    play_interval : int
+        Default pause between two months while playing (ms).
     """
 
     model_class: type[VizModel]
     model_params: dict[str, dict]
     page: Any
     title: str
+    origin: str = ""
+    folders: list[FolderView] = field(default_factory=list)
+    play_interval: int = PLAY_INTERVAL_MS
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Initial value of every input."""
+        return {name: spec["value"] for name, spec in self.model_params.items()}
+
+
+TAB_LABELS = ("Explore a run", "Result folders")
+"""Names of the page's two tabs."""
+
+
+@solara.component
+def Shell(app: VizApp, model: EscalationModel | None = None) -> Any:
+    """Show the title, the two named tabs and the page of the selected tab."""
+    current = solara.use_reactive(app)
+    first = solara.use_memo(
+        lambda: model if model is not None else app.model_class(**app.defaults), []
+    )
+    run: solara.Reactive[EscalationModel] = solara.use_reactive(first)
+    applied = solara.use_reactive(app.defaults)
+    playing = solara.use_reactive(False)
+    play_interval = solara.use_reactive(app.play_interval)
+    tab = solara.use_reactive(0)
+    shown = current.value
+
+    def apply(values: dict) -> None:
+        playing.set(False)
+        applied.set(values)
+        run.set(shown.model_class(**values))
+
+    def replay(folder: Path, run_id: int) -> None:
+        playing.set(False)
+        new = build_replay(folder, run_id, app.folders, app.play_interval)
+        current.set(new)
+        applied.set(new.defaults)
+        run.set(new.model_class(**new.defaults))
+        tab.set(0)
+
+    with solara.Column(gap="8px") as column:
+        # inside the returned column: elements left outside it would never be rendered
+        solara.Title(f"sim viz \u00b7 {shown.title}")
+        with solara.AppBarTitle():
+            solara.Text(f"Escalation explorer: {shown.title}", classes=["sim-title"])
+        with solara.lab.Tabs(value=tab):
+            for label in TAB_LABELS:
+                solara.lab.Tab(label)
+        if tab.value == 0:
+            with solara.Sidebar():
+                with solara.Card("Run", margin=0):
+                    Controls(run, applied, playing, play_interval)
+                with solara.Card("Settings", margin=0):
+                    Settings(shown.model_params, applied, apply).key(f"settings-{id(shown)}")
+                with solara.Details("Advanced", expand=False):
+                    solara.SliderInt(
+                        "Pause between months while playing (ms)",
+                        value=play_interval,
+                        min=10,
+                        max=1000,
+                        step=10,
+                    )
+            RunView(run.value, shown.origin)
+        else:
+            ResultsPanel(app.folders, replay)
+    return column
 
 
 def build(
     source: str | Path | Scenario | Mapping = DEFAULT_SCENARIO,
     seed: int | None = None,
     overrides: Mapping[str, Any] | None = None,
-    play_interval: int = 150,
+    play_interval: int = PLAY_INTERVAL_MS,
+    folders: Sequence[FolderView] = (),
+    origin: str | None = None,
 ) -> VizApp:
     """Build the page of a scenario (and of fixed `overrides`, e.g. a replayed run's)."""
     model_class = make_model_class(source, seed, overrides)
     params = model_params(model_class)
-    defaults = {name: spec["value"] for name, spec in params.items()}
     title = model_class.base_scenario.title
+    if origin is None:
+        where = source if isinstance(source, (str, Path)) else "a scenario in memory"
+        origin = f"Scenario {where}, seed {model_class.default_seed}"
+    app = VizApp(model_class, params, None, title, origin, list(folders), play_interval)
 
-    @solara.component
-    def Page(model: EscalationModel | None = None) -> Any:
-        initial = solara.use_memo(
-            lambda: model if model is not None else model_class(**defaults), []
-        )
-        return SolaraViz(
-            initial,
-            components=list(COMPONENTS),
-            model_params=params,
-            name=title,
-            play_interval=play_interval,
-        )
+    def page(model: EscalationModel | None = None) -> Any:
+        return Shell(app, model)
 
-    return VizApp(model_class, params, Page, title)
+    app.page = page
+    return app
 
 
-def stored_seed(folder: str | Path, run_id: int) -> int:
-    """Seed of run `run_id` as stored in ``runs.parquet``, read as an exact uint64.
-
-    ``sim.trace.replay_spec`` takes the seed from a pandas row, which turns a frame of
-    only numeric columns into float64 and rounds 64-bit seeds; read the column instead.
-    """
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(Path(folder) / "runs.parquet", columns=["run_id", "seed"])
-    seeds = table.filter(pc.equal(table["run_id"], run_id))["seed"].to_pylist()
-    if not seeds:
-        raise SimError(f"{folder}: no run {run_id}")
-    return int(seeds[0])
+def build_replay(
+    folder: str | Path,
+    run_id: int,
+    folders: Sequence[FolderView] = (),
+    play_interval: int = PLAY_INTERVAL_MS,
+) -> VizApp:
+    """Build the page of run `run_id` of a result folder (its scenario, overrides and seed)."""
+    scenario, seed = replay_scenario(folder, run_id)
+    return build(
+        scenario,
+        seed=seed,
+        play_interval=play_interval,
+        folders=folders,
+        origin=f"Run {run_id} of {folder}, seed {seed}",
+    )
 
 
 def build_from_env(environ: Mapping[str, str] | None = None) -> VizApp:
     """Build the page that ``sim viz`` asked for through the environment."""
     env = os.environ if environ is None else environ
+    folders = [open_folder(f) for f in split_folders(env.get(ENV_RESULTS, ""))]
     run = env.get(ENV_RUN)
     if run:
-        from sim.trace import replay_spec
-
         folder, run_id = parse_run(run)
-        data, _seed, overrides = replay_spec(folder, run_id)
-        return build(data, seed=stored_seed(folder, run_id), overrides=overrides)
+        return build_replay(folder, run_id, folders)
+    scenario = env.get(ENV_SCENARIO)
+    if not scenario and folders:
+        return build_replay(folders[0].path, 0, folders)
     seed_text = env.get(ENV_SEED)
     try:
         seed = int(seed_text) if seed_text else None
     except ValueError:
         raise SimError(f"{ENV_SEED}={seed_text!r} is not an integer") from None
-    return build(env.get(ENV_SCENARIO) or DEFAULT_SCENARIO, seed=seed)
+    return build(scenario or DEFAULT_SCENARIO, seed=seed, folders=folders)
+
+
+def _page() -> Any:
+    """Build the component ``solara run`` serves, from the environment."""
+    app = build_from_env()
+
+    @solara.component
+    def Page() -> Any:
+        return app.page()
+
+    return Page
 
 
 def __getattr__(name: str) -> Any:
     # ``solara run sim.viz.app`` looks up ``Page``: build it then, not at import.
     if name == "Page":
-        page = build_from_env().page
+        page = _page()
         globals()["Page"] = page
         return page
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

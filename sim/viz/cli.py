@@ -1,8 +1,8 @@
-"""``sim viz``: serve the SolaraViz page of one run with ``solara run``.
+"""``sim viz``: serve the explorer (one run, and result folders) with ``solara run``.
 
 Only the standard library is imported here: solara and ``mesa.visualization`` load in
 the server process (`sim.viz.app`), so ``sim --help`` stays fast. The scenario, seed or
-replayed run reach that process through environment variables.
+replayed run and the result folders reach that process through environment variables.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ ENV_SEED = "SIM_VIZ_SEED"
 """Seed of the page's first run (default: run 0 of the scenario's master seed)."""
 ENV_RUN = "SIM_VIZ_RUN"
 """``DIR:RUN_ID`` of a result folder's run to replay (instead of a scenario)."""
+ENV_RESULTS = "SIM_VIZ_RESULTS"
+"""Result folders of the results page (absolute paths joined with `os.pathsep`)."""
 
 DEFAULT_PORT = 8765
 SEED_MAX = 2**64 - 1
@@ -42,6 +44,22 @@ def parse_run(text: str) -> tuple[str, int]:
     return folder, number
 
 
+def split_folders(text: str) -> list[str]:
+    """Split the `ENV_RESULTS` value into result folders (empty: none)."""
+    return [part for part in text.split(os.pathsep) if part]
+
+
+def _check_results(folders: list[str]) -> list[str]:
+    """Check the ``--results`` folders; return their absolute paths."""
+    from sim.results.reader import load_results
+
+    out = []
+    for folder in folders:
+        load_results(folder)  # a complete, untampered result folder, or a one-line error
+        out.append(str(Path(folder).resolve()))
+    return out
+
+
 def _check_port_free(host: str, port: int) -> None:
     if not 0 < port < 65536:
         raise SimError(f"--port {port}: not a TCP port (1-65535)")
@@ -58,11 +76,22 @@ def _check_port_free(host: str, port: int) -> None:
             raise SimError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def replay_spec_of(folder: str, run_id: int) -> tuple[dict, int, dict]:
+    """Return `sim.trace.replay_spec` of a run (imported here, not at module import)."""
+    from sim.trace import replay_spec
+
+    return replay_spec(folder, run_id)
+
+
 def prepare(args: argparse.Namespace) -> tuple[dict[str, str], str]:
     """Validate the arguments; return (environment for the server, scenario title)."""
     from sim.scenario.loader import load_scenario
 
-    env = {k: v for k, v in os.environ.items() if k not in (ENV_SCENARIO, ENV_SEED, ENV_RUN)}
+    own = (ENV_SCENARIO, ENV_SEED, ENV_RUN, ENV_RESULTS)
+    env = {k: v for k, v in os.environ.items() if k not in own}
+    folders = _check_results(args.results or [])
+    if folders:
+        env[ENV_RESULTS] = os.pathsep.join(folders)
     if args.seed is not None and not 0 <= args.seed <= SEED_MAX:
         raise SimError(f"--seed {args.seed}: must be between 0 and 2**64-1")
     if args.run:
@@ -70,17 +99,20 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], str]:
             raise SimError("give a SCENARIO or --run DIR:RUN_ID, not both")
         if args.seed is not None:
             raise SimError("--seed does not apply to --run (the run's stored seed is used)")
-        from sim.trace import replay_spec
-
         folder, run_id = parse_run(args.run)
         if not Path(folder).is_dir():
             raise SimError(f"--run: {folder}: no such result folder")
-        data, _seed, overrides = replay_spec(folder, run_id)
+        data, _seed, overrides = replay_spec_of(folder, run_id)
         title = f"{load_scenario(data, overrides).title} (run {run_id} of {folder})"
         env[ENV_RUN] = f"{Path(folder).resolve()}:{run_id}"
+    elif not args.scenario and folders:
+        if args.seed is not None:
+            raise SimError("--seed needs a SCENARIO (with only --results, run 0 is replayed)")
+        data, _seed, overrides = replay_spec_of(folders[0], 0)
+        title = f"{load_scenario(data, overrides).title} (run 0 of {args.results[0]})"
     else:
         if not args.scenario:
-            raise SimError("give a SCENARIO file or --run DIR:RUN_ID")
+            raise SimError("give a SCENARIO file, --run DIR:RUN_ID or --results DIR")
         title = load_scenario(args.scenario).title
         env[ENV_SCENARIO] = str(Path(args.scenario).resolve())
         if args.seed is not None:
@@ -176,9 +208,28 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 def register_viz(sub: argparse._SubParsersAction) -> None:
     """``sim viz``."""
-    p = sub.add_parser("viz", help="explore one run in the browser (Mesa SolaraViz page)")
+    p = sub.add_parser(
+        "viz",
+        help="explore runs and result folders in the browser",
+        description=(
+            "Serve the explorer: step one run of a scenario month by month (tab 'Explore a "
+            "run'), and show whole result folders, compare two and replay any run by id "
+            "(tab 'Result folders')."
+        ),
+        epilog=(
+            "examples:\n"
+            "  sim viz scenarios/baseline.toml --seed 42\n"
+            "  sim viz scenarios/baseline.toml --results results/baseline "
+            "--results results/no_talks"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
-        "scenario", nargs="?", default=None, metavar="SCENARIO", help="scenario file (or use --run)"
+        "scenario",
+        nargs="?",
+        default=None,
+        metavar="SCENARIO",
+        help="scenario file (or use --run, or only --results to start with run 0 of a folder)",
     )
     p.add_argument(
         "--seed",
@@ -191,6 +242,13 @@ def register_viz(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR:RUN_ID",
         help="replay run RUN_ID of a result folder (its stored scenario and seed)",
+    )
+    p.add_argument(
+        "--results",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="result folder for the 'Result folders' tab (repeat to compare two or more)",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument(
