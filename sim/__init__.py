@@ -5,6 +5,7 @@ The public API is imported lazily so that ``import sim`` stays cheap::
     import sim
     result = sim.run("scenarios/baseline.toml", runs=1000, seed=1)
     model = sim.EscalationModel("scenarios/baseline.toml", seed=42)
+    replay = sim.EscalationModel.from_results(result, run_id=0)
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ _LAZY = {
 }
 
 __all__ = ["__version__", *_LAZY]
+
+
+def __dir__() -> list[str]:
+    """List the public API (imported lazily) and the module's dunder names."""
+    return sorted({name for name in globals() if name.startswith("__")} | set(__all__))
 
 
 def __getattr__(name: str) -> Any:

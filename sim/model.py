@@ -154,6 +154,51 @@ class EscalationModel(mesa.Model):
         self.running = True
         self.datacollector.collect(self)
 
+    @classmethod
+    def from_results(cls, results: Any, run_id: int) -> EscalationModel:
+        """Return a model that replays run `run_id` of a result folder.
+
+        The model gets the run's own scenario as the manifest stores it (resolved, with
+        the ``--set`` overrides of the job applied), the overrides themselves (so that
+        ``model.scenario.overrides`` lists them), the swept values of its design point for
+        a sweep, and its 64-bit seed from ``runs.parquet``. Run to the end, its
+        ``outcomes()`` equal the run's rows of ``outcomes.parquet`` (the determinism
+        contract, docs/CONTRACTS.md).
+
+        Parameters
+        ----------
+        results : Results, str or Path
+            What `sim.run` or `sim.load_results` returned, or a result folder.
+        run_id : int
+            The run to replay (``runs.parquet``'s ``run_id``).
+
+        Returns
+        -------
+        EscalationModel
+            A fresh model at month 0.
+
+        Raises
+        ------
+        ResultsError
+            If the folder has no such run.
+        """
+        from sim.errors import ResultsError
+        from sim.results.reader import Results, load_results
+
+        res = results if isinstance(results, Results) else load_results(results)
+        runs = res.runs
+        rows = runs.index[runs["run_id"] == int(run_id)]
+        if len(rows) == 0:
+            raise ResultsError(
+                f"{res.path}: no run {run_id} (run ids {runs.run_id.min()} to {runs.run_id.max()})"
+            )
+        # a record of plain Python values: the uint64 seed stays exact
+        record: dict[Any, Any] = runs.loc[rows[:1]].astype(object).to_dict("records")[0]
+        manifest = res.manifest
+        swept = {column: record[column] for column in manifest.get("swept", [])}
+        scenario = load_scenario(manifest["scenario"], list(manifest.get("overrides", [])))
+        return cls(scenario, seed=int(record["seed"]), overrides=swept)
+
     def _model_reporters(self) -> dict[str, Any]:
         s = self.structure
         reporters: dict[str, Any] = {"month": lambda m: m.month, "date": lambda m: m.date}
