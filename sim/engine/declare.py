@@ -369,6 +369,11 @@ class Mechanism:
         ``m.on(name)``); listed so that switching one off is visible in one place.
     step : Callable[[Month], None] or None
         Advance every run by one month; None for declarations without dynamics.
+    event_kinds : tuple[EventKind, ...]
+        Scheduled event kinds whose effects belong to this mechanism.
+    trigger_labels : Callable[[dict], tuple[str, ...]] or None
+        Labels of what can open a crisis in this mechanism, from the resolved scenario
+        (``trigger`` in crises.parquet), e.g. ``"trigger:visit"``.
     switchable : bool
         False for the world, which is always on.
     """
@@ -384,6 +389,8 @@ class Mechanism:
     needs: tuple[str, ...] = ()
     step: Callable[[Month], None] | None = None
     switchable: bool = True
+    event_kinds: tuple[EventKind, ...] = ()
+    trigger_labels: Callable[[dict], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def perceived_value(
     p = win_probability(own_force * optimism, other_force, gamma)
     stake = gather_k(params.world.stake, own)
     cost = conflict_cost(params, stake, rung) / optimism
-    return p - cost + gather(params.crisis.audience_cost, own) * now
+    return p - cost + gather(state.world.audience, own) * now
 
 
 def audience_weight(state: State, rung: np.ndarray) -> np.ndarray:

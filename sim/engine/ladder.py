@@ -55,6 +55,41 @@ WAR_ENDINGS = (
 )
 """Codes of ``scratch.war_ended``."""
 
+CRISIS_ENDINGS = (
+    "settled",
+    "capitulated",
+    "challenger won",
+    "defender won",
+    "negotiated",
+    "nuclear",
+    "open",
+)
+"""How a crisis ended (``ending`` in crises.parquet); "open" if still open at the horizon."""
+
+DELIBERATE_TRIGGERS = (
+    "deliberate:exercise",
+    "deliberate:blockade",
+    "deliberate:strike",
+    "deliberate:invasion",
+)
+"""Labels of crises a challenger opens by choice (`sim.engine.mechanisms.crisis`)."""
+
+ACCIDENT_TRIGGER = "accident"
+
+LOG_COLUMNS = (
+    "run",
+    "theatre",
+    "opened",
+    "trigger",
+    "challenger",
+    "defender",
+    "parties",
+    "peak",
+    "ended",
+    "ending",
+)
+"""Fields of one crisis-log record (all int64; see `close_crisis`)."""
+
 
 def open_crisis(
     state: State,
@@ -64,6 +99,7 @@ def open_crisis(
     defender: np.ndarray | int,
     rung: np.ndarray | int,
     move: str = "open",
+    trigger: int | np.ndarray = -1,
 ) -> None:
     """Open a crisis in theatre `k` for runs in `mask`, or raise the rung of an open one.
 
@@ -77,6 +113,8 @@ def open_crisis(
         Rung the theatre climbs to (at least).
     move : str
         Move recorded for a newly opened crisis (one of `MOVES`).
+    trigger : int or (R,) int
+        What opened it: a code into the structure's ``trigger_labels``.
     """
     if not mask.any():
         return
@@ -85,6 +123,12 @@ def open_crisis(
     w.challenger[:, k] = np.where(new, challenger, w.challenger[:, k])
     w.defender[:, k] = np.where(new, defender, w.defender[:, k])
     w.crisis_start[:, k] = np.where(new, state.t, w.crisis_start[:, k])
+    w.crisis_trigger[:, k] = np.where(new, trigger, w.crisis_trigger[:, k])
+    bits = (np.int64(1) << np.asarray(challenger, dtype=np.int64)) | (
+        np.int64(1) << np.asarray(defender, dtype=np.int64)
+    )
+    w.crisis_parties[:, k] = np.where(new, bits, w.crisis_parties[:, k])
+    w.crisis_peak[:, k] = np.where(new, 0, w.crisis_peak[:, k])
     o.crises[:, k] += new
     o.first_crisis[:, k] = np.where(new & (o.first_crisis[:, k] < 0), state.t, o.first_crisis[:, k])
     w.crisis[:, k] |= mask
@@ -96,14 +140,56 @@ def open_crisis(
 
 def note_rungs(state: State) -> None:
     """Record the highest rung reached so far (call after any rung rises)."""
-    np.maximum(state.outcome.max_rung, state.world.rung, out=state.outcome.max_rung)
-    np.maximum(state.scratch.peak, state.world.rung, out=state.scratch.peak)
+    w = state.world
+    np.maximum(state.outcome.max_rung, w.rung, out=state.outcome.max_rung)
+    np.maximum(state.scratch.peak, w.rung, out=state.scratch.peak)
+    w.crisis_peak[...] = np.where(w.crisis, np.maximum(w.crisis_peak, w.rung), w.crisis_peak)
 
 
-def close_crisis(state: State, mask: np.ndarray, k: int, baseline: np.ndarray) -> None:
-    """End the crisis (or war) in theatre `k` for runs in `mask`; the rung returns to baseline."""
+def add_party(state: State, mask: np.ndarray, k: int, actor: int | np.ndarray) -> None:
+    """Count `actor` among the parties of the open crisis in theatre `k` (runs `mask`)."""
+    w = state.world
+    bit = np.int64(1) << np.asarray(actor, dtype=np.int64)
+    w.crisis_parties[:, k] = np.where(mask & w.crisis[:, k], w.crisis_parties[:, k] | bit,
+                                      w.crisis_parties[:, k])  # fmt: skip
+
+
+def log_crises(state: State, mask: np.ndarray, k: int, ending: str, ended: int) -> None:
+    """Append a crisis-log record for the open crises of theatre `k` in runs `mask`."""
+    w = state.world
+    rows = np.flatnonzero(mask & w.crisis[:, k])
+    if rows.size == 0:
+        return
+    n = rows.size
+    state.crisis_log.append(
+        np.stack(
+            [
+                w.run_index[rows],
+                np.full(n, k),
+                w.crisis_start[rows, k],
+                w.crisis_trigger[rows, k],
+                w.challenger[rows, k],
+                w.defender[rows, k],
+                w.crisis_parties[rows, k],
+                w.crisis_peak[rows, k],
+                np.full(n, ended),
+                np.full(n, CRISIS_ENDINGS.index(ending)),
+            ],
+            axis=1,
+        ).astype(np.int64)
+    )
+
+
+def close_crisis(
+    state: State, mask: np.ndarray, k: int, baseline: np.ndarray, ending: str
+) -> None:
+    """End the crisis (or war) in theatre `k` for runs in `mask`; the rung returns to baseline.
+
+    ``ending`` (one of `CRISIS_ENDINGS`) goes into the crisis log.
+    """
     if not mask.any():
         return
+    log_crises(state, mask, k, ending, state.t)
     w = state.world
     w.crisis[:, k] &= ~mask
     w.rung[:, k] = np.where(mask, baseline, w.rung[:, k])

@@ -66,6 +66,11 @@ class Structure:
     mechanisms: frozenset[str]
     months: int
     start: int  # absolute month of the first simulated month
+    trigger_labels: tuple[str, ...] = ()  # what can open a crisis (crises.parquet `trigger`)
+
+    def trigger(self, label: str) -> int:
+        """Code of a crisis trigger label (see `trigger_labels`)."""
+        return self.trigger_labels.index(label)
 
     def on(self, mechanism: str) -> bool:
         """Whether `mechanism` is switched on in this scenario."""
@@ -90,6 +95,7 @@ class Structure:
             self.mechanisms,
             self.months,
             self.start,
+            self.trigger_labels,
         )
 
 
@@ -232,7 +238,14 @@ def _compile_param(p: Param, d: dict, ix: Index, mechanism: str) -> Array:
 
 
 def compile_block(block: type[ParamBlock], d: dict, ix: Index, mechanism: str) -> ParamBlock:
-    """Return a mechanism's parameter block (length-1 arrays) from resolved data `d`."""
+    """Return a mechanism's parameter block (length-1 arrays) from resolved data `d`.
+
+    A block whose numbers live in a section no scope covers (``[[triggers]]``) compiles
+    itself: a ``compile(d, ix)`` classmethod.
+    """
+    own = getattr(block, "compile", None)
+    if own is not None:
+        return own(d, ix)
     return block(**{name: _compile_param(p, d, ix, mechanism) for name, p in block.declared()})
 
 
@@ -302,6 +315,20 @@ def _compile_events(d: dict, ix: Index, months: int) -> tuple[list, list, list, 
     return specs, times, values, talks
 
 
+def _trigger_labels(d: dict, specs: list[EventSpec], mechanisms: Any) -> tuple[str, ...]:
+    """Every label a crisis of this scenario can carry as its trigger, in a fixed order."""
+    from sim.engine.ladder import ACCIDENT_TRIGGER, DELIBERATE_TRIGGERS
+
+    labels = [ACCIDENT_TRIGGER, *DELIBERATE_TRIGGERS]
+    for theatre in d["theatres"].values():
+        labels.extend(f"incident:{act}" for act in theatre["greyzone"])
+    labels.extend(f"event:{spec.id}" for spec in specs)
+    for mechanism in mechanisms:
+        if mechanism.trigger_labels is not None:
+            labels.extend(mechanism.trigger_labels(d))
+    return tuple(dict.fromkeys(labels))
+
+
 def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     """Compile one resolved scenario into its structure and length-1 parameter arrays."""
     d = scenario.data
@@ -317,6 +344,8 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
     )
     months = d["meta"]["months"]
     specs, times, values, talks = _compile_events(d, ix, months)
+    from sim.engine.registry import MECHANISMS
+
     structure = Structure(
         **_structure(d, ix),
         talks_dyads=tuple(talks),
@@ -324,8 +353,8 @@ def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
         mechanisms=frozenset(d["model"]["mechanisms"]),
         months=months,
         start=start,
+        trigger_labels=_trigger_labels(d, specs, MECHANISMS),
     )
-    from sim.engine.registry import MECHANISMS
 
     blocks = {
         mech.name: compile_block(mech.params, d, ix, mech.name)

@@ -36,8 +36,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
 SWITCHABLE: tuple[str, ...] = tuple(m.name for m in MECHANISMS if m.switchable)
 """Names a scenario may list in ``[model] mechanisms``."""
 
-EVENT_KINDS: dict[str, EventKind] = {kind.name: kind for kind in events.KINDS}
-"""Scheduled event kinds by name."""
+EVENT_KINDS: dict[str, EventKind] = {
+    kind.name: kind for kind in (*events.KINDS, *(k for m in MECHANISMS for k in m.event_kinds))
+}
+"""Scheduled event kinds by name (the events mechanism's, then those other mechanisms own)."""
 
 
 def mechanism(name: str) -> Mechanism:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine.declare import Column
+from sim.engine.ladder import LOG_COLUMNS, log_crises
 from sim.engine.params import Params, Structure
 from sim.engine.registry import MECHANISMS
 from sim.engine.rng import CounterRNG
@@ -58,6 +59,8 @@ class BatchResult:
     world: Arrays
     outcome: Arrays
     years: np.ndarray  # (Y,)
+    crisis_log: np.ndarray = field(default_factory=lambda: np.zeros((0, len(LOG_COLUMNS)), np.int64))
+    """One row per crisis (ended, or open at the end with ``ended`` -1), `LOG_COLUMNS`."""
     annual: dict[str, np.ndarray] = field(default_factory=dict)  # block key -> (R, Y, n)
     blocks: list[Block] = field(default_factory=list)
 
@@ -167,6 +170,18 @@ class Engine:
             for b, acc in zip(self.blocks, self._acc, strict=True)
         }
 
+    def _crisis_log(self) -> np.ndarray:
+        """Ended crises so far, then those still open (ending "open", ended -1)."""
+        st = self.state
+        ended = [*st.crisis_log]
+        for k in range(len(self.structure.theatres)):
+            part = State(st.t, st.world, st.outcome, st.scratch, [])
+            log_crises(part, np.ones(self.runs, dtype=bool), k, "open", -1)
+            ended.extend(part.crisis_log)
+        if not ended:
+            return np.zeros((0, len(LOG_COLUMNS)), dtype=np.int64)
+        return np.concatenate(ended)
+
     def run(self) -> BatchResult:
         """Advance to the horizon and return the result."""
         while not self.done:
@@ -180,6 +195,7 @@ class Engine:
             structure=self.structure,
             world=st.world.copy(),
             outcome=st.outcome.copy(),
+            crisis_log=self._crisis_log(),
             years=self.years,
             annual=self.annual,
             blocks=self.blocks,

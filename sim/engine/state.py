@@ -15,7 +15,7 @@ Shapes: actors (R, N), dyads (R, N, N), theatres (R, K), alliances (R, A), activ
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -64,6 +64,8 @@ class State:
     world: Arrays
     outcome: Arrays
     scratch: Arrays
+    crisis_log: list[np.ndarray] = field(default_factory=list)
+    """Records of ended crises, (n, len(LOG_COLUMNS)) int64 blocks (`sim.engine.ladder`)."""
 
     def items(self) -> list[tuple[str, np.ndarray]]:
         """(name, array) of every array of the three bundles."""
@@ -84,6 +86,8 @@ class State:
         self.world.put(rows, part.world)
         self.outcome.put(rows, part.outcome)
         self.scratch.put(rows, part.scratch)
+        # records carry absolute run rows (world.run_index), so they move over as they are
+        self.crisis_log.extend(part.crisis_log)
 
 
 def _declared(role: str) -> Iterable[Var]:
@@ -118,6 +122,7 @@ def initial_state(structure: Structure, params: Params, runs: int) -> State:
     sizes = axis_sizes(structure)
     world = Arrays({v.name: _allocate(v, runs, sizes, params) for v in _declared("world")})
     outcome = Arrays({v.name: _allocate(v, runs, sizes, params) for v in _declared("outcome")})
+    world.run_index = np.arange(runs, dtype=np.int64)  # row of each run in its batch
     return State(0, world, outcome, new_scratch(structure, world, runs))
 
 

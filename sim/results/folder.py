@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from sim.errors import ResultsError, SimError
 from sim.results.manifest import FileFacts, Manifest
 
-TABLES = ("runs", "outcomes", "annual")
+TABLES = ("runs", "outcomes", "annual", "crises")
 CHUNK_DIR = "chunks"
 MANIFEST = "manifest.json"
 

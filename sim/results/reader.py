@@ -28,6 +28,18 @@ REQUIRED_COLUMNS = {
         "allies_joined",
     },
     "annual": {"run_id", "year", "metric", "subject", "value"},
+    "crises": {
+        "run_id",
+        "theatre",
+        "opened_month",
+        "trigger",
+        "challenger",
+        "defender",
+        "parties",
+        "peak_rung",
+        "ended_month",
+        "ending",
+    },
 }
 
 
@@ -74,6 +86,15 @@ class Results:
         """One row per (run, year, metric, subject)."""
         return self._table("annual")
 
+    @property
+    def crises(self) -> pd.DataFrame:
+        """One row per crisis (empty for folders written before the crisis log existed)."""
+        if not (self.path / "crises.parquet").exists():
+            from sim.results.tables import CRISES_SCHEMA, to_frame
+
+            return to_frame(CRISES_SCHEMA.empty_table())
+        return self._table("crises")
+
     def table(self, name: str) -> pd.DataFrame:
         """Any Parquet table of the folder by name (``points``, ``summary`` for sweeps)."""
         return self._table(name)
@@ -81,7 +102,8 @@ class Results:
     def load_all(self) -> Results:
         """Read every table into memory (before the folder goes away)."""
         for name in TABLES:
-            self._table(name)
+            if (self.path / f"{name}.parquet").exists():
+                self._table(name)
         return self
 
     @property
@@ -124,7 +146,8 @@ def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
     for name in TABLES:
         f = path / f"{name}.parquet"
         if not f.exists():
-            if status == "complete":
+            # crises.parquet came with model v2: folders written before lack it
+            if status == "complete" and (name != "crises" or f.name in files):
                 raise ResultsError(f"{f}: missing, but the manifest says the run is complete")
             continue
         try:

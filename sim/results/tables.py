@@ -131,3 +131,62 @@ def to_frame(table: pa.Table):
 
     mapping = {k: pd.api.types.pandas_dtype(v) for k, v in _NULLABLE.items()}
     return table.to_pandas(types_mapper=mapping.get)
+
+
+CRISES_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.int64()),
+        ("theatre", pa.string()),
+        ("opened_month", pa.int32()),
+        ("trigger", pa.string()),
+        ("challenger", pa.string()),
+        ("defender", pa.string()),
+        ("parties", pa.string()),
+        ("peak_rung", pa.int8()),
+        ("ended_month", pa.int32()),
+        ("ending", pa.string()),
+    ]
+)
+"""Schema of ``crises.parquet``: one row per crisis (result-folder contract)."""
+
+
+def _party_codes(mask: np.ndarray, actors: tuple[str, ...]) -> np.ndarray:
+    """Comma-separated actor codes of each bit mask, in actor order."""
+    out = np.full(mask.shape, "", dtype=object)
+    for i, code in enumerate(actors):
+        has = (mask >> i) & 1 == 1
+        out = np.where(has, np.where(out == "", code, out + "," + code), out)
+    return out
+
+
+def crises_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
+    """One row per crisis, sorted by run, month opened and theatre."""
+    from sim.engine.ladder import CRISIS_ENDINGS, LOG_COLUMNS
+
+    s = result.structure
+    log = result.crisis_log
+    if log.shape[0] == 0:
+        return CRISES_SCHEMA.empty_table()
+    col = {name: log[:, i] for i, name in enumerate(LOG_COLUMNS)}
+    rid = np.asarray(run_ids)[col["run"]]
+    order = np.lexsort((col["ended"], col["theatre"], col["opened"], rid))
+    col = {name: values[order] for name, values in col.items()}
+    rid = rid[order]
+    actors = np.array(s.actors, dtype=object)
+    labels = np.array(s.trigger_labels + ("unknown",), dtype=object)
+    ended = col["ended"]
+    return pa.table(
+        {
+            "run_id": pa.array(rid, pa.int64()),
+            "theatre": pa.array(np.array(s.theatres, dtype=object)[col["theatre"]], pa.string()),
+            "opened_month": pa.array(col["opened"].astype(np.int32), pa.int32()),
+            "trigger": pa.array(labels[col["trigger"]], pa.string()),
+            "challenger": pa.array(actors[col["challenger"]], pa.string()),
+            "defender": pa.array(actors[col["defender"]], pa.string()),
+            "parties": pa.array(_party_codes(col["parties"], s.actors), pa.string()),
+            "peak_rung": pa.array(col["peak"].astype(np.int8), pa.int8()),
+            "ended_month": pa.array(ended.astype(np.int32), pa.int32(), mask=ended < 0),
+            "ending": pa.array(np.array(CRISIS_ENDINGS, dtype=object)[col["ending"]], pa.string()),
+        },
+        schema=CRISES_SCHEMA,
+    )

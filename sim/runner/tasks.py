@@ -19,7 +19,7 @@ import pyarrow as pa
 from sim.engine.params import Params, Structure
 from sim.engine.simulate import BatchResult, simulate
 from sim.results.folder import atomic_write_table, chunk_path
-from sim.results.tables import annual_table, outcomes_table, runs_table
+from sim.results.tables import annual_table, crises_table, outcomes_table, runs_table
 from sim.runner.seeds import run_seeds
 
 
@@ -125,6 +125,7 @@ def _execute_ensemble(task: EnsembleChunkTask) -> tuple[int, int, None]:
     atomic_write_table(
         chunk_path(folder, task.chunk, "outcomes"), outcomes_table(result, task.run_ids)
     )
+    atomic_write_table(chunk_path(folder, task.chunk, "crises"), crises_table(result, task.run_ids))
     _write_annual(task, result)
     return task.chunk, len(task.run_ids), None
 
@@ -147,6 +148,11 @@ def _execute_sweep(task: SweepChunkTask) -> tuple[int, int, None]:
         1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
     )
     atomic_write_table(chunk_path(folder, task.chunk, "outcomes"), outcomes)
+    crises = crises_table(result, task.run_ids)
+    point_of_run = dict(zip(task.run_ids.tolist(), task.point_ids.tolist(), strict=True))
+    points = [point_of_run[r] for r in crises["run_id"].to_pylist()]
+    crises = crises.add_column(1, "point_id", pa.array(points, pa.int64()))
+    atomic_write_table(chunk_path(folder, task.chunk, "crises"), crises)
     _write_annual(task, result)
     return task.chunk, len(task.run_ids), None
 

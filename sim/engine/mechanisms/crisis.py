@@ -202,7 +202,10 @@ def decide(m: Month) -> None:
             WAR_ENDINGS.index("negotiated"),
         )
         x.war_ended[:, k] = np.where(ended_war, ending, x.war_ended[:, k])
-        close_crisis(st, settle[:, k], k, p.world.baseline_rung[:, k])
+        base = p.world.baseline_rung[:, k]
+        close_crisis(st, capitulate[:, k], k, base, "capitulated")
+        close_crisis(st, settle[:, k] & ~capitulate[:, k] & at_war[:, k], k, base, "negotiated")
+        close_crisis(st, settle[:, k] & ~capitulate[:, k] & ~at_war[:, k], k, base, "settled")
 
 
 _VERBS = {
@@ -249,6 +252,13 @@ MECHANISM = Mechanism(
             np.float64,
             "Current misperception (log-sd).",
             init=lambda p: p.crisis.misperception,
+        ),
+        world(
+            "audience",
+            ("actor",),
+            np.float64,
+            "Current audience cost (stake units at rung 8); domestic politics moves it.",
+            init=lambda p: p.crisis.audience_cost,
         ),
         scratch("move", ("theatre",), np.int64, "Crisis move of the month (code into MOVES)."),
         scratch(

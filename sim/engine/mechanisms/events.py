@@ -224,7 +224,8 @@ def _incident(m: Month, ev: EventSpec, fire: np.ndarray, values: IncidentValues)
     by, against = ev.actors
     rung = np.where(np.isnan(values.rung), m.params.crisis.opening_rung, values.rung)
     ch, df = _crisis_parties(m, ev.theatre, by, against)
-    open_crisis(m.state, fire, ev.theatre, ch, df, rung.astype(np.int64))
+    code = m.structure.trigger(f"event:{ev.id}")
+    open_crisis(m.state, fire, ev.theatre, ch, df, rung.astype(np.int64), trigger=code)
 
 
 def _forcing(rung: int) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
@@ -238,7 +239,10 @@ def _forcing(rung: int) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
         holder = m.state.world.holder[:, k]
         # a move against a theatre the actor already holds (e.g. after a won war) is void
         act = fire & (holder != by)
-        open_crisis(m.state, act, k, np.full(m.runs, by), holder, rung, move="initiate")
+        code = m.structure.trigger(f"event:{ev.id}")
+        open_crisis(
+            m.state, act, k, np.full(m.runs, by), holder, rung, move="initiate", trigger=code
+        )
 
     return apply
 
@@ -270,7 +274,9 @@ def _pressure(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
         ch = np.full(m.runs, -1)
         for i in np.nonzero(s.claimant[k])[0]:
             ch = np.where((ch < 0) & (holder != i), i, ch)
-        open_crisis(st, crisis, k, ch, holder, m.params.crisis.opening_rung.astype(np.int64))
+        rung = m.params.crisis.opening_rung.astype(np.int64)
+        code = s.trigger(f"event:{ev.id}")
+        open_crisis(st, crisis, k, ch, holder, rung, trigger=code)
 
 
 def _alliance(m: Month, ev: EventSpec, fire: np.ndarray, values: AllianceValues) -> None:

@@ -179,7 +179,8 @@ def _incidents(m: Month, counts: np.ndarray) -> None:
         ch = np.where(b == holder, a, b)
         df = np.where(b == holder, b, a)
         rung = p.crisis.opening_rung.astype(np.int64)
-        open_crisis(st, any_hit, k, ch, df, rung)
+        codes = np.array([s.trigger(f"incident:{name}") for name in s.activity_names])
+        open_crisis(st, any_hit, k, ch, df, rung, trigger=codes[first])
 
 
 def step(m: Month) -> None:

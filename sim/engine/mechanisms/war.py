@@ -169,7 +169,7 @@ def _nuclear(m: Month, k: int, fighting: np.ndarray, p_ch: np.ndarray, u: np.nda
         w.gdp[rows, df] *= 1.0 - hit
         x = st.scratch
         x.war_ended[:, k] = np.where(nuc, WAR_ENDINGS.index("nuclear"), x.war_ended[:, k])
-        close_crisis(st, nuc, k, p.world.baseline_rung[:, k])
+        close_crisis(st, nuc, k, p.world.baseline_rung[:, k], "nuclear")
     return nuc
 
 
@@ -204,7 +204,9 @@ def fight(m: Month) -> None:
             ch_wins, WAR_ENDINGS.index("challenger won"), WAR_ENDINGS.index("defender won")
         )
         x.war_ended[:, k] = np.where(decided, ending, x.war_ended[:, k])
-        close_crisis(st, decided, k, p.world.baseline_rung[:, k])
+        base = p.world.baseline_rung[:, k]
+        close_crisis(st, ch_wins, k, base, "challenger won")
+        close_crisis(st, decided & ~ch_wins, k, base, "defender won")
     w.gdp *= 1.0 - np.where(fighting_parties, p.war.gdp_loss_per_month[:, None], 0.0)
 
 

@@ -179,6 +179,21 @@ MECHANISM = Mechanism(
             "Actor that holds the theatre.",
             init=lambda p: p.world.holder,
         ),
+        world("run_index", (), np.int64, "Row of the run in its batch (set at the start)."),
+        world(
+            "crisis_trigger",
+            ("theatre",),
+            np.int64,
+            "What opened the open crisis (code into Structure.trigger_labels), -1 if none.",
+            fill=-1,
+        ),
+        world("crisis_peak", ("theatre",), np.int64, "Highest rung of the open crisis."),
+        world(
+            "crisis_parties",
+            ("theatre",),
+            np.int64,
+            "Bit mask of the actors taking part in the open crisis.",
+        ),
         outcome(
             "max_rung",
             ("theatre",),
