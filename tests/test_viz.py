@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -21,8 +22,19 @@ with warnings.catch_warnings():
 
 import sim
 from sim.viz.app import build, build_from_env
-from sim.viz.cli import ENV_RUN, ENV_SCENARIO, ENV_SEED, server_command
+from sim.viz.cli import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, server_command
 from sim.viz.components import events_html, status_html
+from sim.viz.results import (
+    compare_html,
+    compare_rows,
+    notable_runs,
+    open_folder,
+    outcome_rows,
+    outcomes_html,
+    paired,
+    replay_model,
+    stored_seed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -74,23 +86,65 @@ def test_page_renders_and_step_advances_the_month(viz):
     assert all(a != b for a, b in zip(after, images, strict=True))
 
 
-def test_slider_and_reset_build_a_new_model_with_the_overrides(viz):
+def test_slider_change_applies_with_apply(viz):
     model = viz.model_class()
     _box, rc = render(viz, model)
     click(rc, "Step")
+    apply = rc.find(v.Btn, children=["Apply"]).widget
+    assert apply.disabled  # nothing changed yet
     slider = rc.find(v.Slider, label="USA\u2192TWN commitment").widget
     slider.v_model = 1.0
-    seed_box = rc.find(v.TextField, label="Seed (integer; Reset to apply)").widget
-    seed_box.v_model = "123"
-    seed_box.fire_event("focusout", {})  # as a browser does when the user clicks Reset
-    click(rc, "Reset")
+    rc.find(v.TextField, label="Seed (integer)").widget.v_model = "123"
+    assert not rc.find(v.Btn, children=["Apply"]).widget.disabled
+    assert "take effect when you press Apply" in "".join(
+        str(w.children) for w in rc.find(v.Alert).widgets
+    )
+    assert "Month 1 of 120" in html_text(rc)  # pending: the run goes on unchanged
+    click(rc, "Apply")
     text = html_text(rc)
     assert "Month 0 of 120" in text and "seed 123" in text
     assert "USA\u2192TWN 1.00" in text
     assert "alliances.USA-TWN.commitment=1.0" in text
+    assert rc.find(v.Btn, children=["Apply"]).widget.disabled
     click(rc, "Step")
     assert "Month 1 of 120" in html_text(rc)
     assert model.month == 1  # the old model was replaced, not stepped
+    # Reset restarts with the applied settings
+    click(rc, "Reset")
+    text = html_text(rc)
+    assert "Month 0 of 120" in text and "seed 123" in text
+    assert "alliances.USA-TWN.commitment=1.0" in text
+
+
+def test_undo_changes_restores_the_applied_values(viz):
+    _box, rc = render(viz, viz.model_class())
+    slider = rc.find(v.Slider, label="USA\u2192TWN commitment").widget
+    slider.v_model = 0.95
+    click(rc, "Undo changes")
+    assert rc.find(v.Slider, label="USA\u2192TWN commitment").widget.v_model == 0.5
+    assert rc.find(v.Btn, children=["Apply"]).widget.disabled
+
+
+def test_title_tabs_and_hidden_mesa_internals(viz):
+    _box, rc = render(viz, viz.model_class())
+    tabs = [w.children for w in rc.find(v.Tab).widgets]
+    assert tabs == [["Explore a run"], ["Result folders"]]
+    assert not [t for t in tabs if "Page" in str(t)]
+    title = rc.find(v.ToolbarTitle).widget
+    assert "Escalation explorer: " + viz.title in str(title.children)
+    # Mesa's controls: no threads option; the play speed sits in a collapsed Advanced panel
+    assert not rc.find(v.Checkbox).widgets
+    assert not [w for w in rc.find(v.Slider).widgets if "Render" in (w.label or "")]
+    panel = rc.find(v.ExpansionPanels).widget
+    assert panel.v_model is None or panel.v_model == []  # collapsed
+
+
+def test_results_tab_without_folders_says_how_to_give_one(viz):
+    _box, rc = render(viz, viz.model_class())
+    rc.find(v.Tabs).widget.v_model = 1
+    assert "--results" in str(
+        [w.children for w in rc.find(v.Html, class_="sim-no-results").widgets]
+    )
 
 
 def test_model_params_are_valid_for_mesa(viz):
@@ -103,11 +157,7 @@ def test_model_params_are_valid_for_mesa(viz):
         assert params[name]["min"] == 0 and params[name]["max"] == 1
     for code, actor in data["actors"].items():
         assert params[f"growth_{code}"]["value"] == actor["gdp_growth_per_year"]
-    assert params["seed"] == {
-        "type": "InputText",
-        "value": "42",
-        "label": "Seed (integer; Reset to apply)",
-    }
+    assert params["seed"] == {"type": "InputText", "value": "42", "label": "Seed (integer)"}
     assert params["misperception_scale"]["value"] == 1.0
 
 
@@ -291,3 +341,144 @@ def test_components_draw_a_whole_war():
     assert f"{len(model.log)} events so far" in events_html(model)
     for draw in (spending_figure, grievance_figure):
         assert figure_png(draw(model)).startswith(b"\x89PNG")
+
+
+# --- the results page -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """Three small folders: the baseline, an override with the same seeds, another seed."""
+    root = tmp_path_factory.mktemp("viz-results")
+    base = sim.run(BASELINE, runs=40, seed=11, workers=1, out=root / "baseline")
+    firm = sim.run(
+        BASELINE,
+        runs=40,
+        seed=11,
+        workers=1,
+        out=root / "firm",
+        overrides={"alliances.USA-TWN.commitment": 0.9},
+    )
+    other = sim.run(BASELINE, runs=40, seed=12, workers=1, out=root / "other-seed")
+    return [open_folder(r.path) for r in (base, firm, other)]
+
+
+def test_outcome_rows_match_the_tables(folders):
+    view = folders[0]
+    rows = {(r["theatre"], r["outcome"]): r for r in outcome_rows(view)}
+    o = view.results.outcomes
+    for theatre in ("taiwan", "senkaku"):
+        sub = o[o.theatre == theatre]
+        expected = {
+            "war": sub.war.mean(),
+            "rung5": (sub.max_rung >= 5).mean(),
+            "crisis": (sub.crises > 0).mean(),
+            "lost": sub.holder_changed.mean(),
+            "crises_per_year": sub.crises.mean() / 10,
+        }
+        for key, value in expected.items():
+            row = rows[(theatre, key)]
+            assert row["value"] == pytest.approx(value)
+            assert row["low"] <= row["value"] <= row["high"]
+            assert row["runs"] == 40
+        assert rows[(theatre, "crisis")]["count"] == int((sub.crises > 0).sum())
+    text = outcomes_html(view)
+    assert "P(war)" in text and "crises per year" in text and "of 40)" in text
+    assert "overrides: none" in text
+    assert "alliances.USA-TWN.commitment=0.9" in outcomes_html(folders[1])
+
+
+def test_comparison_is_paired_only_when_seeds_match(folders):
+    base, firm, other = folders
+    assert paired(base, firm) and not paired(base, other)
+    rows = compare_rows(base, firm)
+    assert {r["theatre"] for r in rows} == {"taiwan", "senkaku"}
+    for r in rows + compare_rows(base, other):
+        assert r["low"] <= r["diff"] <= r["high"]
+        assert r["diff"] == pytest.approx(r["b"] - r["a"])
+    assert "paired, run by run" in compare_html(base, firm)
+    assert "Warning: the folders used different seeds" in compare_html(base, other)
+
+
+def test_replayed_run_has_the_folders_overrides_and_stored_outcomes(folders):
+    import pyarrow.parquet as pq
+
+    firm = folders[1]
+    runs = pq.read_table(firm.path / "runs.parquet").to_pandas()
+    for run_id in (0, 13):
+        model = replay_model(firm.path, run_id)
+        assert model.run_seed == int(runs.loc[runs.run_id == run_id, "seed"].iloc[0])
+        assert "alliances.USA-TWN.commitment=0.9" in model.scenario.overrides
+        model.run_to_end()
+        stored = firm.results.outcomes
+        expected = stored[stored.run_id == run_id].sort_values("theatre")
+        got = model.outcomes().sort_values("theatre")
+        for column in ("max_rung", "crises", "holder_final", "war"):
+            assert list(got[column]) == list(expected[column]), column
+
+
+def test_notable_runs_list_wars_and_high_rungs(tmp_path):
+    view = open_folder(
+        sim.run(
+            ROOT / "scenarios" / "taiwan_invasion.toml",
+            runs=30,
+            seed=1,
+            workers=1,
+            out=tmp_path / "t",
+        ).path
+    )
+    notable = notable_runs(view)
+    o = view.results.outcomes
+    wars = sorted(o[(o.theatre == "taiwan") & o.war].run_id)
+    assert wars, "the invasion scenario should produce wars"
+    assert notable["war in taiwan"] == [int(r) for r in wars[:12]]
+
+
+def test_results_tab_shows_folders_compares_and_replays_a_run(folders):
+    app = build(BASELINE, seed=42, folders=folders)
+    _box, rc = render(app, app.model_class())
+    rc.find(v.Tabs).widget.v_model = 1
+    text = html_text(rc)
+    assert "sim-outcomes" in text and "taiwan" in text and "senkaku" in text
+    assert "paired, run by run" in text  # baseline against firm, the second folder
+    images = [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets]
+    assert len(images) == 1 and images[0].startswith(b"\x89PNG")
+    rc.find(v.Select, label="Compare with (B)").widget.v_model = "other-seed"
+    assert "Warning: the folders used different seeds" in html_text(rc)
+    rc.find(v.Select, label="Folder (A)").widget.v_model = "firm"
+    assert "alliances.USA-TWN.commitment=0.9" in html_text(rc)
+
+    box = rc.find(v.TextField, label="Run id").widget
+    box.v_model = "999"
+    click(rc, "Replay")
+    assert "has no run 999" in str([w.children for w in rc.find(v.Alert).widgets])
+    box = rc.find(v.TextField, label="Run id").widget
+    box.v_model = "13"
+    click(rc, "Replay")
+    assert rc.find(v.Tabs).widget.v_model == 0
+    stored = stored_seed(folders[1].path, 13)
+    text = html_text(rc)
+    assert f"seed {stored}" in text and "Month 0 of 120" in text
+    assert "alliances.USA-TWN.commitment=0.9" in text
+    origin = str([w.children for w in rc.find(v.Html, class_="sim-origin").widgets])
+    assert "Run 13 of" in origin
+    # the replayed run's sliders start at its own values
+    assert rc.find(v.Slider, label="USA\u2192TWN commitment").widget.v_model == 0.9
+    click(rc, "Step")
+    assert "Month 1 of 120" in html_text(rc)
+
+
+def test_env_results_alone_replays_run_0_of_the_first_folder(folders):
+    env = {ENV_RESULTS: os.pathsep.join(str(f.path) for f in folders[1:])}
+    app = build_from_env(env)
+    assert [f.label for f in app.folders] == ["firm", "other-seed"]
+    model = app.model_class()
+    assert model.run_seed == stored_seed(folders[1].path, 0)
+    assert "alliances.USA-TWN.commitment=0.9" in model.scenario.overrides
+    assert app.origin.startswith("Run 0 of")
+
+
+def test_results_option_errors(run_sim, one_line_error, folders, tmp_path):
+    one_line_error(run_sim("viz", "--results", str(tmp_path / "nowhere")), "no such result folder")
+    one_line_error(run_sim("viz", "--results", str(folders[0].path), "--seed", "3"), "--seed")
+    one_line_error(run_sim("viz"), "--results DIR")

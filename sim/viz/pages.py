@@ -212,18 +212,19 @@ def ResultsPanel(views: list[FolderView], on_replay: Callable[[Path, int], None]
     labels = unique_labels(views)
     first = solara.use_reactive(labels[0] if labels else "")
     second = solara.use_reactive(labels[1] if len(labels) > 1 else NO_COMPARISON)
-    if not views:
+    a = views[labels.index(first.value)] if views else None
+    b = views[labels.index(second.value)] if second.value in labels else None
+    shown = [x for x in (a, b) if x is not None and (x is a or b is not a)]
+    png = solara.use_memo(
+        lambda: figure_png(rung_distribution_figure(shown)) if shown else b"",
+        [first.value, second.value],
+    )
+    if a is None:
         return solara.Text(
             "No result folder was given. Start the explorer with one or two folders: "
             "sim viz SCENARIO --results results/baseline --results results/no_talks",
             classes=["sim-no-results"],
         )
-    a = views[labels.index(first.value)]
-    b = views[labels.index(second.value)] if second.value in labels else None
-    shown = [a] if b is None or b is a else [a, b]
-    png = solara.use_memo(
-        lambda: figure_png(rung_distribution_figure(shown)), [first.value, second.value]
-    )
     with solara.Column(gap="8px", classes=["sim-results"]) as column:
         with solara.Row():
             solara.Select("Folder (A)", values=labels, value=first, classes=["sim-folder-a"])
