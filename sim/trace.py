@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +36,59 @@ def replay_spec(folder: str | Path, run_id: int) -> tuple[dict, int, dict]:
     return manifest["scenario"], seed, overrides
 
 
+LEGEND = """\
+How to read it (one line per event; [theatre] names the theatre):
+  rung      the escalation ladder, 0 stable competition ... 5 limited armed clash,
+            6 theatre war, 7 regional war, 8 nuclear use (docs/CONTRACTS.md, section 5)
+  E_ch      what the challenger (the side pressing the claim) expects to gain by going one
+            rung higher: its perceived chance of winning minus the cost of fighting at
+            that rung plus the audience cost of backing down, in units of the stake
+            (1 = the whole theatre)
+  E_df      the same for the defender (the side holding the theatre)
+  gap       E_ch + E_df - 1: how much more the two sides together expect from climbing
+            than there is to share. Below 0 a deal exists that both prefer to climbing
+            ("bargain exists": the crisis may settle); above 0 no deal satisfies both
+            ("no bargain": it may climb a rung). Optimism about one's chances (misperception)
+            is what pushes the gap above 0.
+  moves     both hold = neither climbs this month; escalation = one rung up; settled = the
+            crisis ends; capitulates = the defender gives the theatre up; accidental
+            escalation = an incident pushes it up a rung while both hold
+"""
+"""The legend printed at the top of every trace."""
+
+_UTILITIES = re.compile(
+    r"E_ch=(?P<ch>[-+]\d+\.\d+), E_df=(?P<df>[-+]\d+\.\d+), gap=(?P<gap>[-+]\d+\.\d+)"
+)
+
+
+def plain_words(text: str) -> str | None:
+    """Return a plain-language reading of a crisis move's utilities, or None if it has none.
+
+    The crisis log (``log_month`` in ``sim/engine/mechanisms/crisis.py``) prints the
+    terms; this says what they mean for that month.
+    """
+    match = _UTILITIES.search(text)
+    if match is None:
+        return None
+    ch, df, gap = (float(match.group(g)) for g in ("ch", "df", "gap"))
+
+    def side(name: str, value: float) -> str:
+        verb = "gain" if value > 0 else "lose"
+        return f"the {name} expects to {verb} {abs(value):.2f} of the stake by climbing"
+
+    if gap > 0:
+        verdict = (
+            f"together {gap:.2f} more than the whole stake: no deal satisfies both, so the "
+            "crisis may climb"
+        )
+    else:
+        verdict = (
+            f"together {-gap:.2f} less than the whole stake: a deal both prefer to climbing "
+            "exists, so the crisis may settle"
+        )
+    return f"{side('challenger', ch)}, {side('defender', df)}; {verdict}"
+
+
 def story(model, verbose: bool = False) -> str:
     """Run the model to its horizon and return its log and outcomes as text."""
     from sim.events_log import month_events
@@ -43,7 +98,9 @@ def story(model, verbose: bool = False) -> str:
         f"{model.scenario.title}: replay of seed {model.run_seed}",
         f"start {model.scenario.start}, {model.scenario.months} months; mechanisms: "
         + ", ".join(model.scenario.mechanisms),
+        *overrides_line(model.scenario.overrides),
         "",
+        LEGEND,
     ]
     while model.running:
         before = engine.state.world.rung.copy()
@@ -57,6 +114,11 @@ def story(model, verbose: bool = False) -> str:
         for r in rows:
             where = f"[{r['theatre']}] " if r["theatre"] else ""
             lines.append(f"{r['date']}  {where}{r['text']}")
+            words = plain_words(r["text"])
+            if words:
+                lines += textwrap.wrap(
+                    words, 92, initial_indent=" " * 9 + "= ", subsequent_indent=" " * 11
+                )
     lines.append("")
     lines.append("Outcome per theatre:")
     out = model.outcomes()
@@ -68,6 +130,12 @@ def story(model, verbose: bool = False) -> str:
             f"holder {r.holder_final}, allies joined: {joined}"
         )
     return "\n".join(lines)
+
+
+def overrides_line(overrides: Iterable[str]) -> list[str]:
+    """Return ``["overrides: A=1, B=2"]``, or nothing when there are none."""
+    items = list(overrides)
+    return [f"overrides: {', '.join(items)}"] if items else []
 
 
 def trace_from_scenario(
@@ -84,5 +152,4 @@ def trace_from_folder(folder: str, run_id: int, verbose: bool = False) -> str:
     """Story of run `run_id` of a result folder (its stored scenario and seed)."""
     from sim.model import EscalationModel
 
-    data, seed, overrides = replay_spec(folder, run_id)
-    return story(EscalationModel(data, seed=seed, overrides=overrides), verbose)
+    return story(EscalationModel.from_results(folder, run_id), verbose)
