@@ -33,7 +33,7 @@ class Kind:
     compare : bool
         Whether it draws several folders side by side.
     options : tuple of str
-        Keyword options it accepts (``metric``, ``subject``, ``year``).
+        Keyword options it accepts (``metric``, ``subject``, ``year``, ``outcome``).
     """
 
     name: str
@@ -128,17 +128,18 @@ KINDS: dict[str, Kind] = {
             "response",
             "sim.plots.sweep",
             "plot_response",
-            "sweeps: outcome (--metric, default p_war) against each swept parameter",
+            "sweeps: an outcome (--outcome, default: the first that varies) against each "
+            "swept parameter",
             _is_sweep,
-            options=("metric",),
+            options=("metric", "outcome"),
         ),
         Kind(
             "heatmap",
             "sim.plots.sweep",
             "plot_heatmap",
-            "sweeps: outcome over the first two swept parameters",
+            "sweeps: an outcome over the first two swept parameters, cells with counts",
             _is_multi_sweep,
-            options=("metric",),
+            options=("metric", "outcome"),
         ),
         Kind(
             "sensitivity",

@@ -94,12 +94,30 @@ def finished_date(manifest: dict[str, Any]) -> str:
     return str(stamp)[:10]
 
 
+def overrides_text(manifest: dict[str, Any]) -> str:
+    """Return the fixed overrides of a folder as ``"with a=1, b=2"`` (empty if none)."""
+    overrides = manifest.get("overrides") or []
+    return f"with {', '.join(str(o) for o in overrides)}" if overrides else ""
+
+
+def scenario_text(r: Any) -> str:
+    """Return the scenario title, its name and its overrides, for titles and captions."""
+    m = r.manifest
+    name = m.get("scenario_name") or ""
+    title = r.title or name or r.path.name
+    text = f"{title} ({name})" if name and name != title else title
+    extra = overrides_text(m)
+    return f"{text} {extra}" if extra else text
+
+
 def caption_text(results: Sequence[Any]) -> str:
-    """One caption line: scenario title(s), runs, seed, source and date."""
+    """One caption line: scenario title(s) and name, overrides, runs, seed, source and date."""
     parts = []
     for r in results:
         m = r.manifest
-        parts.append(f"{r.title} ({int(m.get('runs', 0)):,} runs, seed {m.get('master_seed')})")
+        parts.append(
+            f"{scenario_text(r)} ({int(m.get('runs', 0)):,} runs, seed {m.get('master_seed')})"
+        )
     m0 = results[0].manifest
     version = m0.get("package_version", "?")
     dates = sorted({finished_date(r.manifest) for r in results})
@@ -203,7 +221,7 @@ def percent_axis(ax, axis: str = "y") -> None:
     from matplotlib.ticker import PercentFormatter
 
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
 
 
 def err(value, low, high):
@@ -223,7 +241,7 @@ def fmt_pct(p: float) -> str:
         return "0%"
     if p < 0.01:
         return f"{p:.2%}"
-    if p < 0.1:
+    if p < 0.1 or 0.99 < p < 1:
         return f"{p:.1%}"
     return f"{p:.0%}"
 
@@ -231,6 +249,9 @@ def fmt_pct(p: float) -> str:
 def scenario_labels(results: Sequence[Any]) -> list[str]:
     """Legend labels for several result folders: titles, made unique if they repeat."""
     titles = [r.title or r.path.name for r in results]
+    titles = [
+        f"{t} {overrides_text(r.manifest)}".strip() for t, r in zip(titles, results, strict=True)
+    ]
     out = []
     for i, t in enumerate(titles):
         out.append(t if titles.count(t) == 1 else f"{t} [{results[i].path.name}]")

@@ -40,40 +40,66 @@ def war_data(results: Sequence[Any], level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def count_label(wars: int, runs: int, p: float, low: float, high: float) -> str:
+    """Return a point's label: count of runs with war, then estimate or bound."""
+    if wars == 0:
+        return f"{wars:,} of {runs:,}\n≤ {style.fmt_pct(high)}"
+    if wars == runs:
+        return f"{wars:,} of {runs:,}\n≥ {style.fmt_pct(low)}"
+    return f"{wars:,} of {runs:,}\n{style.fmt_pct(p)} ({style.fmt_pct(low)}–{style.fmt_pct(high)})"
+
+
 def plot_war(results: Sequence[Any]) -> list[style.Plot]:
-    """Bar chart of P(war) per theatre, one bar per scenario, with 95% Wilson intervals."""
+    """P(war) per theatre as dots with 95% Wilson intervals and counts, one dot per scenario.
+
+    Dots and whiskers stay visible when the probability is zero: the whisker then shows the
+    upper bound, and the label reads e.g. "0 of 2,000, ≤ 0.19%".
+    """
     data = war_data(results)
     ths = theatres(results)
     labels = style.scenario_labels(results)
     ns = len(labels)
     fig, axes = style.figure(
-        width=max(6.0, 1.6 + 1.4 * len(ths) * max(1, ns) ** 0.6 + 1.5), height=4.6 + 0.25 * ns
+        width=max(6.0, 1.6 + 1.6 * len(ths) * max(1, ns) ** 0.7 + 1.5), height=4.8 + 0.25 * ns
     )
     ax = axes[0, 0]
     width = 0.8 / ns
-    top = max(0.05, float(data["high"].max()) if len(data) else 0.05)
+    top = max(0.002, float(data["high"].max()) if len(data) else 0.002)
     for i, label in enumerate(labels):
         d = data[data.scenario == label].set_index("theatre").reindex(ths)
         x = np.arange(len(ths)) + (i - (ns - 1) / 2) * width
         ok = d["p"].notna().to_numpy()
         p, lo, hi = (d[c].to_numpy(dtype=float) for c in ("p", "low", "high"))
-        ax.bar(x[ok], p[ok], width * 0.92, color=style.colour(i), label=style.short(label, 60))
-        ax.errorbar(
+        bars = ax.errorbar(
             x[ok],
             p[ok],
             yerr=style.err(p[ok], lo[ok], hi[ok]),
-            fmt="none",
-            ecolor="black",
-            elinewidth=1,
-            capsize=3,
+            fmt="o",
+            color=style.colour(i),
+            ecolor=style.colour(i),
+            markersize=7,
+            elinewidth=2,
+            capsize=5,
+            label=style.short(label, 60),
         )
-        for xi, pi, hii in zip(x[ok], p[ok], hi[ok], strict=True):
-            ax.text(xi, hii + top * 0.02, style.fmt_pct(pi), ha="center", va="bottom", fontsize=8.5)
+        for artist in (bars.lines[0], *bars.lines[1], *bars.lines[2]):
+            if artist is not None:
+                artist.set_clip_on(False)  # dots at 0% stay whole
+        for xi, rec in zip(x[ok], d[ok].to_dict("records"), strict=True):
+            ax.text(
+                xi,
+                rec["high"] + top * 0.03,
+                count_label(int(rec["wars"]), int(rec["runs"]), rec["p"], rec["low"], rec["high"]),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     ax.set_xticks(np.arange(len(ths)), ths)
+    ax.set_xlim(-0.6, len(ths) - 0.4)
     ax.set_xlabel("theatre")
     months = results[0].manifest.get("months")
     ax.set_ylabel(f"P(war: rung ≥ 6 within {months} months)")
-    ax.set_ylim(0, min(1.0, top * 1.18) if top < 0.85 else 1.08)
+    ax.set_ylim(0, min(1.0, top * 1.35) if top < 0.7 else 1.12)
     style.percent_axis(ax)
     ax.grid(axis="x", visible=False)
     ax.set_title("Probability of war by theatre", loc="left")
@@ -81,7 +107,9 @@ def plot_war(results: Sequence[Any]) -> list[style.Plot]:
     style.finish(
         fig,
         results,
-        "Bars: share of runs reaching rung 6 or higher; whiskers: 95% Wilson intervals",
+        "Dots: share of runs reaching rung 6 or higher; whiskers: 95% Wilson intervals; "
+        "labels: runs with war of all runs, estimate (interval), or the upper bound when "
+        "no run reached war",
         legend=legend,
     )
     return [style.Plot("war", fig, data)]
