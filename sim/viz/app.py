@@ -31,6 +31,7 @@ import solara.lab
 
 from sim.errors import SimError
 from sim.model import EscalationModel
+from sim.results.reader import Results
 from sim.runner.seeds import run_seeds
 from sim.scenario.loader import Scenario, load_scenario
 from sim.viz.cli import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, parse_run, split_folders
@@ -246,7 +247,7 @@ def Shell(app: VizApp, model: EscalationModel | None = None) -> Any:
         applied.set(values)
         run.set(shown.model_class(**values))
 
-    def replay(folder: Path, run_id: int) -> None:
+    def replay(folder: Results, run_id: int) -> None:
         playing.set(False)
         new = build_replay(folder, run_id, app.folders, app.play_interval)
         current.set(new)
@@ -307,7 +308,7 @@ def build(
 
 
 def build_replay(
-    folder: str | Path,
+    folder: Results | str | Path,
     run_id: int,
     folders: Sequence[FolderView] = (),
     play_interval: int = PLAY_INTERVAL_MS,
@@ -319,7 +320,7 @@ def build_replay(
         seed=seed,
         play_interval=play_interval,
         folders=folders,
-        origin=f"Run {run_id} of {folder}, seed {seed}",
+        origin=f"Run {run_id} of {getattr(folder, 'path', folder)}, seed {seed}",
     )
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import solara
 from mesa.visualization.utils import force_update
 
 from sim.errors import SimError
+from sim.results.reader import Results
 from sim.viz.components import EventLog, GrievancePlot, Ladder, SpendingPlot, figure_png
 from sim.viz.results import (
     FolderView,
@@ -167,7 +167,7 @@ NO_COMPARISON = "(none)"
 
 
 @solara.component
-def RunPicker(view: FolderView, on_replay: Callable[[Path, int], None]) -> Any:
+def RunPicker(view: FolderView, on_replay: Callable[[Results, int], None]) -> Any:
     """Pick a run of a folder by id (or among notable runs) and replay it in the explorer."""
     text = solara.use_reactive("0")
     error = solara.use_reactive("")
@@ -176,7 +176,7 @@ def RunPicker(view: FolderView, on_replay: Callable[[Path, int], None]) -> Any:
         try:
             run_id = parse_run_id(value, view)
             error.set("")
-            on_replay(view.path, run_id)
+            on_replay(view.results, run_id)
         except SimError as exc:
             error.set(str(exc))
 
@@ -207,7 +207,7 @@ def RunPicker(view: FolderView, on_replay: Callable[[Path, int], None]) -> Any:
 
 
 @solara.component
-def ResultsPanel(views: list[FolderView], on_replay: Callable[[Path, int], None]) -> Any:
+def ResultsPanel(views: list[FolderView], on_replay: Callable[[Results, int], None]) -> Any:
     """Show a result folder's outcomes per theatre, a comparison of two, and replay runs."""
     labels = unique_labels(views)
     first = solara.use_reactive(labels[0] if labels else "")

@@ -23,7 +23,7 @@ from sim.analysis.intervals import wilson
 from sim.errors import ResultsError, SimError
 from sim.model import EscalationModel
 from sim.results.reader import Results, load_results
-from sim.scenario.loader import Scenario, load_scenario
+from sim.scenario.loader import Scenario
 from sim.scenario.schema import RUNG_NAMES
 
 Z95 = 1.959963984540054
@@ -359,22 +359,17 @@ def notable_runs(view: FolderView, limit: int = NOTABLE_SHOWN) -> dict[str, list
     return out
 
 
-def replay_scenario(folder: str | Path, run_id: int) -> tuple[Scenario, int]:
-    """Return the scenario (with the folder's overrides) and the seed of one run.
+def replay_scenario(folder: Results | str | Path, run_id: int) -> tuple[Scenario, int]:
+    """Return the scenario and the seed of one run of a result folder.
 
-    The scenario is the resolved table stored in the manifest, with the manifest's
-    ``overrides`` and, for sweeps, the run's swept values applied; the seed is read from
-    ``runs.parquet`` as an exact 64-bit integer.
+    Through `EscalationModel.from_results`: the resolved scenario stored in the manifest,
+    with the manifest's ``overrides`` and, for sweeps, the run's swept values; the seed
+    read exactly from ``runs.parquet``.
     """
-    from sim.results.folder import read_manifest
-    from sim.trace import replay_spec
-
-    data, _seed, swept = replay_spec(folder, run_id)
-    overrides = [str(o) for o in read_manifest(Path(folder)).get("overrides") or []]
-    scenario = load_scenario(data, overrides)
-    if swept:
-        scenario = scenario.with_overrides(swept)
-    return scenario, stored_seed(folder, run_id)
+    model = EscalationModel.from_results(folder, run_id)
+    scenario, seed = model.scenario, model.run_seed
+    model.remove()
+    return scenario, seed
 
 
 def stored_seed(folder: str | Path, run_id: int) -> int:
@@ -393,10 +388,9 @@ def stored_seed(folder: str | Path, run_id: int) -> int:
     return int(seeds[0])
 
 
-def replay_model(folder: str | Path, run_id: int) -> EscalationModel:
+def replay_model(folder: Results | str | Path, run_id: int) -> EscalationModel:
     """Return a fresh `EscalationModel` of run `run_id` of a result folder."""
-    scenario, seed = replay_scenario(folder, run_id)
-    return EscalationModel(scenario, seed=seed)
+    return EscalationModel.from_results(folder, run_id)
 
 
 def parse_run_id(text: Any, view: FolderView) -> int:
