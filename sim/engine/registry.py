@@ -16,6 +16,8 @@ from sim.engine.mechanisms import (
     events,
     greyzone,
     grievance,
+    politics,
+    triggers,
     war,
     world,
 )
@@ -23,6 +25,8 @@ from sim.engine.mechanisms import (
 MECHANISMS: tuple[Mechanism, ...] = (
     world.MECHANISM,
     events.MECHANISM,
+    triggers.MECHANISM,
+    politics.MECHANISM,
     diplomacy.MECHANISM,
     greyzone.MECHANISM,
     crisis.MECHANISM,

@@ -15,7 +15,7 @@ from sim.scenario.months import month_label, parse_month
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.validate import check_structure, item_id, resolve
 
-ARRAY_SECTIONS = ("alliances", "grievances", "events")
+ARRAY_SECTIONS = ("alliances", "grievances", "events", "triggers")
 
 
 @dataclass
@@ -156,7 +156,12 @@ def merge_items(section: str, parent: list, child: list, file: str) -> list:
     items = [copy.deepcopy(p) for p in parent if isinstance(p, dict)]
     ids = [item_id(section, p) for p in items]
     own: set[str] = set()
-    noun = {"alliances": "alliance", "grievances": "grievance", "events": "event id"}
+    noun = {
+        "alliances": "alliance",
+        "grievances": "grievance",
+        "events": "event id",
+        "triggers": "trigger",
+    }
     for i, item in enumerate(child):
         if not isinstance(item, dict):
             raise ScenarioError(file, f"{section}[{i + 1}]", "expected a table")

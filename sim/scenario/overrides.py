@@ -3,7 +3,8 @@
 Paths: ``meta.months``, ``model.crisis.war_cost``, ``actors.JPN.milex_usd_bn``,
 ``actors.JPN.arms.reaction.CHN``, ``alliances.USA-TWN.commitment``,
 ``grievances.CHN-JPN.level``, ``theatres.senkaku.holder``, ``theatres.taiwan.stake.USA``,
-``theatres.senkaku.greyzone.presence_days.rate_per_year``, ``events.<id>.at``.
+``theatres.senkaku.greyzone.presence_days.rate_per_year``, ``events.<id>.at``,
+``triggers.leader_visit-taiwan.rate_per_year``.
 The same paths name the parameters of a sweep.
 """
 
@@ -19,7 +20,7 @@ from sim.errors import ScenarioError
 from sim.scenario import schema as S
 from sim.scenario.validate import item_id, suggest
 
-SECTIONS = ("meta", "model", "actors", "alliances", "grievances", "theatres", "events")
+SECTIONS = ("meta", "model", "actors", "alliances", "grievances", "theatres", "events", "triggers")
 
 
 def toml_literal(value: Any) -> str:
@@ -122,6 +123,8 @@ def field_for(raw: dict, path: str, file: str) -> tuple[dict, str, S.Field, str 
         fields = S.ALLIANCE_FIELDS
     elif head == "grievances":
         fields = S.GRIEVANCE_FIELDS
+    elif head == "triggers":
+        fields = S.TRIGGER_FIELDS
     else:
         fields = dict(S.EVENT_COMMON_FIELDS)
         kind = item.get("kind")  # an earlier --set may have made it anything

@@ -88,6 +88,13 @@ def grievance_id(grievance: dict, context: DeriveContext) -> str | None:
     return None
 
 
+def trigger_id(trigger: dict, context: DeriveContext) -> str | None:
+    """Return KIND-THEATRE, or None while either is missing."""
+    if "kind" in trigger and "theatre" in trigger:
+        return f"{trigger['kind']}-{trigger['theatre']}"
+    return None
+
+
 EVENT_ID_ACTORS = ("parties", "actor", "by", "patron", "client", "to")
 """Fields whose actors make up a default event id, in this order (then the theatre)."""
 
@@ -111,6 +118,7 @@ def event_id(event: dict, context: DeriveContext) -> str | None:
 _ID_FIELDS = {
     "alliance": F("str", DERIVED, doc="PATRON-CLIENT; used in --set paths.", derive=alliance_id),
     "grievance": F("str", DERIVED, doc="FROM-TO; used in --set paths.", derive=grievance_id),
+    "trigger": F("str", DERIVED, doc="KIND-THEATRE; used in --set paths.", derive=trigger_id),
 }
 _REMOVE = F("bool", False, doc="In a scenario that extends another: drop this inherited item.")
 
@@ -124,6 +132,11 @@ ALLIANCE_FIELDS: dict[str, Field] = {
 GRIEVANCE_FIELDS: dict[str, Field] = {
     **_scoped("grievance"),
     "id": _ID_FIELDS["grievance"],
+    "remove": _REMOVE,
+}
+TRIGGER_FIELDS: dict[str, Field] = {
+    **_scoped("trigger"),
+    "id": _ID_FIELDS["trigger"],
     "remove": _REMOVE,
 }
 THEATRE_FIELDS: dict[str, Field] = _scoped("theatre")
@@ -153,7 +166,17 @@ EVENT_KIND_FIELDS: dict[str, dict[str, Field]] = {
 PROVENANCE_KEYS = ("source", "sources", "notes")
 """Keys allowed in every table: a citation, per-field citations, free notes."""
 
-TOP_LEVEL = ("meta", "model", "actors", "alliances", "grievances", "theatres", "events", "sweep")
+TOP_LEVEL = (
+    "meta",
+    "model",
+    "actors",
+    "alliances",
+    "grievances",
+    "theatres",
+    "events",
+    "triggers",
+    "sweep",
+)
 
 __all__ = [
     "ACTIVITY_UNITS",

@@ -28,6 +28,7 @@ IDENT = re.compile(r"^[A-Za-z0-9_-]+\Z")
 LIST_SECTIONS = {
     "alliances": S.ALLIANCE_FIELDS,
     "grievances": S.GRIEVANCE_FIELDS,
+    "triggers": S.TRIGGER_FIELDS,
 }
 
 
@@ -245,6 +246,13 @@ def check_actor_map(c: Checker, value: Any, spec: S.Field, where: str) -> None:
         c.number(c.to_float(number, key), spec, key)
 
 
+def check_months(c: Checker, value: Any, spec: S.Field, where: str) -> None:
+    """Require a list of distinct ``YYYY-MM`` months."""
+    check_names(c, value, spec, where)
+    for i, month in enumerate(value):
+        check_month(c, month, spec, f"{where}[{i + 1}]")
+
+
 VALUE_CHECKS: dict[str, ValueCheck] = {
     "float": check_float,
     "int": check_int,
@@ -258,6 +266,7 @@ VALUE_CHECKS: dict[str, ValueCheck] = {
     "theatres": check_names,
     "mechanisms": check_mechanisms,
     "actor_map": check_actor_map,
+    "months": check_months,
 }
 """Type and range check of a value, by field kind."""
 
@@ -371,6 +380,7 @@ ID_FIELDS: dict[str, S.Field] = {
     "alliances": S.ALLIANCE_FIELDS["id"],
     "grievances": S.GRIEVANCE_FIELDS["id"],
     "events": S.EVENT_COMMON_FIELDS["id"],
+    "triggers": S.TRIGGER_FIELDS["id"],
 }
 """The id field of each id-keyed array (its `derive` rule gives the default id)."""
 
@@ -450,6 +460,7 @@ def resolve(raw: dict, file: str) -> dict:
     grievances = resolve_items(r, raw.get("grievances", []), GRIEVANCES)
     theatres = resolve_theatres(r, raw.get("theatres", {}))
     r = r.seeing(theatres=theatres)
+    triggers = resolve_items(r, raw.get("triggers", []), TRIGGERS)
     events = resolve_items(r, raw.get("events", []), EVENTS)
     events.sort(key=lambda e: parse_month(e["at"]))
     out: dict[str, Any] = {
@@ -460,6 +471,7 @@ def resolve(raw: dict, file: str) -> dict:
         "grievances": grievances,
         "theatres": theatres,
         "events": events,
+        "triggers": triggers,
     }
     if "sweep" in raw:
         out["sweep"] = raw["sweep"]
@@ -696,6 +708,30 @@ GRIEVANCES = ItemArray(
     two_actors("an actor cannot hold a grievance against itself"),
     derive_and_check,
 )
+
+
+# --- triggers ------------------------------------------------------------------------------
+
+
+def check_trigger(r: Resolving, trigger: dict, fields: Fields, where: str) -> None:
+    """Derive the target; require a challenger in the theatre and a target other than `by`."""
+    derive_and_check(r, trigger, fields, where)
+    theatre = r.context.theatres[trigger["theatre"]]
+    if len(theatre["claimants"]) < 2:
+        r.c.fail(f"{where}.theatre", f"'{trigger['theatre']}' has no challenger to open a crisis")
+    if trigger["target"] == trigger["by"]:
+        r.c.fail(f"{where}.target", "the target's grievance rises toward `by`: give another actor")
+
+
+TRIGGERS = ItemArray(
+    "triggers",
+    "trigger",
+    fixed_fields(S.TRIGGER_FIELDS),
+    check_refs,
+    check_trigger,
+    named=True,
+)
+"""``[[triggers]]``: ids KIND-THEATRE by default (`sim.engine.mechanisms.triggers`)."""
 
 
 # --- events --------------------------------------------------------------------------------
