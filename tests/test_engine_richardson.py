@@ -20,7 +20,12 @@ SEEDS = np.arange(3, dtype=np.uint64)  # arms-only dynamics are deterministic; 3
 def arms_scenario(
     a, k, g, m0=(10.0, 10.0), months=600, gdp=(1e5, 1e5), growth=0.0, max_share=1.0
 ) -> dict:
-    """Two actors, arms only, explicit Richardson coefficients."""
+    """Two actors, arms only, explicit Richardson coefficients, deterministic economy.
+
+    The analytic results hold for the linear Richardson configuration: `arms.dynamics`
+    richardson (the default) and no GDP or exchange-rate shocks (`arms.gdp_volatility` is
+    on by default, so it is switched off here; `arms.fx_volatility` defaults to 0).
+    """
     a1, a2 = a
     k12, k21 = k
     g1, g2 = g
@@ -38,6 +43,9 @@ def arms_scenario(
                     "grievance": g1,
                     "reaction": {"BBB": k12},
                     "max_share_gdp": max_share,
+                    "gdp_volatility": 0.0,
+                    "fx_volatility": 0.0,
+                    "dynamics": "richardson",
                 },
             },
             "BBB": {
@@ -50,6 +58,9 @@ def arms_scenario(
                     "grievance": g2,
                     "reaction": {"AAA": k21},
                     "max_share_gdp": max_share,
+                    "gdp_volatility": 0.0,
+                    "fx_volatility": 0.0,
+                    "dynamics": "richardson",
                 },
             },
         },

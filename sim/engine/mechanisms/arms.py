@@ -1,31 +1,67 @@
-"""Arms: Richardson dynamics, spending policies, GDP ceilings and the capability stock.
+"""Arms and economy: stochastic GDP and exchange rates; burden or Richardson spending.
 
-Per actor i, per year, stepped monthly (dt = 1/12):
+Per actor i, stepped monthly (dt = 1/12 year), with standard normal shocks z, u, e:
 
-    dm_i/dt = sum_j k_ij m_j - a_i m_i + g_i(t)                       (Richardson 1960)
-    g_i(t)  = g_i + s_i m_i(0) sum_j (G_ij(t) - G_ij(0))     (only with `grievance` on)
+    ln fx_i  <- ln fx_i + sfx_i sqrt(dt) u_i                  (local currency per USD, fx(0) = 1)
+    Y_i      <- Y_i (1 + g_i)^dt exp(sY_i sqrt(dt) z_i) fx_old / fx_new        (GDP, USD)
 
-While a spending policy is active (events: a share of GDP, a level or a growth rate by a
-date) spending follows the geometric path from its level when the policy was adopted to
-the target; afterwards Richardson dynamics resume from there. At war, spending rises
-toward ``war.mobilisation_share_gdp`` of GDP with a time constant of
-`MOBILISATION_MONTHS`. Spending is kept in [0, max_share_gdp * GDP]. GDP grows at its
-nominal rate. Capability is a perpetual-inventory stock: C <- C (1 - delta)^(1/12) + m / 12.
+Spending is decided in local currency, M_i = m_i fx_i (in units of the starting rate), and
+reported in USD, m_i = M_i / fx_i. Two configurations (``arms.dynamics`` per actor):
 
-With only `arms` on, no policies and ceilings not binding, the update is the Euler step of
-Richardson's linear system, whose fixed point is m* = (A - K)^-1 g.
+* ``richardson`` (Richardson 1960), in local currency:
+
+      M_i <- M_i + dt (fx_i sum_j k_ij m_j - a_i M_i + g_i(t)),
+      g_i(t) = g_i + s_i m_i(0) sum_j (G_ij(t) - G_ij(0))      (only with `grievance` on)
+
+* ``burden`` (defence burden b_i = m_i / Y_i, partial adjustment with action-reaction on
+  relative spending; cf. Dunne & Smith 2007; Dunne, Perlo-Freeman & Smith 2008):
+
+      ln b_i <- ln b_i + dt (-phi_i (ln b_i - ln b*_i)
+                             + sum_j r_ij (ln(m_j / m_i) - ln(m_j(0) / m_i(0)))
+                             + s_i sum_j (G_ij(t) - G_ij(0)))
+                       + sb_i sqrt(dt) e_i
+      m_i    <- b_i Y_i                                             (with the new GDP)
+
+While a spending policy is active (events ``policy`` and ``budget``: a share of GDP, a
+level or a growth rate by a date) local spending follows the geometric path from its level
+at adoption to the target; afterwards the dynamics resume from there, and under burden
+dynamics the burden reached becomes the new anchor b*_i (an official decision sets the new
+normal). At war, spending rises toward ``war.mobilisation_share_gdp`` of GDP with a time
+constant of `MOBILISATION_MONTHS`. Spending is kept in [0, max_share_gdp * GDP].
+Capability is a perpetual-inventory stock in USD: C <- C (1 - delta)^(1/12) + m / 12.
+
+With only `arms` on, Richardson dynamics, no shocks (``gdp_volatility`` = ``fx_volatility``
+= 0), no policies and ceilings not binding, the update is the Euler step of Richardson's
+linear system, whose fixed point is m* = (A - K)^-1 g.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine import streams
 from sim.engine.arrays import sum_last
 from sim.engine.context import Month
-from sim.engine.declare import DERIVED, Array, DeriveContext, Mechanism, ParamBlock, param, world
+from sim.engine.declare import (
+    DERIVED,
+    REQUIRED,
+    Array,
+    DeriveContext,
+    EventKind,
+    Mechanism,
+    ParamBlock,
+    param,
+    world,
+)
+from sim.engine.declare import Field as F
 from sim.engine.mechanisms.war import war_parties
+from sim.errors import SimError
+
+if TYPE_CHECKING:
+    from sim.engine.params import EventSpec, Index
 
 DT = 1.0 / 12.0
 """One month in years (the coefficients are per year)."""
@@ -37,6 +73,17 @@ MOBILISATION_MONTHS = 6.0
 POLICY_TARGETS = ("target_share_gdp", "target_milex_usd_bn", "growth_per_year")
 """The ways a policy event states its target (exactly one per event)."""
 
+DYNAMICS = ("richardson", "burden")
+"""Spending configurations (``actors.<code>.arms.dynamics``)."""
+
+BUDGET_TARGETS = ("growth", "milex_usd_bn")
+"""The ways a budget event states the new budget (exactly one per event)."""
+
+FLOOR = 1e-9
+"""Floor of spending and GDP inside logarithms and ratios."""
+
+PANEL = "data/milex_gdp_panel_2000_2024.csv"
+
 
 def richardson_equilibrium(actor: dict, context: DeriveContext) -> float:
     """Return the grievance g_i that makes every actor's starting spending an equilibrium."""
@@ -46,9 +93,20 @@ def richardson_equilibrium(actor: dict, context: DeriveContext) -> float:
     )
 
 
+def burden_switch(actor: dict, context: DeriveContext) -> bool:
+    """Return True when the actor's ``arms.dynamics`` is ``burden``."""
+    return bool(actor["arms"]["dynamics"] == "burden")
+
+
+def starting_burden(actor: dict, context: DeriveContext) -> float:
+    """Return the starting burden, milex / GDP (0 without GDP)."""
+    gdp = actor["gdp_usd_bn"]
+    return float(actor["milex_usd_bn"] / gdp) if gdp > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class ArmsParams(ParamBlock):
-    """Richardson coefficients and the spending ceiling, per actor."""
+    """Spending dynamics (Richardson or burden), the spending ceiling and economic shocks."""
 
     fatigue: Array = param(
         "arms.fatigue", "actor", "float", 0.1, 0, 10, "1/year", "Richardson fatigue a_i.",
@@ -70,40 +128,158 @@ class ArmsParams(ParamBlock):
     )  # fmt: skip
     grievance_sensitivity: Array = param(
         "arms.grievance_sensitivity", "actor", "float", 0.05, 0, 10, "1/year",
-        "Extra spending per unit of grievance above its start, as a share of starting spending.",
+        "Extra spending per unit of grievance above its start, as a share of starting spending "
+        "(Richardson) or as log-burden drift (burden).",
+    )  # fmt: skip
+    burden: Array = param(
+        "arms.burden", "actor", "bool", DERIVED, None, None, "",
+        "Burden dynamics in use; default from arms.dynamics (set that instead).",
+        source="derived", derive=burden_switch,
+    )  # fmt: skip
+    burden_target: Array = param(
+        "arms.burden_target", "actor", "float", DERIVED, 0, 1, "share of GDP",
+        "Burden b* that burden dynamics revert to; default the starting burden milex/GDP.",
+        source="derived", derive=starting_burden,
+    )  # fmt: skip
+    burden_adjustment: Array = param(
+        "arms.burden_adjustment", "actor", "float", 0.19, 0, 12, "1/year",
+        "Speed phi_i at which the log burden reverts to its target.",
+        source=f"estimate: {PANEL}, ln(milex_share_gdp_pct) of AUS CHN IND JPN KOR PHL RUS TWN "
+        "USA VNM 2000-2024 (231 annual changes), pooled within-country AR(1) coefficient 0.828, "
+        "phi = -ln 0.828 = 0.19/yr",
+        literature="partial-adjustment coefficients 0.7-0.9 on the lagged burden (Dunne, "
+        "Perlo-Freeman & Smith 2008)",
+    )  # fmt: skip
+    burden_reaction: Array = param(
+        "arms.burden_reaction", "actor", "actor_map", {}, 0, 10, "1/year",
+        "Log-burden drift per unit of log spending of each rival relative to the actor's own, "
+        "above its starting ratio (action-reaction on burdens).",
+        literature="long-run elasticities of spending to rivals' spending 0-0.3, often "
+        "insignificant (Dunne & Smith 2007; Dunne, Perlo-Freeman & Smith 2008)",
+    )  # fmt: skip
+    burden_volatility: Array = param(
+        "arms.burden_volatility", "actor", "float", 0.068, 0, 2, "1/sqrt(year)",
+        "Standard deviation of the annual log-burden shock.",
+        source=f"estimate: {PANEL}, residual standard deviation of the pooled AR(1) of "
+        "ln(milex_share_gdp_pct), 10 countries 2000-2024 (see burden_adjustment): 0.068",
+    )  # fmt: skip
+    gdp_volatility: Array = param(
+        "arms.gdp_volatility", "actor", "float", 0.038, 0, 2, "1/sqrt(year)",
+        "Standard deviation of annual log GDP growth in local currency (monthly shocks).",
+        source=f"estimate: {PANEL}, GDP in local currency = milex_local_currency_cy / "
+        "milex_share_gdp_pct; std of annual log growth 2000-2024, median of AUS CHN IND JPN KOR "
+        "PHL RUS TWN USA VNM = 0.038 (range 0.023 KOR - 0.095 VNM)",
+    )  # fmt: skip
+    fx_volatility: Array = param(
+        "arms.fx_volatility", "actor", "float", 0.0, 0, 2, "1/sqrt(year)",
+        "Standard deviation of the annual log change of the local currency per USD "
+        "(0: spending in USD).",
+        source=f"0 = USD-denominated; estimate for other currencies: {PANEL}, rate = "
+        "milex_local_currency_cy / milex_current_usd_m, std of annual log change 2000-2024, "
+        "median of the nine non-USD countries 0.057 (CHN 0.036, TWN 0.042, JPN 0.090, "
+        "RUS 0.127)",
     )  # fmt: skip
 
 
-def step(m: Month) -> None:
-    """Advance spending, GDP and capability by one month."""
-    w, p = m.state.world, m.params
-    arms, base = p.arms, p.world
-    milex = w.milex
+def _economy(m: Month) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw this month's exchange rates and GDP; return (fx before, fx after, GDP after)."""
+    w, arms = m.state.world, m.params.arms
+    n = w.gdp.shape[1]
+    root = np.sqrt(DT)
+    fx_old = w.fx
+    fx_new = fx_old
+    if np.any(arms.fx_volatility > 0):
+        u = m.rng.normal(m.t, streams.ECONOMY_FX, n)
+        fx_new = fx_old * np.exp(arms.fx_volatility * root * u)
+    gdp = w.gdp * (1.0 + m.params.world.gdp_growth_per_year) ** DT
+    if np.any(arms.gdp_volatility > 0):
+        z = m.rng.normal(m.t, streams.ECONOMY_GDP, n)
+        gdp = gdp * np.exp(arms.gdp_volatility * root * z)
+    if fx_new is not fx_old:
+        gdp = gdp * (fx_old / fx_new)
+    return fx_old, fx_new, gdp
+
+
+def _grievance_excess(m: Month) -> np.ndarray | float:
+    """Sum over targets of grievance above its start, (R, N); 0 without `grievance`."""
+    if not m.on("grievance"):
+        return 0.0
+    return sum_last(m.state.world.grievance - m.params.grievance.level)
+
+
+def _richardson(m: Month, local: np.ndarray, fx: np.ndarray, excess: Any) -> np.ndarray:
+    """Local spending after one Richardson step (USD rivals valued at the own rate)."""
+    w, arms = m.state.world, m.params.arms
     drive = arms.grievance
     if m.on("grievance"):
-        excess = sum_last(w.grievance - p.grievance.level)
-        drive = drive + arms.grievance_sensitivity * base.milex_usd_bn * excess
-    reaction = sum_last(arms.reaction * milex[:, None, :])
-    new = milex + DT * (reaction - arms.fatigue * milex + drive)
+        drive = drive + arms.grievance_sensitivity * m.params.world.milex_usd_bn * excess
+    reaction = sum_last(arms.reaction * w.milex[:, None, :])
+    return local + DT * (fx * reaction - arms.fatigue * local + drive)
+
+
+def _burden(m: Month, gdp: np.ndarray, fx: np.ndarray, excess: Any) -> np.ndarray:
+    """Local spending after one burden step: new burden times the new GDP."""
+    w, arms, base = m.state.world, m.params.arms, m.params.world
+    milex = np.maximum(w.milex, FLOOR)
+    log_b = np.log(milex) - np.log(np.maximum(w.gdp, FLOOR))
+    target = np.log(np.maximum(w.burden_target, FLOOR))
+    m0 = np.maximum(base.milex_usd_bn, FLOOR)
+    # (R, N, N): log of rival j's spending over i's own, above its starting value
+    relative = (np.log(milex)[:, None, :] - np.log(milex)[:, :, None]) - (
+        np.log(m0)[:, None, :] - np.log(m0)[:, :, None]
+    )
+    react = sum_last(arms.burden_reaction * relative)
+    drift = -arms.burden_adjustment * (log_b - target) + react
+    drift = drift + arms.grievance_sensitivity * excess
+    shock = (
+        arms.burden_volatility * np.sqrt(DT) * m.rng.normal(m.t, streams.ARMS_BURDEN, gdp.shape[1])
+    )
+    return np.exp(log_b + DT * drift + shock) * gdp * fx
+
+
+def _policies(m: Month, new: np.ndarray, gdp: np.ndarray, fx: np.ndarray) -> np.ndarray:
+    """Follow active spending policies (local currency); reset burden anchors at their end."""
+    w = m.state.world
     active = w.policy_active & (m.t <= w.policy_end)
-    if active.any():
-        span = np.maximum(w.policy_end - w.policy_t0, 1)
-        frac = np.clip((m.t + 1 - w.policy_t0) / span, 0.0, 1.0)
-        ratio = np.maximum(w.policy_target, 1e-9) / np.maximum(w.policy_m0, 1e-9)
-        path = w.policy_m0 * ratio**frac
-        new = np.where(active, path, new)
-        w.policy_active &= m.t + 1 < w.policy_end
+    if not active.any():
+        return new
+    span = np.maximum(w.policy_end - w.policy_t0, 1)
+    frac = np.clip((m.t + 1 - w.policy_t0) / span, 0.0, 1.0)
+    ratio = np.maximum(w.policy_target, 1e-9) / np.maximum(w.policy_m0, 1e-9)
+    path = w.policy_m0 * ratio**frac
+    new = np.where(active, path, new)
+    w.policy_active &= m.t + 1 < w.policy_end
+    ended = active & ~w.policy_active
+    if ended.any():
+        reached = new / np.maximum(fx * gdp, FLOOR)
+        w.burden_target = np.where(ended, np.clip(reached, 0.0, 1.0), w.burden_target)
+    return new
+
+
+def step(m: Month) -> None:
+    """Advance exchange rates, GDP, spending and capability by one month."""
+    w, p = m.state.world, m.params
+    arms, base = p.arms, p.world
+    fx_old, fx_new, gdp = _economy(m)
+    local = w.milex * fx_old
+    excess = _grievance_excess(m)
+    new = _richardson(m, local, fx_old, excess)
+    if arms.burden.any():
+        new = np.where(arms.burden, _burden(m, gdp, fx_new, excess), new)
+    new = _policies(m, new, gdp, fx_new)
     if m.on("war"):
         fighting = war_parties(m)
         if fighting.any():
-            goal = p.war.mobilisation_share_gdp[:, None] * w.gdp
+            goal = p.war.mobilisation_share_gdp[:, None] * w.gdp * fx_old
             new = np.where(
-                fighting, np.maximum(new, milex + (goal - milex) / MOBILISATION_MONTHS), new
+                fighting, np.maximum(new, local + (goal - local) / MOBILISATION_MONTHS), new
             )
-    w.gdp = w.gdp * (1.0 + base.gdp_growth_per_year) ** DT
-    new = np.clip(new, 0.0, arms.max_share_gdp * w.gdp)
-    w.capability = w.capability * (1.0 - base.capability_depreciation_per_year) ** DT + new * DT
-    w.milex = new
+    w.gdp = gdp
+    w.fx = fx_new
+    new = np.clip(new, 0.0, arms.max_share_gdp * gdp * fx_new)
+    usd = new / fx_new
+    w.capability = w.capability * (1.0 - base.capability_depreciation_per_year) ** DT + usd * DT
+    w.milex = usd
 
 
 def adopt_policy(
@@ -118,41 +294,137 @@ def adopt_policy(
 
     Parameters
     ----------
+    m : Month
+        The month.
+    actor : int
+        Index of the actor.
+    fire : (R,) bool
+        Runs where the event fires.
     target_kind : str
         One of `POLICY_TARGETS`.
     amount : (R,)
-        The target: a share of GDP, USD bn/year, or a growth rate per year.
+        The target: a share of GDP, USD bn/year (converted to local currency at this
+        month's rate), or a growth rate per year (of local spending).
     reach_by : (R,)
         Month offset by which the target is reached.
     """
     w = m.state.world
     i = actor
+    fx = w.fx[:, i]
+    local = w.milex[:, i] * fx
     years = np.maximum(reach_by - m.t, 1.0) / 12.0
     if target_kind == "target_share_gdp":
         gdp_then = w.gdp[:, i] * (1.0 + m.params.world.gdp_growth_per_year[:, i]) ** years
-        target = amount * gdp_then
+        target = amount * gdp_then * fx
     elif target_kind == "target_milex_usd_bn":
-        target = amount
+        target = amount * fx
     else:
-        target = w.milex[:, i] * (1.0 + amount) ** years
+        target = local * (1.0 + amount) ** years
+    _start(w, i, fire, local, target, m.t, reach_by)
+
+
+def _start(
+    w: Any,
+    i: int,
+    fire: np.ndarray,
+    m0: np.ndarray,
+    target: np.ndarray,
+    t: int,
+    end: np.ndarray,
+) -> None:
+    """Record a spending path from `m0` (now) to `target` (month `end`) in runs `fire`."""
     w.policy_active[:, i] |= fire
-    w.policy_m0[:, i] = np.where(fire, w.milex[:, i], w.policy_m0[:, i])
-    w.policy_t0[:, i] = np.where(fire, m.t, w.policy_t0[:, i])
-    w.policy_end[:, i] = np.where(fire, reach_by.astype(np.int64), w.policy_end[:, i])
+    w.policy_m0[:, i] = np.where(fire, m0, w.policy_m0[:, i])
+    w.policy_t0[:, i] = np.where(fire, t, w.policy_t0[:, i])
+    w.policy_end[:, i] = np.where(fire, np.asarray(end).astype(np.int64), w.policy_end[:, i])
     w.policy_target[:, i] = np.where(fire, target, w.policy_target[:, i])
+
+
+@dataclass(frozen=True)
+class BudgetValues(ParamBlock):
+    """An official annual budget: its growth or its level, and how long it binds."""
+
+    growth: Array = param(
+        "growth", "event", "float", None, -0.9, 2, "",
+        "Announced growth of the budget over current spending, in local currency.",
+        source="scenario",
+    )  # fmt: skip
+    milex_usd_bn: Array = param(
+        "milex_usd_bn", "event", "float", None, 0, 1e6, "USD bn/year",
+        "Announced budget, converted to local currency at the month's rate.", source="scenario",
+    )  # fmt: skip
+    months: Array = param(
+        "months", "event", "int", 12, 1, 120, "months",
+        "Months the budget fixes local spending (a fiscal year).", source="scenario",
+    )  # fmt: skip
+
+
+def _budget_spec(ev: dict, ix: Index) -> dict[str, Any]:
+    given = [key for key in BUDGET_TARGETS if ev.get(key) is not None]
+    if len(given) != 1:
+        raise SimError(f"budget event {ev.get('id')}: give exactly one of {BUDGET_TARGETS}")
+    return {"actors": (ix.actors[ev["actor"]],), "policy": given[0]}
+
+
+def _budget(m: Month, ev: EventSpec, fire: np.ndarray, values: BudgetValues) -> None:
+    """Fix local spending at the announced budget for `months` months."""
+    (i,) = ev.actors
+    w = m.state.world
+    fx = w.fx[:, i]
+    if ev.policy == "growth":
+        target = w.milex[:, i] * fx * (1.0 + values.growth)
+    else:
+        target = values.milex_usd_bn * fx
+    _start(w, i, fire, target, target, m.t, m.t + values.months)
+
+
+BUDGET = EventKind(
+    "budget",
+    {"actor": F("actor", REQUIRED, doc="Actor that announces its annual defence budget.")},
+    _budget_spec,
+    _budget,
+    BudgetValues,
+)
+"""A one-off official budget: spending jumps to it and stays there for a fiscal year."""
 
 
 MECHANISM = Mechanism(
     name="arms",
-    doc="Richardson arms dynamics with spending policies, GDP ceilings and a capital stock.",
+    doc="Stochastic GDP and exchange rates; spending by burden or Richardson dynamics.",
     params=ArmsParams,
+    fields={
+        "actor": {
+            "arms.dynamics": F(
+                "enum",
+                "richardson",
+                choices=DYNAMICS,
+                doc="Spending dynamics: richardson (linear, USD-level) or burden "
+                "(share of GDP times GDP).",
+            )
+        }
+    },
     state=(
         world("policy_active", ("actor",), bool, "A spending policy is being followed."),
-        world("policy_m0", ("actor",), np.float64, "Spending when the policy was adopted."),
+        world("policy_m0", ("actor",), np.float64, "Local spending when the policy was adopted."),
         world("policy_t0", ("actor",), np.int64, "Month the policy was adopted."),
         world("policy_end", ("actor",), np.int64, "Month the policy's target is reached."),
-        world("policy_target", ("actor",), np.float64, "The policy's target, USD bn/year."),
-    ),
+        world("policy_target", ("actor",), np.float64, "The policy's target, local currency."),
+        world(
+            "fx",
+            ("actor",),
+            np.float64,
+            "Local currency per USD relative to the start (1 at the start).",
+            fill=1.0,
+        ),
+        world(
+            "burden_target",
+            ("actor",),
+            np.float64,
+            "Burden that burden dynamics revert to, share of GDP.",
+            init=lambda p: p.arms.burden_target,
+        ),
+    ),  # fmt: skip
     needs=("grievance", "war"),
     step=step,
+    event_kinds=(BUDGET,),
 )

@@ -1,19 +1,33 @@
-"""Grey-zone activity: rates that respond to grievance, relative capability and rung.
+"""Grey-zone activity: latent stochastic intensities that respond to tension, crises, events.
 
 For a primary activity q by actor b against actor a in theatre k the monthly intensity is
 
-    lambda_q = rate_q / 12 * exp(eG (G_ba - G_ba(0)) + eR (rung_k - baseline_k))
+    lambda_q = rate_q / 12 * exp(L_q + mu_q t / 12 + d_q - v_q / 2
+                                 + eG (G_ba - G_ba(0)) + eR (rung_k - baseline_k))
                * ((C_b / C_a) / (C_b(0) / C_a(0)))^eC
 
-``count`` activities are Poisson(lambda_q) events; ``days`` activities are
-Binomial(days in month, 1 - exp(-h)) days, with the daily hazard h calibrated so that the
-starting rate gives ``rate_per_year`` days a year. Responses (``responds_to``) are
-Poisson(ratio * units of the answered activity). Activity above its starting level adds
-``grievance_per_unit`` per extra unit to the target's grievance toward the actor, activity
-below it removes as much: the starting grievance already prices in the starting level of
-activity. Each unit becomes a serious incident with
-probability ``incident_probability`` (reduced by a hotline between the two), which opens a
-crisis between the activity's actor and its target.
+with a latent log-intensity around the drift path mu_q t (t in months, mu_q per year),
+an AR(1) deviation with monthly persistence phi_q = rho_q^(1/12):
+
+    d_q <- phi_q d_q + s_q e_q + kappa_q [a crisis opened in theatre k],   e_q ~ N(0, 1)
+    v_q <- phi_q^2 v_q + s_q^2            (variance of the noise part, so E exp(d - v/2) = 1)
+
+where rho_q = ``persistence_per_year`` and the monthly shock s_q is chosen so that the
+stationary variance equals that of an annual AR(1) with coefficient rho_q and innovation
+standard deviation ``volatility_per_year``: s_q^2 = sigma_q^2 (1 - phi_q^2) / (1 - rho_q^2)
+(sigma_q^2 / 12 for rho_q = 1). L_q is the sum of log ``factor`` of the ``greyzone_rate``
+events so far (permanent). ``count`` activities are Poisson(lambda_q) events; ``days``
+activities are Binomial(days in month, 1 - exp(-h)) days, with the daily hazard h calibrated
+so that the starting rate gives ``rate_per_year`` days a year. Responses (``responds_to``)
+are Poisson(ratio * units of the answered activity), times exp(L_q). Activity above its
+starting level adds ``grievance_per_unit`` per extra unit to the target's grievance toward
+the actor, activity below it removes as much: the starting grievance already prices in the
+starting level of activity. Each unit becomes a serious incident with probability
+``incident_probability`` (reduced by a hotline between the two), which opens a crisis
+between the activity's actor and its target.
+
+With ``volatility_per_year`` = ``drift_per_year`` = ``crisis_jump`` = 0 and no
+``greyzone_rate`` events the intensities are those of fixed rates times the multipliers.
 """
 
 from __future__ import annotations
@@ -32,6 +46,7 @@ from sim.engine.declare import (
     REQUIRED,
     Array,
     DeriveContext,
+    EventKind,
     Mechanism,
     Metric,
     MonthView,
@@ -44,7 +59,7 @@ from sim.engine.declare import Field as F
 from sim.engine.ladder import GREYZONE_RUNG, open_crisis
 
 if TYPE_CHECKING:
-    from sim.engine.params import Structure
+    from sim.engine.params import EventSpec, Index, Structure
     from sim.engine.state import State
 
 ACTIVITY_UNITS = ("count", "days")
@@ -53,6 +68,12 @@ ACTIVITY_UNITS = ("count", "days")
 DAYS_PER_YEAR = 365.0
 MAX_DAY_SHARE = 0.999
 """Days activities are capped just below every day, so the daily hazard stays finite."""
+
+SERIES = (
+    "data/senkaku_ccg_annual_2008_2018.csv cz_days and ts_intrusion_days 2013-2018, "
+    "data/jasdf_scrambles_fy2004_2018.csv vs_china FY2009-FY2018"
+)
+"""The annual grey-zone series the latent process is estimated from (docs/MODEL.md 7.3)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,31 @@ class GreyzoneParams(ParamBlock):
         "grievance_per_unit", "activity", "float", 0.0005, 0, 1, "",
         "Grievance of the target toward the actor per unit of activity.",
     )  # fmt: skip
+    persistence_per_year: Array = param(
+        "persistence_per_year", "activity", "float", 0.66, 0, 1, "per year",
+        "AR(1) coefficient of the latent log-intensity over a year (monthly: its 12th root).",
+        source=f"estimate: pooled within-series AR(1) of log annual counts, {SERIES} "
+        "(19 transitions): 0.66",
+    )  # fmt: skip
+    volatility_per_year: Array = param(
+        "volatility_per_year", "activity", "float", 0.22, 0, 5, "log units/year",
+        "Standard deviation of the annual innovation of the latent log-intensity.",
+        source=f"estimate: residual standard deviation of the same pooled AR(1), {SERIES} "
+        "(15 degrees of freedom): 0.22",
+    )  # fmt: skip
+    drift_per_year: Array = param(
+        "drift_per_year", "activity", "float", 0.0, -5, 5, "log units/year",
+        "Trend of the latent log-intensity (0.1 = about +10% a year).",
+        literature="mean log changes -0.08/yr (Senkaku contiguous-zone days 2013-18) to "
+        "+0.31/yr (scrambles vs China FY2009-18): the sign depends on the period",
+    )  # fmt: skip
+    crisis_jump: Array = param(
+        "crisis_jump", "activity", "float", 0.1, -5, 5, "log units",
+        "Jump of the latent log-intensity when a crisis opens in the theatre (then persists "
+        "and decays at the persistence).",
+        literature="activity stepped up after crises and stayed higher: Senkaku presence "
+        "after the 2012 nationalisation, PLA air activity after August 2022",
+    )  # fmt: skip
 
 
 def _intensity(m: Month) -> np.ndarray:
@@ -106,8 +152,34 @@ def _intensity(m: Month) -> np.ndarray:
         gz.grievance_elasticity * (g_now - g_start)
         + gz.rung_elasticity * rung_up
         + gz.capability_elasticity * (np.log(ratio_now) - np.log(ratio_0))
+        + _latent(m)
     )
     return np.exp(np.clip(log_mult, -50.0, 10.0))
+
+
+def monthly_persistence(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (phi, s / sigma): monthly AR(1) coefficient and shock scale per annual unit."""
+    phi = rho ** (1.0 / 12.0)
+    denom = 1.0 - rho**2
+    safe = np.where(denom > 1e-9, denom, 1.0)
+    scale = np.where(denom > 1e-9, np.sqrt((1.0 - phi**2) / safe), np.sqrt(1.0 / 12.0))
+    return phi, scale
+
+
+def _latent(m: Month) -> np.ndarray:
+    """Advance the latent log-intensities; return this month's log multiplier, (R, Q)."""
+    w, gz, s = m.state.world, m.params.greyzone, m.structure
+    phi, scale = monthly_persistence(gz.persistence_per_year)
+    shock = gz.volatility_per_year * scale
+    # crises opened since the last month (by the crisis mechanism or this month's events)
+    new = w.crisis & (w.crisis_start != w.gz_crisis_seen)
+    w.gz_crisis_seen = np.where(w.crisis, w.crisis_start, -1)
+    jump = np.where(new[:, s.act_theatre], gz.crisis_jump, 0.0)
+    e = m.rng.normal(m.t, streams.GREYZONE_LATENT, len(s.activities))
+    w.gz_dev = phi * w.gz_dev + shock * e + jump
+    w.gz_var = phi**2 * w.gz_var + shock**2
+    trend = gz.drift_per_year * (m.t / 12.0)
+    return w.gz_level + trend + w.gz_dev - 0.5 * w.gz_var
 
 
 def _draw_activity(m: Month, mult: np.ndarray) -> np.ndarray:
@@ -132,7 +204,8 @@ def _draw_activity(m: Month, mult: np.ndarray) -> np.ndarray:
     responses = ~primary
     if responses.any():
         source = counts[:, s.act_responds[responses]]
-        lam = np.broadcast_to(gz.ratio, (m.runs, q_all))[:, responses] * source
+        level = np.exp(m.state.world.gz_level[:, responses])
+        lam = np.broadcast_to(gz.ratio, (m.runs, q_all))[:, responses] * source * level
         drawn = m.rng.poisson(lam, m.t, streams.GREYZONE_RESPONSE)
         counts[:, responses] = np.where(days[responses], np.minimum(drawn, m.days), drawn)
     return counts
@@ -249,9 +322,49 @@ def default_target(activity: dict, context: DeriveContext) -> str:
     return default_opponent(context.parent, activity["by"])
 
 
+@dataclass(frozen=True)
+class RateValues(ParamBlock):
+    """The factor a ``greyzone_rate`` event multiplies an activity's rate by."""
+
+    factor: Array = param(
+        "factor", "event", "float", REQUIRED, 0, 1000, "",
+        "Multiplies the activity's rate from the event's month on (permanently).",
+        source="scenario",
+    )  # fmt: skip
+
+
+def _rate_spec(ev: dict, ix: Index) -> dict[str, int]:
+    return {
+        "theatre": ix.theatres[ev["theatre"]],
+        "activity": ix.activities[(ev["theatre"], ev["activity"])],
+    }
+
+
+def _rate(m: Month, ev: EventSpec, fire: np.ndarray, values: RateValues) -> None:
+    """Shift the activity's latent level by log(factor) in the runs where the event fires."""
+    q = ev.activity
+    w = m.state.world
+    shift = np.log(np.maximum(values.factor, 1e-12))
+    w.gz_level[:, q] = np.where(fire, w.gz_level[:, q] + shift, w.gz_level[:, q])
+
+
+RATE_EVENT = EventKind(
+    "greyzone_rate",
+    {
+        "theatre": F("theatre", REQUIRED, doc="Theatre of the activity."),
+        "activity": F("str", REQUIRED, doc="Grey-zone activity whose rate changes."),
+    },
+    _rate_spec,
+    _rate,
+    RateValues,
+)
+"""A lasting change of an activity's rate (a new policy, unit or rule of the actor)."""
+
+
 MECHANISM = Mechanism(
     name="greyzone",
-    doc="Grey-zone activity whose rates respond to grievance, capability and rung.",
+    doc="Grey-zone activity with latent stochastic intensities responding to tension, "
+    "crises and events.",
     params=GreyzoneParams,
     fields={
         "activity": {
@@ -281,6 +394,26 @@ MECHANISM = Mechanism(
             "Chance that one unit of the activity becomes a serious incident.",
             init=lambda p: p.greyzone.incident_probability,
         ),
+        world(
+            "gz_dev",
+            ("activity",),
+            np.float64,
+            "Latent log-intensity's deviation from its drift path.",
+        ),
+        world("gz_var", ("activity",), np.float64, "Variance of the latent noise so far."),
+        world(
+            "gz_level",
+            ("activity",),
+            np.float64,
+            "Sum of log factors of the greyzone_rate events so far.",
+        ),
+        world(
+            "gz_crisis_seen",
+            ("theatre",),
+            np.int64,
+            "Start month of the open crisis already answered by a jump, -1 if none.",
+            fill=-1,
+        ),
         scratch("activity", ("activity",), np.float64, "Units of each activity this month."),
         scratch("incidents", ("theatre",), bool, "A serious grey-zone incident this month."),
     ),  # fmt: skip
@@ -288,4 +421,5 @@ MECHANISM = Mechanism(
     log=log_month,
     needs=("grievance", "crisis", "diplomacy"),
     step=step,
+    event_kinds=(RATE_EVENT,),
 )
