@@ -1,8 +1,9 @@
 """``sim viz`` end to end: the real server, driven in headless Chromium through Playwright.
 
 Needs Debian's ``chromium`` (/usr/bin/chromium) and the ``playwright`` Python package; CI
-installs both, so a missing browser fails the test instead of skipping it. Saves the
-screenshot ``docs/figures/viz.png``.
+installs both, so a missing browser fails the test instead of skipping it. Visits both tabs:
+steps a run, applies a slider change, shows two result folders and replays a run of one.
+Saves the screenshot ``docs/figures/viz.png``.
 """
 
 from __future__ import annotations
@@ -81,14 +82,41 @@ def sync_playwright():
 
 
 @pytest.fixture
-def server(tmp_path):
+def folders(tmp_path):
+    """Two small result folders with the same seeds: the baseline and a firmer USA-TWN."""
+    import sim
+
+    base = sim.run(ROOT / "scenarios/baseline.toml", runs=40, seed=7, workers=1, out=tmp_path / "a")
+    firm = sim.run(
+        ROOT / "scenarios/baseline.toml",
+        runs=40,
+        seed=7,
+        workers=1,
+        out=tmp_path / "firm",
+        overrides={"alliances.USA-TWN.commitment": 0.9},
+    )
+    return base.path, firm.path
+
+
+@pytest.fixture
+def server(tmp_path, folders):
     port = _free_port()
     log = tmp_path / "server.log"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [*_sim_command(), "viz", "scenarios/baseline.toml", "--port", str(port)],
+            [
+                *_sim_command(),
+                "viz",
+                "scenarios/baseline.toml",
+                "--results",
+                str(folders[0]),
+                "--results",
+                str(folders[1]),
+                "--port",
+                str(port),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -111,8 +139,56 @@ def server(tmp_path):
         sock.bind(("127.0.0.1", port))
 
 
+def _wait_for_text(page, selector: str, text: str, timeout: float = 30_000) -> None:
+    page.wait_for_function(
+        "([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+        arg=[selector, text],
+        timeout=timeout,
+    )
+
+
+def _apply_slider_change(page) -> None:
+    """Move the USA-TWN commitment slider by two steps with the keyboard, then Apply."""
+    slider = page.locator(".v-input", has_text="USA\u2192TWN commitment").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")
+    page.locator(".sim-apply-hint").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Apply").click()
+    _wait_for_text(page, ".sim-settings", "alliances.USA-TWN.commitment=0.6")
+    assert "USA\u2192TWN 0.60" in page.locator(".sim-settings").inner_text()
+    assert page.locator(".sim-month").inner_text().startswith("Month 0 of 120")
+
+
+def _results_page_replays_a_run(page, folders, tmp_path) -> None:
+    """Show the folders on the second tab, then replay run 3 of the second folder."""
+    from sim.viz.results import stored_seed
+
+    page.get_by_role("tab", name="Result folders").click()
+    page.locator(".sim-outcomes").wait_for(timeout=30_000)
+    assert "P(war)" in page.locator(".sim-outcomes").inner_text()
+    assert "paired, run by run" in page.locator(".sim-compare").inner_text()
+    page.locator("img.sim-plot-rungs").wait_for()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "viz-results.png"), full_page=True)
+    page.locator(".sim-folder-a").click()
+    page.get_by_role("option", name="firm").click()
+    _wait_for_text(page, ".sim-outcomes", "alliances.USA-TWN.commitment=0.9")
+    field = page.get_by_label("Run id")
+    field.fill("3")
+    page.get_by_role("button", name="Replay").click()
+    seed = stored_seed(folders[1], 3)
+    _wait_for_text(page, ".sim-origin", "Run 3 of")
+    _wait_for_text(page, ".sim-month", f"seed {seed}")
+    assert "alliances.USA-TWN.commitment=0.9" in page.locator(".sim-settings").inner_text()
+    page.get_by_role("button", name="Step").click()
+    _wait_for_text(page, ".sim-month", "Month 1 of 120")
+
+
 @pytest.mark.slow
-def test_browser_steps_the_model_and_plots_change(sync_playwright, server, tmp_path):
+def test_browser_steps_applies_settings_and_replays_from_results(
+    sync_playwright, server, folders, tmp_path
+):
     url, _log = server
     failed: list[str] = []
     with sync_playwright() as p:
@@ -142,7 +218,10 @@ def test_browser_steps_the_model_and_plots_change(sync_playwright, server, tmp_p
                     assert plot.screenshot() != before, "the spending plot did not change"
             assert page.locator(".sim-events").inner_text().count("2023-") > 0
             page.wait_for_timeout(500)
+            assert page.title().startswith("sim viz \u00b7 ")
             page.screenshot(path=str(tmp_path / "viz.png"), full_page=True)
+            _apply_slider_change(page)
+            _results_page_replays_a_run(page, folders, tmp_path)
         finally:
             browser.close()
     assert not [u for u in failed if u.startswith(url)], failed
