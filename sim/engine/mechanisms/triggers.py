@@ -44,7 +44,6 @@ from sim.engine.declare import (
 )
 from sim.engine.declare import Field as F
 from sim.engine.ladder import open_crisis
-from sim.scenario.months import parse_month
 
 if TYPE_CHECKING:
     from sim.engine.params import Index
@@ -140,6 +139,8 @@ class TriggerParams(ParamBlock):
     @classmethod
     def compile(cls, d: dict, ix: Index) -> TriggerParams:
         """Return the (1, J) arrays of the scenario's triggers (resolved data `d`)."""
+        from sim.scenario.months import parse_month  # the scenario package imports the registry
+
         items = d.get("triggers", [])
         width = max([1, *(len(t["months"]) for t in items)])
         months = np.full((1, len(items), width), -1, dtype=np.int64)
