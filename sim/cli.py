@@ -27,9 +27,70 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
 
 
+SHARE = Path("share") / "escalation-sim" / "scenarios"
+"""Where a wheel installs the shipped scenarios, under ``sys.prefix`` (pyproject.toml,
+``[tool.setuptools.data-files]``)."""
+
+
 def scenario_dir() -> Path:
-    """Folder of shipped scenarios: ``$SIM_SCENARIOS`` or ``./scenarios``."""
-    return Path(os.environ.get("SIM_SCENARIOS", "scenarios"))
+    """Return the folder of the shipped scenarios, found from any working directory.
+
+    In order: ``$SIM_SCENARIOS``; the repository's ``scenarios/`` next to the package (a
+    source checkout or an editable install, where the user-facing folder is the canonical
+    one); ``<sys.prefix>/share/escalation-sim/scenarios`` (a wheel install, which copies
+    the same files there); finally ``./scenarios``.
+    """
+    if os.environ.get("SIM_SCENARIOS"):
+        return Path(os.environ["SIM_SCENARIOS"])
+    for candidate in (
+        Path(__file__).resolve().parents[1] / "scenarios",
+        Path(sys.prefix) / SHARE,
+    ):
+        if any(candidate.glob("*.toml")):
+            return candidate
+    return Path("scenarios")
+
+
+def shipped_scenario(name: str) -> Path:
+    """Return a shipped scenario file: ``./scenarios/NAME`` if present, else `scenario_dir`."""
+    local = Path("scenarios") / name
+    if local.is_file():
+        return local
+    found = scenario_dir() / name
+    if found.is_file():
+        return found
+    raise SimError(f"scenarios/{name} not found here or among the shipped scenarios")
+
+
+def examples(*commands: str) -> str:
+    """Return an argparse epilog listing example command lines."""
+    return "examples:\n" + "\n".join(f"  {c}" for c in commands)
+
+
+def add_parser(sub: argparse._SubParsersAction, name: str, help: str, *example: str):
+    """Add a subcommand whose help says what it does and ends with examples."""
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog=examples(*example),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_out(p: argparse.ArgumentParser, help: str, default: str | None = None, aliases=()) -> None:
+    """Add ``--out`` (and ``-o``, plus any older `aliases` such as ``--output``)."""
+    p.add_argument("--out", "-o", *aliases, dest="out", default=default, metavar="PATH", help=help)
+
+
+def add_quiet(p: argparse.ArgumentParser) -> None:
+    """Add ``-q/--quiet``: the same meaning in every command."""
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print no progress and no summary; errors and the final path line still appear",
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -90,18 +151,47 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    p = sub.add_parser("check", help="validate scenario files and summarise them")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    p.add_argument("--quiet", "-q", action="store_true", help="only print ok lines")
+    p = add_parser(
+        sub,
+        "check",
+        "validate scenario files and summarise them",
+        "sim check scenarios/baseline.toml",
+        "sim check scenarios/*.toml -q --set meta.months=60",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (TOML)")
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print no summary, only the ok line of each file; errors still appear",
+    )
     add_set(p)
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("list", help="list the scenarios in scenarios/ with their titles")
-    p.add_argument("folder", nargs="?", default=None)
+    p = add_parser(
+        sub,
+        "list",
+        "list the shipped scenarios (or those in FOLDER) with their titles",
+        "sim list",
+        "sim list my_scenarios/",
+    )
+    p.add_argument(
+        "folder",
+        nargs="?",
+        default=None,
+        metavar="FOLDER",
+        help="folder of scenario files (default: the shipped scenarios, from any directory)",
+    )
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", help="print the fully resolved scenario as TOML")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p = add_parser(
+        sub,
+        "show",
+        "print the fully resolved scenario as TOML",
+        "sim show scenarios/baseline.toml",
+        "sim show scenarios/baseline.toml --set actors.JPN.milex_usd_bn=60 > resolved.toml",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     add_set(p)
     p.set_defaults(func=cmd_show)
 

@@ -103,19 +103,34 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
         except (KeyboardInterrupt, Terminated):
             return _interrupted("run", out)
-    m = results.manifest
-    print(
-        f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
-        f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
-        f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)"
-    )
-    print()
-    print(format_findings(results))
-    print(format_summary(results.summary, scenario.month_label))
+    if not args.quiet:
+        print(run_header(results))
+        print()
+        print(format_findings(results))
+        print(format_summary(results.summary, scenario.month_label))
     print(
         f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, annual.parquet)"
     )
     return 0
+
+
+def run_header(results) -> str:
+    """Return the run header: scenario, runs, seed, horizon, timing and the overrides."""
+    m = results.manifest
+    line = (
+        f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
+        f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
+        f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)"
+    )
+    return line + "\n" + overrides_text(m.get("overrides", []))
+
+
+def overrides_text(overrides) -> str:
+    """Return ``overrides (--set): A=1, B=2`` or say that there are none."""
+    items = list(overrides)
+    if not items:
+        return "overrides (--set): none (the scenario file as written)"
+    return "overrides (--set): " + ", ".join(items)
 
 
 def _interrupted(command: str, out: Path) -> int:
@@ -163,8 +178,18 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def register_run(sub: argparse._SubParsersAction) -> None:
     """``sim run``."""
-    p = sub.add_parser("run", help="run an ensemble of a scenario into a result folder")
-    p.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    from sim.cli import add_out, add_parser, add_quiet, add_set
+
+    p = add_parser(
+        sub,
+        "run",
+        "run an ensemble of a scenario into a result folder and print its summary",
+        "sim run scenarios/baseline.toml --runs 2000 --seed 1 --out results/base",
+        "sim run scenarios/baseline.toml --set alliances.USA-TWN.commitment=0.9 -q",
+    )
+    p.add_argument(
+        "scenario", metavar="SCENARIO", nargs="?", help="scenario file (TOML); none with --resume"
+    )
     p.add_argument(
         "--resume",
         metavar="DIR",
@@ -175,51 +200,189 @@ def register_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
     )
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a scenario value (repeatable)",
-    )
-    p.add_argument("--out", default=None, help="result folder (default results/<name>-<time>)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    add_set(p)
+    add_out(p, "result folder (default results/<name>[+set-<overrides>]-<YYYYmmdd-HHMMSS>)")
+    add_workers(p)
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    add_annual(p)
+    add_quiet(p)
+    p.set_defaults(func=cmd_run)
+
+
+def add_workers(p: argparse.ArgumentParser) -> None:
+    """Add ``--workers``."""
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per core); results do not depend on it",
+    )
+
+
+ANNUAL_CHOICES = ["auto", "all", "sample", "off"]
+"""``--annual`` values, the same for ``sim run`` and ``sim sweep``."""
+
+
+def add_annual(p: argparse.ArgumentParser, sweep: bool = False) -> None:
+    """Add ``--annual`` with the values of `ANNUAL_CHOICES` (sweeps also accept ``on``)."""
+    auto = (
+        "auto = all for sweeps of up to 20,000 runs in total, else off"
+        if sweep
+        else "auto = all up to 20,000 runs, else sample"
+    )
     p.add_argument(
         "--annual",
         default="auto",
-        choices=["auto", "all", "sample", "off"],
-        help="per-run annual series: all runs, the first 10,000 (sample), none; "
-        "auto = all up to 20,000 runs, else sample",
+        choices=[*ANNUAL_CHOICES, "on"] if sweep else ANNUAL_CHOICES,
+        metavar="{" + ",".join(ANNUAL_CHOICES) + "}",
+        help="which runs keep per-run annual series: all, sample (the first 10,000), "
+        f"off; {auto} (default auto)",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_run)
 
 
 def register_trace(sub: argparse._SubParsersAction) -> None:
     """``sim trace``."""
-    p = sub.add_parser("trace", help="replay one run and print its story month by month")
+    from sim.cli import add_parser, add_set
+
+    p = add_parser(
+        sub,
+        "trace",
+        "replay one run and print its story month by month, with a legend of the terms",
+        "sim trace results/invasion 17",
+        "sim trace scenarios/baseline.toml --seed 42 --set model.crisis.war_cost=0.1 -v",
+    )
     p.add_argument(
         "target",
         metavar="DIR|SCENARIO",
         help="a result folder (with RUN_ID) or a scenario file (with --seed)",
     )
-    p.add_argument("run_id", nargs="?", type=int, default=None, metavar="RUN_ID")
-    p.add_argument("--seed", type=int, default=None, help="replay this seed of a scenario")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    p.add_argument(
+        "run_id",
+        nargs="?",
+        type=int,
+        default=None,
+        metavar="RUN_ID",
+        help="run to replay, from the folder's runs.parquet (find some with sim runs --where)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="replay this run seed of a scenario")
+    add_set(p)
     p.add_argument(
         "--verbose", "-v", action="store_true", help="also print every month's grey-zone activity"
     )
     p.set_defaults(func=cmd_trace)
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List the runs of a result folder whose outcomes match an expression."""
+    from sim.query import format_runs, select_runs
+    from sim.results.reader import load_results
+
+    results = load_results(args.folder)
+    table, total = select_runs(results, args.where, args.limit)
+    text = format_runs(table, args.format)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    if args.format == "table" or args.out:
+        runs = results.manifest.get("runs", len(results.runs))
+        shown = f"; showing the first {len(table):,}" if len(table) < total else ""
+        note = f"{total:,} of {runs:,} runs match '{args.where}'{shown}"
+        if args.out:
+            note += f"\nruns: {args.out}"
+        elif total:
+            note += f"; replay one with: sim trace {args.folder} {int(table.run_id.iloc[0])}"
+        print(note, file=sys.stderr if args.format != "table" else sys.stdout)
+    return 0
+
+
+def register_runs(sub: argparse._SubParsersAction) -> None:
+    """``sim runs``."""
+    from sim.cli import add_out, add_parser
+
+    p = add_parser(
+        sub,
+        "runs",
+        "list the runs of a result folder by outcome (run_id, seed and the outcomes named)",
+        "sim runs results/demo --where 'war.taiwan or max_rung.senkaku>=5'",
+        "sim runs results/demo --where 'crises.taiwan>2 and not rung4.taiwan' --format csv",
+    )
+    p.add_argument("folder", metavar="DIR", help="a result folder (run or sweep)")
+    p.add_argument(
+        "--where",
+        required=True,
+        metavar="EXPR",
+        help="MEASURE.THEATRE terms, e.g. war.taiwan, max_rung.senkaku>=5, crises.taiwan>2, "
+        "holder_final.taiwan==CHN, combined with and/or/not and parentheses; MEASURE is an "
+        "outcomes.parquet column or rung4, rung5, crisis, lost, nuclear, joined_<ALLIANCE>",
+    )
+    p.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="list at most N runs (default 20)"
+    )
+    p.add_argument(
+        "--all", dest="limit", action="store_const", const=None, help="list every matching run"
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="output format (default table)",
+    )
+    add_out(p, "write the list to this file instead of standard output")
+    p.set_defaults(func=cmd_runs)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a result folder's tables as CSV files or one Excel workbook."""
+    from sim.export import export_folder
+
+    written = export_folder(args.folder, args.format, args.out, annual=not args.no_annual)
+    if not args.quiet:
+        for name, rows in written.sheets.items():
+            print(f"  {name}: {rows:,} rows")
+    print(f"export: {written.path}")
+    return 0
+
+
+def register_export(sub: argparse._SubParsersAction) -> None:
+    """``sim export``."""
+    from sim.cli import add_out, add_parser, add_quiet
+
+    p = add_parser(
+        sub,
+        "export",
+        "export a result folder's tables for spreadsheets (CSV files or one .xlsx workbook)",
+        "sim export results/demo --format xlsx --out demo.xlsx",
+        "sim export results/<sweep folder> --format csv --out sweep-csv/",
+    )
+    p.add_argument("folder", metavar="DIR", help="a result folder (run or sweep)")
+    p.add_argument(
+        "--format",
+        choices=["csv", "xlsx"],
+        default="xlsx",
+        help="xlsx: one workbook, a sheet per table; csv: a folder of CSV files (default xlsx)",
+    )
+    add_out(
+        p,
+        "the workbook (.xlsx) or CSV folder to write (default: DIR/export.xlsx or DIR/export-csv/)",
+    )
+    p.add_argument(
+        "--no-annual",
+        action="store_true",
+        help="leave out the annual table (the largest; Excel holds at most 1,048,575 rows)",
+    )
+    add_quiet(p)
+    p.set_defaults(func=cmd_export)
+
+
 def default_scenario() -> Path:
-    """Find the embedded default: ``scenarios/baseline.toml`` here or in the source checkout."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        candidate = root / "scenarios" / "baseline.toml"
-        if candidate.is_file():
-            return candidate
-    raise SimError("scenarios/baseline.toml not found (run from the repository folder)")
+    """Find the shipped baseline: ``scenarios/baseline.toml`` here or among the shipped ones."""
+    from sim.cli import shipped_scenario
+
+    return shipped_scenario("baseline.toml")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -229,7 +392,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sim.plots.report import write_report
 
     out = Path(args.out)
-    args.scenario, args.set, args.seed, args.resume = str(default_scenario()), [], None, None
+    args.scenario, args.seed, args.resume = str(default_scenario()), None, None
     args.force, args.annual = True, "auto"
     status = cmd_run(args)
     if status:
@@ -240,23 +403,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     plots = []
     for kind in registry.resolve([], results):
         plots += kind.draw([results], metric=None, subject=None, year=None)
-    print("figures:")
-    for path in _write(plots, out / "figures", None, None):
-        print(f"  {path}")
-    print(f"report: {write_report(results, out / 'report.html', ['sim', 'demo'])}")
+    written = _write(plots, out / "figures", None, None)
+    if not args.quiet:
+        print("figures:")
+        for path in written:
+            print(f"  {path}")
+    print(f"report: {write_report(results, out / 'report.html', ['sim', *sys.argv[1:]])}")
     return 0
 
 
 def register_demo(sub: argparse._SubParsersAction) -> None:
     """``sim demo``."""
-    p = sub.add_parser(
+    from sim.cli import add_out, add_parser, add_quiet, add_set
+
+    p = add_parser(
+        sub,
         "demo",
-        help="run the baseline scenario end to end (results, figures, report) into results/demo",
+        "run the baseline scenario end to end (results, figures, report) into results/demo",
+        "sim demo",
+        "sim demo --runs 500 --out results/demo-small -q",
     )
     p.add_argument("--runs", type=int, default=2000, help="number of runs (default 2000)")
-    p.add_argument("--out", default="results/demo", help="result folder (default results/demo)")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--quiet", "-q", action="store_true")
+    add_out(p, "result folder (default results/demo; replaced if it exists)", "results/demo")
+    add_set(p)
+    add_workers(p)
+    add_quiet(p)
     p.set_defaults(func=cmd_demo)
 
 
@@ -281,6 +452,8 @@ REGISTER: list = [
     register_demo,
     register_run,
     register_trace,
+    register_runs,
+    register_export,
     _lazy("sim.sweep.cli", "register_sweep"),
     _lazy("sim.viz.cli", "register_viz"),
     _lazy("sim.plots.cli", "register_plot"),

@@ -10,16 +10,15 @@ import sys
 from pathlib import Path
 
 DEFAULT_SCENARIO = Path("scenarios") / "hindcast_2013.toml"
-DEFAULT_FIGURE = Path("docs") / "figures" / "hindcast.png"
+DEFAULT_FIGURE = Path("results") / "hindcast" / "hindcast.png"
+"""Default figure: under results/, so that following a tutorial never overwrites a tracked
+file (the documentation's copy, docs/figures/hindcast.png, is written with --out)."""
 
 
 def _default_scenario() -> Path:
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        if (root / DEFAULT_SCENARIO).is_file():
-            return root / DEFAULT_SCENARIO
-    from sim.errors import SimError
+    from sim.cli import shipped_scenario
 
-    raise SimError(f"{DEFAULT_SCENARIO} not found (run from the repository folder)")
+    return shipped_scenario(DEFAULT_SCENARIO.name)
 
 
 def _fmt(x: float, digits: int = 1) -> str:
@@ -89,20 +88,12 @@ def validate(
     return results, observed, years, arrays, table, summary, pooled
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Run the hindcast, print the fit tables, write the figure (and the table)."""
-    from sim.errors import SimError
-
-    if args.runs < 2:
-        raise SimError(f"--runs must be at least 2 for quantile bands, got {args.runs}")
-    scenario = Path(args.scenario) if args.scenario else _default_scenario()
-    results, observed, years, arrays, table, summary, pooled = validate(
-        scenario, args.runs, args.seed, args.cutoff, args.workers
-    )
+def print_fit(results, years, table, summary, pooled, cutoff: int) -> None:
+    """Print the hindcast's header, the per-year table, the fit summary and the war check."""
     m = results.manifest
     print(
         f"{results.title}: {m['runs']:,} runs, seed {m['master_seed']}, "
-        f"{int(years[0])}-{int(years[-1])}; fitted years up to {args.cutoff} "
+        f"{int(years[0])}-{int(years[-1])}; fitted years up to {cutoff} "
         f"(plus the single Taiwan ADIZ point, 2020), held back after"
     )
     print()
@@ -121,6 +112,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"  {th}: war in {g['war'].mean():.1%} of runs, at least one crisis in "
             f"{(g['crises'] > 0).mean():.1%}, median crises {g['crises'].median():.0f}"
         )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run the hindcast, print the fit tables, write the figure (and the table)."""
+    from sim.errors import SimError
+
+    if args.runs < 2:
+        raise SimError(f"--runs must be at least 2 for quantile bands, got {args.runs}")
+    scenario = Path(args.scenario) if args.scenario else _default_scenario()
+    results, observed, years, arrays, table, summary, pooled = validate(
+        scenario, args.runs, args.seed, args.cutoff, args.workers
+    )
+    m = results.manifest
+    if not args.quiet:
+        print_fit(results, years, table, summary, pooled, args.cutoff)
     from sim.hindcast.figure import draw
 
     caption = (
@@ -132,14 +138,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
     )
     fig = draw(observed, arrays, years, args.cutoff, caption)
-    path = Path(args.output)
+    path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150, metadata={"Software": "escalation-sim"})
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    print()
-    print(f"figure: {path}")
+    if not args.quiet:
+        print()
     if args.table:
         tpath = Path(args.table)
         tpath.parent.mkdir(parents=True, exist_ok=True)
@@ -148,16 +154,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
             tpath.with_name(tpath.stem + "-summary.csv"), index=False, float_format="%.4g"
         )
         print(f"table: {tpath} (and {tpath.stem}-summary.csv)")
+    print(f"figure: {path}")
     sys.stdout.flush()
     return 0
 
 
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """``sim validate``."""
-    p = sub.add_parser(
+    from sim.cli import add_out, add_parser, add_quiet
+    from sim.commands import add_workers
+
+    p = add_parser(
+        sub,
         "validate",
-        help="run the hindcast 2013-2024 and compare it with the "
-        "observed series (fit in and out of sample, figure)",
+        "run the hindcast 2013-2024 and compare it with the observed series "
+        "(fit in and out of sample, figure)",
+        "sim validate --runs 1000",
+        "sim validate --runs 2000 --cutoff 2016 --out results/hindcast-2016/fit.png "
+        "--table results/hindcast-2016/fit.csv",
     )
     p.add_argument(
         "scenario",
@@ -179,17 +193,13 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
         default=2018,
         help="last fitted year; later observations are out of sample (default 2018)",
     )
-    p.add_argument(
-        "-o",
-        "--output",
-        default=str(DEFAULT_FIGURE),
-        help=f"figure file (default {DEFAULT_FIGURE})",
-    )
+    add_out(p, f"figure file (default {DEFAULT_FIGURE})", str(DEFAULT_FIGURE), ("--output",))
     p.add_argument(
         "--table",
         default=None,
         metavar="CSV",
         help="also write the per-year table (and CSV-summary.csv) here",
     )
-    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    add_workers(p)
+    add_quiet(p)
     p.set_defaults(func=cmd_validate)

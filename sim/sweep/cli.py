@@ -39,15 +39,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             if not args.scenario:
                 raise SimError("give a SCENARIO file (or --resume DIR)")
             from sim.scenario import load_scenario
+            from sim.sweep.run import default_sweep_out
 
             scenario = load_scenario(args.scenario, args.set)
-            if args.out:
-                out = Path(args.out)
-            else:
-                import datetime as dt
-
-                stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-                out = Path("results") / f"{scenario.name}-sweep-{stamp}"
+            out = Path(args.out) if args.out else default_sweep_out(scenario)
             try:
                 results = run_sweep(
                     scenario,
@@ -70,18 +65,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
-    print_sweep(results)
+    print_sweep(results, quiet=args.quiet)
     return 0
 
 
-def print_sweep(results) -> None:
-    """Headline figures of a finished sweep."""
+def print_sweep(results, quiet: bool = False) -> None:
+    """Print the headline figures of a finished sweep (only the path line if `quiet`)."""
+    from sim.commands import overrides_text
+
     m = results.manifest
+    if quiet:
+        print(f"results: {results.path}/")
+        return
     print(
         f"{results.title}: {m['sampler']} sweep of {', '.join(m['swept'])}; "
         f"{m['points']:,} points x {m['runs_per_point']:,} runs = {m['runs']:,} runs, "
         f"seed {m['master_seed']}, {m['wall_seconds']:.1f} s"
     )
+    print(overrides_text(m.get("overrides", [])) + " (fixed at every point)")
     summary = results.table("summary")
     for theatre, rows in summary.groupby("theatre", sort=False):
         print(
@@ -144,10 +145,21 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def register_sweep(sub: argparse._SubParsersAction) -> None:
     """Register ``sim sweep``, ``sim analyze`` and ``sim discover``."""
-    p = sub.add_parser(
-        "sweep", help="sweep parameters (grid, LHS, Sobol, Morris) with replications at each point"
+    from sim.cli import add_out, add_parser, add_quiet, add_set
+    from sim.commands import add_annual, add_workers
+
+    p = add_parser(
+        sub,
+        "sweep",
+        "sweep parameters (grid, LHS, Sobol, Morris) with replications at each point",
+        "sim sweep scenarios/taiwan_blockade.toml --param actors.CHN.misperception=0:2 "
+        "--points 32 --runs 200 --seed 1",
+        "sim sweep scenarios/baseline.toml --param model.crisis.war_cost=0.05:0.4 "
+        "--sampler sobol --points 64 --set alliances.USA-TWN.commitment=0.9 -q",
     )
-    p.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    p.add_argument(
+        "scenario", metavar="SCENARIO", nargs="?", help="scenario file (TOML); none with --resume"
+    )
     p.add_argument(
         "--param",
         action="append",
@@ -170,10 +182,12 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         "range; Sobol base sample N (a power of 2); Morris trajectories",
     )
     p.add_argument("--runs", type=int, default=None, help="replications per point (default 100)")
-    p.add_argument("--seed", type=int, default=None, help="master seed")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
-    p.add_argument("--out", default=None, help="result folder")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
+    )
+    add_set(p)
+    add_out(p, "result folder (default results/<name>[+set-<overrides>]-sweep-<time>)")
+    add_workers(p)
     p.add_argument(
         "--scheduler",
         default=None,
@@ -181,23 +195,24 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         help="Dask scheduler address, e.g. tcp://127.0.0.1:8786",
     )
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
-    p.add_argument(
-        "--annual",
-        default="auto",
-        choices=["auto", "on", "off"],
-        help="per-run annual series (auto: on up to 20,000 runs in total)",
-    )
+    add_annual(p, sweep=True)
     p.add_argument(
         "--resume",
         metavar="DIR",
         default=None,
         help="complete an interrupted sweep (no other arguments needed)",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_quiet(p)
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("analyze", help="sensitivity indices of a Sobol or Morris sweep")
-    p.add_argument("folder", metavar="DIR")
+    p = add_parser(
+        sub,
+        "analyze",
+        "sensitivity indices of a Sobol or Morris sweep, for any outcome",
+        "sim analyze results/<sweep folder> --outcome war.taiwan",
+        "sim analyze results/<sweep folder> --outcome rung5.senkaku --outcome lost.taiwan --save",
+    )
+    p.add_argument("folder", metavar="DIR", help="a Sobol or Morris sweep folder")
     p.add_argument(
         "--outcome",
         action="append",
@@ -205,11 +220,19 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         help="MEASURE.THEATRE with MEASURE in war, rung4, rung5, max_rung, "
         "holder_changed (repeatable; default war per theatre)",
     )
-    p.add_argument("--save", action="store_true", help="replace sensitivity.json")
+    p.add_argument(
+        "--save", action="store_true", help="replace the folder's sensitivity.json with these"
+    )
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("discover", help="scenario discovery (PRIM) on a sweep")
-    p.add_argument("folder", metavar="DIR")
+    p = add_parser(
+        sub,
+        "discover",
+        "scenario discovery (PRIM): the parameter box where an outcome concentrates",
+        "sim discover results/<sweep folder> --outcome rung5.taiwan",
+        "sim discover results/<sweep folder> --outcome war.taiwan --threshold 0.01 --density 0.9",
+    )
+    p.add_argument("folder", metavar="DIR", help="a sweep folder")
     p.add_argument("--outcome", required=True, help="MEASURE.THEATRE, e.g. war.taiwan")
     p.add_argument(
         "--threshold",
@@ -217,5 +240,5 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="points with the outcome above this are of interest (default: median)",
     )
-    p.add_argument("--density", type=float, default=0.8, help="PRIM density target")
+    p.add_argument("--density", type=float, default=0.8, help="PRIM density target (default 0.8)")
     p.set_defaults(func=cmd_discover)

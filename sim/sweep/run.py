@@ -201,6 +201,31 @@ def finish_sweep(folder: Path, manifest: Manifest) -> None:
         atomic_write_bytes(folder / "sensitivity.json", json.dumps(result, indent=2).encode())
 
 
+def sweep_annual_runs(mode: str, total: int) -> int:
+    """Return how many leading runs of a sweep keep per-run annual rows under `mode`.
+
+    The values are those of ``sim run`` (`sim.runner.ensemble.annual_runs_for`): ``all``,
+    ``sample`` (the first 10,000 runs, which in a sweep are those of the first points),
+    ``off``; ``auto`` keeps every run of a sweep of at most `ANNUAL_UP_TO` runs and none of
+    a larger one (``on`` is accepted as the older name of ``all``).
+    """
+    from sim.runner.ensemble import annual_runs_for
+
+    if mode == "on":
+        mode = "all"
+    if mode == "auto":
+        return total if total <= ANNUAL_UP_TO else 0
+    return annual_runs_for(mode, total)
+
+
+def default_sweep_out(scen: Scenario) -> Path:
+    """``results/<name>[+set-<overrides>]-sweep-<YYYYmmdd-HHMMSS>``."""
+    from sim.runner.ensemble import overrides_tag
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("results") / f"{scen.name}{overrides_tag(scen.overrides)}-sweep-{stamp}"
+
+
 def run_sweep(
     scenario: str | Path | Scenario | Mapping,
     params: Iterable[str] = (),
@@ -228,12 +253,10 @@ def run_sweep(
     design = sample(method, plist, n_points, master)
     total = len(design.values) * n_runs
     workers = default_workers() if workers is None else int(workers)
-    if annual not in ("auto", "on", "off"):
-        raise SimError(f"--annual must be auto, on or off for sweeps, not '{annual}'")
-    keep_annual = annual == "on" or (annual == "auto" and total <= ANNUAL_UP_TO)
+    annual = "all" if annual == "on" else annual  # "on": the older name of "all"
+    annual_runs = sweep_annual_runs(annual, total)
     if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("results") / f"{scen.name}-sweep-{stamp}"
+        out = default_sweep_out(scen)
     folder = Path(out)
     prepare_folder(folder, force)
     size = chunk_size or chunk_size_for(total, workers)
@@ -247,7 +270,7 @@ def run_sweep(
         workers=workers,
         scheduler=scheduler,
         annual_mode=annual,
-        annual_runs=total if keep_annual else 0,
+        annual_runs=annual_runs,
         command=command,
         sweep=SweepDesign(
             sampler=method,
