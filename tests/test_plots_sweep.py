@@ -126,3 +126,46 @@ def test_sweep_kinds_refuse_ensembles(tmp_path):
     )
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "sweep" in out.stderr
+
+
+def test_small_sobol_sample_warns(sobol):
+    from sim.analysis.sensitivity import analyze_folder, format_indices, stability_warning
+
+    result = analyze_folder(sobol.path, sobol.manifest, sobol.table("summary"), ["rung5.island"])
+    text = format_indices(result)
+    assert result.get("warnings"), text
+    assert "too small for stable Sobol indices" in text and " *" in text
+    # stable indices: no warning; material index with a wider interval: a warning
+    ok = {"a": {"S1": 0.6, "S1_conf": 0.05, "ST": 0.7, "ST_conf": 0.06}}
+    assert stability_warning("war.x", "sobol", ok) == ""
+    bad = {"a": {"S1": 0.2, "S1_conf": 0.5, "ST": 24.7, "ST_conf": 71.8}}
+    assert "ST = 24.7 ± 71.8" in stability_warning("war.x", "sobol", bad)
+    morris = {
+        "a": {"mu_star": 0.3, "mu_star_conf": 0.5, "sigma": 0.1, "mu": 0.3},
+        "b": {"mu_star": 0.001, "mu_star_conf": 0.002, "sigma": 0.0, "mu": 0.0},
+    }
+    assert "1 of 2 parameters" in stability_warning("war.x", "morris", morris)
+
+
+def test_sweep_report_and_default_outcome(grid, sobol, tmp_path):
+    from sim.plots.report import build_report
+    from sim.plots.sweep import default_outcome, plot_response
+
+    summary = grid.table("summary")
+    name = default_outcome(summary)
+    from sim.analysis.outcome_names import measure
+
+    col = measure(name).column
+    assert summary.groupby("theatre")[col].agg(np.ptp).max() > 0
+    (plot,) = plot_response([grid])
+    assert plot.name == f"response-{name}"
+    plot.close()
+    for r in (grid, sobol):
+        html = build_report(r)
+        assert "<h2>Key findings</h2>" in html
+        assert "Response" in html and "data:image/png;base64," in html
+    html = build_report(sobol)
+    assert "Sensitivity" in html and "±" in html
+    assert "too small for stable" in html
+    assert "model.crisis.war_cost=0.05" in html  # the fixed override in the title
+    assert "PRIM" in build_report(grid)

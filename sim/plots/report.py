@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.plots import style
 from sim.plots.kinds import KINDS
+from sim.plots.paths import paths_html
 from sim.scenario.schema import RUNG_NAMES
 
 CSS = """
@@ -280,62 +281,118 @@ def provenance_html(r: Any, command: Sequence[str] | None) -> str:
     return "<h2>Provenance</h2>" + _table(["", ""], rows)
 
 
+def report_title(r: Any) -> str:
+    """Return the report title: scenario title, its name and the overrides, if any."""
+    return style.scenario_text(r)
+
+
+def findings_html(r: Any) -> str:
+    """Render the key findings (`sim.analysis.summary.key_findings`) as a list."""
+    from sim.analysis.summary import key_findings
+
+    try:
+        items = key_findings(r)
+    except Exception as exc:  # noqa: BLE001  (findings must never break the report)
+        items = [f"(key findings unavailable: {exc})"]
+    if not items:
+        return ""
+    return "<h2>Key findings</h2><ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>"
+
+
+def _caption(r: Any, text: str) -> str:
+    extra = style.overrides_text(r.manifest)
+    return f"{text} {style.scenario_text(r) if extra else ''}".strip()
+
+
+def _figures_html(r: Any, plots: Sequence[Any], captions: dict[str, str]) -> list[str]:
+    figs = []
+    for p in plots:
+        data = base64.b64encode(p.png_bytes()).decode("ascii")
+        cap = captions.get(p.name) or captions.get(p.name.split("-")[0], p.name)
+        figs.append(
+            f'<figure><img alt="{_e(p.name)} figure" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(_caption(r, cap))}</figcaption></figure>"
+        )
+        p.close()
+    return figs
+
+
+def _head(r: Any) -> str:
+    m = r.manifest
+    meta = m.get("scenario", {}).get("meta", {})
+    runs = f"{int(m.get('runs', 0)):,} runs"
+    if m.get("kind") == "sweep":
+        runs = (
+            f"sweep: {m.get('sampler')} design, {m.get('points', '?')} points × "
+            f"{m.get('runs_per_point')} runs"
+        )
+    overrides = m.get("overrides") or []
+    head = (
+        f'<h1>{_e(report_title(r))}</h1><p class="small">{_e(runs)}, seed '
+        f"{_e(m.get('master_seed'))}, {_e(m.get('months'))} months from {_e(m.get('start'))}"
+        f" &middot; scenario {_e(m.get('scenario_name'))}"
+        f" &middot; escalation-sim {_e(m.get('package_version'))}, "
+        f"{_e(style.finished_date(m))}</p>"
+    )
+    if overrides:
+        head += f'<p class="small">Overrides: {_e(", ".join(overrides))}</p>'
+    if meta.get("question"):
+        head += f'<p class="q">Question: {_e(meta["question"])}</p>'
+    return head
+
+
+def _description(r: Any) -> list[str]:
+    meta = r.manifest.get("scenario", {}).get("meta", {})
+    desc = "".join(
+        f"<p>{_e(par.strip())}</p>"
+        for par in str(meta.get("description", "")).split("\n\n")
+        if par.strip()
+    )
+    return ["<h2>Description</h2>", desc or "<p>(none)</p>"]
+
+
+def _page(r: Any, body: Sequence[str]) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(report_title(r))} – escalation-sim report</title><style>{CSS}</style>"
+        f"</head><body>{''.join(body)}</body></html>\n"
+    )
+
+
 def build_report(r: Any, command: Sequence[str] | None = None) -> str:
-    """Build the HTML text of the report of result folder `r`."""
-    sc = r.manifest.get("scenario", {})
-    meta = sc.get("meta", {})
+    """Build the HTML text of the report of result folder `r` (ensemble or sweep)."""
+    if r.manifest.get("kind") == "sweep":
+        from sim.plots.report_sweep import sweep_body
+
+        head = [_head(r), findings_html(r), *_description(r)]
+        return _page(r, [*head, *sweep_body(r), parameters_html(r), provenance_html(r, command)])
     plots = []
     for kind in KINDS.values():
         if kind.suits(r):
             plots += kind.draw([r])
     war = next(p.data for p in plots if p.name == "war")
     ladder = next(p.data for p in plots if p.name == "ladder")
-    figs = []
     captions = {
         "ladder": "Highest rung of the escalation ladder reached in each run, per theatre.",
-        "war": "Probability of war (rung 6 or higher) per theatre, 95% Wilson intervals.",
+        "war": "Probability of war (rung 6 or higher) per theatre: dots with 95% Wilson "
+        "intervals and counts.",
         "survival": "Kaplan–Meier curves of the time to the first crisis and to war.",
         "fan-spending": "Military spending per actor: median and 50%/90% bands over runs.",
         "fan-greyzone": "Grey-zone activity per year: median and 50%/90% bands over runs.",
         "grievance": "Grievance network (mean over runs), alliances dashed.",
     }
-    for p in plots:
-        data = base64.b64encode(p.png_bytes()).decode("ascii")
-        figs.append(
-            f'<figure><img alt="{_e(p.name)} figure" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_e(captions.get(p.name, p.name))}</figcaption></figure>"
-        )
-        p.close()
-    m = r.manifest
-    desc = "".join(
-        f"<p>{_e(par.strip())}</p>"
-        for par in str(meta.get("description", "")).split("\n\n")
-        if par.strip()
-    )
-    question = meta.get("question", "")
-    head = (
-        f'<h1>{_e(r.title)}</h1><p class="small">{int(m.get("runs", 0)):,} runs, seed '
-        f"{_e(m.get('master_seed'))}, {_e(m.get('months'))} months from {_e(m.get('start'))}"
-        f" &middot; escalation-sim {_e(m.get('package_version'))}, "
-        f"{_e(style.finished_date(m))}</p>"
-    )
-    if question:
-        head += f'<p class="q">Question: {_e(question)}</p>'
     body = [
-        head,
-        "<h2>Description</h2>",
-        desc or "<p>(none)</p>",
+        _head(r),
+        findings_html(r),
+        *_description(r),
         tables_html(r, war, ladder),
+        paths_html(r),
         "<h2>Figures</h2>",
-        *figs,
+        *_figures_html(r, plots, captions),
         parameters_html(r),
         provenance_html(r, command),
     ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_e(r.title)} – escalation-sim report</title><style>{CSS}</style></head>"
-        f"<body>{''.join(body)}</body></html>\n"
-    )
+    return _page(r, body)
 
 
 def write_report(r: Any, out: str | Path, command: Sequence[str] | None = None) -> Path:
