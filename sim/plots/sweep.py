@@ -382,9 +382,9 @@ def plot_sensitivity(results: Sequence[Any]) -> list[style.Plot]:
             )
             ax.barh(y - 0.2, d["sigma"], 0.4, color=style.colour(1), label="sigma")
             ax.set_xlabel("elementary effect (outcome per unit range)")
-        ax.set_yticks(y, [style.short(p, 28) for p in d["parameter"]])
+        ax.set_yticks(y, [style.short(param_label(p), 28) for p in d["parameter"]])
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_title(outcome, loc="left")
+        ax.set_title(outcome_label(str(outcome)), loc="left")
     legend = axes[0, 0].get_legend_handles_labels()
     note = (
         "Whiskers: 95% bootstrap intervals (clipped to the axis); "
