@@ -152,7 +152,8 @@ def rich_scenario(months: int = 96) -> dict:
 def result_arrays(res: BatchResult) -> dict[str, np.ndarray]:
     """Every final outcome and world array of a batch result, by name."""
     return {
-        **{f"world.{n}": getattr(res.world, n) for n in res.world.names()},
+        # run_index is each run's row in its own batch, so it differs by construction
+        **{f"world.{n}": getattr(res.world, n) for n in res.world.names() if n != "run_index"},
         **{f"outcome.{n}": getattr(res.outcome, n) for n in res.outcome.names()},
     }
 

@@ -29,6 +29,8 @@ def scenario(triggers: list[dict] | None = None, events: list[dict] | None = Non
         "meta": {"name": "trig", "start": START, "months": 24},
         "model": {
             "mechanisms": ["events", "triggers", "politics", "crisis", "grievance", "diplomacy"],
+            # no deliberate crises: the triggers alone open them
+            "crisis": {"initiation_rate_per_year": 0.0},
         },
         "actors": {
             "AAA": {"name": "A", "gdp_usd_bn": 1000, "milex_usd_bn": 20},

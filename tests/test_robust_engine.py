@@ -216,6 +216,24 @@ def worlds(draw, max_months: int = 600) -> dict:
                     if c != theatres[names[-1]]["holder"]
                 ),
             )
+        elif kind in ("election", "budget"):
+            spec = S.EVENT_KIND_FIELDS[kind]
+            ev["actor"] = a0
+            if kind == "election":
+                ev["change_probability"] = draw(value(spec["change_probability"]))
+                ev["audience_cost_change"] = draw(value(spec["audience_cost_change"]))
+            else:
+                ev["growth"] = draw(value(spec["growth"]))
+        elif kind == "talks_close":
+            ev["parties"] = [a0, a1]
+        elif kind == "sanctions":
+            spec = S.EVENT_KIND_FIELDS[kind]
+            ev.update(by=a0, against=a1,
+                      gdp_loss_per_month=draw(value(spec["gdp_loss_per_month"])))  # fmt: skip
+        elif kind == "greyzone_rate":
+            spec = S.EVENT_KIND_FIELDS[kind]
+            ev.update(theatre=names[0], activity=draw(st.sampled_from(["probe", "presence"])),
+                      factor=draw(value(spec["factor"])))  # fmt: skip
         elif kind == "alliance":
             if not alliances:
                 continue

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.engine.ladder import TOP_RUNG, WAR_RUNG
@@ -35,10 +37,41 @@ def regional_force(state: State, params: Params) -> np.ndarray:
     return state.world.capability * params.world.forces_in_region_share
 
 
+def host_basing(state: State, s: Structure) -> np.ndarray:
+    """(R, K, A) True where alliance h's client hosts its patron's forces for theatre k.
+
+    A client hosts its patron in the theatres the alliance covers (its own territory is
+    next to them) and in its ``host_theatres`` (third-country basing: US forces in Japan
+    for a Taiwan war), while the alliance's basing access is on.
+    """
+    where = s.covers | s.hosts  # (A, K)
+    return state.world.basing[:, None, :] & where.T[None, :, :]
+
+
+def patron_reach(state: State, params: Params, s: Structure) -> np.ndarray:
+    """(R, K, A) share of alliance a's patron force that reaches theatre k.
+
+    All of it where the patron can fight from some client's territory next to the theatre
+    (any alliance of the same patron hosting it for k), else ``alliances.no_basing_factor``.
+    """
+    hosted = host_basing(state, s)
+    reach = np.zeros(hosted.shape)
+    factor = params.alliances.no_basing_factor[:, None]
+    for a in range(len(s.alliance_ids)):
+        same = s.patron == s.patron[a]
+        reach[:, :, a] = np.where(hosted[:, :, same].any(axis=2), 1.0, factor)
+    return reach
+
+
 def side_force(
     state: State, params: Params, s: Structure, party: np.ndarray, ally_weight: np.ndarray
 ) -> np.ndarray:
     """Force of `party`'s side in each theatre, (R, K).
+
+    The party's regional force, plus each patron covering it (times its weight and its
+    reach, `patron_reach`), plus ``alliances.host_force_share`` of the force of every third
+    country that hosts such a patron for the theatre (the host becomes a party: it is a
+    target and it fights), times the holder's defender advantage.
 
     Parameters
     ----------
@@ -49,22 +82,82 @@ def side_force(
     """
     force = regional_force(state, params)
     total = gather(force, party)
-    for a in range(len(s.alliance_ids)):
-        reach = np.where(state.world.basing[:, a], 1.0, params.alliances.no_basing_factor)
-        patron_force = force[:, s.patron[a]] * reach
-        helps = (party == s.client[a]) & s.covers[a][None, :]
-        total = total + np.where(helps, ally_weight[:, :, a] * patron_force[:, None], 0.0)
+    if len(s.alliance_ids):
+        reach = patron_reach(state, params, s)
+        hosted = host_basing(state, s)
+        share = params.alliances.host_force_share[:, None]
+        for a in range(len(s.alliance_ids)):
+            helps = (party == s.client[a]) & s.covers[a][None, :]
+            weight = np.where(helps, ally_weight[:, :, a], 0.0)
+            total = total + weight * force[:, s.patron[a]][:, None] * reach[:, :, a]
+            for h in host_alliances(s, a):
+                host = s.client[h]
+                third = hosted[:, :, h] & (party != host)
+                total = total + np.where(third, weight * share * force[:, host][:, None], 0.0)
     advantage = np.where(party == state.world.holder, params.world.defender_advantage, 1.0)
     return total * advantage
 
 
+def host_alliances(s: Structure, a: int) -> list[int]:
+    """Alliances whose client could host alliance a's patron outside a's own client."""
+    return [
+        h
+        for h in range(len(s.alliance_ids))
+        if h != a and s.patron[h] == s.patron[a] and s.client[h] != s.client[a]
+        and s.hosts[h].any()
+    ]  # fmt: skip
+
+
+def nuclear_shadow(
+    state: State,
+    params: Params,
+    s: Structure,
+    ch: np.ndarray,
+    df: np.ndarray,
+    ally_weight: np.ndarray,
+) -> np.ndarray:
+    """(R, K) chance that a war would be fought between nuclear-armed sides.
+
+    The product of both sides' `nuclear_exposure`: mutual exposure raises both sides'
+    expected war costs alike (the stability-instability paradox: Snyder 1965; Jervis
+    1989), while a nuclear power gains no coercive edge over a non-nuclear one from its
+    arsenal alone (Sechser & Fuhrmann 2017).
+    """
+    return nuclear_exposure(state, params, s, ch, ally_weight) * nuclear_exposure(
+        state, params, s, df, ally_weight
+    )
+
+
+def nuclear_exposure(
+    state: State, params: Params, s: Structure, party: np.ndarray, ally_weight: np.ndarray
+) -> np.ndarray:
+    """(R, K) chance that `party`'s side includes a nuclear power if it comes to war.
+
+    1 if the party is nuclear; otherwise the largest weight (commitment, or 1 if joined)
+    of a nuclear patron covering it.
+    """
+    nuclear = params.world.nuclear
+    exposure = gather(nuclear.astype(np.float64), party)
+    for a in range(len(s.alliance_ids)):
+        helps = (party == s.client[a]) & s.covers[a][None, :]
+        patron_nuclear = nuclear[:, s.patron[a]][:, None]
+        weight = np.where(helps & patron_nuclear, ally_weight[:, :, a], 0.0)
+        exposure = np.maximum(exposure, weight)
+    return exposure
+
+
 def ally_weights(state: State, s: Structure, perceived: bool) -> np.ndarray:
-    """(R, K, A) weights of patrons: joined = 1; otherwise commitment if perceived, else 0."""
+    """(R, K, A) weights of patrons.
+
+    Perceived (bargaining): 1 for a patron that has joined the war or deployed forces to
+    the crisis, else its commitment. Actual (fighting): 1 if joined, else 0.
+    """
     if not s.on("alliances"):
         return np.zeros(state.world.joined.shape)
+    w = state.world
     if perceived:
-        return np.where(state.world.joined, 1.0, state.world.commitment[:, None, :])
-    return state.world.joined.astype(np.float64)
+        return np.where(w.joined | w.deployed, 1.0, w.commitment[:, None, :])
+    return w.joined.astype(np.float64)
 
 
 def win_probability(own: np.ndarray, other: np.ndarray, gamma: np.ndarray) -> np.ndarray:
@@ -75,11 +168,29 @@ def win_probability(own: np.ndarray, other: np.ndarray, gamma: np.ndarray) -> np
     return ratio / (1.0 + ratio)
 
 
-def conflict_cost(params: Params, stake: np.ndarray, rung: np.ndarray) -> np.ndarray:
-    """Cost of fighting at `rung`, in units of the actor's stake: kappa (1+iota)(r/6)^2 / V."""
+def conflict_cost(
+    params: Params, stake: np.ndarray, rung: np.ndarray, shadow: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Cost of fighting at `rung`, in units of the actor's stake.
+
+    kappa (1 + iota) (r/6)^2 / V, times (1 + nu * shadow) at war rungs, where `shadow` is
+    the chance that the other side includes a nuclear power (`nuclear_exposure`) and nu is
+    ``crisis.nuclear_cost_factor``: the nuclear shadow over a war between or with nuclear
+    powers (Schelling 1966; Jervis 1989).
+    """
     kappa = params.crisis.war_cost[:, None]
-    scale = (np.asarray(rung, dtype=np.float64) / float(WAR_RUNG)) ** 2
-    return kappa * (1.0 + params.world.interdependence) * scale / np.maximum(stake, MIN_STAKE)
+    r = np.asarray(rung, dtype=np.float64)
+    scale = (r / float(WAR_RUNG)) ** 2
+    nuclear = 1.0 + params.crisis.nuclear_cost_factor[:, None] * np.where(
+        r >= WAR_RUNG, shadow, 0.0
+    )
+    return (
+        kappa
+        * (1.0 + params.world.interdependence)
+        * scale
+        * nuclear
+        / np.maximum(stake, MIN_STAKE)
+    )
 
 
 def perceived_value(
@@ -92,6 +203,7 @@ def perceived_value(
     noise: np.ndarray,
     rung: np.ndarray,
     now: np.ndarray,
+    shadow: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """One side's perceived value of fighting at `rung`: p~ - c~(r) + audience(r_now).
 
@@ -112,19 +224,78 @@ def perceived_value(
         Rung at which fighting is valued.
     now : (R, K)
         Current rung / 8 where audience costs count, else 0 (see `bargaining`).
+    shadow : (R, K) or float
+        Chance that the opponent's side includes a nuclear power (`conflict_cost`).
     """
     gamma = params.crisis.csf_exponent[:, None]
     sig = gather(state.world.sigma, own)
     optimism = np.exp(sig * noise)
     p = win_probability(own_force * optimism, other_force, gamma)
     stake = gather_k(params.world.stake, own)
-    cost = conflict_cost(params, stake, rung) / optimism
+    cost = conflict_cost(params, stake, rung, shadow) / optimism
     return p - cost + gather(state.world.audience, own) * now
 
 
 def audience_weight(state: State, rung: np.ndarray) -> np.ndarray:
     """Return the current rung / 8 where the valued rung is below war, else 0 (audience)."""
     return np.where(np.asarray(rung) < WAR_RUNG, state.world.rung / float(TOP_RUNG), 0.0)
+
+
+def power_shift(
+    state: State,
+    params: Params,
+    s: Structure,
+    ch: np.ndarray,
+    df: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """(R, K) expected fall in the challenger's chance of prevailing over the horizon.
+
+    p(now) - p(in ``crisis.power_shift_horizon_years``), both from true forces with the
+    same alliance weights; positive when the challenger expects to decline relative to
+    the defender's side (a window that is closing).
+    """
+    gamma = params.crisis.csf_exponent[:, None]
+    f_ch = side_force(state, params, s, ch, weights)
+    f_df = side_force(state, params, s, df, weights)
+    now = win_probability(f_ch, f_df, gamma)
+    years = params.crisis.power_shift_horizon_years
+    saved = state.world.capability
+    try:
+        # depreciation may be 1 (everything lost within a year): cap the continuous rate
+        keep = np.maximum(1.0 - params.world.capability_depreciation_per_year, 1e-12)
+        rate = -np.log(keep)
+        future = saved + years[:, None] * (state.world.milex - rate * saved)
+        state.world.capability = np.maximum(future, 0.0)
+        later = win_probability(
+            side_force(state, params, s, ch, weights), side_force(state, params, s, df, weights),
+            gamma,
+        )  # fmt: skip
+    finally:
+        state.world.capability = saved
+    return now - later
+
+
+@dataclass(frozen=True)
+class Bargain:
+    """Both sides' perceived values of fighting at a rung, and whether a deal exists.
+
+    Attributes
+    ----------
+    e_ch, e_df : (R, K)
+        Perceived values of fighting for challenger and defender.
+    gap : (R, K)
+        E_ch + E_df - 1: > 0 when no split of the stake is acceptable to both (Fearon 1995).
+    commitment_gap : (R, K)
+        Expected shift in power against the challenger minus both sides' war costs:
+        > 0 when the declining side prefers war now to any bargain the other cannot
+        commit to keep (Fearon 1995, section on commitment problems; Powell 2006).
+    """
+
+    e_ch: np.ndarray
+    e_df: np.ndarray
+    gap: np.ndarray
+    commitment_gap: np.ndarray
 
 
 def bargaining(
@@ -136,17 +307,17 @@ def bargaining(
     noise_ch: np.ndarray,
     noise_df: np.ndarray,
     rung: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """Perceived values of fighting at `rung` for challenger and defender, and the gap.
+) -> Bargain:
+    """Perceived values of fighting at `rung` for challenger and defender, and the gaps.
 
     Each side's value is p~ - c(r) + audience(r_now): its perceived chance of prevailing
     (contest success function of local forces, allies' expected help included, with its
-    own log-normal misperception), minus the cost of conflict at that rung, plus the
-    audience cost it would pay for backing down from the current rung (Fearon 1994).
-    Audience costs count only when the rung valued is below war (6): they lock sides into
-    a crisis but do not by themselves make war preferable to a bargain.
-    A bargain both accept exists iff the gap  E_ch + E_df - 1  is not positive
-    (Fearon 1995).
+    own log-normal misperception), minus the cost of conflict at that rung (with the
+    nuclear shadow at war rungs), plus the audience cost it would pay for backing down
+    from the current rung (Fearon 1994). Audience costs count only when the rung valued is
+    below war (6): they lock sides into a crisis but do not by themselves make war
+    preferable to a bargain. A bargain both accept exists iff the gap  E_ch + E_df - 1
+    is not positive (Fearon 1995) and the commitment gap is not positive.
 
     Parameters
     ----------
@@ -157,18 +328,19 @@ def bargaining(
         exp(sigma * noise) and its estimate of the cost of fighting divided by it.
     rung : (R, K) int
         Rung at which fighting is valued.
-
-    Returns
-    -------
-    (E_ch, E_df, gap)
-        All (R, K).
     """
     perceived = ally_weights(state, s, perceived=True)
     f_ch = side_force(state, params, s, ch, perceived)
     f_df = side_force(state, params, s, df, perceived)
+    shadow_ch = shadow_df = nuclear_shadow(state, params, s, ch, df, perceived)
     # audience costs lock sides into crises below war; the decision for war itself compares
     # war with a bargain (Fearon 1995), so with exact perceptions war cannot follow
     now = audience_weight(state, rung)
-    e_ch = perceived_value(state, params, s, ch, f_ch, f_df, noise_ch, rung, now)
-    e_df = perceived_value(state, params, s, df, f_df, f_ch, noise_df, rung, now)
-    return e_ch, e_df, e_ch + e_df - 1.0
+    e_ch = perceived_value(state, params, s, ch, f_ch, f_df, noise_ch, rung, now, shadow_ch)
+    e_df = perceived_value(state, params, s, df, f_df, f_ch, noise_df, rung, now, shadow_df)
+    war = np.full(np.shape(ch), WAR_RUNG)
+    costs = conflict_cost(params, gather_k(params.world.stake, ch), war, shadow_ch) + conflict_cost(
+        params, gather_k(params.world.stake, df), war, shadow_df
+    )
+    shift = power_shift(state, params, s, ch, df, perceived)
+    return Bargain(e_ch, e_df, e_ch + e_df - 1.0, shift - costs)

@@ -180,9 +180,7 @@ def log_crises(state: State, mask: np.ndarray, k: int, ending: str, ended: int) 
     )
 
 
-def close_crisis(
-    state: State, mask: np.ndarray, k: int, baseline: np.ndarray, ending: str
-) -> None:
+def close_crisis(state: State, mask: np.ndarray, k: int, baseline: np.ndarray, ending: str) -> None:
     """End the crisis (or war) in theatre `k` for runs in `mask`; the rung returns to baseline.
 
     ``ending`` (one of `CRISIS_ENDINGS`) goes into the crisis log.
@@ -197,6 +195,11 @@ def close_crisis(
     w.defender[:, k] = np.where(mask, -1, w.defender[:, k])
     w.joined[:, k, :] &= ~mask[:, None]
     w.decided[:, k, :] &= ~mask[:, None]
+    w.deployed[:, k, :] &= ~mask[:, None]
+    w.deploy_decided[:, k, :] &= ~mask[:, None]
+    w.blockade[:, k] &= ~mask
+    w.blockade_pain[:, k] = np.where(mask, 0.0, w.blockade_pain[:, k])
+    w.war_path[:, k] = np.where(mask, 0, w.war_path[:, k])
 
 
 def transfer(state: State, mask: np.ndarray, k: int, new_holder: np.ndarray) -> None:

@@ -53,6 +53,7 @@ class Structure:
     patron: np.ndarray  # (A,) int
     client: np.ndarray  # (A,) int
     covers: np.ndarray  # (A, K) bool
+    hosts: np.ndarray  # (A, K) bool: the client hosts the patron for theatre k (basing)
     activities: tuple[str, ...]  # names, one per activity q (theatre-qualified)
     activity_names: tuple[str, ...]  # bare names
     act_theatre: np.ndarray  # (Q,) int
@@ -84,6 +85,7 @@ class Structure:
             self.claimant.tobytes(),
             self.alliance_ids,
             self.covers.tobytes(),
+            self.hosts.tobytes(),
             self.activities,
             self.act_by.tobytes(),
             self.act_against.tobytes(),
@@ -258,9 +260,12 @@ def _structure(d: dict, ix: Index) -> dict[str, Any]:
             claimant[t, ix.actors[c]] = True
     alliances = d["alliances"]
     covers = np.zeros((len(alliances), k), dtype=bool)
+    hosts = np.zeros((len(alliances), k), dtype=bool)
     for a, al in enumerate(alliances):
         for t in al["covers"]:
             covers[a, ix.theatres[t]] = True
+        for t in al.get("host_theatres", []):
+            hosts[a, ix.theatres[t]] = True
     acts = [(t, act, spec) for t in theatres for act, spec in d["theatres"][t]["greyzone"].items()]
     return dict(
         actors=tuple(codes),
@@ -271,6 +276,7 @@ def _structure(d: dict, ix: Index) -> dict[str, Any]:
         patron=np.array([ix.actors[a["patron"]] for a in alliances], dtype=np.int64),
         client=np.array([ix.actors[a["client"]] for a in alliances], dtype=np.int64),
         covers=covers,
+        hosts=hosts,
         activities=tuple(f"{t}.{act}" for t, act, _ in acts),
         activity_names=tuple(act for _, act, _ in acts),
         act_theatre=np.array([ix.theatres[t] for t, _, _ in acts], dtype=np.int64),

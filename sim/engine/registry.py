@@ -11,6 +11,7 @@ from sim.engine.declare import EventKind, Mechanism
 from sim.engine.mechanisms import (
     alliances,
     arms,
+    blockade,
     crisis,
     diplomacy,
     events,
@@ -30,6 +31,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     diplomacy.MECHANISM,
     greyzone.MECHANISM,
     crisis.MECHANISM,
+    blockade.MECHANISM,
     alliances.MECHANISM,
     war.MECHANISM,
     grievance.MECHANISM,

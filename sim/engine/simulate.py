@@ -59,7 +59,9 @@ class BatchResult:
     world: Arrays
     outcome: Arrays
     years: np.ndarray  # (Y,)
-    crisis_log: np.ndarray = field(default_factory=lambda: np.zeros((0, len(LOG_COLUMNS)), np.int64))
+    crisis_log: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, len(LOG_COLUMNS)), np.int64)
+    )
     """One row per crisis (ended, or open at the end with ``ended`` -1), `LOG_COLUMNS`."""
     annual: dict[str, np.ndarray] = field(default_factory=dict)  # block key -> (R, Y, n)
     blocks: list[Block] = field(default_factory=list)

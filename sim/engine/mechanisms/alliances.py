@@ -1,14 +1,25 @@
-"""Alliance intervention: when a client is at war in a covered theatre, its patron decides.
+"""Alliances: patrons act in their clients' crises from rung 4, and decide to join wars.
 
-The decision is made once per war, in the first month the patron can make it:
+From coercion (rung 4) below war, each patron whose client is a party in a covered
+theatre decides once per crisis whether to deploy forces (signal, deploy, supply: its
+force then counts fully in both sides' perceived balance), with probability
 
-    P(join) = commitment * logistic(beta * (V_patron - cost_patron))
-    cost_patron = kappa (1 + iota_k) * F_opponent / (F_opponent + F_patron)
+    P(act) = commitment * logistic(beta * (V_patron - cost_patron(r)))
+    cost_patron(r) = kappa (1 + iota_k) (r / 6)^2 * F_opponent / (F_opponent + F_patron)
 
-rising in commitment and stake, falling in the cost of fighting a strong opponent
-(alliance-credibility literature: Snyder 1984; Fearon 1997; Leeds 2003). A joining patron
-fights from then on (its force counts in the war, with basing deciding how much of it
-reaches the theatre) and the theatre climbs to rung 7, regional war.
+and its credibility moves with what it did: commitment rises by ``credibility_gain`` of
+the way to 1 when it acts and falls by ``credibility_loss`` when it stands aside
+(reputation: Weisiger & Yarhi-Milo 2015; against: Press 2005). At war (rung 6+) the
+patron decides once per war whether to join (the same form at r = 6); a joining patron
+fights from then on and the theatre climbs to rung 7, regional war.
+
+Basing: a patron reaches a theatre in full only from a client's territory next to it
+(the alliance's own ``basing``, or a third country's: an alliance whose ``host_theatres``
+include the theatre and whose basing is on); otherwise ``no_basing_factor`` of its force
+arrives (`sim.engine.forces.patron_reach`). A host whose territory the patron fights from
+becomes a party and a target: it is counted among the crisis's parties, its force counts
+(``host_force_share``) and at war it fights and loses GDP (alliance credibility: Snyder
+1984; Fearon 1997; Leeds 2003).
 """
 
 from __future__ import annotations
@@ -35,8 +46,15 @@ from sim.engine.declare import (
     world,
 )
 from sim.engine.declare import Field as F
-from sim.engine.forces import MIN_STAKE, gather, regional_force
-from sim.engine.ladder import REGIONAL_WAR_RUNG, WAR_RUNG, note_rungs
+from sim.engine.forces import (
+    MIN_STAKE,
+    gather,
+    host_alliances,
+    host_basing,
+    patron_reach,
+    regional_force,
+)
+from sim.engine.ladder import COERCION_RUNG, REGIONAL_WAR_RUNG, WAR_RUNG, add_party, note_rungs
 from sim.engine.subset import on_rows
 
 if TYPE_CHECKING:
@@ -64,6 +82,27 @@ class AlliancesParams(ParamBlock):
         "no_basing_factor", "model", "float", 0.5, 0, 1, "",
         "Share of a patron's regional force that reaches a theatre without basing.",
     )  # fmt: skip
+    host_force_share: Array = param(
+        "host_force_share", "model", "float", 1.0, 0, 1, "",
+        "Share of a host country's regional force that fights when its patron fights "
+        "from its territory (it is then a target).",
+        literature="a host whose bases are struck is itself attacked and defends itself "
+        "(Japan: 2015 security legislation on 'survival-threatening situations'); 0.3-1",
+    )  # fmt: skip
+    credibility_gain: Array = param(
+        "credibility_gain", "model", "float", 0.1, 0, 1, "",
+        "Share of the way to full commitment a patron's credibility gains when it acts "
+        "in its client's crisis.",
+        literature="reputation effects of past behaviour (Weisiger & Yarhi-Milo 2015); "
+        "small or none (Press 2005)",
+    )  # fmt: skip
+    credibility_loss: Array = param(
+        "credibility_loss", "model", "float", 0.1, 0, 1, "",
+        "Share of its commitment a patron's credibility loses when it stands aside in its "
+        "client's crisis.",
+        literature="reputation effects of past behaviour (Weisiger & Yarhi-Milo 2015); "
+        "small or none (Press 2005)",
+    )  # fmt: skip
     join_sensitivity: Array = param(
         "join_sensitivity", "model", "float", 4.0, 0, 100, "",
         "Slope of the patron's join probability in stake minus cost.",
@@ -71,51 +110,102 @@ class AlliancesParams(ParamBlock):
 
 
 def step(m: Month) -> None:
-    """Patrons of war parties decide whether to join."""
+    """Patrons act in their clients' coercive crises, then decide whether to join wars."""
     if len(m.structure.alliance_ids) == 0:
         return
-    # only runs at war can see a patron decide; the others are left as they are
+    # only runs with a crisis at rung 4 or more can see a patron act; the others are
+    # left as they are
     w = m.state.world
-    on_rows(decide, m, (w.crisis & (w.rung >= WAR_RUNG)).any(axis=1))
+    on_rows(act, m, (w.crisis & (w.rung >= COERCION_RUNG)).any(axis=1))
 
 
-def decide(m: Month) -> None:
-    """Patrons of war parties in the runs of `m` decide whether to join."""
-    st, p, s = m.state, m.params, m.structure
-    w, x = st.world, st.scratch
-    n_all = len(s.alliance_ids)
-    at_war = w.crisis & (w.rung >= WAR_RUNG)
-    if not at_war.any():
-        return
-    force = regional_force(st, p)
-    draws = m.rng.uniform(m.t, streams.ALLIANCE_JOIN, n_all * len(s.theatres))
-    beta = p.alliances.join_sensitivity
-    kappa = p.crisis.war_cost
-    for a in range(n_all):
-        patron, client = s.patron[a], s.client[a]
+def _probability(m: Month, a: int, k: int, opponent: np.ndarray, rung: np.ndarray) -> np.ndarray:
+    """(R,) chance that alliance a's patron acts in theatre k at `rung` (module doc)."""
+    p, s = m.params, m.structure
+    force = regional_force(m.state, p)
+    f_opp = gather(force, opponent[:, None])[:, 0]
+    reach = patron_reach(m.state, p, s)[:, k, a]
+    f_pat = force[:, s.patron[a]] * reach
+    share = f_opp / np.maximum(f_opp + f_pat, 1e-9)
+    scale = (np.asarray(rung, dtype=np.float64) / float(WAR_RUNG)) ** 2
+    cost = p.crisis.war_cost * (1.0 + p.world.interdependence[:, k]) * share * scale
+    stake = np.maximum(p.world.stake[:, k, s.patron[a]], 0.0)
+    logit = np.clip(p.alliances.join_sensitivity * (stake - cost), -LOGIT_CLIP, LOGIT_CLIP)
+    prob = m.state.world.commitment[:, a] / (1.0 + np.exp(-logit))
+    return np.where(stake < MIN_STAKE, 0.0, prob)
+
+
+def _hosts_join(m: Month, mask: np.ndarray, k: int, a: int) -> None:
+    """Count the third countries hosting alliance a's patron for theatre k as parties."""
+    st, s = m.state, m.structure
+    hosted = host_basing(st, s)
+    for h in host_alliances(s, a):
+        host = s.client[h]
+        add_party(st, mask & hosted[:, k, h], k, host)
+
+
+def act(m: Month) -> None:
+    """Deployments from rung 4 below war, and joins at war, in the runs of `m`."""
+    st, s = m.state, m.structure
+    w = st.world
+    draws = m.rng.uniform(m.t, streams.ALLIANCE_DEPLOY, len(s.alliance_ids) * len(s.theatres))
+    joins = m.rng.uniform(m.t, streams.ALLIANCE_JOIN, len(s.alliance_ids) * len(s.theatres))
+    for a in range(len(s.alliance_ids)):
         for k in np.nonzero(s.covers[a])[0]:
-            is_ch = w.challenger[:, k] == client
-            is_df = w.defender[:, k] == client
-            can = at_war[:, k] & (is_ch | is_df) & ~w.decided[:, k, a]
-            if not can.any():
-                continue
-            opponent = np.where(is_ch, w.defender[:, k], w.challenger[:, k])
-            f_opp = gather(force, opponent[:, None])[:, 0]
-            reach = np.where(w.basing[:, a], 1.0, p.alliances.no_basing_factor)
-            f_pat = force[:, patron] * reach
-            share = f_opp / np.maximum(f_opp + f_pat, 1e-9)
-            cost = kappa * (1.0 + p.world.interdependence[:, k]) * share
-            stake = np.maximum(p.world.stake[:, k, patron], 0.0)
-            logit = np.clip(beta * (stake - cost), -LOGIT_CLIP, LOGIT_CLIP)
-            prob = w.commitment[:, a] / (1.0 + np.exp(-logit))
-            prob = np.where(stake < MIN_STAKE, 0.0, prob)
-            join = can & (draws[:, a * len(s.theatres) + k] < prob)
-            w.decided[:, k, a] |= can
-            w.joined[:, k, a] |= join
-            st.outcome.ever_joined[:, k, a] |= join
-            x.joined_now[:, k, a] |= join
-            w.rung[:, k] = np.where(join, np.maximum(w.rung[:, k], REGIONAL_WAR_RUNG), w.rung[:, k])
+            u = len(s.theatres) * a + k
+            _deploy(m, a, k, draws[:, u])
+            _join(m, a, k, joins[:, u])
     note_rungs(st)
+    del w
+
+
+def _sides(m: Month, a: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) whether alliance a's client is a party in theatre k, and its opponent."""
+    w, client = m.state.world, m.structure.client[a]
+    is_ch = w.challenger[:, k] == client
+    is_df = w.defender[:, k] == client
+    opponent = np.where(is_ch, w.defender[:, k], w.challenger[:, k])
+    return w.crisis[:, k] & (is_ch | is_df), opponent
+
+
+def _deploy(m: Month, a: int, k: int, u: np.ndarray) -> None:
+    """The patron's one decision per crisis to act in its client's coercive crisis."""
+    st, p, s = m.state, m.params, m.structure
+    w = st.world
+    party, opponent = _sides(m, a, k)
+    can = party & (w.rung[:, k] >= COERCION_RUNG) & (w.rung[:, k] < WAR_RUNG)
+    can &= ~w.deploy_decided[:, k, a]
+    if not can.any():
+        return
+    go = can & (u < _probability(m, a, k, opponent, w.rung[:, k]))
+    w.deploy_decided[:, k, a] |= can
+    w.deployed[:, k, a] |= go
+    st.outcome.ever_deployed[:, k, a] |= go
+    add_party(st, go, k, s.patron[a])
+    _hosts_join(m, go, k, a)
+    c = w.commitment[:, a]
+    gain, loss = p.alliances.credibility_gain, p.alliances.credibility_loss
+    c = np.where(go, c + gain * (1.0 - c), c)
+    w.commitment[:, a] = np.where(can & ~go, c * (1.0 - loss), c)
+    st.scratch.deployed_now[:, k, a] |= go
+
+
+def _join(m: Month, a: int, k: int, u: np.ndarray) -> None:
+    """The patron's one decision per war to join it."""
+    st, s = m.state, m.structure
+    w, x = st.world, st.scratch
+    party, opponent = _sides(m, a, k)
+    can = party & (w.rung[:, k] >= WAR_RUNG) & ~w.decided[:, k, a]
+    if not can.any():
+        return
+    join = can & (u < _probability(m, a, k, opponent, np.full(m.runs, WAR_RUNG)))
+    w.decided[:, k, a] |= can
+    w.joined[:, k, a] |= join
+    st.outcome.ever_joined[:, k, a] |= join
+    x.joined_now[:, k, a] |= join
+    add_party(st, join, k, s.patron[a])
+    _hosts_join(m, join, k, a)
+    w.rung[:, k] = np.where(join, np.maximum(w.rung[:, k], REGIONAL_WAR_RUNG), w.rung[:, k])
 
 
 def _allies_joined(st: Any, s: Structure) -> np.ndarray:
@@ -164,6 +254,13 @@ MECHANISM = Mechanism(
                 doc="Theatres covered; default every theatre the client claims.",
                 derive=client_theatres,
             ),
+            "host_theatres": F(
+                "theatres",
+                [],
+                doc="Theatres beyond those covered for which the client lets the patron fight "
+                "from its territory while basing is on (third-country basing: US forces in "
+                "Japan for a Taiwan war); the client then becomes a party and a target.",
+            ),
         }
     },  # fmt: skip
     state=(
@@ -185,8 +282,27 @@ MECHANISM = Mechanism(
         world(
             "decided", ("theatre", "alliance"), bool, "The patron has decided for the current war."
         ),
+        world(
+            "deployed",
+            ("theatre", "alliance"),
+            bool,
+            "The patron has deployed forces to the current crisis.",
+        ),
+        world(
+            "deploy_decided",
+            ("theatre", "alliance"),
+            bool,
+            "The patron has decided whether to act in the current crisis.",
+        ),
         outcome("ever_joined", ("theatre", "alliance"), bool, "The patron joined a war there."),
+        outcome(
+            "ever_deployed",
+            ("theatre", "alliance"),
+            bool,
+            "The patron deployed forces to a crisis there.",
+        ),
         scratch("joined_now", ("theatre", "alliance"), bool, "The patron joined this month."),
+        scratch("deployed_now", ("theatre", "alliance"), bool, "The patron deployed this month."),
     ),  # fmt: skip
     columns=(
         Column(

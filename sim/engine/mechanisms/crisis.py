@@ -1,18 +1,20 @@
-"""Crisis bargaining: initiation, and each month hold, escalate, settle or capitulate.
+"""Crisis bargaining: chosen uses of force, and each month hold, escalate, settle or concede.
 
 Each party values fighting at the next rung at E = p~ - c(r+1) + audience(r) (see
-`sim.engine.forces.bargaining`). If E_ch + E_df <= 1 a bargain exists that both prefer to
-climbing, and the crisis settles with probability ``crisis.settlement_probability`` per
-month; a defender that would rather concede everything than fight (E_df < 0) at a
-coercive rung (4 or more) capitulates and the theatre changes hands. If no bargain exists
-the crisis climbs one rung with probability ``crisis.escalation_probability``; from 5 it
-climbs into war (rung 6). While holding at rungs 3-4 an accident may push it up a rung.
-With exact perceptions and positive costs the gap is never positive, so war cannot come
-from bargaining failure alone (Fearon 1995).
+`sim.engine.forces.bargaining`). If E_ch + E_df <= 1 and the expected shift in power does
+not exceed both sides' war costs, a bargain exists that both prefer to climbing, and the
+crisis settles with probability ``crisis.settlement_probability`` per month; a defender
+that would rather concede everything than fight (E_df < 0, lowered under blockade by the
+blockade's economic pain) at a coercive rung (4 or more) capitulates and the theatre
+changes hands. If no bargain exists the crisis climbs one rung with probability
+``crisis.escalation_probability``; from 5 it climbs into war (rung 6), and the war is
+labelled by its path: a gap in perceptions ("bargaining failure") or a closing window
+("commitment"). While holding at rungs 3-4 an accident may push it up a rung. With exact
+perceptions, positive costs and no shift in power the gaps are never positive, so war
+cannot come from bargaining alone (Fearon 1995).
 
-Outside crises, a non-holding claimant opens one deliberately with monthly hazard
-``initiation_rate / 12 * G(challenger -> holder) * max(0, E_ch(6))``: it moves only if it
-believes war would pay.
+Outside crises, non-holding claimants choose among uses of force (exercise, blockade,
+limited strike, invasion) by perceived expected value (`sim.engine.choice`).
 """
 
 from __future__ import annotations
@@ -24,14 +26,8 @@ import numpy as np
 from sim.engine import streams
 from sim.engine.context import Month
 from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, param, scratch, world
-from sim.engine.forces import (
-    ally_weights,
-    audience_weight,
-    bargaining,
-    gather,
-    perceived_value,
-    side_force,
-)
+from sim.engine.choice import OPTIONS, WAR_PATHS, option_values
+from sim.engine.forces import bargaining
 from sim.engine.ladder import (
     COERCION_RUNG,
     MOVES,
@@ -86,9 +82,34 @@ class CrisisParams(ParamBlock):
         "Chance per month that a crisis at rung 3-4 climbs one rung by accident.",
     )  # fmt: skip
     initiation_rate_per_year: Array = param(
-        "initiation_rate_per_year", "model", "float", 0.3, 0, 100, "1/year",
+        "initiation_rate_per_year", "model", "float", 3.0, 0, 100, "1/year",
         "Scale of the hazard that a challenger deliberately opens a crisis "
         "(Section 7.4 of MODEL.md).",
+    )  # fmt: skip
+    exercise_value: Array = param(
+        "exercise_value", "model", "float", 0.5, 0, 10, "stake units",
+        "Value to a challenger of a large exercise (signalling resolve), per unit of its "
+        "grievance toward the holder.",
+        literature="exercises as costly signals (Fearon 1997); PLA drills after visits and "
+        "speeches, data/crisis_triggers.csv",
+    )  # fmt: skip
+    concession_scale: Array = param(
+        "concession_scale", "model", "float", 0.1, 0.001, 10, "stake units",
+        "Spread of the challenger's belief that the defender concedes to coercion: "
+        "P = 1 / (1 + exp(E_df / scale)).",
+    )  # fmt: skip
+    nuclear_cost_factor: Array = param(
+        "nuclear_cost_factor", "model", "float", 0.25, 0, 100, "",
+        "Extra war cost, as a multiple of the conventional cost, when the war would be "
+        "fought between nuclear-armed sides (times the chance that it would be).",
+        literature="nuclear shadow and the stability-instability paradox (Snyder 1965; "
+        "Jervis 1989); 0 reproduces a conventional-only model",
+    )  # fmt: skip
+    power_shift_horizon_years: Array = param(
+        "power_shift_horizon_years", "model", "float", 5.0, 0, 50, "years",
+        "Horizon over which a challenger projects today's budgets into the balance of "
+        "forces (the power-shift motive).",
+        literature="windows of opportunity of 5-10 years (Copeland 2000; Powell 2006)",
     )  # fmt: skip
 
 
@@ -102,7 +123,7 @@ def step(m: Month) -> None:
 
 
 def initiate(m: Month) -> None:
-    """Challengers may open crises deliberately where none is open."""
+    """Challengers may open crises deliberately where none is open (`sim.engine.choice`)."""
     st, p, s = m.state, m.params, m.structure
     w = st.world
     quiet = ~w.crisis
@@ -113,34 +134,36 @@ def initiate(m: Month) -> None:
     draw = m.rng.uniform(m.t, streams.INITIATION_DRAW, len(s.theatres))
     best_h = np.zeros(quiet.shape)
     best_j = np.full(quiet.shape, -1)
-    # the challenger's value of war against the holder (`bargaining`'s E_ch at rung 6);
-    # the holder's side and the rung do not depend on the challenger
-    war = np.full(quiet.shape, WAR_RUNG)
-    perceived = None
+    best_o = np.zeros(quiet.shape, dtype=np.int64)
+    best_path = np.zeros(quiet.shape, dtype=np.int64)
     for j in range(len(s.actors)):
         claims = s.claimant[:, j][None, :] & (w.holder != j) & quiet
         if not claims.any():
             continue
-        if perceived is None:
-            perceived = ally_weights(st, s, perceived=True)
-            f_holder = side_force(st, p, s, w.holder, perceived)
-            now = audience_weight(st, war)
-        ch = np.full(quiet.shape, j)
-        e_ch = perceived_value(
-            st, p, s, ch, side_force(st, p, s, ch, perceived), f_holder, noise, war, now
-        )
-        grievance = gather(w.grievance[:, j, :], w.holder)
-        hazard = np.where(claims, rate * grievance * np.maximum(e_ch, 0.0), 0.0)
+        choice = option_values(m, j, noise)
+        option = np.argmax(choice.values, axis=2)
+        value = np.take_along_axis(choice.values, option[..., None], axis=2)[..., 0]
+        grievance = np.take_along_axis(w.grievance[:, j, :], w.holder, axis=1)
+        hazard = np.where(claims, rate * grievance * np.maximum(value, 0.0), 0.0)
         better = hazard > best_h
         best_h = np.where(better, hazard, best_h)
         best_j = np.where(better, j, best_j)
+        best_o = np.where(better, option, best_o)
+        best_path = np.where(better, choice.war_path, best_path)
     fire = (best_j >= 0) & (draw < -np.expm1(-best_h))
     for k in range(len(s.theatres)):
-        if fire[:, k].any():
+        for o, opt in enumerate(OPTIONS):
+            go = fire[:, k] & (best_o[:, k] == o)
+            if not go.any():
+                continue
             open_crisis(
-                st, fire[:, k], k, best_j[:, k], w.holder[:, k],
-                p.crisis.opening_rung.astype(np.int64), move="initiate",
+                st, go, k, best_j[:, k], w.holder[:, k], opt.rung, move="initiate",
+                trigger=s.trigger(opt.trigger),
             )  # fmt: skip
+            if opt.name == "blockade":
+                w.blockade[:, k] |= go
+            if opt.rung >= WAR_RUNG:
+                w.war_path[:, k] = np.where(go, best_path[:, k], w.war_path[:, k])
 
 
 def _accident_probability(m: Month) -> np.ndarray:
@@ -165,7 +188,9 @@ def decide(m: Month) -> None:
     noise_df = m.rng.normal(m.t, streams.CRISIS_NOISE_DF, k_all)
     at_war = w.rung >= WAR_RUNG
     target = np.where(at_war, w.rung, w.rung + 1)
-    e_ch, e_df, gap = bargaining(st, p, s, w.challenger, w.defender, noise_ch, noise_df, target)
+    deal_terms = bargaining(st, p, s, w.challenger, w.defender, noise_ch, noise_df, target)
+    e_ch, gap = deal_terms.e_ch, deal_terms.gap
+    e_df = deal_terms.e_df - w.blockade_pain
     x.utility_ch = np.where(active, e_ch, 0.0)
     x.utility_df = np.where(active, e_df, 0.0)
     x.gap = np.where(active, gap, 0.0)
@@ -173,7 +198,7 @@ def decide(m: Month) -> None:
     u_set = m.rng.uniform(m.t, streams.CRISIS_SETTLE, k_all)
     u_acc = m.rng.uniform(m.t, streams.CRISIS_ACCIDENT, k_all)
     cp = p.crisis
-    deal = gap <= 0.0
+    deal = (gap <= 0.0) & (deal_terms.commitment_gap <= 0.0)
     settle = active & deal & (u_set < cp.settlement_probability[:, None])
     escalate = active & ~deal & ~at_war & (u_esc < cp.escalation_probability[:, None])
     capitulate = settle & (e_df < 0.0) & (w.rung >= COERCION_RUNG)
@@ -191,6 +216,9 @@ def decide(m: Month) -> None:
     move = np.where(capitulate, MOVES.index("capitulate"), move)
     x.move = move
     w.rung = np.where(escalate | accident, np.minimum(w.rung + 1, WAR_RUNG), w.rung)
+    into_war = (escalate | accident) & (w.rung >= WAR_RUNG) & ~at_war
+    path = np.where(gap > 0.0, WAR_PATHS.index("bargaining failure"), WAR_PATHS.index("commitment"))
+    w.war_path = np.where(into_war & (w.war_path == 0), path, w.war_path)
     note_rungs(st)
     for k in range(k_all):
         if capitulate[:, k].any():

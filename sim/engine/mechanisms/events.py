@@ -29,6 +29,7 @@ from sim.engine.declare import (
     param,
 )
 from sim.engine.declare import Field as F
+from sim.engine.choice import WAR_PATHS
 from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
 from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
 from sim.engine.mechanisms.diplomacy import hold_talks
@@ -243,6 +244,12 @@ def _forcing(rung: int) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
         open_crisis(
             m.state, act, k, np.full(m.runs, by), holder, rung, move="initiate", trigger=code
         )
+        w = m.state.world
+        if ev.kind == "blockade":
+            w.blockade[:, k] |= act
+        if rung >= WAR_RUNG:
+            scheduled = WAR_PATHS.index("scheduled")
+            w.war_path[:, k] = np.where(act & (w.war_path[:, k] == 0), scheduled, w.war_path[:, k])
 
     return apply
 

@@ -203,13 +203,17 @@ def step(m: Month) -> None:
         by = np.broadcast_to(p.by, n.shape)
         target = np.broadcast_to(p.target, n.shape)
         for j in range(n.shape[1]):
-            g = w.grievance[rows, target[:, j], by[:, j]]
-            keep = (1.0 - p.grievance_increase[:, j]) ** n[:, j]
-            w.grievance[rows, target[:, j], by[:, j]] = 1.0 - (1.0 - g) * keep
+            hit = np.flatnonzero(n[:, j] > 0)
+            if hit.size == 0:
+                continue
+            ti, bi = target[hit, j], by[hit, j]
+            g = w.grievance[hit, ti, bi]
+            keep = survival(1.0 - p.grievance_increase[hit, j], n[hit, j])
+            w.grievance[hit, ti, bi] = 1.0 - (1.0 - g) * keep
     if not m.on("crisis"):
         return
     u = m.rng.uniform(m.t, streams.TRIGGER_CRISIS, n.shape[1])
-    chance = 1.0 - (1.0 - p.crisis_probability) ** n
+    chance = 1.0 - survival(1.0 - np.broadcast_to(p.crisis_probability, n.shape), n)
     opens = u < chance
     rung = m.params.crisis.opening_rung.astype(np.int64)
     for j in range(n.shape[1]):
@@ -220,6 +224,18 @@ def step(m: Month) -> None:
         code = m.structure.trigger(f"trigger:{KINDS[int(kind[0, j])]}")
         open_crisis(m.state, mask, k, challenger_of(m, k), w.holder[:, k], rung, trigger=code)
         x.trigger_opened[:, k] = np.where(mask, kind[:, j] + 1, x.trigger_opened[:, k])
+
+
+def survival(base: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Return base ** n for small integer counts n, by repeated multiplication.
+
+    numpy's ``power`` may round an element differently depending on its position in the
+    array, which would break the rule that a run's numbers do not depend on its batch.
+    """
+    out = np.ones(np.shape(n))
+    for count in range(1, int(np.max(n, initial=0)) + 1):
+        out = np.where(n >= count, out * base, out)
+    return out
 
 
 def labels(d: dict) -> tuple[str, ...]:

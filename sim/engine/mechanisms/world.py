@@ -29,6 +29,7 @@ from sim.engine.declare import (
     scratch,
     world,
 )
+from sim.engine.choice import WAR_PATHS
 from sim.engine.ladder import RUNG_NAMES, WAR_RUNG
 
 if TYPE_CHECKING:
@@ -189,6 +190,18 @@ MECHANISM = Mechanism(
         ),
         world("crisis_peak", ("theatre",), np.int64, "Highest rung of the open crisis."),
         world(
+            "war_path",
+            ("theatre",),
+            np.int64,
+            "How the open crisis's war began (code into sim.engine.choice.WAR_PATHS), 0.",
+        ),
+        outcome(
+            "first_war_path",
+            ("theatre",),
+            np.int64,
+            "How the first war in the theatre began (code into WAR_PATHS), 0 if none.",
+        ),
+        world(
             "crisis_parties",
             ("theatre",),
             np.int64,
@@ -295,6 +308,12 @@ MECHANISM = Mechanism(
             "bool",
             lambda st, s: st.outcome.holder_changes > 0,
             doc="The theatre changed hands at least once.",
+        ),
+        Column(
+            "war_path",
+            "string",
+            lambda st, s: np.array(WAR_PATHS, dtype=object)[st.outcome.first_war_path],
+            doc="How the first war began: bargaining failure, commitment, scheduled, or empty.",
         ),
     ),  # fmt: skip
     log=log_month,
