@@ -202,6 +202,7 @@ def scenario_sections() -> dict[str, list[str]]:
         "grievances": field_table(schema.GRIEVANCE_FIELDS),
         "theatres": field_table(schema.THEATRE_FIELDS),
         "greyzone": field_table(schema.ACTIVITY_FIELDS),
+        "triggers": field_table(schema.TRIGGER_FIELDS),
         "events": field_table(schema.EVENT_COMMON_FIELDS),
     }
     for kind, fields in schema.EVENT_KIND_FIELDS.items():
