@@ -68,6 +68,7 @@ interdependence = 0.5
         "meta.title",
         "meta.extends",
         "actors.JPN.gdp_usd_bn",
+        "actors.JPN.arms.burden_target",  # derived: milex / GDP
         "alliances.USA-TWN.commitment",
         "model.crisis.war_cost",
         "theatres.senkaku.interdependence",

@@ -28,6 +28,7 @@ OVERRIDES = [
             "actors.JPN.capability_usd_bn",  # derived: milex / depreciation
             "actors.JPN.arms.grievance",  # derived: fatigue * milex - sum(k * rival milex)
             "actors.CHN.arms.grievance",  # derived: CHN reacts to JPN's milex
+            "actors.JPN.arms.burden_target",  # derived: milex / GDP
         },
     ),
     ("alliances.USA-TWN.commitment=0", 0, {"alliances.USA-TWN.commitment"}),
