@@ -6,9 +6,8 @@ Shared by the crisis, alliance and war mechanisms so that each uses the same def
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -173,7 +173,7 @@ class Engine:
         }
 
     def _crisis_log(self) -> np.ndarray:
-        """Ended crises so far, then those still open (ending "open", ended -1)."""
+        """Return ended crises so far, then those still open (ending "open", ended -1)."""
         st = self.state
         ended = [*st.crisis_log]
         for k in range(len(self.structure.theatres)):

@@ -147,16 +147,14 @@ def _hosts_join(m: Month, mask: np.ndarray, k: int, a: int) -> None:
 def act(m: Month) -> None:
     """Deployments from rung 4 below war, and joins at war, in the runs of `m`."""
     st, s = m.state, m.structure
-    w = st.world
     draws = m.rng.uniform(m.t, streams.ALLIANCE_DEPLOY, len(s.alliance_ids) * len(s.theatres))
     joins = m.rng.uniform(m.t, streams.ALLIANCE_JOIN, len(s.alliance_ids) * len(s.theatres))
     for a in range(len(s.alliance_ids)):
-        for k in np.nonzero(s.covers[a])[0]:
+        for k in map(int, np.nonzero(s.covers[a])[0]):
             u = len(s.theatres) * a + k
             _deploy(m, a, k, draws[:, u])
             _join(m, a, k, joins[:, u])
     note_rungs(st)
-    del w
 
 
 def _sides(m: Month, a: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -169,7 +167,7 @@ def _sides(m: Month, a: int, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _deploy(m: Month, a: int, k: int, u: np.ndarray) -> None:
-    """The patron's one decision per crisis to act in its client's coercive crisis."""
+    """Let the patron decide, once per crisis, whether to act in its client's crisis."""
     st, p, s = m.state, m.params, m.structure
     w = st.world
     party, opponent = _sides(m, a, k)
@@ -191,7 +189,7 @@ def _deploy(m: Month, a: int, k: int, u: np.ndarray) -> None:
 
 
 def _join(m: Month, a: int, k: int, u: np.ndarray) -> None:
-    """The patron's one decision per war to join it."""
+    """Let the patron decide, once per war, whether to join it."""
     st, s = m.state, m.structure
     w, x = st.world, st.scratch
     party, opponent = _sides(m, a, k)

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import streams
+from sim.engine.choice import OPTIONS, WAR_PATHS, option_values
 from sim.engine.context import Month
 from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, param, scratch, world
-from sim.engine.choice import OPTIONS, WAR_PATHS, option_values
 from sim.engine.forces import bargaining
 from sim.engine.ladder import (
     COERCION_RUNG,

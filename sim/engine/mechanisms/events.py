@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine import streams
+from sim.engine.choice import WAR_PATHS
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -29,7 +30,6 @@ from sim.engine.declare import (
     param,
 )
 from sim.engine.declare import Field as F
-from sim.engine.choice import WAR_PATHS
 from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
 from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
 from sim.engine.mechanisms.diplomacy import hold_talks

@@ -192,7 +192,6 @@ def step(m: Month) -> None:
     if not n.any():
         return
     w, x = m.state.world, m.state.scratch
-    rows = np.arange(m.runs)
     kind = np.broadcast_to(p.kind, n.shape)
     theatre = np.broadcast_to(p.theatre, n.shape)
     for j in range(n.shape[1]):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.choice import WAR_PATHS
 from sim.engine.declare import (
     DERIVED,
     REQUIRED,
@@ -29,7 +30,6 @@ from sim.engine.declare import (
     scratch,
     world,
 )
-from sim.engine.choice import WAR_PATHS
 from sim.engine.ladder import RUNG_NAMES, WAR_RUNG
 
 if TYPE_CHECKING:
