@@ -279,6 +279,13 @@ class EscalationModel(mesa.Model):
         table = outcomes_table(self.engine.result(), np.array([0]))
         return to_frame(table).drop(columns=["run_id"])
 
+    def crises(self):
+        """One row per crisis so far, with the columns of ``crises.parquet`` less ``run_id``."""
+        from sim.results.tables import crises_table
+
+        table = crises_table(self.engine.result(), np.array([0]))
+        return to_frame(table).drop(columns=["run_id"])
+
     def remove(self) -> None:
         """Release the model (Mesa 3.3.1 keeps every model alive in ``Agent._ids``)."""
         mesa.Agent._ids.pop(self, None)

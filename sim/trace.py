@@ -129,6 +129,18 @@ def story(model, verbose: bool = False) -> str:
             f"  {r.theatre}: highest rung {r.max_rung}, {war}, {r.crises} crises, "
             f"holder {r.holder_final}, allies joined: {joined}"
         )
+    crises = model.crises()
+    if len(crises):
+        lines += ["", "Crises (crises.parquet): opened, theatre, trigger, parties, peak, ending"]
+        for _, c in crises.iterrows():
+            opened = model.scenario.month_label(int(c.opened_month))
+            ended = "" if c.ended_month is None or c.ended_month != c.ended_month else (
+                f" in {model.scenario.month_label(int(c.ended_month))}"
+            )  # fmt: skip
+            lines.append(
+                f"  {opened}  [{c.theatre}] {c.trigger}; {c.parties}; peak rung {c.peak_rung}; "
+                f"{c.ending}{ended}"
+            )
     return "\n".join(lines)
 
 
