@@ -129,14 +129,15 @@ def story(model, verbose: bool = False) -> str:
             f"  {r.theatre}: highest rung {r.max_rung}, {war}, {r.crises} crises, "
             f"holder {r.holder_final}, allies joined: {joined}"
         )
+    import pandas as pd
+
     crises = model.crises()
     if len(crises):
         lines += ["", "Crises (crises.parquet): opened, theatre, trigger, parties, peak, ending"]
         for _, c in crises.iterrows():
             opened = model.scenario.month_label(int(c.opened_month))
-            ended = "" if c.ended_month is None or c.ended_month != c.ended_month else (
-                f" in {model.scenario.month_label(int(c.ended_month))}"
-            )  # fmt: skip
+            still_open = c.ended_month is None or bool(pd.isna(c.ended_month))
+            ended = "" if still_open else f" in {model.scenario.month_label(int(c.ended_month))}"
             lines.append(
                 f"  {opened}  [{c.theatre}] {c.trigger}; {c.parties}; peak rung {c.peak_rung}; "
                 f"{c.ending}{ended}"
