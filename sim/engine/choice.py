@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.forces import (
-    ally_weights,
+    Basing,
     conflict_cost,
     gather,
     gather_k,
@@ -80,14 +80,20 @@ class Choice:
     war_path: np.ndarray  # (R, K) code into WAR_PATHS for the invasion option
 
 
-def option_values(m: Month, j: int, noise: np.ndarray) -> Choice:
-    """Challenger `j`'s perceived value of each option against each theatre's holder."""
+def option_values(
+    m: Month, j: int, noise: np.ndarray, weights: np.ndarray, basing: Basing, f_df: np.ndarray
+) -> Choice:
+    """Challenger `j`'s perceived value of each option against each theatre's holder.
+
+    `weights` (perceived ally weights), `basing` and `f_df` (the holders' side forces) do
+    not depend on the challenger: `sim.engine.mechanisms.crisis.initiate` computes them
+    once a month.
+    """
     st, p, s = m.state, m.params, m.structure
     w, cp = st.world, p.crisis
     ch = np.full(w.holder.shape, j)
     df = w.holder
-    weights = ally_weights(st, s, perceived=True)
-    f_ch, f_df = side_force(st, p, s, ch, weights), side_force(st, p, s, df, weights)
+    f_ch = side_force(st, p, s, ch, weights, basing)
     shadow_ch = shadow_df = nuclear_shadow(st, p, s, ch, df, weights)
     optimism = np.exp(gather(w.sigma, ch) * noise)
     p_win = win_probability(f_ch * optimism, f_df, cp.csf_exponent[:, None])
@@ -105,7 +111,7 @@ def option_values(m: Month, j: int, noise: np.ndarray) -> Choice:
 
     grievance = gather(w.grievance[:, j, :], df)
     e_war = p_win - cost_ch(WAR_RUNG)
-    shift = power_shift(st, p, s, ch, df, weights)
+    shift = power_shift(st, p, s, ch, df, weights, basing, (f_ch, f_df))
     war = np.full(ch.shape, WAR_RUNG)
     both_costs = conflict_cost(p, stake_ch, war, shadow_ch) + conflict_cost(
         p, stake_df, war, shadow_df

@@ -62,8 +62,31 @@ def patron_reach(state: State, params: Params, s: Structure) -> np.ndarray:
     return reach
 
 
+@dataclass(frozen=True)
+class Basing:
+    """Where patrons can fight from this month: `patron_reach` and `host_basing`.
+
+    They depend on basing access only, not on forces, so a mechanism computes them once
+    and passes them to every `side_force` of the month.
+    """
+
+    reach: np.ndarray  # (R, K, A)
+    hosted: np.ndarray  # (R, K, A)
+
+    @staticmethod
+    def of(state: State, params: Params, s: Structure) -> Basing:
+        """Return the basing terms of the current state."""
+        return Basing(patron_reach(state, params, s), host_basing(state, s))
+
+
 def side_force(
-    state: State, params: Params, s: Structure, party: np.ndarray, ally_weight: np.ndarray
+    state: State,
+    params: Params,
+    s: Structure,
+    party: np.ndarray,
+    ally_weight: np.ndarray,
+    basing: Basing | None = None,
+    force: np.ndarray | None = None,
 ) -> np.ndarray:
     """Force of `party`'s side in each theatre, (R, K).
 
@@ -78,12 +101,18 @@ def side_force(
         Actor index of the party in each theatre.
     ally_weight : (R, K, A)
         Weight of each alliance's patron force (1 = fights, commitment = expected help).
+    basing : Basing, optional
+        The month's basing terms (computed here if not given).
+    force : (R, N), optional
+        Regional forces to use instead of today's (projections, `power_shift`).
     """
-    force = regional_force(state, params)
+    if force is None:
+        force = regional_force(state, params)
     total = gather(force, party)
     if len(s.alliance_ids):
-        reach = patron_reach(state, params, s)
-        hosted = host_basing(state, s)
+        if basing is None:
+            basing = Basing.of(state, params, s)
+        reach, hosted = basing.reach, basing.hosted
         share = params.alliances.host_force_share[:, None]
         for a in range(len(s.alliance_ids)):
             helps = (party == s.client[a]) & s.covers[a][None, :]
@@ -247,32 +276,30 @@ def power_shift(
     ch: np.ndarray,
     df: np.ndarray,
     weights: np.ndarray,
+    basing: Basing,
+    now: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """(R, K) expected fall in the challenger's chance of prevailing over the horizon.
 
-    p(now) - p(in ``crisis.power_shift_horizon_years``), both from true forces with the
-    same alliance weights; positive when the challenger expects to decline relative to
-    the defender's side (a window that is closing).
+    p(now) - p(in ``crisis.power_shift_horizon_years``), both with the same alliance
+    weights and basing; positive when the challenger expects to decline relative to the
+    defender's side (a window that is closing). `now` holds today's side forces of
+    challenger and defender, which the caller has already computed.
     """
     gamma = params.crisis.csf_exponent[:, None]
-    f_ch = side_force(state, params, s, ch, weights)
-    f_df = side_force(state, params, s, df, weights)
-    now = win_probability(f_ch, f_df, gamma)
-    years = params.crisis.power_shift_horizon_years
-    saved = state.world.capability
-    try:
-        # depreciation may be 1 (everything lost within a year): cap the continuous rate
-        keep = np.maximum(1.0 - params.world.capability_depreciation_per_year, 1e-12)
-        rate = -np.log(keep)
-        future = saved + years[:, None] * (state.world.milex - rate * saved)
-        state.world.capability = np.maximum(future, 0.0)
-        later = win_probability(
-            side_force(state, params, s, ch, weights), side_force(state, params, s, df, weights),
-            gamma,
-        )  # fmt: skip
-    finally:
-        state.world.capability = saved
-    return now - later
+    w = state.world
+    # depreciation may be 1 (everything lost within a year): cap the continuous rate
+    keep = np.maximum(1.0 - params.world.capability_depreciation_per_year, 1e-12)
+    rate = -np.log(keep)
+    years = params.crisis.power_shift_horizon_years[:, None]
+    future = np.maximum(w.capability + years * (w.milex - rate * w.capability), 0.0)
+    force = future * params.world.forces_in_region_share
+    later = win_probability(
+        side_force(state, params, s, ch, weights, basing, force),
+        side_force(state, params, s, df, weights, basing, force),
+        gamma,
+    )
+    return win_probability(now[0], now[1], gamma) - later
 
 
 @dataclass(frozen=True)
@@ -329,8 +356,9 @@ def bargaining(
         Rung at which fighting is valued.
     """
     perceived = ally_weights(state, s, perceived=True)
-    f_ch = side_force(state, params, s, ch, perceived)
-    f_df = side_force(state, params, s, df, perceived)
+    basing = Basing.of(state, params, s)
+    f_ch = side_force(state, params, s, ch, perceived, basing)
+    f_df = side_force(state, params, s, df, perceived, basing)
     shadow_ch = shadow_df = nuclear_shadow(state, params, s, ch, df, perceived)
     # audience costs lock sides into crises below war; the decision for war itself compares
     # war with a bargain (Fearon 1995), so with exact perceptions war cannot follow
@@ -341,5 +369,5 @@ def bargaining(
     costs = conflict_cost(params, gather_k(params.world.stake, ch), war, shadow_ch) + conflict_cost(
         params, gather_k(params.world.stake, df), war, shadow_df
     )
-    shift = power_shift(state, params, s, ch, df, perceived)
+    shift = power_shift(state, params, s, ch, df, perceived, basing, (f_ch, f_df))
     return Bargain(e_ch, e_df, e_ch + e_df - 1.0, shift - costs)

@@ -27,7 +27,7 @@ from sim.engine import streams
 from sim.engine.choice import OPTIONS, WAR_PATHS, option_values
 from sim.engine.context import Month
 from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, param, scratch, world
-from sim.engine.forces import bargaining
+from sim.engine.forces import Basing, ally_weights, bargaining, side_force
 from sim.engine.ladder import (
     COERCION_RUNG,
     MOVES,
@@ -136,11 +136,16 @@ def initiate(m: Month) -> None:
     best_j = np.full(quiet.shape, -1)
     best_o = np.zeros(quiet.shape, dtype=np.int64)
     best_path = np.zeros(quiet.shape, dtype=np.int64)
+    context: tuple | None = None
     for j in range(len(s.actors)):
         claims = s.claimant[:, j][None, :] & (w.holder != j) & quiet
         if not claims.any():
             continue
-        choice = option_values(m, j, noise)
+        if context is None:  # the holders' side does not depend on the challenger
+            weights = ally_weights(st, s, perceived=True)
+            basing = Basing.of(st, p, s)
+            context = (weights, basing, side_force(st, p, s, w.holder, weights, basing))
+        choice = option_values(m, j, noise, *context)
         option = np.argmax(choice.values, axis=2)
         value = np.take_along_axis(choice.values, option[..., None], axis=2)[..., 0]
         grievance = np.take_along_axis(w.grievance[:, j, :], w.holder, axis=1)
