@@ -83,6 +83,36 @@ class DeriveContext:
 Derive = Callable[[dict, DeriveContext], Any]
 """Rule computing a `DERIVED` default: (table holding the field, context) -> value."""
 
+PRIOR_KINDS = ("uniform", "loguniform")
+"""Prior families of a calibratable parameter (both uniform on a transformed scale)."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The prior of a calibratable parameter (``sim calibrate``, docs/calibration.md).
+
+    Attributes
+    ----------
+    kind : str
+        ``uniform`` on [lo, hi], or ``loguniform`` (uniform in log x).
+    lo, hi : float
+        Support (inside the parameter's declared bounds, ``lo < hi``; ``lo > 0`` for
+        ``loguniform``).
+    why : str
+        Where the range comes from (literature or judgement).
+    """
+
+    kind: str
+    lo: float
+    hi: float
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in PRIOR_KINDS:
+            raise ValueError(f"prior kind must be one of {PRIOR_KINDS}, not {self.kind!r}")
+        if not self.lo < self.hi or (self.kind == "loguniform" and self.lo <= 0):
+            raise ValueError(f"bad prior support [{self.lo}, {self.hi}] for {self.kind}")
+
 
 @dataclass(frozen=True)
 class Field:
@@ -114,6 +144,9 @@ class Field:
         `table` holds the field (nested, every other default filled in), `context` is a
         `DeriveContext`. The rule of an ``actor_map`` gives the default of every entry;
         entries the scenario gives win.
+    prior : Prior or None
+        For a calibratable behavioural parameter, its prior (``sim calibrate``); None
+        for everything else.
     """
 
     kind: str
@@ -126,6 +159,7 @@ class Field:
     source: str = ""
     literature: str = ""
     derive: Derive | None = None
+    prior: Prior | None = None
 
 
 @dataclass(frozen=True)
@@ -159,10 +193,23 @@ def param(
     source: str = JUDGEMENT,
     literature: str = "",
     derive: Derive | None = None,
+    prior: Prior | None = None,
 ) -> Any:
-    """Declare a parameter as a field of a `ParamBlock` dataclass."""
+    """Declare a parameter as a field of a `ParamBlock` dataclass.
+
+    A `prior` marks it calibratable (``sim calibrate``).
+    """
     spec = Field(
-        kind, default, lo, hi, unit, doc, source=source, literature=literature, derive=derive
+        kind,
+        default,
+        lo,
+        hi,
+        unit,
+        doc,
+        source=source,
+        literature=literature,
+        derive=derive,
+        prior=prior,
     )
     return field(metadata={"param": Param(key, scope, spec)})
 

@@ -26,7 +26,7 @@ import numpy as np
 from sim.engine import streams
 from sim.engine.choice import OPTIONS, WAR_PATHS, option_values
 from sim.engine.context import Month
-from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, param, scratch, world
+from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, Prior, param, scratch, world
 from sim.engine.forces import Basing, ally_weights, bargaining, side_force
 from sim.engine.ladder import (
     COERCION_RUNG,
@@ -63,6 +63,11 @@ class CrisisParams(ParamBlock):
     war_cost: Array = param(
         "war_cost", "model", "float", 0.2, 0, 10, "stake units",
         "Cost of theatre war (rung 6) relative to a stake of 1, before interdependence.",
+        prior=Prior(
+            "loguniform", 0.05, 2.0,
+            "war costs of 5-200% of the stake (Fearon 1995 treats costs as a share of "
+            "the stake; judgement)",
+        ),
     )  # fmt: skip
     csf_exponent: Array = param(
         "csf_exponent", "model", "float", 1.0, 0.1, 10, "",
@@ -72,19 +77,35 @@ class CrisisParams(ParamBlock):
     escalation_probability: Array = param(
         "escalation_probability", "model", "float", 0.5, 0, 1, "1/month",
         "Chance per month of climbing a rung when no deal exists.",
+        prior=Prior(
+            "uniform", 0.05, 0.9,
+            "a rung a year to nearly a rung a month; MID escalation is rare (Senese & "
+            "Vasquez 2008), judgement",
+        ),
     )  # fmt: skip
     settlement_probability: Array = param(
         "settlement_probability", "model", "float", 0.4, 0, 1, "1/month",
         "Chance per month of settling when a deal exists.",
+        prior=Prior(
+            "uniform", 0.05, 0.9,
+            "median MID duration of weeks to a year (Palmer et al. 2015), judgement "
+            "",
+        ),
     )  # fmt: skip
     accident_probability: Array = param(
         "accident_probability", "model", "float", 0.02, 0, 1, "1/month",
         "Chance per month that a crisis at rung 3-4 climbs one rung by accident.",
+        prior=Prior(
+            "loguniform", 0.002, 0.2,
+            "inadvertent escalation (Posen 1991; Schelling 1960), judgement "
+            "",
+        ),
     )  # fmt: skip
     initiation_rate_per_year: Array = param(
         "initiation_rate_per_year", "model", "float", 3.0, 0, 100, "1/year",
         "Scale of the hazard that a challenger deliberately opens a crisis "
         "(Section 7.4 of MODEL.md).",
+        prior=Prior("loguniform", 0.3, 30.0, "two decades either side of the default 3, judgement"),
     )  # fmt: skip
     exercise_value: Array = param(
         "exercise_value", "model", "float", 0.5, 0, 10, "stake units",
@@ -92,6 +113,7 @@ class CrisisParams(ParamBlock):
         "grievance toward the holder.",
         literature="exercises as costly signals (Fearon 1997); PLA drills after visits and "
         "speeches, data/crisis_triggers.csv",
+        prior=Prior("loguniform", 0.05, 5.0, "a tenth to ten times the default 0.5, judgement"),
     )  # fmt: skip
     concession_scale: Array = param(
         "concession_scale", "model", "float", 0.1, 0.001, 10, "stake units",
