@@ -460,5 +460,6 @@ REGISTER: list = [
     _lazy("sim.plots.cli", "register_compare"),
     _lazy("sim.plots.cli", "register_report"),
     _lazy("sim.hindcast.cli", "register_validate"),
+    _lazy("sim.calibrate.cli", "register_calibrate"),
 ]
 """Functions ``register(subparsers)`` called by `sim.cli.build_parser`."""
