@@ -42,9 +42,9 @@ class Arrays:
         """Names of the arrays, in declaration order."""
         return list(self.__dict__)
 
-    def take(self, rows: np.ndarray) -> Arrays:
-        """Copy of runs `rows`."""
-        return Arrays({k: v[rows] for k, v in self.__dict__.items()})
+    def take(self, rows: np.ndarray) -> RowArrays:
+        """Return runs `rows` of every array, each copied when first read (`RowArrays`)."""
+        return RowArrays(self, rows)
 
     def copy(self) -> Arrays:
         """Deep copy."""
@@ -52,8 +52,46 @@ class Arrays:
 
     def put(self, rows: np.ndarray, part: Arrays) -> None:
         """Write a bundle made by `take` back into runs `rows`."""
+        if isinstance(part, RowArrays):
+            part.put_back(self, rows)
+            return
         for k, v in self.__dict__.items():
             v[rows] = part.__dict__[k]
+
+
+class RowArrays(Arrays):
+    """Runs `rows` of a bundle, each array copied from its source when first read.
+
+    A mechanism run on a subset of the batch (`sim.engine.subset.on_rows`) reads a few of
+    the state's arrays; copying only those (and writing back only those, `put_back`)
+    keeps small subsets cheap. An array never read nor assigned is unchanged, so leaving
+    it out of the write-back is exact.
+    """
+
+    def __init__(self, source: Arrays, rows: np.ndarray) -> None:
+        self.__dict__["_source"] = source
+        self.__dict__["_rows"] = rows
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self.__dict__["_source"], name)[self.__dict__["_rows"]]
+        self.__dict__[name] = value
+        return value
+
+    def names(self) -> list[str]:
+        """Names of the source's arrays, in declaration order."""
+        return list(self.__dict__["_source"].names())
+
+    def copy(self) -> Arrays:
+        """Deep copy of every array of the rows (all of them cut now)."""
+        return Arrays({k: np.array(getattr(self, k)) for k in self.names()})
+
+    def put_back(self, target: Arrays, rows: np.ndarray) -> None:
+        """Write the arrays read or assigned here into runs `rows` of `target`."""
+        for k, v in self.__dict__.items():
+            if not k.startswith("_"):
+                target.__dict__[k][rows] = v
 
 
 @dataclass

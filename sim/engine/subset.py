@@ -77,12 +77,21 @@ def on_rows(step: Callable[[Month], None], m: Month, selected: Any) -> None:
     if rows.size >= SUBSET_BELOW * m.runs:
         step(m)
         return
-    part = replace(
+    part = row_month(m, rows)
+    step(part)
+    m.state.put(rows, part.state)
+
+
+def row_month(m: Month, rows: np.ndarray) -> Month:
+    """Return the month of runs `rows` only: their state, parameters and random keys.
+
+    State arrays and parameters are cut when first read; write the state back with
+    ``m.state.put(rows, part.state)`` if the caller changes it.
+    """
+    return replace(
         m,
         state=m.state.take(rows),
         params=RowParams(m.params, rows),  # type: ignore[arg-type]
         rng=m.rng.take(rows),
         runs=int(rows.size),
     )
-    step(part)
-    m.state.put(rows, part.state)

@@ -40,7 +40,7 @@ from sim.engine.ladder import (
     open_crisis,
     transfer,
 )
-from sim.engine.subset import on_rows
+from sim.engine.subset import SUBSET_BELOW, on_rows, row_month
 
 
 @dataclass(frozen=True)
@@ -161,22 +161,31 @@ def initiate(m: Month) -> None:
     context: tuple | None = None
     for j in range(len(s.actors)):
         claims = s.claimant[:, j][None, :] & (w.holder != j) & quiet
-        if not claims.any():
+        rows = np.flatnonzero(claims.any(axis=1))
+        if rows.size == 0:
             continue
         if context is None:  # the holders' side does not depend on the challenger
             weights = ally_weights(st, s, perceived=True)
             basing = Basing.of(st, p, s)
             context = (weights, basing, side_force(st, p, s, w.holder, weights, basing))
-        choice = option_values(m, j, noise, *context)
-        option = np.argmax(choice.values, axis=2)
-        value = np.take_along_axis(choice.values, option[..., None], axis=2)[..., 0]
-        grievance = np.take_along_axis(w.grievance[:, j, :], w.holder, axis=1)
-        hazard = np.where(claims, rate * grievance * np.maximum(value, 0.0), 0.0)
-        better = hazard > best_h
-        best_h = np.where(better, hazard, best_h)
-        best_j = np.where(better, j, best_j)
-        best_o = np.where(better, option, best_o)
-        best_path = np.where(better, choice.war_path, best_path)
+        if rows.size >= SUBSET_BELOW * m.runs:
+            h, opt_j, path = _hazard(m, j, noise, claims, rate, context)
+            better = h > best_h
+            best_h = np.where(better, h, best_h)
+            best_j = np.where(better, j, best_j)
+            best_o = np.where(better, opt_j, best_o)
+            best_path = np.where(better, path, best_path)
+            continue
+        # a challenger that claims nothing in a run leaves that run's bests as they are
+        # (its hazard there is 0): value its options in the runs where it claims only
+        weights, basing, f_df = context
+        part = (weights[rows], Basing(basing.reach[rows], basing.hosted[rows]), f_df[rows])
+        h, opt_j, path = _hazard(row_month(m, rows), j, noise[rows], claims[rows], rate[rows], part)
+        better = h > best_h[rows]
+        best_h[rows] = np.where(better, h, best_h[rows])
+        best_j[rows] = np.where(better, j, best_j[rows])
+        best_o[rows] = np.where(better, opt_j, best_o[rows])
+        best_path[rows] = np.where(better, path, best_path[rows])
     fire = (best_j >= 0) & (draw < -np.expm1(-best_h))
     for k in range(len(s.theatres)):
         for o, opt in enumerate(OPTIONS):
@@ -191,6 +200,19 @@ def initiate(m: Month) -> None:
                 w.blockade[:, k] |= go
             if opt.rung >= WAR_RUNG:
                 w.war_path[:, k] = np.where(go, best_path[:, k], w.war_path[:, k])
+
+
+def _hazard(
+    m: Month, j: int, noise: np.ndarray, claims: np.ndarray, rate: np.ndarray, context: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Challenger `j`'s initiation hazard, best option and its war path, each (R, K)."""
+    w = m.state.world
+    choice = option_values(m, j, noise, *context)
+    option = np.argmax(choice.values, axis=2)
+    value = np.take_along_axis(choice.values, option[..., None], axis=2)[..., 0]
+    grievance = np.take_along_axis(w.grievance[:, j, :], w.holder, axis=1)
+    hazard = np.where(claims, rate * grievance * np.maximum(value, 0.0), 0.0)
+    return hazard, option, choice.war_path
 
 
 def _accident_probability(m: Month) -> np.ndarray:
