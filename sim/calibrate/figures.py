@@ -103,6 +103,7 @@ def predictive(table: pd.DataFrame, out: Path) -> Path:
     ax.set_yticks(y)
     ax.set_yticklabels(table.target, fontsize=8)
     ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlim(left=0)
     ax.set_xlabel("rate per year or share of crises")
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Posterior predictive check")

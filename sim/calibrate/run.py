@@ -296,6 +296,10 @@ def finish(
     figures.marginals(chosen, draws, figs)
     figures.pairs(chosen, unit, figs)
     figures.predictive(table, figs)
+    for old in sorted((folder / "steps").glob("step-*.npz"))[:-1]:
+        old.unlink()  # only the final state is kept once the posterior is written
+    if (folder / "chunks").is_dir() and not any((folder / "chunks").iterdir()):
+        (folder / "chunks").rmdir()  # made by prepare_folder for run chunks; unused here
     manifest["status"] = "complete"
     manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["posterior_sha256"] = file_hash(folder / POSTERIOR)

@@ -201,6 +201,13 @@ def log_predictive(targets: Sequence[Target], sums: np.ndarray) -> np.ndarray:
     k, m = sums[..., 0], sums[..., 1]
     # rate: lambda ~ Gamma(k + 1/2, m); y ~ Poisson(lambda * base) -> negative binomial
     a = k + JEFFREYS
+    with np.errstate(divide="ignore", invalid="ignore"):  # the other kind's rows
+        return _predictive(y, base, rate, k, m, a)
+
+
+def _predictive(
+    y: np.ndarray, base: np.ndarray, rate: np.ndarray, k: np.ndarray, m: np.ndarray, a: np.ndarray
+) -> np.ndarray:
     nb = (
         gammaln(y + a)
         - gammaln(a)

@@ -117,14 +117,21 @@ class Params:
         Month offset of each event occurrence.
     event_values : tuple[ParamBlock or None, ...]
         The numbers of each occurrence (its kind's declared values), arrays of shape (R,).
+    draw_weights : (D,) float or None
+        Set when the rows are the D draws of a posterior (`with_posterior`): each run then
+        uses the row `sim.calibrate.posterior.draw_of` picks from its seed (`for_seeds`).
+    posterior : dict or None
+        Which posterior (folder, sha256, draws, parameters), for manifests.
     """
 
     blocks: dict[str, ParamBlock]
     event_month: np.ndarray = field(default_factory=lambda: np.zeros((1, 0), dtype=np.int64))
     event_values: tuple[ParamBlock | None, ...] = ()
+    draw_weights: np.ndarray | None = None
+    posterior: dict | None = None
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "blocks":
+        if name.startswith("__") or name in ("blocks", "draw_weights", "posterior"):
             raise AttributeError(name)
         try:
             return self.blocks[name]
@@ -143,6 +150,14 @@ class Params:
             event_month=fn(self.event_month),
             event_values=tuple(None if v is None else _map_block(v, fn) for v in self.event_values),
         )
+
+    def for_seeds(self, seeds: np.ndarray) -> Params:
+        """Return the rows of runs with these seeds: their posterior draws, or self."""
+        if self.draw_weights is None:
+            return self
+        from sim.calibrate.posterior import draw_of
+
+        return self.take(draw_of(self.draw_weights, seeds))
 
     def take(self, index: np.ndarray) -> Params:
         """Return parameters for runs ``index`` (rows picked from the leading axis)."""
@@ -335,8 +350,56 @@ def _trigger_labels(d: dict, specs: list[EventSpec], mechanisms: Any) -> tuple[s
     return tuple(dict.fromkeys(labels))
 
 
-def compile_scenario(scenario: Scenario) -> tuple[Structure, Params]:
-    """Compile one resolved scenario into its structure and length-1 parameter arrays."""
+def compile_scenario(scenario: Scenario, posterior: bool = True) -> tuple[Structure, Params]:
+    """Compile one resolved scenario into its structure and length-1 parameter arrays.
+
+    If the scenario names a posterior (``[calibration] posterior``) and `posterior` is
+    true, the parameters have one row per posterior draw instead (`with_posterior`).
+    """
+    structure, params = _compile(scenario)
+    name = scenario.data.get("calibration", {}).get("posterior")
+    if posterior and name and name != "none":
+        from sim.calibrate.posterior import load_posterior
+
+        params = with_posterior(params, load_posterior(name))
+    return structure, params
+
+
+def with_posterior(params: Params, post: Any) -> Params:
+    """Return `params` with one row per posterior draw (model-scope paths only).
+
+    Raises
+    ------
+    SimError
+        If a posterior parameter is not a model-scope parameter of a declared mechanism.
+    """
+    from sim.engine.registry import MECHANISMS
+
+    rows = len(post.weights)
+    out = params.broadcast(rows, copy=True)
+    blocks = dict(out.blocks)
+    for j, path in enumerate(post.paths):
+        parts = path.split(".")
+        mech = next((m for m in MECHANISMS if len(parts) == 3 and m.name == parts[1]), None)
+        found = None
+        if mech is not None and mech.params is not None and parts[0] == "model":
+            found = next((a for a, prm in mech.params.declared() if prm.key == parts[2]), None)
+        if found is None or mech is None:
+            raise SimError(f"{post.folder}: parameter {path}: not a model-scope parameter")
+        arrays = blocks[mech.name].arrays()
+        arrays[found] = post.values[:, j].astype(arrays[found].dtype)
+        blocks[mech.name] = blocks[mech.name].with_arrays(arrays)
+    return Params(
+        blocks=blocks,
+        event_month=out.event_month,
+        event_values=out.event_values,
+        draw_weights=post.weights,
+        posterior=post.record(),
+    )
+
+
+def _compile(scenario: Scenario) -> tuple[Structure, Params]:
+    """Compile a scenario at its own values (no posterior)."""
     d = scenario.data
     theatres = list(d["theatres"])
     acts = [(t, act) for t in theatres for act in d["theatres"][t]["greyzone"]]
@@ -383,7 +446,7 @@ def compile_batch(scenarios: list[Scenario]) -> tuple[Structure, Params]:
     SimError
         If the scenarios differ in structure (actors, theatres, events, mechanisms...).
     """
-    compiled = [compile_scenario(s) for s in scenarios]
+    compiled = [compile_scenario(s, posterior=False) for s in scenarios]
     structure = compiled[0][0]
     signature = structure.signature()
     for (other, _), scenario in zip(compiled[1:], scenarios[1:], strict=True):

@@ -102,6 +102,7 @@ class Engine:
         seeds = np.asarray(seeds, dtype=np.uint64)
         runs = seeds.shape[0]
         self.structure = structure
+        params = params.for_seeds(seeds)  # posterior draws: each run's row, from its seed
         # contiguous rows: broadcast views (stride 0 on the run axis) slow every
         # element-wise operation down several times (see Params.broadcast)
         self.params = params.broadcast(runs, copy=True)

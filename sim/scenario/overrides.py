@@ -20,7 +20,17 @@ from sim.errors import ScenarioError
 from sim.scenario import schema as S
 from sim.scenario.validate import item_id, suggest
 
-SECTIONS = ("meta", "model", "actors", "alliances", "grievances", "theatres", "events", "triggers")
+SECTIONS = (
+    "meta",
+    "model",
+    "actors",
+    "alliances",
+    "grievances",
+    "theatres",
+    "events",
+    "triggers",
+    "calibration",
+)
 
 
 def toml_literal(value: Any) -> str:
@@ -79,8 +89,8 @@ def field_for(raw: dict, path: str, file: str) -> tuple[dict, str, S.Field, str 
     head = parts[0]
     if head not in SECTIONS:
         raise ScenarioError(file, path, f"unknown section '{head}'{suggest(head, SECTIONS)}")
-    if head in ("meta", "model"):
-        fields = S.META_FIELDS if head == "meta" else S.MODEL_FIELDS
+    if head in ("meta", "model", "calibration"):
+        fields = {"meta": S.META_FIELDS, "model": S.MODEL_FIELDS}.get(head, S.CALIBRATION_FIELDS)
         return locate(raw.setdefault(head, {}), parts[1:], fields, path, file)
     if len(parts) < 3:
         raise ScenarioError(file, path, f"expected {head}.<id>.<field>")

@@ -25,6 +25,16 @@ EVENT_KINDS = tuple(_KINDS)
 
 F = Field
 
+CALIBRATION_FIELDS: dict[str, Field] = {
+    "posterior": F(
+        "str",
+        "none",
+        doc="Folder of a fitted posterior (`sim calibrate`, docs/calibration.md): each run "
+        "draws the calibrated parameters from it by its seed; relative to the scenario's "
+        "folder; `none` runs at the scenario's own values.",
+    ),
+}
+
 META_FIELDS: dict[str, Field] = {
     "name": F("str", doc="Short machine name, used in result folder names ([a-z0-9_-])."),
     "title": F("str", "", doc="Human title shown in summaries, plots and reports."),
@@ -176,6 +186,7 @@ TOP_LEVEL = (
     "events",
     "triggers",
     "sweep",
+    "calibration",
 )
 
 __all__ = [

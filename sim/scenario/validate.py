@@ -355,6 +355,36 @@ def structure_sweep(c: Checker, value: Any, section: str) -> None:
     c.table(value, section)
 
 
+def structure_calibration(c: Checker, value: Any, section: str) -> None:
+    """Require ``[calibration]`` to hold at most ``posterior`` (a folder) and provenance."""
+    c.table(value, section)
+    for key, item in value.items():
+        if key in S.PROVENANCE_KEYS:
+            continue
+        if key != "posterior":
+            c.fail(f"{section}.{key}", "unknown key (known: posterior, source, notes)")
+        if not isinstance(item, str) or not item:
+            c.fail(f"{section}.{key}", f"expected a folder name, got {type_name(item)}")
+
+
+def resolve_calibration(c: Checker, table: dict, file: str) -> dict:
+    """Resolve ``[calibration]``: the posterior folder, made absolute and checked to exist.
+
+    A relative folder is taken from the scenario file's folder, then from the folder of
+    the shipped scenarios; ``"none"`` switches a posterior off (``--set
+    calibration.posterior=none``).
+    """
+    name = table.get("posterior")
+    if not name or name == "none":
+        return {"posterior": "none"} if name else {}
+    from sim.calibrate.posterior import find_folder
+
+    found = find_folder(name, file)
+    if found is None:
+        c.fail("calibration.posterior", f"folder {name!r} not found")
+    return {"posterior": str(found)}
+
+
 STRUCTURE_CHECKS: dict[str, Callable[[Checker, Any, str], None]] = {
     "meta": structure_table(S.META_FIELDS),
     "model": structure_table(S.MODEL_FIELDS),
@@ -363,6 +393,7 @@ STRUCTURE_CHECKS: dict[str, Callable[[Checker, Any, str], None]] = {
     "theatres": structure_theatres,
     "events": structure_events,
     "sweep": structure_sweep,
+    "calibration": structure_calibration,
 }
 """Structure check of each top-level table, in the order they are checked."""
 
@@ -475,6 +506,8 @@ def resolve(raw: dict, file: str) -> dict:
     }
     if "sweep" in raw:
         out["sweep"] = raw["sweep"]
+    if raw.get("calibration"):
+        out["calibration"] = resolve_calibration(c, raw["calibration"], file)
     return out
 
 

@@ -1,0 +1,129 @@
+"""Outcome probabilities with parameter uncertainty, for runs that draw from a posterior.
+
+When a scenario names a posterior, run r used posterior draw ``draw_of(seed_r)``; runs
+sharing a draw share their parameters. Grouping runs by draw separates the two sources of
+spread in an outcome x (war, blockade, rung >= 4, crises per year) by one-way
+random-effects analysis of variance: between draws (parameter uncertainty) and within
+draws (the model's own randomness). Reported per theatre and outcome:
+
+* ``mean``: the posterior predictive value (the average over runs);
+* ``low``/``high``: its 90% sampling interval (normal, with the clustered variance);
+* ``param_low``/``param_high``: a 90% interval of the outcome's value *given the
+  parameters* across the posterior: a beta (probabilities) or gamma (rates) distribution
+  with the mean and the between-draw variance ``tau^2 = (MSB - MSW) / n0``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Z90 = 1.6448536269514722
+OUTCOMES = (
+    ("p_war", "war", "probability"),
+    ("p_blockade", "blockade", "probability"),
+    ("p_rung_ge4", "max_rung", "probability"),
+    ("crises_per_year", "crises", "rate"),
+)
+
+
+def between_draws(x: np.ndarray, group: np.ndarray) -> tuple[float, float, float]:
+    """Return (mean, between-group variance tau^2, variance of the mean), one-way ANOVA."""
+    n = len(x)
+    labels, g = np.unique(group, return_inverse=True)
+    k = len(labels)
+    counts = np.bincount(g).astype(float)
+    means = np.bincount(g, weights=x) / counts
+    mean = float(x.mean())
+    if k < 2 or n <= k:
+        return mean, 0.0, float(x.var(ddof=1) / n) if n > 1 else 0.0
+    msb = float((counts * (means - mean) ** 2).sum() / (k - 1))
+    msw = float(((x - means[g]) ** 2).sum() / (n - k))
+    n0 = (n - (counts**2).sum() / n) / (k - 1)
+    tau2 = max(0.0, (msb - msw) / n0)
+    return mean, tau2, msb / n
+
+
+def parameter_interval(mean: float, tau2: float, kind: str) -> tuple[float, float]:
+    """90% interval of the outcome given the parameters (moment-matched beta or gamma)."""
+    if tau2 <= 0 or mean <= 0 or (kind == "probability" and mean >= 1):
+        return mean, mean
+    from scipy import stats
+
+    if kind == "probability":
+        tau2 = min(tau2, mean * (1 - mean) * 0.999)
+        common = mean * (1 - mean) / tau2 - 1
+        a, b = mean * common, (1 - mean) * common
+        return float(stats.beta.ppf(0.05, a, b)), float(stats.beta.ppf(0.95, a, b))
+    shape, scale = mean * mean / tau2, tau2 / mean
+    return float(stats.gamma.ppf(0.05, shape, scale=scale)), float(
+        stats.gamma.ppf(0.95, shape, scale=scale)
+    )
+
+
+def outcome_uncertainty(
+    outcomes: pd.DataFrame, runs: pd.DataFrame, weights: np.ndarray, years: float
+) -> pd.DataFrame:
+    """Table of outcomes per theatre with sampling and parameter intervals (module doc).
+
+    Parameters
+    ----------
+    outcomes, runs : DataFrame
+        ``outcomes.parquet`` and ``runs.parquet`` of a result folder.
+    weights : (D,) float
+        The posterior's weights (`sim.calibrate.posterior.Posterior.weights`).
+    years : float
+        Simulated years per run (for crises per year).
+    """
+    from sim.calibrate.posterior import draw_of
+
+    seed_of = dict(zip(runs["run_id"].to_numpy(), runs["seed"].to_numpy(np.uint64), strict=True))
+    rows: list[dict[str, Any]] = []
+    for theatre, frame in outcomes.groupby("theatre", sort=False):
+        seeds = np.array([seed_of[r] for r in frame["run_id"].to_numpy()], dtype=np.uint64)
+        draws = draw_of(weights, seeds)
+        for name, column, kind in OUTCOMES:
+            x = frame[column].to_numpy()
+            if name == "p_rung_ge4":
+                x = x >= 4
+            x = x.astype(float) / (years if kind == "rate" else 1.0)
+            mean, tau2, var_mean = between_draws(x, draws)
+            half = Z90 * np.sqrt(var_mean)
+            lo, hi = parameter_interval(mean, tau2, kind)
+            rows.append(
+                {
+                    "theatre": theatre,
+                    "outcome": name,
+                    "mean": mean,
+                    "low": max(0.0, mean - half),
+                    "high": mean + half if kind == "rate" else min(1.0, mean + half),
+                    "param_low": lo,
+                    "param_high": hi,
+                    "runs": len(x),
+                    "draws": int(len(np.unique(draws))),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def format_uncertainty(table: pd.DataFrame, posterior: str) -> str:
+    """Text table of `outcome_uncertainty`, saying which uncertainty each interval holds."""
+    lines = [
+        f"With parameter uncertainty (posterior {posterior}; {int(table.draws.max())} draws used):",
+        f"  {'theatre':<10} {'outcome':<16} {'value':>8}  {'90% sampling':>17}  "
+        f"{'90% over parameters':>20}",
+    ]
+    for r in table.itertuples():
+        pct = r.outcome != "crises_per_year"
+        f = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.3f}")
+        lines.append(
+            f"  {r.theatre:<10} {r.outcome:<16} {f(r.mean):>8}  "
+            f"{f(r.low) + '-' + f(r.high):>17}  {f(r.param_low) + '-' + f(r.param_high):>20}"
+        )
+    lines.append(
+        "  sampling: uncertainty of the average over runs; over parameters: the value's "
+        "spread across the posterior (docs/calibration.md)"
+    )
+    return "\n".join(lines)

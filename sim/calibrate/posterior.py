@@ -1,0 +1,137 @@
+"""Runs that carry parameter uncertainty: each run draws its parameters from a posterior.
+
+A scenario names a fitted posterior (``[calibration] posterior = "DIR"``, relative to the
+scenario file's folder, or ``sim run --posterior DIR``). Run r then uses posterior draw
+``draw_of(seed_r)``: a weighted pick by a uniform number derived from the run's own 64-bit
+seed (splitmix64), so a run's parameters depend on nothing but its seed and the posterior,
+which keeps replay (`sim trace`, `sim.EscalationModel`) and batch independence intact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.errors import SimError
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+"""splitmix64 increment; the stream is offset from the engine's use of the same seed."""
+OFFSET = np.uint64(0xD1B54A32D192ED03)
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """A fitted posterior: draws of some ``--set`` paths, with weights.
+
+    Attributes
+    ----------
+    folder : str
+        The calibration folder it was read from (absolute).
+    sha256 : str
+        Hash of its ``posterior.parquet`` (recorded in run manifests).
+    paths : tuple of str
+        Parameter paths.
+    values : (D, P) float
+        Draws.
+    weights : (D,) float
+        Normalised weights.
+    """
+
+    folder: str
+    sha256: str
+    paths: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+
+    def record(self) -> dict[str, Any]:
+        """Return what a run manifest records about the posterior."""
+        return {
+            "folder": self.folder,
+            "sha256": self.sha256,
+            "draws": int(len(self.weights)),
+            "parameters": list(self.paths),
+        }
+
+    def overrides(self, draw: int) -> dict[str, float]:
+        """Return the ``--set`` overrides of one draw."""
+        return {p: float(v) for p, v in zip(self.paths, self.values[draw], strict=True)}
+
+
+def load_posterior(folder: str | Path) -> Posterior:
+    """Read a calibration folder's posterior (errors name the folder and the file)."""
+    import pyarrow.parquet as pq
+
+    from sim.calibrate.store import POSTERIOR, file_hash, read_manifest
+
+    path = Path(folder).resolve()
+    manifest = read_manifest(path)
+    if manifest.get("status") != "complete":
+        raise SimError(f"{path}: calibration is not complete (status {manifest.get('status')})")
+    file = path / POSTERIOR
+    try:
+        table = pq.read_table(file).to_pandas()
+    except (OSError, ValueError) as exc:
+        raise SimError(f"{file}: unreadable ({exc})") from None
+    paths = tuple(p["path"] for p in manifest["parameters"])
+    missing = [p for p in (*paths, "weight") if p not in table.columns]
+    if missing:
+        raise SimError(f"{file}: column {missing[0]} is missing")
+    weights = table["weight"].to_numpy(float)
+    if (weights < 0).any() or not weights.sum() > 0:
+        raise SimError(f"{file}: weight: must be non-negative and not all zero")
+    return Posterior(
+        folder=str(path),
+        sha256=file_hash(file),
+        paths=paths,
+        values=table[list(paths)].to_numpy(float),
+        weights=weights / weights.sum(),
+    )
+
+
+def find_folder(name: str, scenario_file: str) -> Path | None:
+    """Find a posterior folder a scenario names; None if there is none.
+
+    A relative name is taken from the scenario file's folder, then from the folder of the
+    shipped scenarios (`sim.cli.scenario_dir`), so installed copies find their posterior.
+    """
+    path = Path(name)
+    if path.is_absolute():
+        return path if path.is_dir() else None
+    candidates = []
+    if scenario_file and not scenario_file.startswith("<"):
+        candidates.append(Path(scenario_file).resolve().parent / path)
+    from sim.cli import scenario_dir
+
+    candidates.append(scenario_dir() / path)
+    candidates.append(Path.cwd() / path)
+    return next((c.resolve() for c in candidates if c.is_dir()), None)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = x + GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def draw_of(weights: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Posterior draw of each run, from its seed alone, (R,) int."""
+    bits = _splitmix(np.asarray(seeds, dtype=np.uint64) ^ OFFSET)
+    u = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+    edges = np.cumsum(weights)
+    edges[-1] = 1.0
+    return np.minimum(np.searchsorted(edges, u, side="right"), len(weights) - 1)
+
+
+def compile_draws(scenario: Any, posterior: Posterior) -> tuple[Any, Any]:
+    """Compile the scenario at every posterior draw: (structure, params with D rows)."""
+    from sim.engine.params import compile_batch
+
+    scenarios = [
+        scenario.with_overrides(posterior.overrides(d)) for d in range(len(posterior.weights))
+    ]
+    return compile_batch(scenarios)
