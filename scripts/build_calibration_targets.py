@@ -4,7 +4,7 @@ Every target is a count over an exposure, so that its likelihood is exact (Poiss
 rates, binomial for shares; docs/calibration.md, section 1):
 
 * ``kind = rate``: ``count`` crises (of a theatre, peaking at least at ``peak_min``) in
-  ``base`` years;
+  ``base`` years, or with ``subset = blockade`` blockades of the theatre;
 * ``kind = share``: of ``base`` crises (peaking at least at ``peak_min``), ``count``
   satisfy ``subset`` (``peak>=5``: reached armed force; ``trigger!=deliberate``: opened
   by something other than the challenger's own choice).
@@ -173,6 +173,29 @@ def war_targets(vintage: int) -> list[dict[str, object]]:
     return rows
 
 
+def blockade_targets(vintage: int) -> list[dict[str, object]]:
+    """No blockade or quarantine of either theatre since 1990."""
+    first = 1990
+    return [
+        _row(
+            f"blockades_per_year.{theatre}",
+            vintage,
+            theatre,
+            "rate",
+            0,
+            "blockade",
+            0,
+            vintage - first + 1,
+            f"{first}-{vintage}",
+            f"data/mid_disputes_list_1990_2014.csv: no {dyad} MID with blockade (COW action "
+            "13) as its highest action 1990-2014; data/crisis_triggers.csv: the crises since "
+            "(to the vintage year) were drills and closure areas, not an interdiction of "
+            "shipping",
+        )
+        for theatre, dyad in DYADS.items()
+    ]
+
+
 def major_crisis_targets(vintage: int) -> list[dict[str, object]]:
     """Rate of major crises (peak >= rung 4) and what opened them, crisis_triggers.csv."""
     first = 1995
@@ -221,7 +244,8 @@ def build() -> str:
     """Return the CSV text of every target of both vintages."""
     rows = []
     for vintage in (2022, 2018):
-        rows += mid_targets(vintage) + war_targets(vintage) + major_crisis_targets(vintage)
+        rows += mid_targets(vintage) + war_targets(vintage) + blockade_targets(vintage)
+        rows += major_crisis_targets(vintage)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -126,6 +126,17 @@ def test_run_counts_counts_crises_by_theatre_peak_and_trigger():
     assert out[:, 0].tolist() == [[2, 10], [0, 10]]
     assert out[:, 1].tolist() == [[1, 2], [0, 0]]
     assert out[:, 2].tolist() == [[0, 0], [1, 1]]
+    blockades = [Target("d", "t1", "rate", 0, "blockade", 0, 1.0)]
+    got = run_counts(
+        log,
+        2,
+        10.0,
+        blockades,
+        ["t0", "t1"],
+        np.array([False, True]),
+        np.array([[False, True], [False, False]]),
+    )
+    assert got[:, 0].tolist() == [[1, 10], [0, 10]]
 
 
 # --- priors -------------------------------------------------------------------------

@@ -79,6 +79,7 @@ def simulate_chunk(job: ChunkJob) -> np.ndarray:
         job.targets,
         structure.theatres,
         deliberate,
+        result.outcome.blockade_months > 0,
     )
     return counts.reshape(n, k, len(job.targets), 2).sum(axis=1)
 

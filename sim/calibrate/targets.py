@@ -25,6 +25,8 @@ from sim.errors import SimError
 
 KINDS = ("rate", "share")
 SUBSETS = ("", "peak>=5", "peak>=6", "trigger!=deliberate")
+RATE_SUBSETS = ("", "blockade")
+"""A rate counts crises (``""``) or runs with a blockade of the theatre (``blockade``)."""
 REQUIRED = ("target", "theatre", "kind", "peak_min", "count", "base", "source")
 JEFFREYS = 0.5
 """Prior pseudo-count of the simulated rate (gamma) and share (beta) behind the predictive."""
@@ -41,11 +43,12 @@ class Target:
     theatre : str
         Theatre of the crises counted.
     kind : str
-        ``rate`` (crises per year) or ``share`` (of crises).
+        ``rate`` (crises, or blockades, per year) or ``share`` (of crises).
     peak_min : int
         Crises counted peak at least at this rung.
     subset : str
-        For shares, the condition of the numerator (`SUBSETS`).
+        For shares, the condition of the numerator (`SUBSETS`); for rates ``""``
+        (crises) or ``blockade`` (blockades: runs in which the theatre was blockaded).
     count : int
         Observed count.
     base : float
@@ -88,8 +91,11 @@ def _parse(row: dict[str, str], path: Path, line: int) -> Target:
     kind, subset = row["kind"].strip(), (row.get("subset") or "").strip()
     if kind not in KINDS:
         raise fail("kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")
-    if subset not in SUBSETS or (kind == "share") != bool(subset):
-        raise fail("subset", f"a share needs one of {', '.join(SUBSETS[1:])}; a rate none")
+    ok = subset in SUBSETS[1:] if kind == "share" else subset in RATE_SUBSETS
+    if not ok:
+        raise fail(
+            "subset", f"a share needs one of {', '.join(SUBSETS[1:])}; a rate none or blockade"
+        )
     try:
         count, base = int(row["count"]), float(row["base"])
         peak = int(row["peak_min"])
@@ -152,6 +158,7 @@ def run_counts(
     targets: Sequence[Target],
     theatres: Sequence[str],
     deliberate: np.ndarray,
+    blockaded: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-run numerators and denominators of every target, shape (runs, S, 2) float.
 
@@ -168,6 +175,8 @@ def run_counts(
         Theatre names, in the structure's order.
     deliberate : (L,) bool
         Whether each trigger code is a challenger's deliberate choice.
+    blockaded : (runs, K) bool, optional
+        Whether each theatre was blockaded in each run (for ``blockade`` rates).
     """
     col = {c: i for i, c in enumerate(LOG_COLUMNS)}
     run, theatre, peak = log[:, col["run"]], log[:, col["theatre"]], log[:, col["peak"]]
@@ -177,7 +186,12 @@ def run_counts(
     for s, t in enumerate(targets):
         base = (theatre == theatres.index(t.theatre)) & (peak >= t.peak_min)
         if t.kind == "rate":
-            out[:, s, 0] = np.bincount(run[base], minlength=runs)
+            if t.subset == "blockade":
+                if blockaded is None:
+                    raise ValueError("blockade rates need the blockaded array")
+                out[:, s, 0] = blockaded[:, theatres.index(t.theatre)]
+            else:
+                out[:, s, 0] = np.bincount(run[base], minlength=runs)
             out[:, s, 1] = years
             continue
         sub = {
