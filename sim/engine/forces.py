@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import kernels
 from sim.engine.ladder import TOP_RUNG, WAR_RUNG
 
 if TYPE_CHECKING:
@@ -108,22 +109,45 @@ def side_force(
     """
     if force is None:
         force = regional_force(state, params)
-    total = gather(force, party)
-    if len(s.alliance_ids):
+    runs, n_alliances = party.shape[0], len(s.alliance_ids)
+    shape = party.shape + (n_alliances,)
+    if n_alliances:
         if basing is None:
             basing = Basing.of(state, params, s)
         reach, hosted = basing.reach, basing.hosted
-        share = params.alliances.host_force_share[:, None]
-        for a in range(len(s.alliance_ids)):
-            helps = (party == s.client[a]) & s.covers[a][None, :]
-            weight = np.where(helps, ally_weight[:, :, a], 0.0)
-            total = total + weight * force[:, s.patron[a]][:, None] * reach[:, :, a]
-            for h in host_alliances(s, a):
-                host = s.client[h]
-                third = hosted[:, :, h] & (party != host)
-                total = total + np.where(third, weight * share * force[:, host][:, None], 0.0)
-    advantage = np.where(party == state.world.holder, params.world.defender_advantage, 1.0)
-    return total * advantage
+    else:
+        reach, hosted = np.zeros(shape), np.zeros(shape, dtype=bool)
+    return kernels.side_force(
+        _rows(force, (runs, force.shape[-1]), np.float64),
+        _rows(party, party.shape, np.int64),
+        _rows(ally_weight, shape, np.float64),
+        _rows(reach, shape, np.float64),
+        _rows(hosted, shape, np.bool_),
+        _rows(params.alliances.host_force_share, (runs,), np.float64),
+        _rows(state.world.holder, party.shape, np.int64),
+        _rows(params.world.defender_advantage, party.shape, np.float64),
+        s.client.astype(np.int64),
+        s.patron.astype(np.int64),
+        s.covers.astype(np.bool_),
+        _host_table(s),
+    )
+
+
+def _rows(x: np.ndarray, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """`x` as a C-contiguous array of `shape` and `dtype` (a view when it already is one)."""
+    x = np.asarray(x)
+    if x.shape != shape:
+        x = np.broadcast_to(x, shape)
+    return np.ascontiguousarray(x, dtype=dtype)
+
+
+def _host_table(s: Structure) -> np.ndarray:
+    """Return the (A, A) `host_alliances` of every alliance, padded with -1."""
+    table = np.full((len(s.alliance_ids), max(len(s.alliance_ids), 1)), -1, dtype=np.int64)
+    for a in range(len(s.alliance_ids)):
+        hosts = host_alliances(s, a)
+        table[a, : len(hosts)] = hosts
+    return table
 
 
 def host_alliances(s: Structure, a: int) -> list[int]:
@@ -164,14 +188,16 @@ def nuclear_exposure(
     1 if the party is nuclear; otherwise the largest weight (commitment, or 1 if joined)
     of a nuclear patron covering it.
     """
+    runs, n_alliances = party.shape[0], len(s.alliance_ids)
     nuclear = params.world.nuclear
-    exposure = gather(nuclear.astype(np.float64), party)
-    for a in range(len(s.alliance_ids)):
-        helps = (party == s.client[a]) & s.covers[a][None, :]
-        patron_nuclear = nuclear[:, s.patron[a]][:, None]
-        weight = np.where(helps & patron_nuclear, ally_weight[:, :, a], 0.0)
-        exposure = np.maximum(exposure, weight)
-    return exposure
+    return kernels.nuclear_exposure(
+        _rows(nuclear, (runs, nuclear.shape[-1]), np.bool_),
+        _rows(party, party.shape, np.int64),
+        _rows(ally_weight, party.shape + (n_alliances,), np.float64),
+        s.client.astype(np.int64),
+        s.patron.astype(np.int64),
+        s.covers.astype(np.bool_),
+    )
 
 
 def ally_weights(state: State, s: Structure, perceived: bool) -> np.ndarray:

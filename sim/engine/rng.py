@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from sim.engine import kernels
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
-_TO_UNIT = 2.0**-53
-_BELOW_ONE = 1.0 - 2.0**-53
+_S30, _S27, _S31 = (np.uint64(s) for s in (30, 27, 31))
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -51,13 +51,14 @@ class CounterRNG:
         return out
 
     def uniform(self, month: int, stream: int, n: int = 1) -> np.ndarray:
-        """Uniforms in the open interval (0, 1), shape (R, n)."""
+        """Uniforms in the open interval (0, 1), shape (R, n).
+
+        Element (r, i) is mix64(key_r ^ mix64((counter + i) * golden)) >> 11, plus 1/2,
+        times 2^-53 (compiled: `sim.engine.kernels.uniforms`); (k + 1/2) 2^-53 rounds to
+        1.0 for the top k, so the result is capped just below 1 to keep the interval open.
+        """
         counter = (np.uint64(month) << np.uint64(40)) | (np.uint64(stream) << np.uint64(20))
-        idx = np.arange(n, dtype=np.uint64) + counter
-        with np.errstate(over="ignore"):
-            bits = mix64(self.keys ^ mix64(idx * _GOLDEN))
-        # (k + 1/2) 2^-53 rounds to 1.0 for the top k: keep the interval open
-        return np.minimum(((bits >> _S11).astype(np.float64) + 0.5) * _TO_UNIT, _BELOW_ONE)
+        return kernels.uniforms(self.keys[:, 0], counter, n)
 
     def normal(self, month: int, stream: int, n: int = 1) -> np.ndarray:
         """Draw standard normal variates by inversion, shape (R, n)."""
@@ -101,16 +102,10 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
         mu = lam[big]
         k = mu + np.sqrt(mu) * z + (z * z - 1.0) / 6.0 - 0.5
         out[big] = np.maximum(np.ceil(k), 0.0)
-    small = ~big & (lam > 0)
-    if small.any():
-        out[small] = _search(
-            u[small],
-            lam[small],
-            np.exp(-lam[small]),
-            lambda pmf, k, m: pmf * m / (k + 1.0),
-            limit=200,
-        )
-    return out
+    # the sequential search (compiled) where 0 < lam < 30; 0 elsewhere
+    small = np.where(big, 0.0, lam).ravel()
+    found = kernels.poisson_search(u.ravel(), small, np.exp(-small), 200)
+    return np.where(big, out, found.reshape(u.shape))
 
 
 def binomial_quantile(u: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
@@ -128,30 +123,8 @@ def binomial_quantile(u: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
         qq = q[live]
         ratio = qq / (1.0 - qq)
         pmf0 = (1.0 - qq) ** n
-        out[live] = _search(
-            uu[live], ratio, pmf0, lambda pmf, k, r: pmf * r * (n - k) / (k + 1.0), limit=n
-        )
+        out[live] = kernels.binomial_search(uu[live], ratio, pmf0, n)
     # for the flipped draws we counted failures with 1 - u: k = n - (failures)
     # the quantile of n - X at u equals n minus the (1 - u) quantile of X (up to ties at 0
     # probability), which keeps the map from u monotone.
     return np.where(flip, n - out, out)
-
-
-def _search(u: np.ndarray, param: np.ndarray, pmf0: np.ndarray, nxt, limit: int) -> np.ndarray:
-    """Sequential inversion of a discrete CDF with a shrinking active set."""
-    k = np.zeros(u.shape, dtype=np.float64)
-    pmf = pmf0.copy()
-    cdf = pmf0.copy()
-    active = np.nonzero(u > cdf)[0]
-    step = 0
-    while active.size and step < limit:
-        pa = nxt(pmf[active], k[active], param[active])
-        pmf[active] = pa
-        k[active] += 1.0
-        cdf[active] += pa
-        still = u[active] > cdf[active]
-        # stop when the pmf underflows (u beyond the representable tail)
-        still &= pa > 0
-        active = active[still]
-        step += 1
-    return k

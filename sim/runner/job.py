@@ -64,6 +64,7 @@ def job_manifest(
     """
     import sys
 
+    from sim.calibrate.posterior import posterior_record
     from sim.results.provenance import provenance
 
     return Manifest(
@@ -93,6 +94,7 @@ def job_manifest(
         started=dt.datetime.now(dt.UTC).isoformat(),
         provenance=provenance(),
         scenario=scen.data,
+        posterior=posterior_record(scen.data) if sweep is None else None,
     )
 
 
