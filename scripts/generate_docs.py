@@ -151,6 +151,10 @@ def range_text(spec: Field) -> str:
 
 def source_text(spec: Field) -> str:
     """Return the source column of the index: judgement (with its literature) or a citation."""
+    if spec.prior is not None:
+        pr = spec.prior
+        prior = f"prior {pr.kind} {number(pr.lo)}-{number(pr.hi)} ({pr.why})"
+        return f"fitted (docs/calibration.md; the default is judgement); {prior}"
     if spec.source == JUDGEMENT:
         return f"judgement; literature: {spec.literature}" if spec.literature else "judgement"
     text = spec.source

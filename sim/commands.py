@@ -108,10 +108,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         print()
         print(format_findings(results))
         print(format_summary(results.summary, scenario.month_label))
+        print(_uncertainty_block(results))
     print(
         f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, annual.parquet)"
     )
     return 0
+
+
+def _uncertainty_block(results) -> str:
+    """Say which uncertainty the intervals hold; with a posterior, the parameter intervals."""
+    from sim.analysis.uncertainty import format_uncertainty, results_uncertainty, uncertainty_note
+
+    note = uncertainty_note(results.manifest)
+    table = results_uncertainty(results)
+    if table is None:
+        return "\n" + note
+    name = Path(results.manifest["posterior"]["folder"]).name
+    return "\n" + note + "\n\n" + format_uncertainty(table, name)
 
 
 def run_header(results) -> str:

@@ -15,6 +15,7 @@ draws (the model's own randomness). Reported per theatre and outcome:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -127,3 +128,38 @@ def format_uncertainty(table: pd.DataFrame, posterior: str) -> str:
         "spread across the posterior (docs/calibration.md)"
     )
     return "\n".join(lines)
+
+
+def results_uncertainty(results: Any) -> pd.DataFrame | None:
+    """`outcome_uncertainty` of a finished ensemble folder, or None if it has no posterior."""
+    record = results.manifest.get("posterior")
+    if not record:
+        return None
+    from sim.calibrate.posterior import load_posterior
+
+    post = load_posterior(record["folder"])
+    if post.sha256 != record["sha256"]:
+        from sim.errors import SimError
+
+        raise SimError(
+            f"{record['folder']}: posterior.parquet changed since the runs were made "
+            f"(sha256 {post.sha256[:12]} vs {record['sha256'][:12]} in the manifest)"
+        )
+    years = results.manifest["months"] / 12.0
+    return outcome_uncertainty(results.outcomes, results.runs, post.weights, years)
+
+
+def uncertainty_note(manifest: dict[str, Any]) -> str:
+    """One line saying which uncertainty a folder's intervals include."""
+    record = manifest.get("posterior")
+    if not record:
+        return (
+            "Intervals: sampling over runs only; every run used the same parameter values "
+            "(no posterior), so they say nothing about parameter uncertainty."
+        )
+    name = Path(record["folder"]).name
+    return (
+        f"Runs drew the calibrated parameters ({len(record['parameters'])}) from posterior "
+        f"{name} ({record['draws']} draws): outcome shares average over parameter "
+        "uncertainty; the intervals above are sampling intervals of those averages."
+    )

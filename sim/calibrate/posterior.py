@@ -135,3 +135,11 @@ def compile_draws(scenario: Any, posterior: Posterior) -> tuple[Any, Any]:
         scenario.with_overrides(posterior.overrides(d)) for d in range(len(posterior.weights))
     ]
     return compile_batch(scenarios)
+
+
+def posterior_record(scenario_data: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the manifest record of the posterior a resolved scenario names (or None)."""
+    name = scenario_data.get("calibration", {}).get("posterior")
+    if not name or name == "none":
+        return None
+    return load_posterior(name).record()

@@ -149,6 +149,10 @@ class Manifest:
         Facts of the final tables (complete folders).
     interrupted_by : str or None
         Exception that interrupted the job (incomplete folders).
+    posterior : dict or None
+        The posterior the runs drew their calibrated parameters from (folder, sha256,
+        draws, parameters; `sim.calibrate.posterior.Posterior.record`), or None when every
+        run used the scenario's own values.
     extra : dict
         Keys this version does not know, kept as read.
     """
@@ -188,6 +192,7 @@ class Manifest:
     summary: list[dict[str, Any]] | None = None
     files: dict[str, FileFacts] | None = None
     interrupted_by: str | None = None
+    posterior: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -238,6 +243,8 @@ class Manifest:
             out["files"] = {name: _fields(facts) for name, facts in self.files.items()}
         if self.interrupted_by is not None:
             out["interrupted_by"] = self.interrupted_by
+        if self.posterior is not None:
+            out["posterior"] = self.posterior
         out.update(self.extra)
         out["scenario"] = self.scenario
         return out
@@ -316,6 +323,7 @@ class Manifest:
             summary=read.optional("summary", _records, "a list of summary records"),
             files=_file_facts(read),
             interrupted_by=read.optional("interrupted_by", _is(str), "an exception name"),
+            posterior=read.optional("posterior", _is(dict), "a posterior record (a table)"),
         )
         manifest.extra = {k: v for k, v in data.items() if k not in read.seen}
         return manifest
