@@ -208,6 +208,7 @@ def scenario_sections() -> dict[str, list[str]]:
         "greyzone": field_table(schema.ACTIVITY_FIELDS),
         "triggers": field_table(schema.TRIGGER_FIELDS),
         "events": field_table(schema.EVENT_COMMON_FIELDS),
+        "calibration": field_table(schema.CALIBRATION_FIELDS),
     }
     for kind, fields in schema.EVENT_KIND_FIELDS.items():
         sections[f"events.{kind}"] = field_table(fields)
