@@ -4,7 +4,8 @@ Every target is a count over an exposure, so that its likelihood is exact (Poiss
 rates, binomial for shares; docs/calibration.md, section 1):
 
 * ``kind = rate``: ``count`` crises (of a theatre, peaking at least at ``peak_min``) in
-  ``base`` years, or with ``subset = blockade`` blockades of the theatre;
+  ``base`` years, or with ``subset = blockade`` blockades of the theatre, or with
+  ``subset = holder_change`` changes of its holder;
 * ``kind = share``: of ``base`` crises (peaking at least at ``peak_min``), ``count``
   satisfy ``subset`` (``peak>=5``: reached armed force; ``trigger!=deliberate``: opened
   by something other than the challenger's own choice).
@@ -196,6 +197,31 @@ def blockade_targets(vintage: int) -> list[dict[str, object]]:
     ]
 
 
+def holder_targets(vintage: int) -> list[dict[str, object]]:
+    """Neither theatre changed hands since 1990 (by war or by capitulation)."""
+    first = 1990
+    return [
+        _row(
+            f"holder_changes_per_year.{theatre}",
+            vintage,
+            theatre,
+            "rate",
+            0,
+            "holder_change",
+            0,
+            vintage - first + 1,
+            f"{first}-{vintage}",
+            f"{holder} administered {name} throughout {first}-{vintage} (since {since}); "
+            "data/mid_disputes_list_1990_2014.csv: no MID with occupation of territory "
+            "(COW action 14) in the dyad",
+        )
+        for theatre, name, holder, since in (
+            ("taiwan", "Taiwan", "The Republic of China", "1949"),
+            ("senkaku", "the Senkaku/Diaoyu islands", "Japan", "the 1972 reversion"),
+        )
+    ]
+
+
 def major_crisis_targets(vintage: int) -> list[dict[str, object]]:
     """Rate of major crises (peak >= rung 4) and what opened them, crisis_triggers.csv."""
     first = 1995
@@ -245,6 +271,7 @@ def build() -> str:
     rows = []
     for vintage in (2022, 2018):
         rows += mid_targets(vintage) + war_targets(vintage) + blockade_targets(vintage)
+        rows += holder_targets(vintage)
         rows += major_crisis_targets(vintage)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")

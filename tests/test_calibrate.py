@@ -134,7 +134,7 @@ def test_run_counts_counts_crises_by_theatre_peak_and_trigger():
         blockades,
         ["t0", "t1"],
         np.array([False, True]),
-        np.array([[False, True], [False, False]]),
+        {"blockade": np.array([[False, True], [False, False]])},
     )
     assert got[:, 0].tolist() == [[1, 10], [0, 10]]
 

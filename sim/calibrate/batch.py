@@ -79,7 +79,10 @@ def simulate_chunk(job: ChunkJob) -> np.ndarray:
         job.targets,
         structure.theatres,
         deliberate,
-        result.outcome.blockade_months > 0,
+        {
+            "blockade": result.outcome.blockade_months > 0,
+            "holder_change": result.outcome.holder_changes,
+        },
     )
     return counts.reshape(n, k, len(job.targets), 2).sum(axis=1)
 

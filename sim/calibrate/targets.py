@@ -13,7 +13,7 @@ tends to the exact Poisson or binomial likelihood at the model's expected value.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,8 +25,9 @@ from sim.errors import SimError
 
 KINDS = ("rate", "share")
 SUBSETS = ("", "peak>=5", "peak>=6", "trigger!=deliberate")
-RATE_SUBSETS = ("", "blockade")
-"""A rate counts crises (``""``) or runs with a blockade of the theatre (``blockade``)."""
+RATE_SUBSETS = ("", "blockade", "holder_change")
+"""A rate counts crises (``""``), runs with a blockade of the theatre (``blockade``) or
+changes of the theatre's holder (``holder_change``: by war or capitulation)."""
 REQUIRED = ("target", "theatre", "kind", "peak_min", "count", "base", "source")
 JEFFREYS = 0.5
 """Prior pseudo-count of the simulated rate (gamma) and share (beta) behind the predictive."""
@@ -47,8 +48,8 @@ class Target:
     peak_min : int
         Crises counted peak at least at this rung.
     subset : str
-        For shares, the condition of the numerator (`SUBSETS`); for rates ``""``
-        (crises) or ``blockade`` (blockades: runs in which the theatre was blockaded).
+        For shares, the condition of the numerator (`SUBSETS`); for rates what is
+        counted (`RATE_SUBSETS`).
     count : int
         Observed count.
     base : float
@@ -94,7 +95,9 @@ def _parse(row: dict[str, str], path: Path, line: int) -> Target:
     ok = subset in SUBSETS[1:] if kind == "share" else subset in RATE_SUBSETS
     if not ok:
         raise fail(
-            "subset", f"a share needs one of {', '.join(SUBSETS[1:])}; a rate none or blockade"
+            "subset",
+            f"a share needs one of {', '.join(SUBSETS[1:])}; a rate none, "
+            f"{', '.join(RATE_SUBSETS[1:])}",
         )
     try:
         count, base = int(row["count"]), float(row["base"])
@@ -158,7 +161,7 @@ def run_counts(
     targets: Sequence[Target],
     theatres: Sequence[str],
     deliberate: np.ndarray,
-    blockaded: np.ndarray | None = None,
+    per_run: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per-run numerators and denominators of every target, shape (runs, S, 2) float.
 
@@ -175,8 +178,9 @@ def run_counts(
         Theatre names, in the structure's order.
     deliberate : (L,) bool
         Whether each trigger code is a challenger's deliberate choice.
-    blockaded : (runs, K) bool, optional
-        Whether each theatre was blockaded in each run (for ``blockade`` rates).
+    per_run : mapping of str to (runs, K) array, optional
+        Counts per run and theatre for the rates of `RATE_SUBSETS` other than crises
+        (``blockade``: 1 if the theatre was blockaded; ``holder_change``: changes).
     """
     col = {c: i for i, c in enumerate(LOG_COLUMNS)}
     run, theatre, peak = log[:, col["run"]], log[:, col["theatre"]], log[:, col["peak"]]
@@ -186,10 +190,10 @@ def run_counts(
     for s, t in enumerate(targets):
         base = (theatre == theatres.index(t.theatre)) & (peak >= t.peak_min)
         if t.kind == "rate":
-            if t.subset == "blockade":
-                if blockaded is None:
-                    raise ValueError("blockade rates need the blockaded array")
-                out[:, s, 0] = blockaded[:, theatres.index(t.theatre)]
+            if t.subset:
+                if per_run is None or t.subset not in per_run:
+                    raise ValueError(f"rates of {t.subset} need its per-run counts")
+                out[:, s, 0] = per_run[t.subset][:, theatres.index(t.theatre)]
             else:
                 out[:, s, 0] = np.bincount(run[base], minlength=runs)
             out[:, s, 1] = years
