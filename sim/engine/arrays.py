@@ -22,3 +22,17 @@ def sum_last(x: np.ndarray) -> np.ndarray:
     for j in range(1, n):
         out += x[..., j]
     return out
+
+
+def any_last(x: np.ndarray) -> np.ndarray:
+    """``x.any(axis=-1)`` of a boolean array, by one ``|`` per element of a short last axis.
+
+    numpy's reduction over a short axis costs more than the few element-wise operations.
+    """
+    n = x.shape[-1]
+    if n == 0 or n >= _SEQUENTIAL_BELOW:
+        return np.asarray(x.any(axis=-1))
+    out = x[..., 0].copy()
+    for j in range(1, n):
+        out |= x[..., j]
+    return out

@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.forces import (
+    MIN_STAKE,
     Basing,
-    conflict_cost,
+    ally_weights,
     gather,
     gather_k,
-    nuclear_shadow,
-    power_shift,
+    nuclear_exposure,
+    projected_force,
     side_force,
     win_probability,
 )
@@ -78,58 +79,119 @@ class Choice:
 
     values: np.ndarray
     war_path: np.ndarray  # (R, K) code into WAR_PATHS for the invasion option
+    grievance: np.ndarray  # (R, K) the challenger's grievance toward each holder
 
 
-def option_values(
-    m: Month, j: int, noise: np.ndarray, weights: np.ndarray, basing: Basing, f_df: np.ndarray
-) -> Choice:
+@dataclass(frozen=True)
+class Holders:
+    """What a month's option values share across challengers: the holders' side.
+
+    Computed once a month by `holders` (`sim.engine.mechanisms.crisis.initiate`) and cut
+    to a subset of runs with `take`.
+    """
+
+    weights: np.ndarray  # (R, K, A) perceived ally weights
+    basing: Basing
+    f_df: np.ndarray  # (R, K) the holders' side forces today
+    exposure_df: np.ndarray  # (R, K) their `nuclear_exposure`
+    stake_df: np.ndarray  # (R, K) their stakes
+    force_later: np.ndarray  # (R, N) regional forces projected over the power-shift horizon
+    f_df_later: np.ndarray  # (R, K) the holders' side forces from those
+    war_scale: np.ndarray  # (R, K) war_cost (1 + interdependence): conflict_cost before rungs
+    pain_df: np.ndarray  # (R, K) the pain a blockade is expected to cause them (`blockade_pain`)
+
+    def take(self, rows: np.ndarray) -> Holders:
+        """Return the context of runs `rows` only."""
+        return Holders(
+            self.weights[rows],
+            Basing(self.basing.reach[rows], self.basing.hosted[rows]),
+            self.f_df[rows],
+            self.exposure_df[rows],
+            self.stake_df[rows],
+            self.force_later[rows],
+            self.f_df_later[rows],
+            self.war_scale[rows],
+            self.pain_df[rows],
+        )
+
+
+def holders(m: Month) -> Holders:
+    """Return the holders' side of this month's option values (see `option_values`)."""
+    st, p, s = m.state, m.params, m.structure
+    w = st.world
+    weights = ally_weights(st, s, perceived=True)
+    basing = Basing.of(st, p, s)
+    df = w.holder
+    force_later = projected_force(st, p)
+    stake_df = gather_k(p.world.stake, df)
+    return Holders(
+        weights=weights,
+        basing=basing,
+        f_df=side_force(st, p, s, df, weights, basing),
+        exposure_df=nuclear_exposure(st, p, s, df, weights),
+        stake_df=stake_df,
+        force_later=force_later,
+        f_df_later=side_force(st, p, s, df, weights, basing, force_later),
+        war_scale=p.crisis.war_cost[:, None] * (1.0 + p.world.interdependence),
+        pain_df=blockade_pain(m, stake_df, stake_df)[0],
+    )
+
+
+def option_values(m: Month, j: int, noise: np.ndarray, h: Holders) -> Choice:
     """Challenger `j`'s perceived value of each option against each theatre's holder.
 
-    `weights` (perceived ally weights), `basing` and `f_df` (the holders' side forces) do
-    not depend on the challenger: `sim.engine.mechanisms.crisis.initiate` computes them
-    once a month.
+    The arithmetic of `sim.engine.forces.conflict_cost`, `win_probability` and
+    `power_shift`, with what does not depend on the challenger taken from `h`
+    (`holders`). Costs at a rung below war are kappa (1 + iota) (r/6)^2 / V (their
+    nuclear factor is exactly 1), at war kappa (1 + iota) (1 + nu shadow) / V.
     """
     st, p, s = m.state, m.params, m.structure
     w, cp = st.world, p.crisis
-    ch = np.full(w.holder.shape, j)
     df = w.holder
-    f_ch = side_force(st, p, s, ch, weights, basing)
-    shadow_ch = shadow_df = nuclear_shadow(st, p, s, ch, df, weights)
-    optimism = np.exp(gather(w.sigma, ch) * noise)
-    p_win = win_probability(f_ch * optimism, f_df, cp.csf_exponent[:, None])
-    stake_ch, stake_df = gather_k(p.world.stake, ch), gather_k(p.world.stake, df)
+    ch = np.full(df.shape, j)
+    f_ch = side_force(st, p, s, ch, h.weights, h.basing)
+    shadow = nuclear_exposure(st, p, s, ch, h.weights) * h.exposure_df
+    optimism = np.exp(w.sigma[:, j, None] * noise)
+    gamma = cp.csf_exponent[:, None]
+    p_win = win_probability(f_ch * optimism, h.f_df, gamma)
+    den_ch = np.maximum(p.world.stake[:, :, j], MIN_STAKE)
+    den_df = np.maximum(h.stake_df, MIN_STAKE)
+    nuclear = 1.0 + cp.nuclear_cost_factor[:, None] * shadow
+    war_ch = h.war_scale * nuclear / den_ch
+    war_df = h.war_scale * nuclear / den_df
+    scale = np.maximum(cp.concession_scale[:, None], 1e-6)
+    lose = 1.0 - p_win
 
-    def cost_ch(rung: int) -> np.ndarray:
-        return conflict_cost(p, stake_ch, np.full(ch.shape, rung), shadow_ch) / optimism
-
-    def resist(rung: int) -> np.ndarray:
-        return (1.0 - p_win) - conflict_cost(p, stake_df, np.full(ch.shape, rung), shadow_df)
+    def cost(rung: int, den: np.ndarray) -> np.ndarray:
+        x = rung / float(WAR_RUNG)
+        return h.war_scale * (x * x) / den
 
     def concede(rung: int, pain: np.ndarray | float = 0.0) -> np.ndarray:
-        scale = np.maximum(cp.concession_scale[:, None], 1e-6)
-        return 1.0 / (1.0 + np.exp(np.clip((resist(rung) - pain) / scale, -50.0, 50.0)))
+        resist = lose - cost(rung, den_df)
+        return 1.0 / (1.0 + np.exp(np.clip((resist - pain) / scale, -50.0, 50.0)))
 
     grievance = gather(w.grievance[:, j, :], df)
-    e_war = p_win - cost_ch(WAR_RUNG)
-    shift = power_shift(st, p, s, ch, df, weights, basing, (f_ch, f_df))
-    war = np.full(ch.shape, WAR_RUNG)
-    both_costs = conflict_cost(p, stake_ch, war, shadow_ch) + conflict_cost(
-        p, stake_df, war, shadow_df
+    e_war = p_win - war_ch / optimism
+    later = win_probability(
+        side_force(st, p, s, ch, h.weights, h.basing, h.force_later), h.f_df_later, gamma
     )
-    commitment = shift - both_costs > 0
+    shift = win_probability(f_ch, h.f_df, gamma) - later
+    commitment = shift - (war_ch + war_df) > 0
     invasion = np.where(commitment, e_war + shift, -np.inf)
-    pain_df, pain_ch = blockade_pain(m, stake_df, stake_ch)
+    pain_ch = blockade_pain(m, h.stake_df, p.world.stake[:, :, j])[1]
     values = np.stack(
         [
-            cp.exercise_value[:, None] * grievance - cost_ch(SIGNALLING_RUNG),
-            concede(COERCION_RUNG, pain_df) - cost_ch(COERCION_RUNG) - pain_ch / optimism,
-            concede(CLASH_RUNG) - cost_ch(CLASH_RUNG),
+            cp.exercise_value[:, None] * grievance - cost(SIGNALLING_RUNG, den_ch) / optimism,
+            concede(COERCION_RUNG, h.pain_df)
+            - cost(COERCION_RUNG, den_ch) / optimism
+            - pain_ch / optimism,
+            concede(CLASH_RUNG) - cost(CLASH_RUNG, den_ch) / optimism,
             invasion,
         ],
         axis=2,
     )
     path = np.where(commitment, WAR_PATHS.index("commitment"), 0)
-    return Choice(values, path)
+    return Choice(values, path, grievance)
 
 
 def blockade_pain(

@@ -23,13 +23,16 @@ MIN_STAKE = 0.05
 
 
 def gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Pick ``values[r, index[r, k]]`` for (R, N) values and (R, K) actor indices."""
-    return np.take_along_axis(values, np.maximum(index, 0), axis=1)
+    """Pick ``values[r, index[r, k]]`` for (R, N) values and (R, K) actor indices.
+
+    Negative indices (no actor) pick actor 0, as ``np.maximum(index, 0)`` would.
+    """
+    return kernels.gather(values, np.asarray(index, dtype=np.int64))
 
 
 def gather_k(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Pick ``values[r, k, index[r, k]]`` for (R, K, N) values and (R, K) indices."""
-    return np.take_along_axis(values, np.maximum(index, 0)[..., None], axis=2)[..., 0]
+    return kernels.gather_k(values, np.asarray(index, dtype=np.int64))
 
 
 def regional_force(state: State, params: Params) -> np.ndarray:
@@ -54,13 +57,7 @@ def patron_reach(state: State, params: Params, s: Structure) -> np.ndarray:
     All of it where the patron can fight from some client's territory next to the theatre
     (any alliance of the same patron hosting it for k), else ``alliances.no_basing_factor``.
     """
-    hosted = host_basing(state, s)
-    reach = np.zeros(hosted.shape)
-    factor = params.alliances.no_basing_factor[:, None]
-    for a in range(len(s.alliance_ids)):
-        same = s.patron == s.patron[a]
-        reach[:, :, a] = np.where(hosted[:, :, same].any(axis=2), 1.0, factor)
-    return reach
+    return Basing.of(state, params, s).reach
 
 
 @dataclass(frozen=True)
@@ -76,8 +73,15 @@ class Basing:
 
     @staticmethod
     def of(state: State, params: Params, s: Structure) -> Basing:
-        """Return the basing terms of the current state."""
-        return Basing(patron_reach(state, params, s), host_basing(state, s))
+        """Return the basing terms of the current state (compiled: `kernels.basing`)."""
+        runs = state.world.basing.shape[0]
+        reach, hosted = kernels.basing(
+            _rows(state.world.basing, state.world.basing.shape, np.bool_),
+            np.ascontiguousarray(s.covers | s.hosts),
+            s.patron.astype(np.int64),
+            _rows(params.alliances.no_basing_factor, (runs,), np.float64),
+        )
+        return Basing(reach, hosted)
 
 
 def side_force(
@@ -141,12 +145,22 @@ def _rows(x: np.ndarray, shape: tuple[int, ...], dtype: type) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=dtype)
 
 
+_HOST_TABLES: dict[tuple, np.ndarray] = {}
+
+
 def _host_table(s: Structure) -> np.ndarray:
     """Return the (A, A) `host_alliances` of every alliance, padded with -1."""
-    table = np.full((len(s.alliance_ids), max(len(s.alliance_ids), 1)), -1, dtype=np.int64)
-    for a in range(len(s.alliance_ids)):
-        hosts = host_alliances(s, a)
-        table[a, : len(hosts)] = hosts
+    key = (s.client.tobytes(), s.patron.tobytes(), s.hosts.shape, s.hosts.tobytes())
+    table = _HOST_TABLES.get(key)
+    if table is None:
+        n = len(s.alliance_ids)
+        table = np.full((n, max(n, 1)), -1, dtype=np.int64)
+        for a in range(n):
+            hosts = host_alliances(s, a)
+            table[a, : len(hosts)] = hosts
+        if len(_HOST_TABLES) > 64:
+            _HOST_TABLES.clear()
+        _HOST_TABLES[key] = table
     return table
 
 
@@ -313,19 +327,28 @@ def power_shift(
     challenger and defender, which the caller has already computed.
     """
     gamma = params.crisis.csf_exponent[:, None]
-    w = state.world
-    # depreciation may be 1 (everything lost within a year): cap the continuous rate
-    keep = np.maximum(1.0 - params.world.capability_depreciation_per_year, 1e-12)
-    rate = -np.log(keep)
-    years = params.crisis.power_shift_horizon_years[:, None]
-    future = np.maximum(w.capability + years * (w.milex - rate * w.capability), 0.0)
-    force = future * params.world.forces_in_region_share
+    force = projected_force(state, params)
     later = win_probability(
         side_force(state, params, s, ch, weights, basing, force),
         side_force(state, params, s, df, weights, basing, force),
         gamma,
     )
     return win_probability(now[0], now[1], gamma) - later
+
+
+def projected_force(state: State, params: Params) -> np.ndarray:
+    """(R, N) regional forces projected over ``crisis.power_shift_horizon_years``.
+
+    Today's capability plus the horizon times (spending minus continuous depreciation),
+    floored at 0, times the share that can fight in the region (`power_shift`).
+    """
+    w = state.world
+    # depreciation may be 1 (everything lost within a year): cap the continuous rate
+    keep = np.maximum(1.0 - params.world.capability_depreciation_per_year, 1e-12)
+    rate = -np.log(keep)
+    years = params.crisis.power_shift_horizon_years[:, None]
+    future = np.maximum(w.capability + years * (w.milex - rate * w.capability), 0.0)
+    return future * params.world.forces_in_region_share
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,66 @@ def nuclear_exposure(
                 e = max(e, w)
             out[r, k] = e
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def count_equal(values: np.ndarray, target: int) -> np.ndarray:  # pragma: no cover
+    """``(values == target).sum(axis=2)`` of an (R, J, M) integer array, (R, J) int64."""
+    runs, items, slots = values.shape
+    out = np.zeros((runs, items), dtype=np.int64)
+    for r in range(runs):
+        for j in range(items):
+            c = 0
+            for i in range(slots):
+                if values[r, j, i] == target:
+                    c += 1
+            out[r, j] = c
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def basing(
+    access: np.ndarray, where: np.ndarray, patron: np.ndarray, factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Patron reach and host basing, (R, K, A) each, as `sim.engine.forces.Basing.of`.
+
+    hosted[r, k, a] = access[r, a] and where[a, k]; reach[r, k, a] = 1.0 where some
+    alliance with a's patron is hosted for k, else factor[r].
+    """
+    runs, alliances = access.shape
+    theatres = where.shape[1]
+    hosted = np.zeros((runs, theatres, alliances), dtype=np.bool_)
+    reach = np.empty((runs, theatres, alliances), dtype=np.float64)
+    for r in range(runs):
+        for k in range(theatres):
+            for a in range(alliances):
+                hosted[r, k, a] = access[r, a] and where[a, k]
+            for a in range(alliances):
+                near = False
+                for b in range(alliances):
+                    if patron[b] == patron[a] and hosted[r, k, b]:
+                        near = True
+                reach[r, k, a] = 1.0 if near else factor[r]
+    return reach, hosted
+
+
+@numba.njit(cache=True, nogil=True)
+def gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``values[r, max(index[r, k], 0)]`` for (R, N) values and (R, K) indices."""
+    runs, width = index.shape
+    out = np.empty((runs, width), dtype=values.dtype)
+    for r in range(runs):
+        for k in range(width):
+            out[r, k] = values[r, max(index[r, k], 0)]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def gather_k(values: np.ndarray, index: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``values[r, k, max(index[r, k], 0)]`` for (R, K, N) values and (R, K) indices."""
+    runs, width = index.shape
+    out = np.empty((runs, width), dtype=values.dtype)
+    for r in range(runs):
+        for k in range(width):
+            out[r, k] = values[r, k, max(index[r, k], 0)]
+    return out

@@ -116,26 +116,37 @@ def open_crisis(
     trigger : int or (R,) int
         What opened it: a code into the structure's ``trigger_labels``.
     """
-    if not mask.any():
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
         return
     w, o, x = state.world, state.outcome, state.scratch
-    new = mask & ~w.crisis[:, k]
-    w.challenger[:, k] = np.where(new, challenger, w.challenger[:, k])
-    w.defender[:, k] = np.where(new, defender, w.defender[:, k])
-    w.crisis_start[:, k] = np.where(new, state.t, w.crisis_start[:, k])
-    w.crisis_trigger[:, k] = np.where(new, trigger, w.crisis_trigger[:, k])
-    bits = (np.int64(1) << np.asarray(challenger, dtype=np.int64)) | (
-        np.int64(1) << np.asarray(defender, dtype=np.int64)
-    )
-    w.crisis_parties[:, k] = np.where(new, bits, w.crisis_parties[:, k])
-    w.crisis_peak[:, k] = np.where(new, 0, w.crisis_peak[:, k])
-    o.crises[:, k] += new
-    o.first_crisis[:, k] = np.where(new & (o.first_crisis[:, k] < 0), state.t, o.first_crisis[:, k])
-    w.crisis[:, k] |= mask
-    x.opened[:, k] |= new
-    w.rung[:, k] = np.where(mask, np.maximum(w.rung[:, k], rung), w.rung[:, k])
-    x.move[:, k] = np.where(new, MOVES.index(move), x.move[:, k])
+    # only runs in `mask` change (the rest stay as they are): work on those rows
+    new = rows[~w.crisis[rows, k]]
+    if new.size:
+        ch = _at(challenger, new)
+        df = _at(defender, new)
+        w.challenger[new, k] = ch
+        w.defender[new, k] = df
+        w.crisis_start[new, k] = state.t
+        w.crisis_trigger[new, k] = _at(trigger, new)
+        bits = (np.int64(1) << np.asarray(ch, dtype=np.int64)) | (
+            np.int64(1) << np.asarray(df, dtype=np.int64)
+        )
+        w.crisis_parties[new, k] = bits
+        w.crisis_peak[new, k] = 0
+        o.crises[new, k] += 1
+        first = o.first_crisis[new, k]
+        o.first_crisis[new, k] = np.where(first < 0, state.t, first)
+        x.opened[new, k] = True
+        x.move[new, k] = MOVES.index(move)
+    w.crisis[rows, k] = True
+    w.rung[rows, k] = np.maximum(w.rung[rows, k], _at(rung, rows))
     note_rungs(state)
+
+
+def _at(value: np.ndarray | int, rows: np.ndarray) -> np.ndarray | int:
+    """Return `value` at runs `rows` if it is per run (shape (R,)), else as it is."""
+    return value[rows] if isinstance(value, np.ndarray) and value.ndim else value
 
 
 def note_rungs(state: State) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine import streams
+from sim.engine.arrays import any_last
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -116,7 +117,7 @@ def step(m: Month) -> None:
     # only runs with a crisis at rung 4 or more can see a patron act; the others are
     # left as they are
     w = m.state.world
-    on_rows(act, m, (w.crisis & (w.rung >= COERCION_RUNG)).any(axis=1))
+    on_rows(act, m, any_last(w.crisis & (w.rung >= COERCION_RUNG)))
 
 
 def _probability(m: Month, a: int, k: int, opponent: np.ndarray, rung: np.ndarray) -> np.ndarray:

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import streams
-from sim.engine.choice import OPTIONS, WAR_PATHS, option_values
+from sim.engine.arrays import any_last
+from sim.engine.choice import OPTIONS, WAR_PATHS, Holders, holders, option_values
 from sim.engine.context import Month
 from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, Prior, param, scratch, world
-from sim.engine.forces import Basing, ally_weights, bargaining, side_force
+from sim.engine.forces import bargaining
 from sim.engine.ladder import (
     COERCION_RUNG,
     MOVES,
@@ -141,7 +142,7 @@ def step(m: Month) -> None:
     # `decide` changes nothing in runs without a crisis to play (their moves stay "none",
     # utilities 0 and rungs as they are), so it runs on the runs with one
     w, x = m.state.world, m.state.scratch
-    on_rows(decide, m, (w.crisis & ~x.opened).any(axis=1))
+    on_rows(decide, m, any_last(w.crisis & ~x.opened))
 
 
 def initiate(m: Month) -> None:
@@ -158,16 +159,14 @@ def initiate(m: Month) -> None:
     best_j = np.full(quiet.shape, -1)
     best_o = np.zeros(quiet.shape, dtype=np.int64)
     best_path = np.zeros(quiet.shape, dtype=np.int64)
-    context: tuple | None = None
+    context: Holders | None = None
     for j in range(len(s.actors)):
         claims = s.claimant[:, j][None, :] & (w.holder != j) & quiet
-        rows = np.flatnonzero(claims.any(axis=1))
+        rows = np.flatnonzero(any_last(claims))
         if rows.size == 0:
             continue
         if context is None:  # the holders' side does not depend on the challenger
-            weights = ally_weights(st, s, perceived=True)
-            basing = Basing.of(st, p, s)
-            context = (weights, basing, side_force(st, p, s, w.holder, weights, basing))
+            context = holders(m)
         if rows.size >= SUBSET_BELOW * m.runs:
             h, opt_j, path = _hazard(m, j, noise, claims, rate, context)
             better = h > best_h
@@ -178,8 +177,7 @@ def initiate(m: Month) -> None:
             continue
         # a challenger that claims nothing in a run leaves that run's bests as they are
         # (its hazard there is 0): value its options in the runs where it claims only
-        weights, basing, f_df = context
-        part = (weights[rows], Basing(basing.reach[rows], basing.hosted[rows]), f_df[rows])
+        part = context.take(rows)
         h, opt_j, path = _hazard(row_month(m, rows), j, noise[rows], claims[rows], rate[rows], part)
         better = h > best_h[rows]
         best_h[rows] = np.where(better, h, best_h[rows])
@@ -203,15 +201,13 @@ def initiate(m: Month) -> None:
 
 
 def _hazard(
-    m: Month, j: int, noise: np.ndarray, claims: np.ndarray, rate: np.ndarray, context: tuple
+    m: Month, j: int, noise: np.ndarray, claims: np.ndarray, rate: np.ndarray, context: Holders
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Challenger `j`'s initiation hazard, best option and its war path, each (R, K)."""
-    w = m.state.world
-    choice = option_values(m, j, noise, *context)
+    choice = option_values(m, j, noise, context)
     option = np.argmax(choice.values, axis=2)
     value = np.take_along_axis(choice.values, option[..., None], axis=2)[..., 0]
-    grievance = np.take_along_axis(w.grievance[:, j, :], w.holder, axis=1)
-    hazard = np.where(claims, rate * grievance * np.maximum(value, 0.0), 0.0)
+    hazard = np.where(claims, rate * choice.grievance * np.maximum(value, 0.0), 0.0)
     return hazard, option, choice.war_path
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine import streams
+from sim.engine import kernels, streams
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -171,7 +171,8 @@ def occurrences(m: Month) -> np.ndarray:
     p = m.params.triggers
     rate = np.broadcast_to(p.rate_per_year, (m.runs, p.rate_per_year.shape[1])) / 12.0
     n = m.rng.poisson(rate, m.t, streams.TRIGGER_OCCURS).astype(np.int64)
-    return n + (p.months == m.t).sum(axis=2)
+    months = np.ascontiguousarray(np.broadcast_to(p.months, n.shape + p.months.shape[2:]))
+    return n + kernels.count_equal(months.astype(np.int64, copy=False), m.t)
 
 
 def challenger_of(m: Month, k: int) -> np.ndarray:
@@ -194,14 +195,15 @@ def step(m: Month) -> None:
     w, x = m.state.world, m.state.scratch
     kind = np.broadcast_to(p.kind, n.shape)
     theatre = np.broadcast_to(p.theatre, n.shape)
-    for j in range(n.shape[1]):
+    occurred = n.any(axis=0)
+    for j in np.flatnonzero(occurred):  # where no run saw trigger j, its bit stays off
         # triggers of one batch share their theatre and kind (structure): row 0 speaks
         k = int(theatre[0, j])
         x.triggered[:, k] |= np.where(n[:, j] > 0, 1 << kind[:, j], 0)
     if m.on("grievance"):
         by = np.broadcast_to(p.by, n.shape)
         target = np.broadcast_to(p.target, n.shape)
-        for j in range(n.shape[1]):
+        for j in np.flatnonzero(occurred):
             hit = np.flatnonzero(n[:, j] > 0)
             if hit.size == 0:
                 continue
@@ -215,7 +217,7 @@ def step(m: Month) -> None:
     chance = 1.0 - survival(1.0 - np.broadcast_to(p.crisis_probability, n.shape), n)
     opens = u < chance
     rung = m.params.crisis.opening_rung.astype(np.int64)
-    for j in range(n.shape[1]):
+    for j in np.flatnonzero(occurred):  # a trigger that did not occur opens nothing
         k = int(theatre[0, j])
         mask = opens[:, j] & ~w.crisis[:, k]
         if not mask.any():

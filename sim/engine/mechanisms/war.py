@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import streams
+from sim.engine.arrays import any_last
 from sim.engine.context import Month
 from sim.engine.declare import (
     Array,
@@ -121,7 +122,7 @@ def step(m: Month) -> None:
     w, x = m.state.world, m.state.scratch
     # runs with no war fought this month are left exactly as they are (losses of 0 and
     # factors of 1), so the fighting runs on the runs with one
-    on_rows(fight, m, (w.crisis & (w.rung >= WAR_RUNG) & ~x.opened).any(axis=1))
+    on_rows(fight, m, any_last(w.crisis & (w.rung >= WAR_RUNG) & ~x.opened))
 
 
 def _attrition(m: Month, k: int, fighting: np.ndarray, p_ch: np.ndarray) -> None:
