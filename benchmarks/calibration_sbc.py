@@ -39,9 +39,8 @@ PATHS = [
 
 def one(args: tuple) -> Replication:
     """One replication (top level, for the process pool)."""
-    scenario, paths, targets, index, particles, runs, obs_runs = args
+    scenario, paths, template, index, particles, runs, obs_runs = args
     scen = load_scenario(scenario, ["meta.months=60"])
-    template = load_targets(targets, 2022)
     return replicate(
         scen, paths, template, index, smc.Settings(particles=particles), runs, obs_runs
     )
@@ -64,8 +63,9 @@ def main() -> None:
         f"SBC: {args.replications} replications, {args.particles} particles x {args.runs} "
         f"runs of 60 months, observations from {args.obs_runs} runs, parameters {PATHS}"
     )
+    template = load_targets(args.targets, 2022)  # read once: the file may change meanwhile
     jobs = [
-        (args.scenario, PATHS, args.targets, i, args.particles, args.runs, args.obs_runs)
+        (args.scenario, PATHS, template, i, args.particles, args.runs, args.obs_runs)
         for i in range(args.replications)
     ]
     t0, c0 = time.perf_counter(), time.process_time()
