@@ -429,6 +429,7 @@ def compare_results(
                 f"note: no annual series for {y} in {', '.join(missing)} (not a full simulated "
                 "year, or the folder has no annual series)"
             )
+    warnings += _uncertainty_notes(results, labels)
     rows = []
     for q in quantities(results, years):
         series = [q.values(r) for r in results]
@@ -463,6 +464,31 @@ def compare_results(
         warnings=warnings,
         level=level,
     )
+
+
+def _uncertainty_notes(results: Sequence[Any], labels: Sequence[str]) -> list[str]:
+    """Say which uncertainty each folder's intervals include (posterior or none)."""
+    from pathlib import Path
+
+    names = []
+    for r in results:
+        record = r.manifest.get("posterior")
+        names.append(Path(record["folder"]).name if record else None)
+    if not any(names):
+        return ["note: intervals are sampling intervals at fixed parameters (no posterior)"]
+    lines = [
+        f"note: {lab}: runs drew calibrated parameters from posterior {n}; intervals are "
+        "sampling intervals of averages over it"
+        if n
+        else f"note: {lab}: fixed parameters (no posterior); intervals are sampling only"
+        for lab, n in zip(labels, names, strict=True)
+    ]
+    if len(set(names)) == 1:
+        lines.append(
+            "note: runs with the same seed drew the same parameters in every folder, so "
+            "paired differences compare like with like"
+        )
+    return lines
 
 
 # ------------------------------------------------------------------------------ output
