@@ -304,3 +304,20 @@ def test_posterior_none_and_missing_folder(small_scenario, tmp_path):
     assert compile_scenario(scen)[1].rows == 1
     with pytest.raises(SimError, match="calibration.posterior"):
         load_scenario(small_scenario, {"calibration.posterior": str(tmp_path / "nowhere")})
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_draws(small_scenario, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    targets = write_targets(tmp_path / "targets.csv")
+    kw = dict(params=PATHS, particles=8, runs=1, seed=6)
+    local = calibrate(small_scenario, targets, tmp_path / "local", **kw)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = calibrate(
+            small_scenario, targets, tmp_path / "dask", scheduler=cluster.scheduler_address, **kw
+        )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(local / "posterior.parquet"), pd.read_parquet(remote / "posterior.parquet")
+    )
