@@ -359,6 +359,40 @@ def _page(r: Any, body: Sequence[str]) -> str:
     )
 
 
+def uncertainty_html(r: Any) -> str:
+    """Say which uncertainty the intervals hold; with a posterior, the parameter intervals."""
+    from sim.analysis.uncertainty import results_uncertainty, uncertainty_note
+
+    parts = ["<h2>Uncertainty</h2>", f"<p>{_e(uncertainty_note(r.manifest))}</p>"]
+    try:
+        table = results_uncertainty(r)
+    except Exception as exc:  # noqa: BLE001  (the report must not break on it)
+        return "".join(parts) + f"<p>(parameter intervals unavailable: {_e(exc)})</p>"
+    if table is None:
+        return "".join(parts)
+    rows = []
+    for t in table.itertuples():
+        rate = t.outcome == "crises_per_year"
+        f = (lambda v: f"{v:.3f}") if rate else (lambda v: f"{100 * v:.1f}%")
+        rows.append(
+            [
+                t.theatre,
+                t.outcome,
+                f(t.mean),
+                f"{f(t.low)} – {f(t.high)}",
+                f"{f(t.param_low)} – {f(t.param_high)}",
+            ]
+        )
+    header = ["theatre", "outcome", "value", "90% sampling", "90% over parameters"]
+    parts.append(_table(header, rows, numeric=(2, 3, 4)))
+    parts.append(
+        "<p>Sampling: uncertainty of the average over runs. Over parameters: the spread of "
+        "the outcome's value given the parameters, across the posterior (one-way ANOVA "
+        "over runs grouped by posterior draw; docs/calibration.md).</p>"
+    )
+    return "".join(parts)
+
+
 def build_report(r: Any, command: Sequence[str] | None = None) -> str:
     """Build the HTML text of the report of result folder `r` (ensemble or sweep)."""
     if r.manifest.get("kind") == "sweep":
@@ -386,6 +420,7 @@ def build_report(r: Any, command: Sequence[str] | None = None) -> str:
         findings_html(r),
         *_description(r),
         tables_html(r, war, ladder),
+        uncertainty_html(r),
         paths_html(r),
         "<h2>Figures</h2>",
         *_figures_html(r, plots, captions),
