@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.hindcast.observed import Series, load_observed
@@ -169,6 +170,10 @@ def test_sim_validate_small_run_prints_table_and_writes_png(tmp_path, capsys):
         "in (fitted)",
         "out (held)",
         "no war",
+        "Forecast scores",
+        "persistence",
+        "trend",
+        "PIT",
     ):
         assert word in text
     data = out.read_bytes()
@@ -178,6 +183,32 @@ def test_sim_validate_small_run_prints_table_and_writes_png(tmp_path, capsys):
     img = mpimg.imread(out)
     assert img.shape[0] > 500 and img.shape[1] > 800
     assert table.is_file() and (tmp_path / "hindcast-summary.csv").is_file()
+    assert (tmp_path / "hindcast-scores-summary.csv").is_file()
+    scores = pd.read_csv(tmp_path / "hindcast-scores.csv")
+    # spending from the cut-off, 2019-2024; grey-zone series from the rolling origins
+    spend = scores[scores["group"] == "spending"]
+    assert set(spend["year"]) == set(range(2019, 2025)) and set(spend["origin"]) == {2018}
+    grey = scores[scores["group"] == "grey zone"]
+    assert set(grey["origin"]) == {2015, 2016}
+    assert set(grey[grey["origin"] == 2016]["year"]) == {2017, 2018}
+    assert set(scores["forecaster"]) == {"model", "persistence", "trend"}
+    assert (tmp_path / "hindcast-scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sim_validate_format_csv_prints_only_the_scores(tmp_path, capsys):
+    import io
+
+    from sim.cli import main
+
+    out = tmp_path / "h.png"
+    code = main(["validate", "--runs", "20", "--workers", "1", "-o", str(out), "--format", "csv"])
+    captured = capsys.readouterr()
+    assert code == 0
+    table = pd.read_csv(io.StringIO(captured.out))
+    assert {"group", "series", "forecaster", "crps", "coverage50", "coverage90", "pit_hist"} <= set(
+        table.columns
+    )
+    assert "figure:" in captured.err and out.is_file()
 
 
 def test_sim_validate_rejects_one_run(tmp_path, capsys):

@@ -67,6 +67,71 @@ def format_summary(summary, pooled) -> str:
     return "\n".join(lines)
 
 
+def format_scores(summary) -> str:
+    """Per series and pooled: CRPS of the model and the simple forecasters, coverage, PIT."""
+    head = (
+        f"{'group':<10} {'series':<15} {'origins':<10} {'forecaster':<12} {'n':>3} "
+        f"{'CRPS':>9} {'CRPS%':>6} {'skill/pers':>10} {'skill/trend':>11} "
+        f"{'cov50':>6} {'cov90':>6}  PIT quintiles"
+    )
+    lines = [head]
+    for r in summary.itertuples():
+        crps = "-" if r.series == "all" else _fmt(r.crps, 2)
+        lines.append(
+            f"{r.group:<10} {r.series:<15} {r.origins:<10} {r.forecaster:<12} {r.n:>3} "
+            f"{crps:>9} {r.crps_pct:>6.1f} {_skill(r.skill_vs_persistence):>10} "
+            f"{_skill(r.skill_vs_trend):>11} {r.coverage50:>6.2f} {r.coverage90:>6.2f}  "
+            f"{r.pit_hist}"
+        )
+    return "\n".join(lines)
+
+
+def _skill(x: float) -> str:
+    import math
+
+    return "" if x is None or math.isnan(x) or abs(x) < 1e-12 else f"{x:+.0%}"
+
+
+def forecast_scores(
+    scenario: str | Path,
+    observed,
+    years,
+    arrays,
+    runs: int,
+    seed: int | None,
+    cutoff: int,
+    rolling,
+    workers: int | None = None,
+):
+    """Score the model and the simple forecasters on every held-back series.
+
+    Spending is scored from `cutoff` with the ensemble `arrays` (the scenario as fitted up to
+    `cutoff`); the series that stop in 2018 from each rolling origin in `rolling`, with an
+    ensemble of the scenario under that origin's fitted overrides (`sim.hindcast.origins`).
+    Returns the per-observation scores and their summary.
+    """
+    import sim
+    from sim.hindcast.origins import load_origin
+    from sim.hindcast.scores import build_tasks, score_rows, score_task, summarise_scores
+    from sim.hindcast.stats import arrays_from_annual
+
+    tasks = build_tasks(observed, cutoff, rolling)
+    rows = []
+    for origin, group in sorted(tasks.items()):
+        ens_years, ens = years, arrays
+        if origin != cutoff or any(t.group != "spending" for t in group):
+            fit = load_origin(origin)
+            res = sim.run(
+                scenario, runs=runs, seed=seed, overrides=fit.overrides, out=None,
+                workers=workers, annual="all",
+            )  # fmt: skip
+            ens_years, ens = arrays_from_annual(res.annual)
+        for task in group:
+            rows += score_task(task, ens, ens_years, first_year=int(years[0]))
+    scores = score_rows(rows)
+    return scores, summarise_scores(scores)
+
+
 def validate(
     scenario: str | Path,
     runs: int = 1000,
@@ -125,8 +190,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
         scenario, args.runs, args.seed, args.cutoff, args.workers
     )
     m = results.manifest
-    if not args.quiet:
+    scores, score_summary = forecast_scores(
+        scenario, observed, years, arrays, args.runs, args.seed, args.cutoff, args.rolling,
+        args.workers,
+    )  # fmt: skip
+    if args.format == "csv":
+        score_summary.to_csv(sys.stdout, index=False, float_format="%.4g")
+    elif not args.quiet:
         print_fit(results, years, table, summary, pooled, args.cutoff)
+        print()
+        print(
+            f"Forecast scores: spending from {args.cutoff}; the series that stop in 2018 "
+            f"from the rolling origins {', '.join(map(str, args.rolling)) or '(none)'}. "
+            "CRPS% = CRPS / observed; skill = 1 - CRPS / CRPS of persistence or trend "
+            "(> 0: better); PIT quintile counts (flat is calibrated)."
+        )
+        print(format_scores(score_summary))
     from sim.hindcast.figure import draw
 
     caption = (
@@ -144,7 +223,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    if not args.quiet:
+    from sim.hindcast.figure import draw_scores
+
+    spath = path.with_name(path.stem + "-scores" + path.suffix)
+    rolling = ", ".join(map(str, args.rolling)) or "none"
+    score_caption = (
+        f"{results.title}. {m['runs']:,} runs per ensemble, seed {m['master_seed']}. Spending "
+        f"2019-2024 scored from the fit up to {args.cutoff}; Senkaku days and scrambles from "
+        f"the rolling origins ({rolling}: each refitted on the years up to it). Persistence: "
+        "normal around the last fitted value, random-walk spread; trend: least-squares line "
+        "of the fitted years, normal with its prediction spread. Command: sim validate "
+        f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
+    )
+    fig = draw_scores(score_summary, score_caption)
+    fig.savefig(spath, dpi=150, metadata={"Software": "escalation-sim"})
+    plt.close(fig)
+    # with --format csv, stdout holds only the CSV: the paths go to stderr
+    report = sys.stderr if args.format == "csv" else sys.stdout
+    if not args.quiet and args.format != "csv":
         print()
     if args.table:
         tpath = Path(args.table)
@@ -153,8 +249,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         summary.to_csv(
             tpath.with_name(tpath.stem + "-summary.csv"), index=False, float_format="%.4g"
         )
-        print(f"table: {tpath} (and {tpath.stem}-summary.csv)")
-    print(f"figure: {path}")
+        scores.to_csv(tpath.with_name(tpath.stem + "-scores.csv"), index=False, float_format="%.4g")
+        score_summary.to_csv(
+            tpath.with_name(tpath.stem + "-scores-summary.csv"), index=False, float_format="%.4g"
+        )
+        print(
+            f"table: {tpath} (and {tpath.stem}-summary.csv, {tpath.stem}-scores.csv, "
+            f"{tpath.stem}-scores-summary.csv)",
+            file=report,
+        )
+    print(f"figure: {path} (and {spath.name})", file=report)
     sys.stdout.flush()
     return 0
 
@@ -168,10 +272,9 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
         sub,
         "validate",
         "run the hindcast 2013-2024 and compare it with the observed series "
-        "(fit in and out of sample, figure)",
+        "(fit in and out of sample, forecast scores against persistence and trend, figures)",
         "sim validate --runs 1000",
-        "sim validate --runs 2000 --cutoff 2016 --out results/hindcast-2016/fit.png "
-        "--table results/hindcast-2016/fit.csv",
+        "sim validate --runs 2000 --format csv > results/hindcast-scores.csv",
     )
     p.add_argument(
         "scenario",
@@ -193,12 +296,35 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
         default=2018,
         help="last fitted year; later observations are out of sample (default 2018)",
     )
-    add_out(p, f"figure file (default {DEFAULT_FIGURE})", str(DEFAULT_FIGURE), ("--output",))
+    p.add_argument(
+        "--rolling",
+        type=int,
+        nargs="*",
+        default=[2015, 2016],
+        metavar="YEAR",
+        help="rolling origins the series that stop in 2018 are scored from (fits in "
+        "sim/hindcast/origins/; default 2015 2016; none: skip them)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "csv"],
+        default="table",
+        help="table: the fit and score tables as text (default); csv: only the forecast "
+        "scores, as CSV on standard output",
+    )
+    add_out(
+        p,
+        f"figure file (default {DEFAULT_FIGURE}); the scores figure is written next to it "
+        "as NAME-scores.png",
+        str(DEFAULT_FIGURE),
+        ("--output",),
+    )
     p.add_argument(
         "--table",
         default=None,
         metavar="CSV",
-        help="also write the per-year table (and CSV-summary.csv) here",
+        help="also write the per-year table here (and CSV-summary.csv, CSV-scores.csv, "
+        "CSV-scores-summary.csv)",
     )
     add_workers(p)
     add_quiet(p)

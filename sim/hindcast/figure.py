@@ -94,3 +94,64 @@ def draw(
     fig.suptitle("Hindcast 2013-2024: simulated bands and observations", fontweight="bold")
     fig.tight_layout(rect=(0, 0.09, 1, 0.98))
     return fig
+
+
+def draw_scores(summary, caption: str = ""):
+    """Return a figure of the forecast scores (`sim.hindcast.scores.summarise_scores`).
+
+    Top: CRPS over the observation (%) per series for the model, persistence and trend
+    (lower is better). Bottom left: 50% and 90% interval coverage per forecaster and group
+    against the nominal rates. Bottom right: the model's PIT histogram per group (flat when
+    calibrated; U-shaped when too narrow, humped when too wide, sloped when biased).
+    """
+    import matplotlib.pyplot as plt
+
+    from sim.hindcast.scores import FORECASTERS, PIT_BINS
+
+    fig = plt.figure(figsize=(11, 7.2))
+    grid = fig.add_gridspec(2, 3, height_ratios=(1.15, 1.0))
+    ax = fig.add_subplot(grid[0, :])
+    per = summary[summary["series"] != "all"]
+    labels = [f"{r.series}\n({r.origins})" for r in per[per["forecaster"] == "model"].itertuples()]
+    x = np.arange(len(labels))
+    width = 0.27
+    for k, fc in enumerate(FORECASTERS):
+        vals = per[per["forecaster"] == fc]["crps_pct"].to_numpy()
+        ax.bar(x + (k - 1) * width, vals, width, color=colour(k), label=fc)
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_ylabel("mean CRPS / observed (%)", fontsize=8.5)
+    ax.set_title("CRPS per held-back series (lower is better)", fontsize=10)
+    ax.legend(fontsize=8.5, ncol=3)
+    pooled = summary[summary["series"] == "all"]
+    groups = list(dict.fromkeys(pooled["group"]))
+    ax = fig.add_subplot(grid[1, 0])
+    for k, fc in enumerate(FORECASTERS):
+        g = pooled[pooled["forecaster"] == fc].set_index("group").reindex(groups)
+        pos = np.arange(len(groups)) + (k - 1) * 0.25
+        ax.plot(pos, g["coverage90"], "o", color=colour(k), label=fc)
+        ax.plot(pos, g["coverage50"], "s", mfc="white", mec=colour(k))
+    ax.axhline(0.9, color=GREY, lw=0.9, ls="--")
+    ax.axhline(0.5, color=GREY, lw=0.9, ls=":")
+    ax.set_xticks(np.arange(len(groups)), groups, fontsize=8.5)
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(fontsize=7.5, loc="lower left")
+    ax.set_title("coverage: 90% (dots), 50% (squares)", fontsize=10)
+    edges = np.linspace(0.0, 1.0, PIT_BINS + 1)
+    for j, group in enumerate(groups[:2]):
+        ax = fig.add_subplot(grid[1, 1 + j])
+        row = pooled[(pooled["group"] == group) & (pooled["forecaster"] == "model")].iloc[0]
+        counts = np.array([int(c) for c in str(row["pit_hist"]).split()])
+        ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=colour(0), alpha=0.7)
+        ax.axhline(counts.sum() / PIT_BINS, color=GREY, lw=0.9, ls="--")
+        ax.set_xlim(0, 1)
+        ax.set_title(f"model PIT, {group} ({counts.sum()} obs.)", fontsize=10)
+        ax.set_xlabel("PIT", fontsize=8.5)
+    if caption:
+        fig.text(
+            0.01, 0.008, textwrap.fill(caption, 180), ha="left", va="bottom", fontsize=7.5,
+            color=GREY,
+        )  # fmt: skip
+    fig.suptitle("Hindcast forecast scores: model against persistence and trend", fontweight="bold")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return fig

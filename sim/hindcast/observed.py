@@ -170,3 +170,140 @@ def load_observed(first: int = 2013, last: int = 2024, folder: Path | None = Non
         )
     )
     return out
+
+
+PANEL = "milex_gdp_panel_2000_2024.csv"
+"""The SIPRI/World Bank panel the economy's growth and volatilities are estimated from."""
+
+
+@dataclass(frozen=True)
+class Economy:
+    """An actor's economy estimated from the panel on years up to a cut-off.
+
+    Attributes
+    ----------
+    growth : float
+        Mean annual growth of nominal GDP in local currency over the fitted years
+        (``first``..cut-off), as a rate: exp(mean annual log change) - 1.
+    gdp_volatility, fx_volatility, burden_volatility : float
+        Standard deviations of the annual log changes of local-currency GDP, of the local
+        currency per USD and of the defence burden, over 2000..cut-off (a longer window:
+        a standard deviation needs more years than a mean).
+    """
+
+    growth: float
+    gdp_volatility: float
+    fx_volatility: float
+    burden_volatility: float
+
+
+def panel_economy(
+    actor: str, cutoff: int, first: int = 2013, folder: Path | None = None
+) -> Economy:
+    """Estimate `actor`'s growth and volatilities from the panel, using years <= `cutoff` only.
+
+    GDP in local currency is ``milex_local_currency_cy / (milex_share_gdp_pct / 100)``, the
+    exchange rate ``milex_local_currency_cy / milex_current_usd_m`` and the burden
+    ``milex_share_gdp_pct``, as in docs/MODEL.md 7.8. Growth is the mean annual log change
+    over ``first``..`cutoff` (the change into ``first`` counts); volatilities are standard
+    deviations (n - 1) of annual log changes from 2000 to `cutoff`.
+    """
+    import math
+
+    d = folder or data_dir()
+    gdp: dict[int, float] = {}
+    fx: dict[int, float] = {}
+    burden: dict[int, float] = {}
+    for r in _rows(d / PANEL):
+        y = int(r["year"])
+        if r["iso3"] != actor or y > cutoff:
+            continue
+        local, share, usd = (
+            _num(r["milex_local_currency_cy"]),
+            _num(r["milex_share_gdp_pct"]),
+            _num(r["milex_current_usd_m"]),
+        )
+        if local and share and usd:
+            gdp[y], fx[y], burden[y] = local / (share / 100.0), local / usd, share
+    if len(gdp) < 3:
+        raise SimError(f"{PANEL}: fewer than three usable years for {actor} up to {cutoff}")
+
+    def changes(series: dict[int, float], since: int = 0) -> list[float]:
+        return [
+            math.log(series[y] / series[y - 1])
+            for y in sorted(series)
+            if y >= since and y - 1 in series
+        ]
+
+    def sd(x: list[float]) -> float:
+        mean = sum(x) / len(x)
+        return math.sqrt(sum((v - mean) ** 2 for v in x) / (len(x) - 1))
+
+    growth = changes(gdp, first)
+    return Economy(
+        growth=math.exp(sum(growth) / len(growth)) - 1.0,
+        gdp_volatility=sd(changes(gdp)),
+        fx_volatility=sd(changes(fx)),
+        burden_volatility=sd(changes(burden)),
+    )
+
+
+@dataclass(frozen=True)
+class Latent:
+    """The grey-zone latent process estimated on the annual series up to a cut-off.
+
+    Attributes
+    ----------
+    persistence : float
+        Pooled within-series AR(1) coefficient of the log annual counts.
+    volatility : float
+        Residual standard deviation of that AR(1), n - 1 - (number of series) d.o.f.
+    transitions : int
+        Pooled year-to-year transitions used.
+    """
+
+    persistence: float
+    volatility: float
+    transitions: int
+
+
+def latent_estimate(cutoff: int, folder: Path | None = None) -> Latent:
+    """Estimate the latent grey-zone persistence and volatility on years <= `cutoff` only.
+
+    The method of docs/MODEL.md 7.3 (whose defaults 0.66 and 0.22 are this estimate at
+    2018): log annual counts of ``cz_days`` and ``ts_intrusion_days`` from 2013 and of
+    scrambles against China from FY2009, each demeaned (its own means of y_{t-1} and y_t),
+    one AR(1) coefficient fitted to the pooled transitions by least squares.
+    """
+    import math
+
+    d = folder or data_dir()
+    cz: list[float] = []
+    ts: list[float] = []
+    for r in _rows(d / "senkaku_ccg_annual_2008_2018.csv"):
+        y = int(r["year"])
+        if 2013 <= y <= cutoff:
+            cz.append(math.log(_num(r["cz_days"]) or float("nan")))
+            ts.append(math.log(_num(r["ts_intrusion_days"]) or float("nan")))
+    scr = [
+        math.log(v)
+        for r in _rows(d / "jasdf_scrambles_fy2004_2018.csv")
+        if 2009 <= int(r["fiscal_year"]) <= cutoff and (v := _num(r["vs_china"]))
+    ]
+    num = den = 0.0
+    pairs: list[tuple[float, float]] = []
+    for series in (cz, ts, scr):
+        if len(series) < 3:
+            continue
+        prev, cur = series[:-1], series[1:]
+        mp, mc = sum(prev) / len(prev), sum(cur) / len(cur)
+        pairs += [(a - mp, b - mc) for a, b in zip(prev, cur, strict=True)]
+    num = sum(a * b for a, b in pairs)
+    den = sum(a * a for a, _ in pairs)
+    rho = num / den
+    k = sum(len(s) >= 3 for s in (cz, ts, scr))
+    dof = len(pairs) - 1 - k
+    if dof < 1:
+        raise SimError(f"too few grey-zone transitions up to {cutoff} for the latent estimate")
+    sigma = math.sqrt(sum((b - rho * a) ** 2 for a, b in pairs) / dof)
+    return Latent(rho, sigma, len(pairs))
