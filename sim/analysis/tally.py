@@ -63,6 +63,22 @@ class Tally:
         s = structure
         return cls.zeros(points, len(s.theatres), s.months, len(s.alliance_ids))
 
+    def to_bytes(self) -> bytes:
+        """Serialise the counts (``.npz``), for a chunk's tally file."""
+        import io
+
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f.name: getattr(self, f.name) for f in fields(self)})
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Tally:
+        """Read counts written by `to_bytes`."""
+        import io
+
+        with np.load(io.BytesIO(data)) as arrays:
+            return cls(**{f.name: arrays[f.name] for f in fields(cls)})
+
     def add(self, other: Tally) -> Tally:
         """Add `other`'s counts to this tally in place; returns self."""
         for f in fields(self):

@@ -6,10 +6,14 @@ Layout while running::
     DIR/.lock                  held by the writing process
     DIR/chunks/c000012.runs.parquet, .outcomes.parquet, .annual.parquet (atomic per chunk)
 
-At the end the chunk files are concatenated (streaming, one row group per chunk) into
-``runs.parquet``, ``outcomes.parquet`` and ``annual.parquet`` and the manifest is marked
-complete. A folder whose manifest does not say "complete" is never mistaken for a
-finished one (`sim.results.reader.load_results` refuses it).
+The chunk files are concatenated (one row group per chunk, in chunk order) into
+``runs.parquet``, ``outcomes.parquet``, ``annual.parquet`` and ``crises.parquet``: while
+the other chunks are still running (`ChunkMerger`, as soon as every earlier chunk is
+done) and then at the end (`merge_chunks`); a job of one chunk links its files instead of
+rewriting them. Only then is the manifest marked complete. Each chunk also leaves a
+small tally of its outcomes (``cNNNNNN.tally.npz``) from which the summary is computed.
+A folder whose manifest does not say "complete" is never mistaken for a finished one
+(`sim.results.reader.load_results` refuses it).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextlib
 import fcntl
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -52,11 +57,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """Writer options of every table: zstd, dictionaries for strings, statistics for the rest.
+
+    Dictionary encoding pays off for the few distinct names of string columns, not for
+    the run ids or values (where pyarrow tries a dictionary, then gives up); min/max
+    statistics of long string columns cost more to compute and read than they save. The
+    options change how the file is encoded, not what it holds.
+    """
+    strings = [f.name for f in schema if pa.types.is_string(f.type)]
+    others = [f.name for f in schema if not pa.types.is_string(f.type)]
+    return {"compression": "zstd", "use_dictionary": strings, "write_statistics": others}
+
+
 def atomic_write_table(path: Path, table: pa.Table) -> None:
     """Write a Parquet file atomically (temporary name, fsync, rename)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, **parquet_options(table.schema))
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -217,34 +235,136 @@ def finished_chunks(folder: Path, verify: bool = False) -> set[int]:
     return {i for i, n in done.items() if n == len(TABLES)}
 
 
-def merge_chunks(folder: Path, chunks: list[int], keep: bool = False) -> None:
+def tally_path(folder: Path, chunk: int) -> Path:
+    """Path of one chunk's tally of outcomes (see `sim.analysis.tally`)."""
+    return folder / CHUNK_DIR / f"c{chunk:06d}.tally.npz"
+
+
+class ChunkMerger:
+    """Append finished chunks to the final tables in chunk order, while others still run.
+
+    `add` is told each chunk whose files are on disk and writes every chunk that is next
+    in order; `finish` writes the rest and puts the final files in place. A job of one
+    chunk is not streamed: `finish` links its files. If writing fails here (a full disk),
+    the merger stops quietly and `finish` starts over from the chunk files, so the error
+    surfaces there, after every chunk is computed and kept.
+
+    Parameters
+    ----------
+    folder : Path
+        Result folder.
+    chunks : list of int
+        Every chunk of the job.
+    """
+
+    def __init__(self, folder: Path, chunks: list[int]) -> None:
+        self.folder = folder
+        self.order = sorted(chunks)
+        self.next = 0
+        self.ready: set[int] = set()
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.failed = False
+
+    def _tmp(self, table: str) -> Path:
+        final = self.folder / f"{table}.parquet"
+        return final.with_name(f".{final.name}.tmp-{os.getpid()}")
+
+    def _append(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
+        for table in TABLES:
+            if tables is not None and table in tables:
+                part = tables[table]
+            else:
+                part = pq.read_table(chunk_path(self.folder, chunk, table))
+            writer = self.writers.get(table)
+            if writer is None:
+                writer = pq.ParquetWriter(
+                    self._tmp(table), part.schema, **parquet_options(part.schema)
+                )
+                self.writers[table] = writer
+            writer.write_table(part)
+
+    def _drain(self, held: Mapping[int, Mapping[str, pa.Table]] | None = None) -> None:
+        while self.next < len(self.order) and self.order[self.next] in self.ready:
+            chunk = self.order[self.next]
+            self._append(chunk, (held or {}).get(chunk))
+            self.next += 1
+
+    def mark_ready(self, chunks: set[int]) -> None:
+        """Note chunks already on disk (from an earlier attempt) without writing yet."""
+        self.ready |= set(chunks)
+
+    def add(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
+        """Note that `chunk` is on disk and append every chunk now next in order.
+
+        `tables`, the chunk's tables in memory (when it ran in this process), are written
+        instead of reading its files again if the chunk is next in order.
+        """
+        self.ready.add(chunk)
+        if self.failed or len(self.order) == 1:
+            return
+        try:
+            self._drain({chunk: tables} if tables is not None else None)
+        except OSError:
+            self.abort()
+
+    def abort(self) -> None:
+        """Close and delete the partial final files; later calls start from scratch."""
+        for table, writer in self.writers.items():
+            with contextlib.suppress(Exception):
+                writer.close()
+            _discard(self._tmp(table))
+        self.writers = {}
+        self.failed = True
+
+    def finish(self) -> None:
+        """Write the chunks not yet appended and put the final tables in place."""
+        if self.failed:
+            self.writers, self.next, self.failed = {}, 0, False
+        self.ready |= set(self.order)
+        try:
+            if len(self.order) == 1 and self._link(self.order[0]):
+                return
+            self._drain()
+            for table, writer in self.writers.items():
+                writer.close()
+                with open(self._tmp(table), "rb") as fh:
+                    os.fsync(fh.fileno())
+            for table in self.writers:
+                os.replace(self._tmp(table), self.folder / f"{table}.parquet")
+            self.writers = {}
+        except BaseException:
+            self.abort()
+            raise
+
+    def _link(self, chunk: int) -> bool:
+        """Give the final tables the files of the only chunk (hard links); False if impossible."""
+        for table in TABLES:
+            tmp = self._tmp(table)
+            _discard(tmp)
+            try:
+                os.link(chunk_path(self.folder, chunk, table), tmp)
+            except OSError:
+                for t in TABLES:
+                    _discard(self._tmp(t))
+                return False
+        for table in TABLES:
+            os.replace(self._tmp(table), self.folder / f"{table}.parquet")
+        return True
+
+
+def merge_chunks(
+    folder: Path, chunks: list[int], keep: bool = False, merger: ChunkMerger | None = None
+) -> None:
     """Concatenate chunk tables into the final Parquet files, one row group per chunk.
 
     With `keep` the chunk files stay (`remove_chunks` deletes them later), so that an
-    interruption before the manifest says "complete" loses no finished chunk.
+    interruption before the manifest says "complete" loses no finished chunk. A `merger`
+    that already appended the first chunks while the job ran is finished instead of
+    starting again.
     """
-    for table in TABLES:
-        final = folder / f"{table}.parquet"
-        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-        writer = None
-        try:
-            for c in sorted(chunks):
-                part = pq.read_table(chunk_path(folder, c, table))
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, part.schema, compression="zstd")
-                writer.write_table(part)
-            if writer is not None:
-                writer.close()
-                writer = None
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, final)
-        except BaseException:
-            if writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.close()
-            _discard(tmp)
-            raise
+    if merger is None or merger.order != sorted(chunks):
+        merger = ChunkMerger(folder, chunks)
+    merger.finish()
     if not keep:
         remove_chunks(folder, chunks)
 
@@ -252,9 +372,9 @@ def merge_chunks(folder: Path, chunks: list[int], keep: bool = False) -> None:
 def remove_chunks(folder: Path, chunks: list[int]) -> None:
     """Delete merged chunk files, temporary files a killed writer left, and the folder."""
     for c in chunks:
-        for table in TABLES:
+        for path in (*(chunk_path(folder, c, table) for table in TABLES), tally_path(folder, c)):
             with contextlib.suppress(FileNotFoundError):
-                chunk_path(folder, c, table).unlink()
+                path.unlink()
     chunk_dir = folder / CHUNK_DIR
     for place in (chunk_dir, folder):
         if place.is_dir():

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
 from sim.results.folder import MANIFEST, TABLES, read_manifest
 from sim.results.manifest import STATUSES, FileFacts, Manifest
-from sim.results.tables import to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 REQUIRED_COLUMNS = {
     "runs": {"run_id", "seed"},
@@ -61,14 +63,24 @@ class Results:
     manifest: dict[str, Any]
     typed_manifest: Manifest
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _arrow: dict[str, pa.Table] = field(default_factory=dict, repr=False)
+
+    def _read(self, name: str) -> pa.Table:
+        """Return the Arrow table `name` (read by `load_all`, else from the folder now)."""
+        if name in self._arrow:
+            return self._arrow[name]
+        path = self.path / f"{name}.parquet"
+        try:
+            return pq.read_table(path)
+        except (OSError, ValueError) as exc:
+            raise ResultsError(f"{path}: cannot read ({exc})") from None
 
     def _table(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
-            path = self.path / f"{name}.parquet"
-            try:
-                self._cache[name] = to_frame(pq.read_table(path))
-            except (OSError, ValueError) as exc:
-                raise ResultsError(f"{path}: cannot read ({exc})") from None
+            from sim.results.tables import to_frame
+
+            self._cache[name] = to_frame(self._read(name))
+            self._arrow.pop(name, None)
         return self._cache[name]
 
     @property
@@ -89,7 +101,8 @@ class Results:
     @property
     def crises(self) -> pd.DataFrame:
         """One row per crisis (empty for folders written before the crisis log existed)."""
-        if not (self.path / "crises.parquet").exists():
+        held = "crises" in self._cache or "crises" in self._arrow
+        if not held and not (self.path / "crises.parquet").exists():
             from sim.results.tables import CRISES_SCHEMA, to_frame
 
             return to_frame(CRISES_SCHEMA.empty_table())
@@ -100,10 +113,14 @@ class Results:
         return self._table(name)
 
     def load_all(self) -> Results:
-        """Read every table into memory (before the folder goes away)."""
+        """Read every table into memory (before the folder goes away).
+
+        The tables are kept as Arrow tables and become pandas frames when first asked
+        for, so a caller that only reads the summary never imports pandas.
+        """
         for name in TABLES:
-            if (self.path / f"{name}.parquet").exists():
-                self._table(name)
+            if name not in self._cache and (self.path / f"{name}.parquet").exists():
+                self._arrow[name] = self._read(name)
         return self
 
     @property
@@ -117,8 +134,13 @@ class Results:
         return self.manifest.get("scenario_title") or self.manifest.get("scenario_name", "")
 
 
-def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
+def load_results(
+    folder: str | Path, allow_incomplete: bool = False, checksums: bool = True
+) -> Results:
     """Open a result folder, checking that it is complete and untampered.
+
+    Without `checksums` the files' rows and sizes are checked against the manifest but
+    not their SHA-256 (for a folder this process has just written).
 
     Raises
     ------
@@ -156,22 +178,24 @@ def load_results(folder: str | Path, allow_incomplete: bool = False) -> Results:
             raise ResultsError(f"{f}: not a readable Parquet file ({type(exc).__name__})") from None
         facts = files.get(f.name)
         if facts is not None:
-            check_file_facts(f, meta, facts)
+            check_file_facts(f, meta, facts, checksums)
         missing = REQUIRED_COLUMNS[name] - set(meta.schema_arrow.names)
         if missing:
             raise ResultsError(f"{f}: missing columns {', '.join(sorted(missing))}")
     return Results(path=path, manifest=raw, typed_manifest=manifest)
 
 
-def check_file_facts(f: Path, meta: pq.ParquetFile, facts: FileFacts) -> None:
-    """Refuse a table whose rows, size or SHA-256 differ from the manifest's facts."""
+def check_file_facts(
+    f: Path, meta: pq.ParquetFile, facts: FileFacts, checksum: bool = True
+) -> None:
+    """Refuse a table whose rows, size or (with `checksum`) SHA-256 differ from the manifest."""
     if meta.metadata.num_rows != facts.rows:
         raise ResultsError(
             f"{f}: has {meta.metadata.num_rows} rows, the manifest says {facts.rows}"
         )
     if f.stat().st_size != facts.bytes:
         raise ResultsError(f"{f}: size differs from the manifest (file changed?)")
-    if sha256_of(f) != facts.sha256:
+    if checksum and sha256_of(f) != facts.sha256:
         raise ResultsError(
             f"{f}: contents differ from the manifest (SHA-256 mismatch): "
             "the file was changed or corrupted"

@@ -9,20 +9,19 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from sim.analysis.summary import summarise
-from sim.analysis.tally import tally_from_outcomes
-from sim.engine.params import compile_scenario
 from sim.errors import SimError
 from sim.results.folder import FolderLock, prepare_folder
-from sim.results.manifest import Manifest
-from sim.results.reader import Results, load_results
 from sim.runner.job import check_resumable, execute_job, job_manifest
 from sim.runner.tasks import EnsembleChunkTask
 from sim.scenario.loader import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from sim.analysis.tally import Tally
+    from sim.engine.params import Structure
+    from sim.results.manifest import Manifest
+    from sim.results.reader import Results
 
 ANNUAL_ALL_UP_TO = 20_000
 """With ``annual="auto"``, every run keeps its annual rows up to this many runs..."""
@@ -54,14 +53,24 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+SPLIT_FROM = 5_000
+"""With several workers, an ensemble that would fill one round of chunks of at least
+twice this size runs in two rounds instead, so that the main process merges the first
+round's tables while the workers compute the second."""
+
+
 def chunk_size_for(runs: int, workers: int) -> int:
     """Chunk size: big enough to amortise overhead, small enough to spread and stream.
 
-    The chunks come in whole rounds of one per worker, as equal as possible, so that no
-    worker is left alone with a last chunk while the others idle.
+    The chunks come in whole rounds of one per worker, as equal as possible, so that the
+    workers finish together and none is left alone with a last chunk while the others
+    idle. With several workers there are at least two rounds once chunks would keep
+    `SPLIT_FROM` runs or more (see there).
     """
     workers = max(workers, 1)
     rounds = math.ceil(runs / (workers * MAX_CHUNK))
+    if workers > 1 and rounds == 1 and runs >= 2 * workers * SPLIT_FROM:
+        rounds = 2
     return int(max(250, math.ceil(runs / (workers * rounds))))
 
 
@@ -174,7 +183,10 @@ def run(
                 command,
                 scheduler,
             )
-        results = load_results(folder)
+        from sim.results.reader import load_results
+
+        # written by this call just now: the SHA-256 of each file need not be recomputed
+        results = load_results(folder, checksums=False)
         if temporary:
             results.load_all()
         return results
@@ -186,7 +198,14 @@ def run(
 def plan_ensemble(
     scen: Scenario, runs: int, master: int, folder: Path, size: int, annual_runs: int
 ) -> list[EnsembleChunkTask]:
-    """Chunk tasks of an ensemble (a pure function of its arguments, so resumable)."""
+    """Chunk tasks of an ensemble (a pure function of its arguments, so resumable).
+
+    This is the one place that gives the chunks their parameters.
+    """
+    import numpy as np
+
+    from sim.engine.params import compile_scenario
+
     structure, params = compile_scenario(scen)
     bounds = list(range(0, runs, size)) + [runs]
     return [
@@ -203,12 +222,34 @@ def plan_ensemble(
     ]
 
 
+def chunk_tallies(folder: Path, chunks: Iterable[int], structure: Structure) -> Tally:
+    """Add up the tallies the chunks left (`sim.runner.tasks`), without the merged tables.
+
+    A chunk without a tally file (written by an older version before an interruption)
+    is counted from its outcomes table instead.
+    """
+    from sim.analysis.tally import Tally, tally_from_outcomes
+    from sim.results.folder import chunk_path, tally_path
+
+    total = Tally.for_structure(structure)
+    for c in chunks:
+        try:
+            part = Tally.from_bytes(tally_path(folder, c).read_bytes())
+        except (OSError, ValueError, KeyError):
+            part = tally_from_outcomes(chunk_path(folder, c, "outcomes"), structure)
+        total.add(part)
+    return total
+
+
 def finish_ensemble(folder: Path, manifest: Manifest) -> None:
-    """Add the per-theatre summary (from the merged outcomes) to the manifest."""
-    scen = load_scenario(manifest.scenario)
-    structure, _ = compile_scenario(scen)
-    tally = tally_from_outcomes(folder / "outcomes.parquet", structure)
-    manifest.summary = summarise(tally, structure)
+    """Add the per-theatre summary (from the chunks' tallies) to the manifest."""
+    from sim.analysis.summary import summarise
+    from sim.engine.params import compile_scenario
+
+    # the structure alone: no parameters, so no posterior to read
+    structure = compile_scenario(load_scenario(manifest.scenario), posterior=False)[0]
+    chunks = range(manifest.chunks or math.ceil(manifest.runs / manifest.chunk_size))
+    manifest.summary = summarise(chunk_tallies(folder, chunks, structure), structure)
 
 
 def execute_ensemble(
@@ -274,4 +315,6 @@ def resume(
     manifest.workers = workers
     with FolderLock(path):
         execute_job(path, manifest, tasks, workers, scheduler, progress, finish_ensemble)
-    return load_results(path)
+    from sim.results.reader import load_results
+
+    return load_results(path, checksums=False)

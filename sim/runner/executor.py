@@ -25,6 +25,7 @@ keep their process pool.
 from __future__ import annotations
 
 import ast
+import atexit
 import multiprocessing as mp
 import signal
 import sys
@@ -113,8 +114,17 @@ class Runner:
         self.workers = workers
         self.scheduler = scheduler
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        """Yield ``fn(task)`` for every task, in completion order."""
+    def map_unordered(
+        self,
+        fn: Callable[[Any], Any],
+        tasks: Iterable[Any],
+        local: Callable[[Any], Any] | None = None,
+    ) -> Iterator[Any]:
+        """Yield ``fn(task)`` for every task, in completion order.
+
+        When the tasks run in this process, `local` (if given) runs them instead of `fn`:
+        it may return what would be too big to send back from a worker process.
+        """
         tasks = list(tasks)
         in_process = self.workers == 1 or len(tasks) == 1
         caller = None if in_process or self.scheduler else main_reexecutes_caller()
@@ -131,48 +141,89 @@ class Runner:
             in_process = True
         if self.scheduler is None and in_process:
             for task in tasks:
-                yield fn(task)
+                yield (local or fn)(task)
             return
         executor, close = self._executor()
+        ok = False
         try:
-            pending = set()
-            queue = iter(tasks)
-            limit = 2 * max(self.workers, 1)
-            for task in queue:
-                pending.add(executor.submit(fn, task))
-                if len(pending) >= limit:
-                    break
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-                for task in queue:
-                    pending.add(executor.submit(fn, task))
-                    if len(pending) >= limit:
-                        break
+            yield from _as_completed(executor, fn, tasks, 2 * max(self.workers, 1))
+            ok = True
         finally:
-            close()
+            close(ok)
 
-    def _executor(self) -> tuple[Executor, Callable[[], None]]:
+    def _executor(self) -> tuple[Executor, Callable[[bool], None]]:
         if self.scheduler is not None:
             from sim.runner.dask_exec import dask_executor
 
-            return dask_executor(self.scheduler)
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.runner.tasks"])
-        # Ctrl-C reaches the whole process group: workers ignore it (the main process
-        # stops the pool and records what was kept), so idle workers print no traceback
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=ctx,
-            initializer=signal.signal,
-            initargs=(signal.SIGINT, signal.SIG_IGN),
-        )
+            executor, close_dask = dask_executor(self.scheduler)
+            return executor, lambda ok: close_dask()
+        pool = local_pool(self.workers)
 
-        def close() -> None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        def close(ok: bool) -> None:
+            if not ok:  # interrupted or failed: stop the workers and what they were doing
+                shutdown_pool(cancel=True)
 
         return pool, close
+
+
+def _as_completed(
+    executor: Executor, fn: Callable[[Any], Any], tasks: list[Any], limit: int
+) -> Iterator[Any]:
+    """Yield ``fn(task)`` as they finish, keeping at most `limit` tasks submitted."""
+    pending = set()
+    queue = iter(tasks)
+    for task in queue:
+        pending.add(executor.submit(fn, task))
+        if len(pending) >= limit:
+            break
+    while pending:
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            yield future.result()
+        for task in queue:
+            pending.add(executor.submit(fn, task))
+            if len(pending) >= limit:
+                break
+
+
+_POOL: dict[int, ProcessPoolExecutor] = {}
+"""The local worker pool of this process, by number of workers (at most one)."""
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """Return this process's pool of `workers` worker processes, started on first use.
+
+    The workers start once and stay for the next jobs (the chunks of the next
+    ``sim.run``, sweep or calibration batch in the same process), so their start-up and
+    imports are paid once per process rather than once per job. A pool of another size
+    is shut down first. `shutdown_pool` stops it (also at exit).
+    """
+    pool = _POOL.get(workers)
+    if pool is not None and not getattr(pool, "_broken", False):
+        return pool
+    shutdown_pool()
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.runner.tasks"])
+    # Ctrl-C reaches the whole process group: workers ignore it (the main process
+    # stops the pool and records what was kept), so idle workers print no traceback
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
+    )
+    _POOL[workers] = pool
+    return pool
+
+
+def shutdown_pool(cancel: bool = False) -> None:
+    """Stop the local worker pool, if any (with `cancel`, drop the chunks not yet started)."""
+    while _POOL:
+        _, pool = _POOL.popitem()
+        pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+atexit.register(shutdown_pool)
 
 
 def make_executor(workers: int, scheduler: str | None = None) -> Runner:

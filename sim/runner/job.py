@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sim.errors import ResultsError, SimError
 from sim.results.folder import (
     MANIFEST,
+    ChunkMerger,
     file_facts,
     finished_chunks,
     merge_chunks,
@@ -28,7 +29,7 @@ from sim.results.folder import (
 )
 from sim.results.manifest import Manifest, SweepDesign
 from sim.runner.executor import make_executor
-from sim.runner.tasks import ChunkTask, execute
+from sim.runner.tasks import ChunkTask, execute, execute_here
 
 if TYPE_CHECKING:
     from sim.engine.params import Structure
@@ -153,17 +154,23 @@ def execute_job(
     manifest.resumed_runs = resumed
     t0 = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # the final tables grow in chunk order while later chunks still run
+    merger = ChunkMerger(folder, [t.chunk for t in tasks])
+    merger.mark_ready(done_chunks)
     try:
         write_manifest(folder, manifest)
         if progress:
             progress(done, total)
-        for _chunk, n, _tally in make_executor(workers, scheduler).map_unordered(execute, todo):
+        runner = make_executor(workers, scheduler)
+        for chunk, n, tables in runner.map_unordered(execute, todo, local=execute_here):
             done += n
             if progress:
                 progress(done, total)
+            merger.add(chunk, tables)
+            del tables
         # the merge and the summaries are part of the job: an interruption there leaves
         # the manifest saying "incomplete" too, and the chunks stay until it says complete
-        merge_chunks(folder, [t.chunk for t in tasks], keep=True)
+        merge_chunks(folder, [t.chunk for t in tasks], keep=True, merger=merger)
         wall = time.perf_counter() - t0
         manifest.status = "complete"
         manifest.runs_done = total
@@ -175,6 +182,7 @@ def execute_job(
         finish(folder, manifest)
         manifest.files = file_facts(folder)
     except BaseException as exc:
+        merger.abort()
         kept = _mark_incomplete(folder, manifest, tasks, exc)
         if isinstance(exc, OSError):
             command = "sweep" if manifest.kind == "sweep" else "run"

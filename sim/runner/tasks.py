@@ -1,4 +1,4 @@
-"""One chunk of runs: simulate it, write its tables atomically, return a small tally.
+"""One chunk of runs: simulate it, write its tables (and, for ensembles, a tally) atomically.
 
 This is the function that worker processes (local pool or Dask) execute. It imports no
 Mesa, so process pools stay light.
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from sim.engine.params import Params, Structure
 from sim.engine.simulate import BatchResult, simulate
-from sim.results.folder import atomic_write_table, chunk_path
+from sim.results.folder import atomic_write_bytes, atomic_write_table, chunk_path, tally_path
 from sim.results.tables import annual_table, crises_table, outcomes_table, runs_table
 from sim.runner.seeds import run_seeds
 
@@ -108,53 +108,71 @@ def chunk_seeds(task: ChunkTask) -> np.ndarray:
     return seeds
 
 
-def execute(task: ChunkTask) -> tuple[int, int, None]:
-    """Simulate a chunk, write its three tables, and return (chunk, runs, None)."""
+Tables = dict[str, pa.Table]
+"""A chunk's tables by name (``runs``, ``outcomes``, ``crises``, ``annual``)."""
+
+
+def execute(task: ChunkTask, keep: bool = False) -> tuple[int, int, Tables | None]:
+    """Simulate a chunk and write its tables; return (chunk, runs, tables if `keep`).
+
+    With `keep` (a chunk computed in the main process) the tables come back too, so the
+    final tables can be written from memory instead of reading the chunk files again.
+    """
     if isinstance(task, SweepChunkTask):
-        return _execute_sweep(task)
-    if isinstance(task, EnsembleChunkTask):
-        return _execute_ensemble(task)
-    raise TypeError(f"not a chunk of an ensemble or a sweep: {type(task).__name__}")
+        tables = _execute_sweep(task)
+    elif isinstance(task, EnsembleChunkTask):
+        tables = _execute_ensemble(task)
+    else:
+        raise TypeError(f"not a chunk of an ensemble or a sweep: {type(task).__name__}")
+    folder = Path(task.folder)
+    for name, table in tables.items():
+        atomic_write_table(chunk_path(folder, task.chunk, name), table)
+    return task.chunk, len(task.run_ids), tables if keep else None
 
 
-def _execute_ensemble(task: EnsembleChunkTask) -> tuple[int, int, None]:
+def execute_here(task: ChunkTask) -> tuple[int, int, Tables | None]:
+    """`execute` in the main process: the tables come back with the counts."""
+    return execute(task, keep=True)
+
+
+def _execute_ensemble(task: EnsembleChunkTask) -> Tables:
+    from sim.analysis.tally import tally_from_result
+
     seeds = chunk_seeds(task)
     result = simulate(task.structure, task.params, seeds, record=_records_annual(task))
-    folder = Path(task.folder)
-    atomic_write_table(chunk_path(folder, task.chunk, "runs"), runs_table(task.run_ids, seeds))
-    atomic_write_table(
-        chunk_path(folder, task.chunk, "outcomes"), outcomes_table(result, task.run_ids)
-    )
-    atomic_write_table(chunk_path(folder, task.chunk, "crises"), crises_table(result, task.run_ids))
-    _write_annual(task, result)
-    return task.chunk, len(task.run_ids), None
+    # the tally first: a chunk counts as finished once its tables are all on disk
+    tally = tally_from_result(result).to_bytes()
+    atomic_write_bytes(tally_path(Path(task.folder), task.chunk), tally)
+    return {
+        "runs": runs_table(task.run_ids, seeds),
+        "outcomes": outcomes_table(result, task.run_ids),
+        "crises": crises_table(result, task.run_ids),
+        "annual": _annual(task, result),
+    }
 
 
-def _execute_sweep(task: SweepChunkTask) -> tuple[int, int, None]:
+def _execute_sweep(task: SweepChunkTask) -> Tables:
     seeds = chunk_seeds(task)
     structure, params, rows = compile_points(task)
     result = simulate(structure, params.take(rows), seeds, record=_records_annual(task))
-    folder = Path(task.folder)
     paths = list(next(iter(task.points.values())))
     # swept values of each run, as plain Python values (pyarrow infers the column type)
     values: dict[str, Any] = {
         path: [task.points[int(p)][path] for p in task.point_ids] for path in paths
     }
-    atomic_write_table(
-        chunk_path(folder, task.chunk, "runs"),
-        runs_table(task.run_ids, seeds, task.point_ids, values),
-    )
     outcomes = outcomes_table(result, task.run_ids).add_column(
         1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
     )
-    atomic_write_table(chunk_path(folder, task.chunk, "outcomes"), outcomes)
     crises = crises_table(result, task.run_ids)
     point_of_run = dict(zip(task.run_ids.tolist(), task.point_ids.tolist(), strict=True))
     points = [point_of_run[r] for r in crises["run_id"].to_pylist()]
     crises = crises.add_column(1, "point_id", pa.array(points, pa.int64()))
-    atomic_write_table(chunk_path(folder, task.chunk, "crises"), crises)
-    _write_annual(task, result)
-    return task.chunk, len(task.run_ids), None
+    return {
+        "runs": runs_table(task.run_ids, seeds, task.point_ids, values),
+        "outcomes": outcomes,
+        "crises": crises,
+        "annual": _annual(task, result),
+    }
 
 
 def _records_annual(task: ChunkTask) -> bool:
@@ -162,17 +180,15 @@ def _records_annual(task: ChunkTask) -> bool:
     return task.annual_runs > 0 and int(task.run_ids.min()) < task.annual_runs
 
 
-def _write_annual(task: ChunkTask, result: BatchResult) -> None:
-    """Write the chunk's annual table: the rows of runs below ``annual_runs``, or none."""
-    if _records_annual(task):
-        keep = task.run_ids < task.annual_runs
-        table = annual_table(result, task.run_ids)
-        if not keep.all():
-            import pyarrow.compute as pc
-
-            table = table.filter(pc.less(table["run_id"], task.annual_runs))
-    else:
+def _annual(task: ChunkTask, result: BatchResult) -> pa.Table:
+    """Return the chunk's annual table: the rows of runs below ``annual_runs``, or none."""
+    if not _records_annual(task):
         from sim.results.tables import ANNUAL_SCHEMA
 
-        table = ANNUAL_SCHEMA.empty_table()
-    atomic_write_table(chunk_path(Path(task.folder), task.chunk, "annual"), table)
+        return ANNUAL_SCHEMA.empty_table()
+    table = annual_table(result, task.run_ids)
+    if not (task.run_ids < task.annual_runs).all():
+        import pyarrow.compute as pc
+
+        table = table.filter(pc.less(table["run_id"], task.annual_runs))
+    return table
