@@ -268,7 +268,8 @@ def pit_histogram(pit: ArrayLike, bins: int = PIT_BINS) -> list[int]:
 
 
 def _summary_row(keys: dict, g: pd.DataFrame) -> dict:
-    crps = float(g["crps"].mean())
+    # a pooled row mixes units (USD bn, days, scrambles): only the relative CRPS is meaningful
+    crps = float("nan") if keys["series"] == "all" else float(g["crps"].mean())
     return {
         **keys,
         "n": len(g),
@@ -283,8 +284,9 @@ def _summary_row(keys: dict, g: pd.DataFrame) -> dict:
 def summarise_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Per series (over its origins) and pooled per group: mean CRPS, coverage, PIT counts.
 
-    ``crps`` is the mean CRPS in the series' unit; ``crps_pct`` the mean of CRPS over the
-    observation, in % (comparable across series, and what the pooled rows average);
+    ``crps`` is the mean CRPS in the series' unit (NaN in the pooled rows, whose series have
+    different units); ``crps_pct`` the mean of CRPS over the observation, in % (comparable
+    across series, and what the pooled rows compare);
     ``skill_vs_persistence`` and ``skill_vs_trend`` are 1 - CRPS / CRPS of that forecaster
     (> 0: the forecaster of the row is better), from ``crps`` per series and from
     ``crps_pct`` in the pooled rows.
