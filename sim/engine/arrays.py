@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
 
 _SEQUENTIAL_BELOW = 8
@@ -36,3 +39,29 @@ def any_last(x: np.ndarray) -> np.ndarray:
     for j in range(1, n):
         out |= x[..., j]
     return out
+
+
+_ONCE: dict[tuple, tuple[tuple[np.ndarray, ...], Any]] = {}
+_ONCE_LIMIT = 32
+T = TypeVar("T")
+
+
+def once(fn: Callable[..., T], *arrays: np.ndarray) -> T:
+    """Return ``fn(*arrays)``, computed once for the same parameter arrays.
+
+    For quantities that depend on parameters only (a run's parameters do not change
+    while it runs): the value is kept while the very same array objects are passed
+    (checked by identity, and the arrays are kept alive with it), so a month reuses what
+    an earlier month of the batch computed, with the same bits. `fn` must be a
+    module-level function (its identity is part of the key) and must not read anything
+    but its arguments.
+    """
+    key = (fn, *(id(a) for a in arrays))
+    hit = _ONCE.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+        return hit[1]
+    value: T = fn(*arrays)
+    if len(_ONCE) >= _ONCE_LIMIT:
+        _ONCE.clear()
+    _ONCE[key] = (arrays, value)
+    return value

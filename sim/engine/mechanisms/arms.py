@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine import streams
-from sim.engine.arrays import sum_last
+from sim.engine.arrays import once, sum_last
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -191,13 +191,29 @@ def _economy(m: Month) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if np.any(arms.fx_volatility > 0):
         u = m.rng.normal(m.t, streams.ECONOMY_FX, n)
         fx_new = fx_old * np.exp(arms.fx_volatility * root * u)
-    gdp = w.gdp * (1.0 + m.params.world.gdp_growth_per_year) ** DT
+    gdp = w.gdp * once(_monthly_growth, m.params.world.gdp_growth_per_year)
     if np.any(arms.gdp_volatility > 0):
         z = m.rng.normal(m.t, streams.ECONOMY_GDP, n)
         gdp = gdp * np.exp(arms.gdp_volatility * root * z)
     if fx_new is not fx_old:
         gdp = gdp * (fx_old / fx_new)
     return fx_old, fx_new, gdp
+
+
+def _monthly_growth(growth: np.ndarray) -> np.ndarray:
+    """Monthly GDP growth factor (1 + g)^(1/12), (R, N) (per run: `once`)."""
+    return (1.0 + growth) ** DT
+
+
+def _monthly_keep(depreciation: np.ndarray) -> np.ndarray:
+    """Share of capability kept over a month, (1 - d)^(1/12), (R, N) (per run: `once`)."""
+    return (1.0 - depreciation) ** DT
+
+
+def _start_relative(milex0: np.ndarray) -> np.ndarray:
+    """(R, N, N) log of rival j's starting spending over i's (per run: `once`)."""
+    log_m0 = np.log(np.maximum(milex0, FLOOR))
+    return log_m0[:, None, :] - log_m0[:, :, None]
 
 
 def _grievance_excess(m: Month) -> np.ndarray | float:
@@ -220,14 +236,11 @@ def _richardson(m: Month, local: np.ndarray, fx: np.ndarray, excess: Any) -> np.
 def _burden(m: Month, gdp: np.ndarray, fx: np.ndarray, excess: Any) -> np.ndarray:
     """Local spending after one burden step: new burden times the new GDP."""
     w, arms, base = m.state.world, m.params.arms, m.params.world
-    milex = np.maximum(w.milex, FLOOR)
-    log_b = np.log(milex) - np.log(np.maximum(w.gdp, FLOOR))
+    log_m = np.log(np.maximum(w.milex, FLOOR))
+    log_b = log_m - np.log(np.maximum(w.gdp, FLOOR))
     target = np.log(np.maximum(w.burden_target, FLOOR))
-    m0 = np.maximum(base.milex_usd_bn, FLOOR)
     # (R, N, N): log of rival j's spending over i's own, above its starting value
-    relative = (np.log(milex)[:, None, :] - np.log(milex)[:, :, None]) - (
-        np.log(m0)[:, None, :] - np.log(m0)[:, :, None]
-    )
+    relative = (log_m[:, None, :] - log_m[:, :, None]) - once(_start_relative, base.milex_usd_bn)
     react = sum_last(arms.burden_reaction * relative)
     drift = -arms.burden_adjustment * (log_b - target) + react
     drift = drift + arms.grievance_sensitivity * excess
@@ -278,7 +291,8 @@ def step(m: Month) -> None:
     w.fx = fx_new
     new = np.clip(new, 0.0, arms.max_share_gdp * gdp * fx_new)
     usd = new / fx_new
-    w.capability = w.capability * (1.0 - base.capability_depreciation_per_year) ** DT + usd * DT
+    keep = once(_monthly_keep, base.capability_depreciation_per_year)
+    w.capability = w.capability * keep + usd * DT
     w.milex = usd
 
 

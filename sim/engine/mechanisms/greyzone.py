@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import streams
-from sim.engine.arrays import sum_last
+from sim.engine.arrays import once, sum_last
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -142,19 +142,37 @@ def _intensity(m: Month) -> np.ndarray:
     gz = p.greyzone
     by, against, th = s.act_by, s.act_against, s.act_theatre
     g_now = w.grievance[:, by, against]
-    g_start = p.grievance.level[:, by, against]
+    g_start = once(_pick_dyads, p.grievance.level, by, against)
     # rungs above the theatre's quiet level (grey-zone theatres idle at rung 2 at least)
     rung_up = w.rung[:, th] - np.maximum(p.world.baseline_rung[:, th], GREYZONE_RUNG)
     ratio_now = np.maximum(w.capability[:, by], 1e-9) / np.maximum(w.capability[:, against], 1e-9)
-    cap0 = p.world.capability_usd_bn
-    ratio_0 = np.maximum(cap0[:, by], 1e-9) / np.maximum(cap0[:, against], 1e-9)
     log_mult = (
         gz.grievance_elasticity * (g_now - g_start)
         + gz.rung_elasticity * rung_up
-        + gz.capability_elasticity * (np.log(ratio_now) - np.log(ratio_0))
+        + gz.capability_elasticity
+        * (np.log(ratio_now) - once(_log_start_ratio, p.world.capability_usd_bn, by, against))
         + _latent(m)
     )
     return np.exp(np.clip(log_mult, -50.0, 10.0))
+
+
+def _pick_dyads(level: np.ndarray, by: np.ndarray, against: np.ndarray) -> np.ndarray:
+    """(R, Q) starting grievance of each activity's actor toward its target (`once`)."""
+    return level[:, by, against]
+
+
+def _log_start_ratio(cap0: np.ndarray, by: np.ndarray, against: np.ndarray) -> np.ndarray:
+    """(R, Q) log of the actor's starting capability over its target's (`once`)."""
+    return np.log(np.maximum(cap0[:, by], 1e-9) / np.maximum(cap0[:, against], 1e-9))
+
+
+def _shocks(
+    rho: np.ndarray, volatility: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(phi, phi^2, shock, shock^2) of the latent AR(1), per run (`once`)."""
+    phi, scale = monthly_persistence(rho)
+    shock = volatility * scale
+    return phi, phi**2, shock, shock**2
 
 
 def monthly_persistence(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,15 +187,14 @@ def monthly_persistence(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _latent(m: Month) -> np.ndarray:
     """Advance the latent log-intensities; return this month's log multiplier, (R, Q)."""
     w, gz, s = m.state.world, m.params.greyzone, m.structure
-    phi, scale = monthly_persistence(gz.persistence_per_year)
-    shock = gz.volatility_per_year * scale
+    phi, phi2, shock, shock2 = once(_shocks, gz.persistence_per_year, gz.volatility_per_year)
     # crises opened since the last month (by the crisis mechanism or this month's events)
     new = w.crisis & (w.crisis_start != w.gz_crisis_seen)
     w.gz_crisis_seen = np.where(w.crisis, w.crisis_start, -1)
     jump = np.where(new[:, s.act_theatre], gz.crisis_jump, 0.0)
     e = m.rng.normal(m.t, streams.GREYZONE_LATENT, len(s.activities))
     w.gz_dev = phi * w.gz_dev + shock * e + jump
-    w.gz_var = phi**2 * w.gz_var + shock**2
+    w.gz_var = phi2 * w.gz_var + shock2
     trend = gz.drift_per_year * (m.t / 12.0)
     return w.gz_level + trend + w.gz_dev - 0.5 * w.gz_var
 
