@@ -220,8 +220,18 @@ class Objective:
     def simulate(self, theta: np.ndarray):
         """Run the CRN ensemble at `theta`; return years and the annual arrays."""
         scen = load_scenario(self.base, {**self.economy, **to_overrides(theta, self.base)})
-        structure, params = compile_scenario(scen)
+        structure, params = compile_scenario(scen, posterior=self.posterior_allowed())
         return arrays_from_batch(simulate(structure, params, self.seeds))
+
+    def posterior_allowed(self) -> bool:
+        """Whether the scenario's posterior saw no data after the cut-off (its vintage)."""
+        import json
+
+        folder = self.base.get("calibration", {}).get("posterior")
+        if not folder or folder == "none":
+            return False
+        vintage = json.loads((Path(folder) / "calibration.json").read_text()).get("vintage")
+        return vintage is not None and int(vintage) <= self.cutoff
 
     def residuals(self, theta: np.ndarray) -> np.ndarray:
         """Log(ensemble mean) - log(observed) for every fitted year."""

@@ -121,8 +121,12 @@ def forecast_scores(
         ens_years, ens = years, arrays
         if origin != cutoff or any(t.group != "spending" for t in group):
             fit = load_origin(origin)
+            # an origin sees no data after its cut-off: not the scenario's posterior either
+            # (fitted up to 2018), so its crisis parameters are the judgement defaults it
+            # was fitted with
+            overrides = {**fit.overrides, "calibration.posterior": "none"}
             res = sim.run(
-                scenario, runs=runs, seed=seed, overrides=fit.overrides, out=None,
+                scenario, runs=runs, seed=seed, overrides=overrides, out=None,
                 workers=workers, annual="all",
             )  # fmt: skip
             ens_years, ens = arrays_from_annual(res.annual)
