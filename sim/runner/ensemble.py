@@ -244,12 +244,25 @@ def chunk_tallies(folder: Path, chunks: Iterable[int], structure: Structure) -> 
 def finish_ensemble(folder: Path, manifest: Manifest) -> None:
     """Add the per-theatre summary (from the chunks' tallies) to the manifest."""
     from sim.analysis.summary import summarise
+
+    structure = _structure_of(manifest)
+    chunks = range(manifest.chunks or math.ceil(manifest.runs / manifest.chunk_size))
+    manifest.summary = summarise(chunk_tallies(folder, chunks, structure), structure)
+
+
+_PLANNED: dict[str, Structure] = {}
+"""Compiled structure of the scenarios this process is running, by scenario digest."""
+
+
+def _structure_of(manifest: Manifest) -> Structure:
+    """Return the job's compiled structure: kept from its plan, else compiled again."""
+    found = _PLANNED.pop(manifest.scenario_sha256, None)
+    if found is not None:
+        return found
     from sim.engine.params import compile_scenario
 
     # the structure alone: no parameters, so no posterior to read
-    structure = compile_scenario(load_scenario(manifest.scenario), posterior=False)[0]
-    chunks = range(manifest.chunks or math.ceil(manifest.runs / manifest.chunk_size))
-    manifest.summary = summarise(chunk_tallies(folder, chunks, structure), structure)
+    return compile_scenario(load_scenario(manifest.scenario), posterior=False)[0]
 
 
 def execute_ensemble(
@@ -282,7 +295,11 @@ def execute_ensemble(
         command=command,
         chunks=len(tasks),
     )
-    return execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_ensemble)
+    _PLANNED[scen.digest] = structure  # the summary needs it after the merge
+    try:
+        return execute_job(folder, manifest, tasks, workers, scheduler, progress, finish_ensemble)
+    finally:
+        _PLANNED.pop(scen.digest, None)
 
 
 def resume(

@@ -203,7 +203,9 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
         return pool
     shutdown_pool()
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.runner.tasks"])
+    # workers fork from a server that has imported the chunk code once; pandas too,
+    # which pyarrow imports on its first array (else once in every worker)
+    ctx.set_forkserver_preload(["sim.runner.tasks", "pandas"])
     # Ctrl-C reaches the whole process group: workers ignore it (the main process
     # stops the pool and records what was kept), so idle workers print no traceback
     pool = ProcessPoolExecutor(
