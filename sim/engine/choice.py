@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import kernels
 from sim.engine.forces import (
-    MIN_STAKE,
     Basing,
     ally_weights,
     gather,
@@ -74,15 +74,6 @@ window (commitment problem), or a scheduled scenario event."""
 
 
 @dataclass(frozen=True)
-class Choice:
-    """A challenger's options in every theatre: values (R, K, O) and the path to war."""
-
-    values: np.ndarray
-    war_path: np.ndarray  # (R, K) code into WAR_PATHS for the invasion option
-    grievance: np.ndarray  # (R, K) the challenger's grievance toward each holder
-
-
-@dataclass(frozen=True)
 class Holders:
     """What a month's option values share across challengers: the holders' side.
 
@@ -116,7 +107,7 @@ class Holders:
 
 
 def holders(m: Month) -> Holders:
-    """Return the holders' side of this month's option values (see `option_values`)."""
+    """Return the holders' side of this month's option values (see `initiation_hazard`)."""
     st, p, s = m.state, m.params, m.structure
     w = st.world
     weights = ally_weights(st, s, perceived=True)
@@ -137,13 +128,18 @@ def holders(m: Month) -> Holders:
     )
 
 
-def option_values(m: Month, j: int, noise: np.ndarray, h: Holders) -> Choice:
-    """Challenger `j`'s perceived value of each option against each theatre's holder.
+def initiation_hazard(
+    m: Month, j: int, noise: np.ndarray, claims: np.ndarray, rate: np.ndarray, h: Holders
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Challenger `j`'s hazard of opening a crisis, its best option and war path, (R, K).
 
-    The arithmetic of `sim.engine.forces.conflict_cost`, `win_probability` and
-    `power_shift`, with what does not depend on the challenger taken from `h`
-    (`holders`). Costs at a rung below war are kappa (1 + iota) (r/6)^2 / V (their
-    nuclear factor is exactly 1), at war kappa (1 + iota) (1 + nu shadow) / V.
+    Values each option against each theatre's holder (module doc), with what does not
+    depend on the challenger taken from `h` (`holders`); costs are
+    `sim.engine.forces.conflict_cost` written out per rung (below war
+    kappa (1 + iota) (r/6)^2 / V, their nuclear factor being exactly 1; at war
+    kappa (1 + iota) (1 + nu shadow) / V). The hazard is ``rate * G * max(0, U)`` of the
+    best option where `claims`, else 0. exp and log are numpy's; the arithmetic around
+    them is compiled (`sim.engine.kernels.concession_arguments`, `initiation_hazard`).
     """
     st, p, s = m.state, m.params, m.structure
     w, cp = st.world, p.crisis
@@ -154,44 +150,51 @@ def option_values(m: Month, j: int, noise: np.ndarray, h: Holders) -> Choice:
     optimism = np.exp(w.sigma[:, j, None] * noise)
     gamma = cp.csf_exponent[:, None]
     p_win = win_probability(f_ch * optimism, h.f_df, gamma)
-    den_ch = np.maximum(p.world.stake[:, :, j], MIN_STAKE)
-    den_df = np.maximum(h.stake_df, MIN_STAKE)
-    nuclear = 1.0 + cp.nuclear_cost_factor[:, None] * shadow
-    war_ch = h.war_scale * nuclear / den_ch
-    war_df = h.war_scale * nuclear / den_df
-    scale = np.maximum(cp.concession_scale[:, None], 1e-6)
-    lose = 1.0 - p_win
-
-    def cost(rung: int, den: np.ndarray) -> np.ndarray:
-        x = rung / float(WAR_RUNG)
-        return h.war_scale * (x * x) / den
-
-    def concede(rung: int, pain: np.ndarray | float = 0.0) -> np.ndarray:
-        resist = lose - cost(rung, den_df)
-        return 1.0 / (1.0 + np.exp(np.clip((resist - pain) / scale, -50.0, 50.0)))
-
-    grievance = gather(w.grievance[:, j, :], df)
-    e_war = p_win - war_ch / optimism
     later = win_probability(
         side_force(st, p, s, ch, h.weights, h.basing, h.force_later), h.f_df_later, gamma
     )
     shift = win_probability(f_ch, h.f_df, gamma) - later
-    commitment = shift - (war_ch + war_df) > 0
-    invasion = np.where(commitment, e_war + shift, -np.inf)
-    pain_ch = blockade_pain(m, h.stake_df, p.world.stake[:, :, j])[1]
-    values = np.stack(
-        [
-            cp.exercise_value[:, None] * grievance - cost(SIGNALLING_RUNG, den_ch) / optimism,
-            concede(COERCION_RUNG, h.pain_df)
-            - cost(COERCION_RUNG, den_ch) / optimism
-            - pain_ch / optimism,
-            concede(CLASH_RUNG) - cost(CLASH_RUNG, den_ch) / optimism,
-            invasion,
-        ],
-        axis=2,
+    runs = df.shape[0]
+    stake_ch = np.ascontiguousarray(p.world.stake[:, :, j])
+    pain_ch = np.ascontiguousarray(blockade_pain(m, h.stake_df, stake_ch)[1], dtype=np.float64)
+    a4, a5 = kernels.concession_arguments(
+        p_win,
+        h.war_scale,
+        h.stake_df,
+        h.pain_df,
+        _per_run(cp.concession_scale, runs),
+        COERCION_RUNG,
+        CLASH_RUNG,
+        WAR_RUNG,
     )
-    path = np.where(commitment, WAR_PATHS.index("commitment"), 0)
-    return Choice(values, path, grievance)
+    return kernels.initiation_hazard(
+        p_win,
+        optimism,
+        shadow,
+        shift,
+        h.war_scale,
+        stake_ch,
+        h.stake_df,
+        _per_run(cp.nuclear_cost_factor, runs),
+        _per_run(cp.exercise_value, runs),
+        gather(w.grievance[:, j, :], df),
+        pain_ch,
+        np.exp(a4),
+        np.exp(a5),
+        np.ascontiguousarray(claims),
+        _per_run(rate[:, 0], runs),
+        _OPTION_RUNGS,
+        WAR_PATHS.index("commitment"),
+    )
+
+
+_OPTION_RUNGS = np.array([o.rung for o in OPTIONS[:3]] + [WAR_RUNG, WAR_RUNG], dtype=np.int64)
+"""Rungs of exercise, blockade and strike, then the war rung twice (`initiation_hazard`)."""
+
+
+def _per_run(x: np.ndarray, runs: int) -> np.ndarray:
+    """Return a per-run parameter as a contiguous float64 (R,) array."""
+    return np.ascontiguousarray(np.broadcast_to(x, (runs,)), dtype=np.float64)
 
 
 def blockade_pain(

@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.engine import streams
 from sim.engine.arrays import any_last
-from sim.engine.choice import OPTIONS, WAR_PATHS, Holders, holders, option_values
+from sim.engine.choice import OPTIONS, WAR_PATHS, Holders, holders, initiation_hazard
 from sim.engine.context import Month
 from sim.engine.declare import Array, Mechanism, MonthView, ParamBlock, Prior, param, scratch, world
 from sim.engine.forces import bargaining
@@ -204,11 +204,7 @@ def _hazard(
     m: Month, j: int, noise: np.ndarray, claims: np.ndarray, rate: np.ndarray, context: Holders
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Challenger `j`'s initiation hazard, best option and its war path, each (R, K)."""
-    choice = option_values(m, j, noise, context)
-    option = np.argmax(choice.values, axis=2)
-    value = np.take_along_axis(choice.values, option[..., None], axis=2)[..., 0]
-    hazard = np.where(claims, rate * choice.grievance * np.maximum(value, 0.0), 0.0)
-    return hazard, option, choice.war_path
+    return initiation_hazard(m, j, noise, claims, rate, context)
 
 
 def _accident_probability(m: Month) -> np.ndarray:

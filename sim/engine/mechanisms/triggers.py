@@ -193,50 +193,43 @@ def step(m: Month) -> None:
     if not n.any():
         return
     w, x = m.state.world, m.state.scratch
-    kind = np.broadcast_to(p.kind, n.shape)
-    theatre = np.broadcast_to(p.theatre, n.shape)
-    occurred = n.any(axis=0)
-    for j in np.flatnonzero(occurred):  # where no run saw trigger j, its bit stays off
-        # triggers of one batch share their theatre and kind (structure): row 0 speaks
-        k = int(theatre[0, j])
-        x.triggered[:, k] |= np.where(n[:, j] > 0, 1 << kind[:, j], 0)
-    if m.on("grievance"):
-        by = np.broadcast_to(p.by, n.shape)
-        target = np.broadcast_to(p.target, n.shape)
-        for j in np.flatnonzero(occurred):
-            hit = np.flatnonzero(n[:, j] > 0)
-            if hit.size == 0:
-                continue
-            ti, bi = target[hit, j], by[hit, j]
-            g = w.grievance[hit, ti, bi]
-            keep = survival(1.0 - p.grievance_increase[hit, j], n[hit, j])
-            w.grievance[hit, ti, bi] = 1.0 - (1.0 - g) * keep
-    if not m.on("crisis"):
+
+    def rows(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(a, n.shape))
+
+    kind = rows(p.kind)
+    # triggers of one batch share their theatre and kind (structure): row 0 speaks
+    theatre = np.ascontiguousarray(np.broadcast_to(p.theatre, n.shape)[0], dtype=np.int64)
+    crisis_on = m.on("crisis")
+    u = m.rng.uniform(m.t, streams.TRIGGER_CRISIS, n.shape[1]) if crisis_on else np.ones(n.shape)
+    # bits, grievance (1 - (1 - G) (1 - increase)^n, triggers in order) and the crises
+    # opened (u < 1 - (1 - crisis_probability)^n), compiled; powers by repeated
+    # multiplication (numpy's ``power`` may round an element differently
+    # depending on its position in the array, which would tie a run to its batch)
+    opens = kernels.trigger_effects(
+        n,
+        kind,
+        theatre,
+        x.triggered,
+        w.grievance,
+        rows(p.by),
+        rows(p.target),
+        rows(p.grievance_increase).astype(np.float64, copy=False),
+        rows(p.crisis_probability).astype(np.float64, copy=False),
+        u,
+        m.on("grievance"),
+    )
+    if not crisis_on:
         return
-    u = m.rng.uniform(m.t, streams.TRIGGER_CRISIS, n.shape[1])
-    chance = 1.0 - survival(1.0 - np.broadcast_to(p.crisis_probability, n.shape), n)
-    opens = u < chance
     rung = m.params.crisis.opening_rung.astype(np.int64)
-    for j in np.flatnonzero(occurred):  # a trigger that did not occur opens nothing
-        k = int(theatre[0, j])
+    for j in np.flatnonzero(n.any(axis=0)):  # a trigger that did not occur opens nothing
+        k = int(theatre[j])
         mask = opens[:, j] & ~w.crisis[:, k]
         if not mask.any():
             continue
         code = m.structure.trigger(f"trigger:{KINDS[int(kind[0, j])]}")
         open_crisis(m.state, mask, k, challenger_of(m, k), w.holder[:, k], rung, trigger=code)
         x.trigger_opened[:, k] = np.where(mask, kind[:, j] + 1, x.trigger_opened[:, k])
-
-
-def survival(base: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Return base ** n for small integer counts n, by repeated multiplication.
-
-    numpy's ``power`` may round an element differently depending on its position in the
-    array, which would break the rule that a run's numbers do not depend on its batch.
-    """
-    out = np.ones(np.shape(n))
-    for count in range(1, int(np.max(n, initial=0)) + 1):
-        out = np.where(n >= count, out * base, out)
-    return out
 
 
 def labels(d: dict) -> tuple[str, ...]:

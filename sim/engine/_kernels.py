@@ -1,0 +1,414 @@
+"""The compiled kernels themselves (numba); import `sim.engine.kernels`, not this module.
+
+`sim.engine.kernels` documents them and sets the cache directory before this module
+(and numba) is imported on first use.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sim.engine.kernels import cache_dir
+
+os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir()))
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+if getattr(numba.config, "CACHE_DIR", "") != os.environ["NUMBA_CACHE_DIR"]:  # imported before
+    numba.config.reload_config()
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 2.0**-53
+_BELOW_ONE = 1.0 - 2.0**-53
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """SplitMix64 finaliser (wrapping arithmetic), as `sim.engine.rng.mix64`."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(cache=True, nogil=True)
+def uniforms(keys: np.ndarray, counter: np.uint64, n: int) -> np.ndarray:  # pragma: no cover
+    """Uniforms in (0, 1) for runs with `keys` (R,), indices counter + 0..n-1: (R, n)."""
+    runs = keys.shape[0]
+    out = np.empty((runs, n), dtype=np.float64)
+    salts = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        salts[i] = _mix64((np.uint64(i) + counter) * _GOLDEN)
+    for r in range(runs):
+        key = keys[r]
+        for i in range(n):
+            bits = _mix64(key ^ salts[i])
+            value = (np.float64(bits >> np.uint64(11)) + 0.5) * _TO_UNIT
+            out[r, i] = min(value, _BELOW_ONE)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def poisson_search(
+    u: np.ndarray, lam: np.ndarray, pmf0: np.ndarray, limit: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Smallest k with Poisson CDF(k) >= u, searched up from 0 (flat arrays).
+
+    Elements with ``lam <= 0`` give 0; `pmf0` is exp(-lam). The CDF is accumulated as
+    ``cdf += pmf * lam / (k + 1)``, stopping after `limit` steps or when the pmf
+    underflows.
+    """
+    out = np.zeros(u.shape[0], dtype=np.float64)
+    for i in range(u.shape[0]):
+        m = lam[i]
+        if not m > 0.0:
+            continue
+        pmf = pmf0[i]
+        cdf = pmf
+        k = 0.0
+        ui = u[i]
+        step = 0
+        while ui > cdf and step < limit:
+            pmf = pmf * m / (k + 1.0)
+            k += 1.0
+            cdf += pmf
+            step += 1
+            if not pmf > 0.0:
+                break
+        out[i] = k
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def binomial_search(
+    u: np.ndarray, ratio: np.ndarray, pmf0: np.ndarray, n: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Smallest k with Binomial(n, q) CDF(k) >= u, searched up from 0 (flat arrays).
+
+    `ratio` is q / (1 - q) and `pmf0` (1 - q)^n; the CDF is accumulated as
+    ``cdf += pmf * ratio * (n - k) / (k + 1)`` for at most n steps, stopping when the pmf
+    underflows.
+    """
+    out = np.zeros(u.shape[0], dtype=np.float64)
+    for i in range(u.shape[0]):
+        pmf = pmf0[i]
+        cdf = pmf
+        k = 0.0
+        ui = u[i]
+        r = ratio[i]
+        step = 0
+        while ui > cdf and step < n:
+            pmf = pmf * r * (n - k) / (k + 1.0)
+            k += 1.0
+            cdf += pmf
+            step += 1
+            if not pmf > 0.0:
+                break
+        out[i] = k
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def side_force(
+    force: np.ndarray,
+    party: np.ndarray,
+    weight: np.ndarray,
+    reach: np.ndarray,
+    hosted: np.ndarray,
+    share: np.ndarray,
+    holder: np.ndarray,
+    advantage: np.ndarray,
+    client: np.ndarray,
+    patron: np.ndarray,
+    covers: np.ndarray,
+    hosts_of: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Side forces (R, K), term by term as `sim.engine.forces.side_force` documents.
+
+    Each run and theatre: the party's force (index floored at 0), then for every alliance
+    a in order ``+ w * force[patron] * reach`` (w the ally weight where the alliance
+    helps the party, else 0.0) and, for each host alliance h of a (`hosts_of`, -1
+    padded), ``+ (w * share) * force[host]`` where h's client hosts a's patron and is not
+    the party (else ``+ 0.0``); times the defender advantage where the party holds.
+    """
+    runs, theatres = party.shape
+    out = np.empty((runs, theatres), dtype=np.float64)
+    for r in range(runs):
+        for k in range(theatres):
+            p = party[r, k]
+            total = force[r, max(p, 0)]
+            for a in range(client.shape[0]):
+                w = weight[r, k, a] if (p == client[a] and covers[a, k]) else 0.0
+                total = total + w * force[r, patron[a]] * reach[r, k, a]
+                for i in range(hosts_of.shape[1]):
+                    h = hosts_of[a, i]
+                    if h < 0:
+                        break
+                    host = client[h]
+                    if hosted[r, k, h] and p != host:
+                        total = total + w * share[r] * force[r, host]
+                    else:
+                        total = total + 0.0
+            out[r, k] = total * (advantage[r, k] if p == holder[r, k] else 1.0)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def nuclear_exposure(
+    nuclear: np.ndarray,
+    party: np.ndarray,
+    weight: np.ndarray,
+    client: np.ndarray,
+    patron: np.ndarray,
+    covers: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """(R, K) chance that the party's side includes a nuclear power, as in `forces`.
+
+    1.0 if the party (index floored at 0) is nuclear, else 0.0; then the running maximum
+    with each alliance's weight where that alliance covers the party in the theatre and
+    its patron is nuclear (0.0 otherwise).
+    """
+    runs, theatres = party.shape
+    out = np.empty((runs, theatres), dtype=np.float64)
+    for r in range(runs):
+        for k in range(theatres):
+            p = party[r, k]
+            e = 1.0 if nuclear[r, max(p, 0)] else 0.0
+            for a in range(client.shape[0]):
+                w = 0.0
+                if p == client[a] and covers[a, k] and nuclear[r, patron[a]]:
+                    w = weight[r, k, a]
+                e = max(e, w)
+            out[r, k] = e
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def count_equal(values: np.ndarray, target: int) -> np.ndarray:  # pragma: no cover
+    """``(values == target).sum(axis=2)`` of an (R, J, M) integer array, (R, J) int64."""
+    runs, items, slots = values.shape
+    out = np.zeros((runs, items), dtype=np.int64)
+    for r in range(runs):
+        for j in range(items):
+            c = 0
+            for i in range(slots):
+                if values[r, j, i] == target:
+                    c += 1
+            out[r, j] = c
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def basing(
+    access: np.ndarray, where: np.ndarray, patron: np.ndarray, factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Patron reach and host basing, (R, K, A) each, as `sim.engine.forces.Basing.of`.
+
+    hosted[r, k, a] = access[r, a] and where[a, k]; reach[r, k, a] = 1.0 where some
+    alliance with a's patron is hosted for k, else factor[r].
+    """
+    runs, alliances = access.shape
+    theatres = where.shape[1]
+    hosted = np.zeros((runs, theatres, alliances), dtype=np.bool_)
+    reach = np.empty((runs, theatres, alliances), dtype=np.float64)
+    for r in range(runs):
+        for k in range(theatres):
+            for a in range(alliances):
+                hosted[r, k, a] = access[r, a] and where[a, k]
+            for a in range(alliances):
+                near = False
+                for b in range(alliances):
+                    if patron[b] == patron[a] and hosted[r, k, b]:
+                        near = True
+                reach[r, k, a] = 1.0 if near else factor[r]
+    return reach, hosted
+
+
+@numba.njit(cache=True, nogil=True)
+def gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``values[r, max(index[r, k], 0)]`` for (R, N) values and (R, K) indices."""
+    runs, width = index.shape
+    out = np.empty((runs, width), dtype=values.dtype)
+    for r in range(runs):
+        for k in range(width):
+            out[r, k] = values[r, max(index[r, k], 0)]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def gather_k(values: np.ndarray, index: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``values[r, k, max(index[r, k], 0)]`` for (R, K, N) values and (R, K) indices."""
+    runs, width = index.shape
+    out = np.empty((runs, width), dtype=values.dtype)
+    for r in range(runs):
+        for k in range(width):
+            out[r, k] = values[r, k, max(index[r, k], 0)]
+    return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _floor(x: float, lo: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum(x, lo)`` for a scalar (NaN propagates)."""
+    return x if (x >= lo or x != x) else lo
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _clip50(x: float) -> float:  # pragma: no cover - compiled
+    """``np.clip(x, -50.0, 50.0)`` for a scalar (NaN propagates)."""
+    if x < -50.0:
+        return -50.0
+    if x > 50.0:
+        return 50.0
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def concession_arguments(
+    p_win: np.ndarray,
+    war_scale: np.ndarray,
+    stake_df: np.ndarray,
+    pain_df: np.ndarray,
+    concession: np.ndarray,
+    coerce_rung: int,
+    clash_rung: int,
+    war_rung: int,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Arguments of exp in the challenger's concession beliefs (`sim.engine.choice`), (R, K).
+
+    clip((resist(r) - pain) / s, -50, 50) with resist(r) = (1 - p~) - kappa (1 + iota)
+    (r/6)^2 / max(V_df, 0.05), for the coercion rung (with the blockade pain) and the
+    clash rung (pain 0.0).
+    """
+    runs, theatres = p_win.shape
+    a4 = np.empty((runs, theatres), dtype=np.float64)
+    a5 = np.empty((runs, theatres), dtype=np.float64)
+    x4 = coerce_rung / float(war_rung)
+    x5 = clash_rung / float(war_rung)
+    for r in range(runs):
+        scale = _floor(concession[r], 1e-6)
+        for k in range(theatres):
+            lose = 1.0 - p_win[r, k]
+            den = _floor(stake_df[r, k], 0.05)
+            resist4 = lose - war_scale[r, k] * (x4 * x4) / den
+            resist5 = lose - war_scale[r, k] * (x5 * x5) / den
+            a4[r, k] = _clip50((resist4 - pain_df[r, k]) / scale)
+            a5[r, k] = _clip50((resist5 - 0.0) / scale)
+    return a4, a5
+
+
+@numba.njit(cache=True, nogil=True)
+def initiation_hazard(
+    p_win: np.ndarray,
+    optimism: np.ndarray,
+    shadow: np.ndarray,
+    shift: np.ndarray,
+    war_scale: np.ndarray,
+    stake_ch: np.ndarray,
+    stake_df: np.ndarray,
+    nu: np.ndarray,
+    exercise: np.ndarray,
+    grievance: np.ndarray,
+    pain_ch: np.ndarray,
+    exp4: np.ndarray,
+    exp5: np.ndarray,
+    claims: np.ndarray,
+    rate: np.ndarray,
+    rungs: np.ndarray,
+    commitment_path: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Hazard, best option and war path of a challenger in each run and theatre, (R, K).
+
+    The option values of `sim.engine.choice.initiation_hazard` (exercise, blockade,
+    strike, invasion: `rungs` holds their rungs and the war rung), the first largest
+    one as ``np.argmax`` picks it (a NaN counts as largest), and the hazard
+    rate G max(U, 0) where the challenger claims the theatre (else 0.0).
+    """
+    runs, theatres = p_win.shape
+    hazard = np.empty((runs, theatres), dtype=np.float64)
+    option = np.empty((runs, theatres), dtype=np.int64)
+    path = np.empty((runs, theatres), dtype=np.int64)
+    war = float(rungs[4])
+    x3, x4, x5 = rungs[0] / war, rungs[1] / war, rungs[2] / war
+    values = np.empty(4, dtype=np.float64)
+    for r in range(runs):
+        for k in range(theatres):
+            o = optimism[r, k]
+            ws = war_scale[r, k]
+            den_ch = _floor(stake_ch[r, k], 0.05)
+            den_df = _floor(stake_df[r, k], 0.05)
+            nuclear = 1.0 + nu[r] * shadow[r, k]
+            war_ch = ws * nuclear / den_ch
+            war_df = ws * nuclear / den_df
+            e_war = p_win[r, k] - war_ch / o
+            committed = shift[r, k] - (war_ch + war_df) > 0
+            values[0] = exercise[r] * grievance[r, k] - ws * (x3 * x3) / den_ch / o
+            values[1] = 1.0 / (1.0 + exp4[r, k]) - ws * (x4 * x4) / den_ch / o - pain_ch[r, k] / o
+            values[2] = 1.0 / (1.0 + exp5[r, k]) - ws * (x5 * x5) / den_ch / o
+            values[3] = e_war + shift[r, k] if committed else -np.inf
+            best = values[0]
+            idx = 0
+            if best == best:
+                for i in range(1, 4):
+                    v = values[i]
+                    if v != v:
+                        best = v
+                        idx = i
+                        break
+                    if v > best:
+                        best = v
+                        idx = i
+            option[r, k] = idx
+            path[r, k] = commitment_path if committed else 0
+            if claims[r, k]:
+                hazard[r, k] = rate[r] * grievance[r, k] * _floor(best, 0.0)
+            else:
+                hazard[r, k] = 0.0
+    return hazard, option, path
+
+
+@numba.njit(cache=True, nogil=True)
+def trigger_effects(
+    n: np.ndarray,
+    kind: np.ndarray,
+    theatre: np.ndarray,
+    triggered: np.ndarray,
+    grievance: np.ndarray,
+    by: np.ndarray,
+    target: np.ndarray,
+    increase: np.ndarray,
+    crisis_probability: np.ndarray,
+    u: np.ndarray,
+    raise_grievance: bool,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Apply trigger occurrences `n` (R, J) in place; return where they open crises (R, J).
+
+    As `sim.engine.mechanisms.triggers.step`: the kind's bit in ``triggered`` of the
+    trigger's theatre; if `raise_grievance`, the target's grievance toward the actor
+    becomes 1 - (1 - G) (1 - increase)^n, triggers in order; a crisis opens where
+    u < 1 - (1 - crisis_probability)^n. Powers are repeated multiplications from 1.0.
+    """
+    runs, items = n.shape
+    opens = np.zeros((runs, items), dtype=np.bool_)
+    for r in range(runs):
+        for j in range(items):
+            c = n[r, j]
+            if c <= 0:
+                continue
+            triggered[r, theatre[j]] |= np.int64(1) << kind[r, j]
+            if raise_grievance:
+                base = 1.0 - increase[r, j]
+                keep = 1.0
+                for _ in range(c):
+                    keep = keep * base
+                t, b = target[r, j], by[r, j]
+                grievance[r, t, b] = 1.0 - (1.0 - grievance[r, t, b]) * keep
+            base = 1.0 - crisis_probability[r, j]
+            keep = 1.0
+            for _ in range(c):
+                keep = keep * base
+            opens[r, j] = u[r, j] < 1.0 - keep
+    return opens
