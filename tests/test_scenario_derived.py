@@ -235,3 +235,14 @@ def test_resolved_scenario_holds_no_derived_marker(data):
                 assert math.isfinite(value)
 
     walk(data)
+
+
+def test_a_derived_value_out_of_bounds_is_a_located_error(write_scenario):
+    """Spending above GDP derives a defence burden above 1: an error, not a scenario
+    that loads but whose `sim show` dump would not reload (found by the fuzz test)."""
+    from conftest import BASE_TOML
+
+    text = BASE_TOML.replace("gdp_usd_bn = 761", "gdp_usd_bn = 10")
+    path = write_scenario("bad.toml", text)
+    with pytest.raises(ScenarioError, match=r"actors\.TWN\.arms\.burden_target: 1\.9 is above"):
+        load_scenario(path)

@@ -511,11 +511,18 @@ def resolve(raw: dict, file: str) -> dict:
     return out
 
 
-def derive_fields(table: dict, fields: dict[str, S.Field], context: DeriveContext) -> None:
+def derive_fields(
+    table: dict,
+    fields: dict[str, S.Field],
+    context: DeriveContext,
+    c: Checker | None = None,
+    where: str = "",
+) -> None:
     """Replace every `DERIVED` value of `table` with its field's rule, in field order.
 
     The rule of an ``actor_map`` field gives the default of each entry; entries the table
-    gives override them.
+    gives override them. With a checker `c`, a derived number outside its field's bounds
+    is an error at ``where.<field>`` (it would not reload from ``sim show``).
     """
     for dotted, spec in fields.items():
         if spec.default is not S.DERIVED:
@@ -528,6 +535,9 @@ def derive_fields(table: dict, fields: dict[str, S.Field], context: DeriveContex
         value = node[leaf]
         if value is S.DERIVED:
             node[leaf] = spec.derive(table, context)
+            derived = node[leaf]
+            if c is not None and isinstance(derived, int | float) and spec.kind == "float":
+                c.number(float(derived), spec, f"{where}.{dotted}" if where else dotted)
         elif spec.kind == "actor_map":
             node[leaf] = {**spec.derive(table, context), **value}
 
@@ -593,7 +603,9 @@ def resolve_actors(r: Resolving, raw: dict) -> dict:
         actors[code] = filled
     context = r.with_context(actors=actors)
     for code, actor in actors.items():
-        derive_fields(actor, S.ACTOR_FIELDS, dataclasses.replace(context, name=code))
+        derive_fields(
+            actor, S.ACTOR_FIELDS, dataclasses.replace(context, name=code), r.c, f"actors.{code}"
+        )
     return actors
 
 
