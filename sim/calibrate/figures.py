@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.calibrate.priors import Calibrated
+
+
+def _pyplot() -> Any:
+    """Return matplotlib's pyplot on the file-only Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _short(path: str) -> str:
@@ -17,11 +28,7 @@ def _short(path: str) -> str:
 
 def marginals(params: Sequence[Calibrated], draws: np.ndarray, out: Path) -> Path:
     """Posterior histogram of each parameter over its prior's support (prior: flat line)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     d = len(params)
     cols = min(3, d)
     rows = -(-d // cols)
@@ -54,11 +61,7 @@ def marginals(params: Sequence[Calibrated], draws: np.ndarray, out: Path) -> Pat
 
 def pairs(params: Sequence[Calibrated], unit: np.ndarray, out: Path) -> Path:
     """Pair plot of the posterior on the unit (prior-uniform) scale."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     d = len(params)
     fig, axes = plt.subplots(d, d, figsize=(1.8 * d, 1.8 * d), squeeze=False)
     for i in range(d):
@@ -89,11 +92,7 @@ def pairs(params: Sequence[Calibrated], unit: np.ndarray, out: Path) -> Path:
 
 def predictive(table: pd.DataFrame, out: Path) -> Path:
     """Observed value of each target against the posterior predictive 50% and 90% intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     n = len(table)
     fig, ax = plt.subplots(figsize=(7, 0.45 * n + 1.2))
     y = np.arange(n)[::-1]

@@ -20,17 +20,8 @@ from sim.errors import ScenarioError
 from sim.scenario import schema as S
 from sim.scenario.validate import item_id, suggest
 
-SECTIONS = (
-    "meta",
-    "model",
-    "actors",
-    "alliances",
-    "grievances",
-    "theatres",
-    "events",
-    "triggers",
-    "calibration",
-)
+SECTIONS = tuple(section for section in S.TOP_LEVEL if section != "sweep")
+"""Top-level tables a ``--set`` path may start with (``[sweep]`` is not a scenario value)."""
 
 
 def toml_literal(value: Any) -> str:
