@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     if args.resume:
-        if args.scenario or args.set or args.out:
+        if args.scenario or args.set or args.out or args.posterior:
             raise SimError(
                 "--resume DIR takes no scenario, --set or --out: the folder's manifest holds them"
             )
@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         if not args.scenario:
             raise SimError("give a SCENARIO file (or --resume DIR)")
-        scenario = load_scenario(args.scenario, args.set)
+        scenario = load_scenario(args.scenario, run_overrides(args))
         out = Path(args.out) if args.out else default_out(scenario)
         callback, bar = _progress_bar(args.runs, args.quiet)
         try:
@@ -214,12 +214,30 @@ def register_run(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
     )
     add_set(p)
+    p.add_argument(
+        "--posterior",
+        metavar="DIR",
+        default=None,
+        help="draw the calibrated parameters of each run from this sim calibrate folder "
+        "('none': the scenario's own values); same as --set calibration.posterior=DIR",
+    )
     add_out(p, "result folder (default results/<name>[+set-<overrides>]-<YYYYmmdd-HHMMSS>)")
     add_workers(p)
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     add_annual(p)
     add_quiet(p)
     p.set_defaults(func=cmd_run)
+
+
+def run_overrides(args: argparse.Namespace) -> list[str]:
+    """``--set`` overrides of ``sim run``, with ``--posterior DIR`` as the last one."""
+    sets = list(args.set or [])
+    if args.posterior:
+        value = args.posterior
+        if value != "none":
+            value = str(Path(value).resolve())
+        sets.append(f"calibration.posterior={value}")
+    return sets
 
 
 def add_workers(p: argparse.ArgumentParser) -> None:

@@ -321,3 +321,22 @@ def test_dask_cluster_gives_the_same_draws(small_scenario, tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_parquet(local / "posterior.parquet"), pd.read_parquet(remote / "posterior.parquet")
     )
+
+
+def test_sim_run_posterior_flag_records_and_reports(
+    run_sim, small_scenario, tiny_posterior, tmp_path_factory
+):
+    elsewhere = tmp_path_factory.mktemp("runs")  # run_sim forbids writing to tmp_path
+    out = elsewhere / "run"
+    result = run_sim(
+        "run", str(small_scenario), "--runs", "40", "--posterior", str(tiny_posterior),
+        "--out", str(out), "--workers", "1",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "With parameter uncertainty" in result.out and "90% over parameters" in result.out
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["posterior"]["sha256"] == load_posterior(tiny_posterior).sha256
+    plain = run_sim("run", str(small_scenario), "--runs", "10", "--out", str(elsewhere / "p"))
+    assert "sampling over runs only" in plain.out
