@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import kernels
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -74,32 +75,26 @@ class GrievanceParams(ParamBlock):
 def step(m: Month) -> None:
     """Relax toward baseline, then add this month's hostility."""
     w, x, p = m.state.world, m.state.scratch, m.params.grievance
-    grievance = w.grievance
-    decay = np.minimum(p.decay_per_year / 12.0, 1.0)[:, None, None]
-    # G += d (B - G), in place (whole-array temporaries are costly at large batches)
-    pull = np.subtract(p.baseline, grievance)
-    pull *= decay
-    grievance += pull
-    for k in range(len(m.structure.theatres)):
-        rows = np.flatnonzero(w.crisis[:, k])
-        if rows.size == 0:
-            continue
-        # only runs with a crisis in k get heat (the others would get + 0)
-        rung = w.rung[rows, k]
-        heat = p.crisis_gain_per_month[rows] * rung / float(TOP_RUNG)
-        heat = heat + np.where(rung >= WAR_RUNG, p.war_gain_per_month[rows], 0)
-        ch, df = np.maximum(w.challenger[rows, k], 0), np.maximum(w.defender[rows, k], 0)
-        x.hostility[rows, ch, df] += heat
-        x.hostility[rows, df, ch] += heat
-    h = np.clip(x.hostility, -1.0, 1.0)
-    # G += h (1 - G) where h > 0, else G += h G
-    gain = np.subtract(1.0, grievance)
-    np.copyto(gain, grievance, where=h <= 0)
-    gain *= h
-    grievance += gain
-    np.clip(grievance, 0.0, 1.0, out=grievance)
-    n = grievance.shape[1]
-    grievance[:, np.arange(n), np.arange(n)] = 0.0
+    runs = w.grievance.shape[0]
+    # G += d (B - G); crisis heat into the hostility of the parties; then
+    # G += h (1 - G) where h > 0, else G += h G (h = clipped hostility); clip; zero diagonal.
+    # Compiled, element by element in numpy's order (`sim.engine.kernels.grievance_month`).
+    if not w.grievance.flags.c_contiguous:
+        w.grievance = np.ascontiguousarray(w.grievance)
+    kernels.grievance_month(
+        w.grievance,
+        x.hostility,
+        np.ascontiguousarray(np.broadcast_to(p.baseline, w.grievance.shape)),
+        np.ascontiguousarray(np.broadcast_to(np.minimum(p.decay_per_year / 12.0, 1.0), (runs,))),
+        w.crisis,
+        w.rung,
+        w.challenger,
+        w.defender,
+        np.ascontiguousarray(np.broadcast_to(p.crisis_gain_per_month, (runs,))),
+        np.ascontiguousarray(np.broadcast_to(p.war_gain_per_month, (runs,))),
+        TOP_RUNG,
+        WAR_RUNG,
+    )
 
 
 def _dyads(s: Structure) -> tuple[str, ...]:

@@ -222,13 +222,16 @@ def step(m: Month) -> None:
     if not crisis_on:
         return
     rung = m.params.crisis.opening_rung.astype(np.int64)
+    challengers: dict[int, np.ndarray] = {}  # per theatre (opening a crisis moves no holder)
     for j in np.flatnonzero(n.any(axis=0)):  # a trigger that did not occur opens nothing
         k = int(theatre[j])
         mask = opens[:, j] & ~w.crisis[:, k]
         if not mask.any():
             continue
         code = m.structure.trigger(f"trigger:{KINDS[int(kind[0, j])]}")
-        open_crisis(m.state, mask, k, challenger_of(m, k), w.holder[:, k], rung, trigger=code)
+        if k not in challengers:
+            challengers[k] = challenger_of(m, k)
+        open_crisis(m.state, mask, k, challengers[k], w.holder[:, k], rung, trigger=code)
         x.trigger_opened[:, k] = np.where(mask, kind[:, j] + 1, x.trigger_opened[:, k])
 
 
