@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     if args.resume:
-        if args.scenario or args.set or args.out or args.posterior:
+        if args.scenario or args.set or args.out or getattr(args, "posterior", None):
             raise SimError(
                 "--resume DIR takes no scenario, --set or --out: the folder's manifest holds them"
             )
@@ -232,7 +232,7 @@ def register_run(sub: argparse._SubParsersAction) -> None:
 def run_overrides(args: argparse.Namespace) -> list[str]:
     """``--set`` overrides of ``sim run``, with ``--posterior DIR`` as the last one."""
     sets = list(args.set or [])
-    if args.posterior:
+    if getattr(args, "posterior", None):  # sim demo shares cmd_run without the option
         value = args.posterior
         if value != "none":
             value = str(Path(value).resolve())

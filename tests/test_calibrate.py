@@ -340,3 +340,23 @@ def test_sim_run_posterior_flag_records_and_reports(
     assert manifest["posterior"]["sha256"] == load_posterior(tiny_posterior).sha256
     plain = run_sim("run", str(small_scenario), "--runs", "10", "--out", str(elsewhere / "p"))
     assert "sampling over runs only" in plain.out
+
+
+def test_between_draw_variance_is_recovered():
+    """100 draws x 20 runs, tau = 0.5, within-draw sd 1 (fixed seed).
+
+    The ANOVA estimate of tau^2 has sd about sqrt(2/99) * (0.25 + 1/20) = 0.043; the
+    tolerance is 4 sd. The mean's variance is about (0.25 + 0.05) / 100.
+    """
+    from sim.analysis.uncertainty import between_draws
+
+    rng = np.random.default_rng(3)
+    mu = rng.normal(0, 0.5, 100)
+    group = np.repeat(np.arange(100), 20)
+    x = mu[group] + rng.normal(0, 1, group.size)
+    mean, tau2, var_mean = between_draws(x, group)
+    assert abs(tau2 - 0.25) < 0.17
+    assert var_mean == pytest.approx(0.003, rel=0.5)
+    # no between-draw spread: tau^2 near 0 (clipped at 0)
+    _, tau0, _ = between_draws(rng.normal(0, 1, group.size), group)
+    assert tau0 < 0.05

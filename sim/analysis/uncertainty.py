@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 
 Z90 = 1.6448536269514722
+MIN_RUNS_PER_DRAW = 4.0
+"""Fewer runs per posterior draw than this cannot separate the between-draw variance from
+the runs' own randomness: the parameter intervals are then not reported."""
 OUTCOMES = (
     ("p_war", "war", "probability"),
     ("p_blockade", "blockade", "probability"),
@@ -93,6 +96,8 @@ def outcome_uncertainty(
             mean, tau2, var_mean = between_draws(x, draws)
             half = Z90 * np.sqrt(var_mean)
             lo, hi = parameter_interval(mean, tau2, kind)
+            if len(x) < MIN_RUNS_PER_DRAW * len(weights):
+                lo, hi = float("nan"), float("nan")
             rows.append(
                 {
                     "theatre": theatre,
@@ -104,6 +109,7 @@ def outcome_uncertainty(
                     "param_high": hi,
                     "runs": len(x),
                     "draws": int(len(np.unique(draws))),
+                    "posterior_draws": int(len(weights)),
                 }
             )
     return pd.DataFrame(rows)
@@ -119,14 +125,21 @@ def format_uncertainty(table: pd.DataFrame, posterior: str) -> str:
     for r in table.itertuples():
         pct = r.outcome != "crises_per_year"
         f = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.3f}")
+        over = "-" if np.isnan(r.param_low) else f(r.param_low) + "-" + f(r.param_high)
         lines.append(
             f"  {r.theatre:<10} {r.outcome:<16} {f(r.mean):>8}  "
-            f"{f(r.low) + '-' + f(r.high):>17}  {f(r.param_low) + '-' + f(r.param_high):>20}"
+            f"{f(r.low) + '-' + f(r.high):>17}  {over:>20}"
         )
     lines.append(
         "  sampling: uncertainty of the average over runs; over parameters: the value's "
         "spread across the posterior (docs/calibration.md)"
     )
+    if table.param_low.isna().any():
+        need = int(MIN_RUNS_PER_DRAW * table.posterior_draws.max())
+        lines.append(
+            f"  over parameters needs at least {MIN_RUNS_PER_DRAW:.0f} runs per posterior draw: "
+            f"run about {need:,} runs or more to see it"
+        )
     return "\n".join(lines)
 
 

@@ -380,7 +380,7 @@ def uncertainty_html(r: Any) -> str:
                 t.outcome,
                 f(t.mean),
                 f"{f(t.low)} – {f(t.high)}",
-                f"{f(t.param_low)} – {f(t.param_high)}",
+                "-" if t.param_low != t.param_low else f"{f(t.param_low)} – {f(t.param_high)}",
             ]
         )
     header = ["theatre", "outcome", "value", "90% sampling", "90% over parameters"]
