@@ -52,6 +52,7 @@ def main() -> None:
     ap.add_argument("--scenario", default=str(REPO / "scenarios" / "baseline.toml"))
     ap.add_argument("--targets", default=str(REPO / "data" / "calibration_targets.csv"))
     ap.add_argument("--replications", type=int, default=50)
+    ap.add_argument("--first", type=int, default=0, help="index of the first replication")
     ap.add_argument("--particles", type=int, default=64)
     ap.add_argument("--runs", type=int, default=4, help="runs per particle (5-year runs)")
     ap.add_argument("--obs-runs", type=int, default=6, help="runs observed (30 years)")
@@ -66,7 +67,7 @@ def main() -> None:
     template = load_targets(args.targets, 2022)  # read once: the file may change meanwhile
     jobs = [
         (args.scenario, PATHS, template, i, args.particles, args.runs, args.obs_runs)
-        for i in range(args.replications)
+        for i in range(args.first, args.first + args.replications)
     ]
     t0, c0 = time.perf_counter(), time.process_time()
     if args.workers > 1:
@@ -98,7 +99,7 @@ def main() -> None:
         for p, path in enumerate(PATHS):
             rows.append(
                 {
-                    "replication": i,
+                    "replication": args.first + i,
                     "parameter": path,
                     "truth": r.truth[p],
                     "rank": r.rank[p],
