@@ -262,6 +262,7 @@ class ChunkMerger:
         self.order = sorted(chunks)
         self.next = 0
         self.ready: set[int] = set()
+        self.held: dict[int, Mapping[str, pa.Table]] = {}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.failed = False
 
@@ -283,10 +284,10 @@ class ChunkMerger:
                 self.writers[table] = writer
             writer.write_table(part)
 
-    def _drain(self, held: Mapping[int, Mapping[str, pa.Table]] | None = None) -> None:
+    def _drain(self) -> None:
         while self.next < len(self.order) and self.order[self.next] in self.ready:
             chunk = self.order[self.next]
-            self._append(chunk, (held or {}).get(chunk))
+            self._append(chunk, self.held.pop(chunk, None))
             self.next += 1
 
     def mark_ready(self, chunks: set[int]) -> None:
@@ -296,16 +297,22 @@ class ChunkMerger:
     def add(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
         """Note that `chunk` is on disk and append every chunk now next in order.
 
-        `tables`, the chunk's tables in memory (when it ran in this process), are written
-        instead of reading its files again if the chunk is next in order.
+        `tables`, the chunk's tables in memory (sent back with the result), are written
+        instead of reading its files again; while earlier chunks are missing, the tables
+        of at most `HOLD` chunks wait in memory (the others are read back later).
         """
         self.ready.add(chunk)
         if self.failed or len(self.order) == 1:
             return
+        if tables is not None and len(self.held) < self.HOLD:
+            self.held[chunk] = tables
         try:
-            self._drain({chunk: tables} if tables is not None else None)
+            self._drain()
         except OSError:
             self.abort()
+
+    HOLD = 4
+    """Most chunks whose tables wait in memory for an earlier chunk."""
 
     def abort(self) -> None:
         """Close and delete the partial final files; later calls start from scratch."""
@@ -314,6 +321,7 @@ class ChunkMerger:
                 writer.close()
             _discard(self._tmp(table))
         self.writers = {}
+        self.held = {}
         self.failed = True
 
     def finish(self) -> None:

@@ -162,7 +162,10 @@ def execute_job(
         if progress:
             progress(done, total)
         runner = make_executor(workers, scheduler)
-        for chunk, n, tables in runner.map_unordered(execute, todo, local=execute_here):
+        # local workers send the chunk's tables back (cheaper than reading the files
+        # again); a cluster's workers, maybe far away, do not
+        fn = execute if scheduler else execute_here
+        for chunk, n, tables in runner.map_unordered(fn, todo, local=execute_here):
             done += n
             if progress:
                 progress(done, total)

@@ -115,8 +115,9 @@ Tables = dict[str, pa.Table]
 def execute(task: ChunkTask, keep: bool = False) -> tuple[int, int, Tables | None]:
     """Simulate a chunk and write its tables; return (chunk, runs, tables if `keep`).
 
-    With `keep` (a chunk computed in the main process) the tables come back too, so the
-    final tables can be written from memory instead of reading the chunk files again.
+    With `keep` the tables come back too (from the main process, or pickled from a local
+    worker), so the final tables can be written from memory instead of reading the chunk
+    files again.
     """
     if isinstance(task, SweepChunkTask):
         tables = _execute_sweep(task)
@@ -131,7 +132,7 @@ def execute(task: ChunkTask, keep: bool = False) -> tuple[int, int, Tables | Non
 
 
 def execute_here(task: ChunkTask) -> tuple[int, int, Tables | None]:
-    """`execute` in the main process: the tables come back with the counts."""
+    """`execute` whose tables come back with the counts (in process or from a local worker)."""
     return execute(task, keep=True)
 
 
