@@ -125,7 +125,8 @@ def format_uncertainty(table: pd.DataFrame, posterior: str) -> str:
     for r in table.itertuples():
         pct = r.outcome != "crises_per_year"
         f = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.3f}")
-        over = "-" if np.isnan(r.param_low) else f(r.param_low) + "-" + f(r.param_high)
+        low, high = float(r.param_low), float(r.param_high)  # type: ignore[arg-type]
+        over = "-" if np.isnan(low) else f(low) + "-" + f(high)
         lines.append(
             f"  {r.theatre:<10} {r.outcome:<16} {f(r.mean):>8}  "
             f"{f(r.low) + '-' + f(r.high):>17}  {over:>20}"

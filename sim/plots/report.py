@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
@@ -359,6 +360,11 @@ def _page(r: Any, body: Sequence[str]) -> str:
     )
 
 
+def _over(low: float, high: float, f: Any) -> str:
+    """Format a parameter interval, or "-" when it was not estimated (NaN)."""
+    return "-" if math.isnan(low) else f"{f(low)} – {f(high)}"
+
+
 def uncertainty_html(r: Any) -> str:
     """Say which uncertainty the intervals hold; with a posterior, the parameter intervals."""
     from sim.analysis.uncertainty import results_uncertainty, uncertainty_note
@@ -380,7 +386,7 @@ def uncertainty_html(r: Any) -> str:
                 t.outcome,
                 f(t.mean),
                 f"{f(t.low)} – {f(t.high)}",
-                "-" if t.param_low != t.param_low else f"{f(t.param_low)} – {f(t.param_high)}",
+                _over(float(t.param_low), float(t.param_high), f),  # type: ignore[arg-type]
             ]
         )
     header = ["theatre", "outcome", "value", "90% sampling", "90% over parameters"]
