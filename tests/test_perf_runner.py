@@ -128,10 +128,11 @@ def test_pool_is_reused_across_jobs(tmp_path):
     executor.shutdown_pool()
     try:
         a = run(BASELINE, runs=80, seed=1, overrides=SHORT, workers=2, chunk_size=40, out=None)
-        pool = executor._POOL.get(2)
+        # two workers: this process and a pool of one
+        pool = executor._POOL.get(1)
         assert pool is not None
         b = run(BASELINE, runs=80, seed=1, overrides=SHORT, workers=2, chunk_size=40, out=None)
-        assert executor._POOL.get(2) is pool
+        assert executor._POOL.get(1) is pool
         pd.testing.assert_frame_equal(a.outcomes, b.outcomes, check_exact=True)
     finally:
         executor.shutdown_pool()

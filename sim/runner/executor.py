@@ -1,6 +1,8 @@
 """Where chunks run: in this process, a local process pool, or a Dask cluster.
 
 All three give identical results because a run depends only on its parameters and seed.
+With N local workers this process is one of them, next to a pool of N - 1 processes
+that is started once and kept for the process's next jobs (`local_pool`).
 Pools use an explicit ``forkserver`` context: ``import mesa`` switches the process-wide
 default start method to ``spawn`` (ECOSYSTEM.md), which we neither want nor rely on.
 
@@ -30,9 +32,11 @@ import multiprocessing as mp
 import signal
 import sys
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
+from queue import SimpleQueue
 from types import FrameType
 from typing import Any
 
@@ -143,6 +147,9 @@ class Runner:
             for task in tasks:
                 yield (local or fn)(task)
             return
+        if self.scheduler is None:
+            yield from self._shared(fn, local or fn, tasks)
+            return
         executor, close = self._executor()
         ok = False
         try:
@@ -150,6 +157,57 @@ class Runner:
             ok = True
         finally:
             close(ok)
+
+    def _shared(
+        self, fn: Callable[[Any], Any], local: Callable[[Any], Any], tasks: list[Any]
+    ) -> Iterator[Any]:
+        """Run tasks in this process and in ``workers - 1`` pool processes at once.
+
+        This process is one of the workers: it computes a task while the pool's
+        processes start (their imports take about a second) and between merges, so no
+        core waits for them. Each pool process gets its next task as soon as it finishes
+        one; this process takes the next task whenever it is free.
+        """
+        queue = deque(tasks)
+        results: SimpleQueue[Future[Any]] = SimpleQueue()
+        pool = local_pool(self.workers - 1)
+        ok = False
+
+        def feed(_done: Future[Any] | None = None) -> None:
+            if _done is not None:
+                results.put(_done)
+            try:
+                task = queue.popleft()
+            except IndexError:
+                return
+            try:
+                future = pool.submit(fn, task)
+            except RuntimeError:  # the pool is shutting down or broken: compute it here
+                queue.appendleft(task)
+                return
+            future.add_done_callback(feed)
+
+        running = len(tasks)
+        try:
+            for _ in range(self.workers - 1):
+                feed()
+            while running:
+                while not results.empty() or not queue:
+                    running -= 1
+                    yield results.get().result()
+                    if not running:
+                        break
+                if running and queue:
+                    try:
+                        task = queue.popleft()
+                    except IndexError:
+                        continue
+                    running -= 1
+                    yield local(task)
+            ok = True
+        finally:
+            if not ok:
+                shutdown_pool(cancel=True)
 
     def _executor(self) -> tuple[Executor, Callable[[bool], None]]:
         if self.scheduler is not None:
