@@ -9,6 +9,7 @@ which keeps replay (`sim trace`, `sim.EscalationModel`) and batch independence i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,32 +62,50 @@ class Posterior:
 
 
 def load_posterior(folder: str | Path) -> Posterior:
-    """Read a calibration folder's posterior (errors name the folder and the file)."""
+    """Read a calibration folder's posterior (errors name the folder and the file).
+
+    Cached by the folder and its ``posterior.parquet``'s size and modification time, so
+    the several compilations of one job read it once.
+    """
+    from sim.calibrate.store import POSTERIOR
+
+    path = Path(folder).resolve()
+    try:
+        stat = (path / POSTERIOR).stat()
+        key = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = (-1, -1)
+    return _load(str(path), key)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(folder: str, _key: tuple[int, int]) -> Posterior:
     import pyarrow.parquet as pq
 
     from sim.calibrate.store import POSTERIOR, file_hash, read_manifest
 
-    path = Path(folder).resolve()
+    path = Path(folder)
     manifest = read_manifest(path)
     if manifest.get("status") != "complete":
         raise SimError(f"{path}: calibration is not complete (status {manifest.get('status')})")
     file = path / POSTERIOR
     try:
-        table = pq.read_table(file).to_pandas()
+        table = pq.read_table(file)  # pyarrow only: no pandas import on the run path
     except (OSError, ValueError) as exc:
         raise SimError(f"{file}: unreadable ({exc})") from None
     paths = tuple(p["path"] for p in manifest["parameters"])
-    missing = [p for p in (*paths, "weight") if p not in table.columns]
+    missing = [p for p in (*paths, "weight") if p not in table.column_names]
     if missing:
         raise SimError(f"{file}: column {missing[0]} is missing")
-    weights = table["weight"].to_numpy(float)
+    weights = table.column("weight").to_numpy().astype(float)
     if (weights < 0).any() or not weights.sum() > 0:
         raise SimError(f"{file}: weight: must be non-negative and not all zero")
+    values = np.column_stack([table.column(p).to_numpy().astype(float) for p in paths])
     return Posterior(
         folder=str(path),
         sha256=file_hash(file),
         paths=paths,
-        values=table[list(paths)].to_numpy(float),
+        values=values,
         weights=weights / weights.sum(),
     )
 
