@@ -29,7 +29,7 @@ from sim.results.folder import (
 )
 from sim.results.manifest import Manifest, SweepDesign
 from sim.runner.executor import make_executor
-from sim.runner.tasks import ChunkTask, execute, execute_here
+from sim.runner.tasks import ChunkTask, execute, execute_here, execute_sent
 
 if TYPE_CHECKING:
     from sim.engine.params import Structure
@@ -164,7 +164,7 @@ def execute_job(
         runner = make_executor(workers, scheduler)
         # local workers send the chunk's tables back (cheaper than reading the files
         # again); a cluster's workers, maybe far away, do not
-        fn = execute if scheduler else execute_here
+        fn = execute if scheduler else execute_sent
         for chunk, n, tables in runner.map_unordered(fn, todo, local=execute_here):
             done += n
             if progress:

@@ -132,8 +132,21 @@ def execute(task: ChunkTask, keep: bool = False) -> tuple[int, int, Tables | Non
 
 
 def execute_here(task: ChunkTask) -> tuple[int, int, Tables | None]:
-    """`execute` whose tables come back with the counts (in process or from a local worker)."""
+    """`execute` in the main process: the tables come back with the counts."""
     return execute(task, keep=True)
+
+
+SEND_ROWS = 2_500_000
+"""Largest table a local worker sends back with its result; bigger ones (the annual rows
+of a 10,000-run chunk) are read from the chunk file instead, to spare the main process
+the memory of a pickled copy."""
+
+
+def execute_sent(task: ChunkTask) -> tuple[int, int, Tables | None]:
+    """`execute` in a local worker: the tables of up to `SEND_ROWS` rows come back too."""
+    chunk, runs, tables = execute(task, keep=True)
+    sent = {name: t for name, t in (tables or {}).items() if t.num_rows <= SEND_ROWS}
+    return chunk, runs, sent
 
 
 def _execute_ensemble(task: EnsembleChunkTask) -> Tables:
