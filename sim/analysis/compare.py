@@ -61,6 +61,9 @@ class Comparison:
         runs, successes, value, low, high, diff, diff_low, diff_high, paired``.
     warnings : list of str
         Lines to show the reader (unpaired differences, partial pairing, missing series).
+    uncertainty : list of str
+        Which uncertainty each folder's intervals include (a posterior or none), shown
+        with the legend.
     """
 
     labels: list[str]
@@ -71,6 +74,7 @@ class Comparison:
     rows: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     level: float = 0.95
+    uncertainty: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- intervals
@@ -429,7 +433,6 @@ def compare_results(
                 f"note: no annual series for {y} in {', '.join(missing)} (not a full simulated "
                 "year, or the folder has no annual series)"
             )
-    warnings += _uncertainty_notes(results, labels)
     rows = []
     for q in quantities(results, years):
         series = [q.values(r) for r in results]
@@ -463,6 +466,7 @@ def compare_results(
         rows=pd.DataFrame(rows),
         warnings=warnings,
         level=level,
+        uncertainty=_uncertainty_notes(results, labels),
     )
 
 
@@ -578,6 +582,7 @@ def format_table(c: Comparison, header: bool = True) -> str:
             *_legend(c),
             f"Values with {pct}% intervals (Wilson for probabilities, normal for means); "
             "differences from the first folder in percentage points (pp) or units.",
+            *c.uncertainty,
         ]
     lines += [*c.warnings, ""] if (header or c.warnings) else []
     for group in _groups(c):
@@ -594,7 +599,8 @@ def format_table(c: Comparison, header: bool = True) -> str:
 
 def format_markdown(c: Comparison, header: bool = True) -> str:
     """Return Markdown tables, one per theatre and one for spending (legend if `header`)."""
-    lines = [*(f"- {x}" for x in (_legend(c) if header else [])), *(f"> {w}" for w in c.warnings)]
+    legend = [*_legend(c), *c.uncertainty] if header else []
+    lines = [*(f"- {x}" for x in legend), *(f"> {w}" for w in c.warnings)]
     lines += [""] if lines else []
     for group in _groups(c):
         head, cells = _grid(c, group)
@@ -622,6 +628,7 @@ def to_dict(c: Comparison) -> dict[str, Any]:
         ],
         "years": c.years,
         "warnings": c.warnings,
+        "uncertainty": c.uncertainty,
         "rows": rows,
     }
 
