@@ -24,7 +24,7 @@ def replay_spec(folder: str | Path, run_id: int) -> tuple[dict, int, dict]:
     runs_file = path / "runs.parquet"
     if not runs_file.exists():
         raise ResultsError(f"{runs_file}: missing")
-    table = pq.read_table(runs_file)
+    table = pq.ParquetFile(runs_file).read()
     ids = table["run_id"].to_numpy()
     where = np.nonzero(ids == run_id)[0]
     if where.size == 0:

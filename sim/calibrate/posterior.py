@@ -90,7 +90,7 @@ def _load(folder: str, _key: tuple[int, int]) -> Posterior:
         raise SimError(f"{path}: calibration is not complete (status {manifest.get('status')})")
     file = path / POSTERIOR
     try:
-        table = pq.read_table(file)  # pyarrow only: no pandas import on the run path
+        table = pq.ParquetFile(file).read()  # not read_table: it imports pyarrow.dataset
     except (OSError, ValueError) as exc:
         raise SimError(f"{file}: unreadable ({exc})") from None
     paths = tuple(p["path"] for p in manifest["parameters"])

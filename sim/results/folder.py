@@ -275,7 +275,7 @@ class ChunkMerger:
             if tables is not None and table in tables:
                 part = tables[table]
             else:
-                part = pq.read_table(chunk_path(self.folder, chunk, table))
+                part = pq.ParquetFile(chunk_path(self.folder, chunk, table)).read()
             writer = self.writers.get(table)
             if writer is None:
                 writer = pq.ParquetWriter(

@@ -381,7 +381,7 @@ def stored_seed(folder: str | Path, run_id: int) -> int:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(Path(folder) / "runs.parquet", columns=["run_id", "seed"])
+    table = pq.ParquetFile(Path(folder) / "runs.parquet").read(columns=["run_id", "seed"])
     seeds = table.filter(pc.equal(table["run_id"], run_id))["seed"].to_pylist()
     if not seeds:
         raise SimError(f"{folder}: no run {run_id}")
