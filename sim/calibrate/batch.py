@@ -120,7 +120,6 @@ class Population:
         self.runs = runs
         self.seed = seed
         self.executor = executor
-        self.simulated = 0
 
     def jobs(self, values: np.ndarray, step: int, workers: int) -> list[ChunkJob]:
         """Cut a population into chunks of whole particles, at least one per worker."""
@@ -146,5 +145,4 @@ class Population:
         jobs = self.jobs(np.asarray(values, dtype=float), step, workers)
         run: Callable[[ChunkJob], np.ndarray] = simulate_chunk
         parts = list(self.executor.map(run, jobs)) if self.executor else list(map(run, jobs))
-        self.simulated += values.shape[0] * self.runs
         return np.concatenate(parts, axis=0)

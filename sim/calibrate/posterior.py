@@ -56,10 +56,6 @@ class Posterior:
             "parameters": list(self.paths),
         }
 
-    def overrides(self, draw: int) -> dict[str, float]:
-        """Return the ``--set`` overrides of one draw."""
-        return {p: float(v) for p, v in zip(self.paths, self.values[draw], strict=True)}
-
 
 def load_posterior(folder: str | Path) -> Posterior:
     """Read a calibration folder's posterior (errors name the folder and the file).
@@ -144,16 +140,6 @@ def draw_of(weights: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     edges = np.cumsum(weights)
     edges[-1] = 1.0
     return np.minimum(np.searchsorted(edges, u, side="right"), len(weights) - 1)
-
-
-def compile_draws(scenario: Any, posterior: Posterior) -> tuple[Any, Any]:
-    """Compile the scenario at every posterior draw: (structure, params with D rows)."""
-    from sim.engine.params import compile_batch
-
-    scenarios = [
-        scenario.with_overrides(posterior.overrides(d)) for d in range(len(posterior.weights))
-    ]
-    return compile_batch(scenarios)
 
 
 def posterior_record(scenario_data: dict[str, Any]) -> dict[str, Any] | None:

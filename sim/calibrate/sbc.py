@@ -35,12 +35,15 @@ class Replication:
 
 
 def synthetic_targets(
-    population: Population, template: Sequence[Target], values: np.ndarray, obs_runs: int
+    scenario: dict,
+    paths: Sequence[str],
+    template: Sequence[Target],
+    values: np.ndarray,
+    obs_runs: int,
+    seed: int,
 ) -> list[Target]:
     """Targets observed in `obs_runs` runs at `values` (shares without crises dropped)."""
-    observer = Population(
-        population.scenario, population.paths, list(template), obs_runs, population.seed
-    )
+    observer = Population(scenario, paths, list(template), obs_runs, seed)
     sums = observer(values[None, :], SBC_STEP)[0]
     out = []
     for t, (k, m) in zip(template, sums, strict=True):
@@ -64,9 +67,9 @@ def replicate(
     params: list[Calibrated] = calibrated_parameters(scenario, paths)
     rng = smc.stream(seed, index, 99)
     truth = to_natural(params, smc.sample_prior_z(rng, 1, len(params)))[0]
-    base = Population(scenario.data, [c.path for c in params], list(template), runs, seed + index)
-    observed = synthetic_targets(base, template, truth, obs_runs)
-    fit = Population(scenario.data, [c.path for c in params], observed, runs, seed + index)
+    chosen = [c.path for c in params]
+    observed = synthetic_targets(scenario.data, chosen, template, truth, obs_runs, seed + index)
+    fit = Population(scenario.data, chosen, observed, runs, seed + index)
 
     def evaluate(z: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         sums = fit(to_natural(params, z), step)
