@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import SimError
 from sim.results.folder import FolderLock, prepare_folder
+from sim.runner.executor import start_early
 from sim.runner.job import check_resumable, execute_job, job_manifest
 from sim.runner.tasks import EnsembleChunkTask
 from sim.scenario.loader import Scenario, load_scenario
@@ -166,6 +167,8 @@ def run(
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise SimError(f"--workers must be at least 1, got {workers}")
+    if scheduler is None:
+        start_early(workers, math.ceil(runs / (chunk_size or chunk_size_for(runs, workers))))
     temporary = out is None
     folder = Path(tempfile.mkdtemp(prefix="sim-run-")) if out is None else Path(out)
     prepare_folder(folder, force or temporary)

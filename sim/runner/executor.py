@@ -31,6 +31,7 @@ import atexit
 import multiprocessing as mp
 import signal
 import sys
+import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -165,11 +166,13 @@ class Runner:
 
         This process is one of the workers: it computes a task while the pool's
         processes start (their imports take about a second) and between merges, so no
-        core waits for them. Each pool process gets its next task as soon as it finishes
-        one; this process takes the next task whenever it is free.
+        core waits for them. The pool's first tasks are handed over by a background
+        thread, because handing a task to a pool process that is still starting blocks
+        until it has started. Each pool process gets its next task as soon as it
+        finishes one; this process takes the next task whenever it is free.
         """
         queue = deque(tasks)
-        results: SimpleQueue[Future[Any]] = SimpleQueue()
+        results: SimpleQueue[Future[Any] | None] = SimpleQueue()
         pool = local_pool(self.workers - 1)
         ok = False
 
@@ -184,26 +187,30 @@ class Runner:
                 future = pool.submit(fn, task)
             except RuntimeError:  # the pool is shutting down or broken: compute it here
                 queue.appendleft(task)
+                results.put(None)  # wakes this process if it waits for that task
                 return
             future.add_done_callback(feed)
 
-        running = len(tasks)
-        try:
+        def start() -> None:
             for _ in range(self.workers - 1):
                 feed()
+
+        threading.Thread(target=start, name="sim-pool-start", daemon=True).start()
+        running = len(tasks)
+        try:
             while running:
-                while not results.empty() or not queue:
-                    running -= 1
-                    yield results.get().result()
-                    if not running:
-                        break
-                if running and queue:
-                    try:
-                        task = queue.popleft()
-                    except IndexError:
-                        continue
-                    running -= 1
-                    yield local(task)
+                if not results.empty() or not queue:
+                    done = results.get()
+                    if done is not None:
+                        running -= 1
+                        yield done.result()
+                    continue
+                try:
+                    task = queue.popleft()
+                except IndexError:
+                    continue
+                running -= 1
+                yield local(task)
             ok = True
         finally:
             if not ok:
@@ -274,6 +281,22 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     )
     _POOL[workers] = pool
     return pool
+
+
+def start_early(workers: int, chunks: int) -> None:
+    """Start the forkserver of the pool a job of `chunks` chunks on `workers` will use.
+
+    The server imports the chunk code (about a second) while this process is still
+    loading and planning the job, instead of after it. Nothing starts when the job
+    will run in this process alone (one worker or one chunk, or a script whose
+    workers would re-execute it, see `main_reexecutes_caller`).
+    """
+    if workers < 2 or chunks < 2 or main_reexecutes_caller() is not None:
+        return
+    local_pool(workers - 1)
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
 
 
 def shutdown_pool(cancel: bool = False) -> None:
