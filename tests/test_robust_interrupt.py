@@ -407,19 +407,17 @@ def full_disk_after(monkeypatch, target, name: str, calls_ok: int) -> None:
 def test_full_disk_is_one_line_error_and_resumable(
     tmp_path, monkeypatch, capsys, where, calls_ok, kept, small_reference
 ):
-    import pyarrow.parquet as pq
-
     import sim.results.folder as folder_mod
 
     if where == "chunk":
         full_disk_after(monkeypatch, folder_mod.pq, "write_table", calls_ok)
     else:
-
-        class FullWriter(pq.ParquetWriter):
-            def write_table(self, *a, **k):
+        # the final tables are written by copying the chunk files' pages
+        class FullWriter(folder_mod.ParquetAppender):
+            def append_file(self, *a, **k):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        monkeypatch.setattr(folder_mod.pq, "ParquetWriter", FullWriter)
+        monkeypatch.setattr(folder_mod, "ParquetAppender", FullWriter)
     monkeypatch.setattr(ensemble, "chunk_size_for", lambda runs, workers: 200)
     out = tmp_path / "full"
     code = main(

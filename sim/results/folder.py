@@ -6,13 +6,15 @@ Layout while running::
     DIR/.lock                  held by the writing process
     DIR/chunks/c000012.runs.parquet, .outcomes.parquet, .annual.parquet (atomic per chunk)
 
-The chunk files are concatenated (one row group per chunk, in chunk order) into
+The chunk files are concatenated (their row groups, in chunk order) into
 ``runs.parquet``, ``outcomes.parquet``, ``annual.parquet`` and ``crises.parquet``: while
 the other chunks are still running (`ChunkMerger`, as soon as every earlier chunk is
-done) and then at the end (`merge_chunks`); a job of one chunk links its files instead of
-rewriting them. Only then is the manifest marked complete. Each chunk also leaves a
-small tally of its outcomes (``cNNNNNN.tally.npz``) from which the summary is computed.
-A folder whose manifest does not say "complete" is never mistaken for a finished one
+done) and then at the end (`merge_chunks`). Concatenating copies the chunk files' encoded
+pages and writes a new footer (`sim.results.concat`), so every table is encoded once, in
+its chunk file; a job of one chunk links its files instead of copying them. Only then
+is the manifest marked complete. Each chunk also leaves a small tally of its outcomes
+(``cNNNNNN.tally.npz``) from which the summary is computed. A folder whose manifest does
+not say "complete" is never mistaken for a finished one
 (`sim.results.reader.load_results` refuses it).
 """
 
@@ -24,12 +26,13 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError, SimError
+from sim.results.concat import ParquetAppender, ThriftError
 from sim.results.manifest import FileFacts, Manifest
 
 TABLES = ("runs", "outcomes", "annual", "crises")
@@ -243,11 +246,13 @@ def tally_path(folder: Path, chunk: int) -> Path:
 class ChunkMerger:
     """Append finished chunks to the final tables in chunk order, while others still run.
 
-    `add` is told each chunk whose files are on disk and writes every chunk that is next
-    in order; `finish` writes the rest and puts the final files in place. A job of one
-    chunk is not streamed: `finish` links its files. If writing fails here (a full disk),
-    the merger stops quietly and `finish` starts over from the chunk files, so the error
-    surfaces there, after every chunk is computed and kept.
+    `add` is told each chunk whose files are on disk and appends every chunk that is next
+    in order; `finish` appends the rest and puts the final files in place. Appending
+    copies the pages of the chunk's Parquet files as they are and writes one footer at
+    the end (`sim.results.concat.ParquetAppender`): nothing is decoded or encoded again.
+    A job of one chunk is not streamed: `finish` links its files. If writing fails here
+    (a full disk), the merger stops quietly and `finish` starts over from the chunk
+    files, so the error surfaces there, after every chunk is computed and kept.
 
     Parameters
     ----------
@@ -262,8 +267,7 @@ class ChunkMerger:
         self.order = sorted(chunks)
         self.next = 0
         self.ready: set[int] = set()
-        self.held: dict[int, Mapping[str, pa.Table]] = {}
-        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.writers: dict[str, tuple[BinaryIO, ParquetAppender]] = {}
         self.failed = False
 
     def _tmp(self, table: str) -> Path:
@@ -271,23 +275,18 @@ class ChunkMerger:
         return final.with_name(f".{final.name}.tmp-{os.getpid()}")
 
     def _append(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
+        """Append one chunk's files to the final tables (`tables` in memory are not used)."""
         for table in TABLES:
-            if tables is not None and table in tables:
-                part = tables[table]
-            else:
-                part = pq.ParquetFile(chunk_path(self.folder, chunk, table)).read()
-            writer = self.writers.get(table)
-            if writer is None:
-                writer = pq.ParquetWriter(
-                    self._tmp(table), part.schema, **parquet_options(part.schema)
-                )
-                self.writers[table] = writer
-            writer.write_table(part)
+            found = self.writers.get(table)
+            if found is None:
+                fh = open(self._tmp(table), "wb")
+                found = (fh, ParquetAppender(fh, parquet_options))
+                self.writers[table] = found
+            found[1].append_file(chunk_path(self.folder, chunk, table))
 
     def _drain(self) -> None:
         while self.next < len(self.order) and self.order[self.next] in self.ready:
-            chunk = self.order[self.next]
-            self._append(chunk, self.held.pop(chunk, None))
+            self._append(self.order[self.next])
             self.next += 1
 
     def mark_ready(self, chunks: set[int]) -> None:
@@ -297,35 +296,28 @@ class ChunkMerger:
     def add(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
         """Note that `chunk` is on disk and append every chunk now next in order.
 
-        `tables`, the chunk's tables in memory (sent back with the result), are written
-        instead of reading its files again; while earlier chunks are missing, the tables
-        of at most `HOLD` chunks wait in memory (the others are read back later).
+        `tables` (the chunk's tables, if they came back with its result) are not needed:
+        copying the chunk files' pages costs less than encoding the tables again.
         """
         self.ready.add(chunk)
         if self.failed or len(self.order) == 1:
             return
-        if tables is not None and len(self.held) < self.HOLD:
-            self.held[chunk] = tables
         try:
             self._drain()
-        except OSError:
+        except (OSError, ThriftError):
             self.abort()
-
-    HOLD = 4
-    """Most chunks whose tables wait in memory for an earlier chunk."""
 
     def abort(self) -> None:
         """Close and delete the partial final files; later calls start from scratch."""
-        for table, writer in self.writers.items():
+        for table, (fh, _) in self.writers.items():
             with contextlib.suppress(Exception):
-                writer.close()
+                fh.close()
             _discard(self._tmp(table))
         self.writers = {}
-        self.held = {}
         self.failed = True
 
     def finish(self) -> None:
-        """Write the chunks not yet appended and put the final tables in place."""
+        """Append the chunks not yet appended and put the final tables in place."""
         if self.failed:
             self.writers, self.next, self.failed = {}, 0, False
         self.ready |= set(self.order)
@@ -333,10 +325,11 @@ class ChunkMerger:
             if len(self.order) == 1 and self._link(self.order[0]):
                 return
             self._drain()
-            for table, writer in self.writers.items():
-                writer.close()
-                with open(self._tmp(table), "rb") as fh:
-                    os.fsync(fh.fileno())
+            for fh, appender in self.writers.values():
+                appender.close()
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.close()
             for table in self.writers:
                 os.replace(self._tmp(table), self.folder / f"{table}.parquet")
             self.writers = {}
@@ -363,7 +356,7 @@ class ChunkMerger:
 def merge_chunks(
     folder: Path, chunks: list[int], keep: bool = False, merger: ChunkMerger | None = None
 ) -> None:
-    """Concatenate chunk tables into the final Parquet files, one row group per chunk.
+    """Concatenate chunk tables into the final Parquet files (their row groups, copied).
 
     With `keep` the chunk files stay (`remove_chunks` deletes them later), so that an
     interruption before the manifest says "complete" loses no finished chunk. A `merger`
