@@ -3,9 +3,11 @@
 The kernels do exactly the arithmetic of the numpy code they replace, element by element
 and in the same order (no ``fastmath``, no fused multiply-add), so results are
 bit-identical: integer hashing for the counter-based uniforms and the sequential
-inversion searches of the Poisson and binomial quantiles. Transcendental functions
-(``exp``, ``log``, ``ndtri``) stay in numpy, whose SIMD versions can differ from the
-scalar C library by one unit in the last place.
+inversion searches of the Poisson and binomial quantiles, and the normal quantile
+``ndtri``, evaluated as scipy evaluates it (Cephes' algorithm in scalar code with the C
+library's ``log``; bit-identical, tested), which keeps scipy out of the engine's imports.
+Element-wise ``exp`` and ``log`` of arrays stay in numpy, whose SIMD versions can differ
+from the scalar C library by one unit in the last place.
 
 Compiled code is cached (``cache=True``) in ``NUMBA_CACHE_DIR``; when that variable is
 not set this module sets it to ``$XDG_CACHE_HOME/escalation-sim/numba`` (default

@@ -11,7 +11,6 @@ when keyed this way.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
 
 from sim.engine import kernels
 
@@ -62,7 +61,8 @@ class CounterRNG:
 
     def normal(self, month: int, stream: int, n: int = 1) -> np.ndarray:
         """Draw standard normal variates by inversion, shape (R, n)."""
-        return ndtri(self.uniform(month, stream, n))
+        u = self.uniform(month, stream, n)
+        return kernels.ndtri(u.ravel()).reshape(u.shape)
 
     def bernoulli(self, p: np.ndarray, month: int, stream: int) -> np.ndarray:
         """Boolean draws with success probability `p`, shape (R,) or (R, n) like `p`."""
@@ -98,7 +98,7 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     out = np.zeros(u.shape, dtype=np.float64)
     big = lam >= _NORMAL_FROM
     if big.any():
-        z = ndtri(u[big])
+        z = kernels.ndtri(u[big])
         mu = lam[big]
         k = mu + np.sqrt(mu) * z + (z * z - 1.0) / 6.0 - 0.5
         out[big] = np.maximum(np.ceil(k), 0.0)

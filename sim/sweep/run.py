@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from sim.results.folder import (
 from sim.results.manifest import Manifest, SweepDesign
 from sim.results.reader import Results, load_results
 from sim.runner.ensemble import chunk_size_for, default_workers
+from sim.runner.executor import start_early
 from sim.runner.job import check_resumable, execute_job, job_manifest
 from sim.runner.tasks import SweepChunkTask
 from sim.scenario.loader import Scenario, load_scenario
@@ -260,6 +262,8 @@ def run_sweep(
     folder = Path(out)
     prepare_folder(folder, force)
     size = chunk_size or chunk_size_for(total, workers)
+    if scheduler is None:
+        start_early(workers, math.ceil(total / size))
     structure, _ = compile_scenario(scen)
     manifest = job_manifest(
         scen,
