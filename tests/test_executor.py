@@ -64,3 +64,16 @@ def test_start_early_starts_nothing_for_work_done_here(
     monkeypatch.setattr(executor, "local_pool", lambda n: started.append(n))
     executor.start_early(workers, chunks)
     assert started == []
+
+
+def test_forkserver_preload_warms_the_kernels() -> None:
+    """The pool's forkserver imports `sim.runner.preload`: chunk code and numba, loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.runner.preload as p; from sim.engine import _kernels as k; "
+        "print('numba' in sys.modules, len(k.uniforms.overloads) > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -46,3 +46,17 @@ def __getattr__(name: str) -> Any:
     value = getattr(_kernels, name)
     globals()[name] = value
     return value
+
+
+def warm_up() -> None:
+    """Import numba and initialise its compiler, loading two kernels from the cache.
+
+    The first kernel a process calls costs most of a second (numba's import and the set-up
+    of its code generator); later kernels load from the cache in milliseconds. A process
+    that forks workers (`sim.runner.preload`) calls this once so that no worker pays it.
+    """
+    import numpy as np
+
+    uniforms = __getattr__("uniforms")
+    ndtri = __getattr__("ndtri")
+    ndtri(uniforms(np.zeros(1, dtype=np.uint64), np.uint64(0), 1)[0])

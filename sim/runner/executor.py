@@ -268,9 +268,10 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
         return pool
     shutdown_pool()
     ctx = mp.get_context("forkserver")
-    # workers fork from a server that has imported the chunk code once; pandas too,
-    # which pyarrow imports on its first array (else once in every worker)
-    ctx.set_forkserver_preload(["sim.runner.tasks", "pandas"])
+    # workers fork from a server that has imported the chunk code and numba's compiled
+    # kernels once (`sim.runner.preload`); pandas too, which pyarrow imports on its first
+    # array (else once in every worker)
+    ctx.set_forkserver_preload(["sim.runner.preload", "pandas"])
     # Ctrl-C reaches the whole process group: workers ignore it (the main process
     # stops the pool and records what was kept), so idle workers print no traceback
     pool = ProcessPoolExecutor(
