@@ -1,4 +1,4 @@
-"""Imported by the worker pool's forkserver before it forks any worker (`sim.runner.executor`).
+"""Imported by the forkserver of a pool of several workers before it forks them.
 
 Importing this module imports the chunk code and warms the engine's compiled kernels
 (`sim.engine.kernels.warm_up`), so that every worker forked from the server starts with
