@@ -7,6 +7,9 @@
 * The final tables grown while chunks finish (`ChunkMerger`) equal a merge from scratch,
   and a write error while streaming leaves the merge to start over at the end.
 * The worker pool starts once and serves the next job of the same size.
+* ``annual.parquet`` reads back with its schema whichever chunks hold annual rows (the
+  chunks build its string columns as dictionaries), and chunk files of the older format
+  (strings, Arrow schema stored) still resume to the same tables.
 """
 
 from __future__ import annotations
@@ -137,3 +140,80 @@ def test_pool_is_reused_across_jobs(tmp_path):
     finally:
         executor.shutdown_pool()
     assert not executor._POOL
+
+
+def test_annual_table_reads_back_as_its_schema_whatever_the_chunks(tmp_path, monkeypatch):
+    """Chunks with every run's annual rows, some, or none concatenate to the same table."""
+    import sim.runner.ensemble as ensemble
+    from sim.results.tables import ANNUAL_SCHEMA
+
+    monkeypatch.setattr(ensemble, "ANNUAL_SAMPLE", 50)  # chunk 0 all, 1 some, 2 none
+    many = tmp_path / "many"
+    run(
+        BASELINE,
+        runs=120,
+        seed=5,
+        overrides=SHORT,
+        workers=1,
+        chunk_size=40,
+        annual="sample",
+        out=many,
+    )
+    one = tmp_path / "one"
+    run(BASELINE, runs=120, seed=5, overrides=SHORT, workers=1, annual="sample", out=one)
+    for folder in (many, one):
+        assert pq.read_schema(folder / "annual.parquet") == ANNUAL_SCHEMA
+        assert pq.read_table(folder / "annual.parquet")["run_id"].to_numpy().max() == 49
+    a, b = frames(one), frames(many)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+    off = tmp_path / "off"
+    run(
+        BASELINE, runs=120, seed=5, overrides=SHORT, workers=1, chunk_size=40, annual="off", out=off
+    )
+    empty = pq.read_table(off / "annual.parquet")
+    assert empty.num_rows == 0 and empty.schema == ANNUAL_SCHEMA
+
+
+class _Stop(KeyboardInterrupt):
+    """Ctrl-C after the first chunks."""
+
+
+def test_resume_from_chunk_files_of_the_older_format(tmp_path):
+    """Chunk files written by an older version (string columns, Arrow schema stored)."""
+    from sim.results.folder import chunk_path
+    from sim.results.tables import ANNUAL_SCHEMA
+    from sim.runner.ensemble import resume
+
+    ref = tmp_path / "ref"
+    run(BASELINE, runs=120, seed=6, overrides=SHORT, workers=1, chunk_size=40, out=ref)
+    out = tmp_path / "out"
+
+    def progress(done, total):
+        if done >= 80:
+            raise _Stop()
+
+    with pytest.raises(KeyboardInterrupt):
+        run(
+            BASELINE,
+            runs=120,
+            seed=6,
+            overrides=SHORT,
+            workers=1,
+            chunk_size=40,
+            out=out,
+            progress=progress,
+        )
+    for c in (0, 1):  # as the older version wrote them
+        for name in ("runs", "outcomes", "crises", "annual"):
+            path = chunk_path(out, c, name)
+            table = pq.read_table(path)
+            if name == "annual":
+                table = table.cast(ANNUAL_SCHEMA)
+            pq.write_table(table, path, compression="zstd")
+            assert b"ARROW:schema" in pq.read_metadata(path).metadata
+    resume(out, workers=1)
+    assert pq.read_schema(out / "annual.parquet") == ANNUAL_SCHEMA
+    a, b = frames(ref), frames(out)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)

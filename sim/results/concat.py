@@ -291,7 +291,8 @@ class ParquetAppender:
     The first file's schema, key-value metadata (pyarrow's Arrow schema) and ``created_by``
     are kept; each file's row groups follow, their pages copied byte for byte. `close`
     writes the footer. A file with another schema (or a table given in memory) is
-    encoded under the first one's Arrow schema first.
+    encoded under the first one's Arrow schema first. Files without rows add nothing;
+    if every file is empty, the result is an empty file of the first one's schema.
 
     Parameters
     ----------
@@ -309,6 +310,7 @@ class ParquetAppender:
         self.groups: list[Fields] = []
         self.rows = 0
         self.pos = 0
+        self.empty: Path | None = None
 
     def append_file(self, path: Path) -> None:
         """Append the row groups of a Parquet file on disk (its pages copied, not decoded)."""
@@ -317,6 +319,10 @@ class ParquetAppender:
                 start, footer = read_footer(fh)
             except ThriftError as exc:
                 raise ThriftError(f"{path}: {exc}") from None
+            if not _get(footer, 3):
+                # no rows: nothing to copy (its schema serves if every file is empty)
+                self.empty = self.empty or path
+                return
             if self.head is not None and not same_schema(self.head, footer):
                 self.append_table(pq.ParquetFile(path).read())
                 return
@@ -330,8 +336,11 @@ class ParquetAppender:
         """Encode a table as Parquet (under the first file's Arrow schema) and append it."""
         if self.schema is not None and table.schema != self.schema:
             table = table.cast(self.schema)
+        options = self.options(table.schema)
+        if self.head is not None:  # the Arrow schema stored, or not, as in the first file
+            options["store_schema"] = _get(self.head, 5) is not None
         buf = io.BytesIO()
-        pq.write_table(table, buf, **self.options(table.schema))
+        pq.write_table(table, buf, **options)
         data = buf.getbuffer()
         size = struct.unpack("<I", data[-8:-4])[0]
         start = len(data) - 8 - size
@@ -364,6 +373,8 @@ class ParquetAppender:
     def close(self, schema: pa.Schema | None = None) -> None:
         """Write the footer; with nothing appended, write an empty file of `schema`."""
         if self.head is None:
+            if self.empty is not None:
+                schema = pq.read_schema(self.empty)
             if schema is None:
                 raise ThriftError("nothing appended and no schema for an empty file")
             self.append_table(schema.empty_table())

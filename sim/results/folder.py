@@ -65,12 +65,29 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
 
     Dictionary encoding pays off for the few distinct names of string columns, not for
     the run ids or values (where pyarrow tries a dictionary, then gives up); min/max
-    statistics of long string columns cost more to compute and read than they save. The
-    options change how the file is encoded, not what it holds.
+    statistics of long string columns cost more to compute and read than they save.
+    Columns already dictionary-encoded in memory (`sim.results.tables.annual_table`) are
+    written as strings. The options change how the file is encoded, not what it holds.
     """
-    strings = [f.name for f in schema if pa.types.is_string(f.type)]
-    others = [f.name for f in schema if not pa.types.is_string(f.type)]
-    return {"compression": "zstd", "use_dictionary": strings, "write_statistics": others}
+    strings = [f.name for f in schema if _names(f.type)]
+    others = [f.name for f in schema if not _names(f.type)]
+    options: dict[str, Any] = {
+        "compression": "zstd",
+        "use_dictionary": strings,
+        "write_statistics": others,
+    }
+    if any(pa.types.is_dictionary(f.type) for f in schema):
+        # without the Arrow schema in the file, dictionary-encoded strings read back
+        # as plain strings (and every other type of these tables as itself)
+        options["store_schema"] = False
+    return options
+
+
+def _names(kind: pa.DataType) -> bool:
+    """Whether a column holds names: strings, or strings encoded as a dictionary."""
+    if pa.types.is_dictionary(kind):
+        return pa.types.is_string(kind.value_type)
+    return pa.types.is_string(kind)
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
