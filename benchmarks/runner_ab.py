@@ -4,7 +4,8 @@ Usage::
 
     git worktree add /tmp/base 0e711a3          # the code before issue 17
     .venv/bin/python benchmarks/runner_ab.py --a /tmp/base --b . [--pairs 3]
-        [--figures help cli10 api200 recording workers] [--runs 20000] [--record-runs 5000]
+        [--figures help cli10 api200 recording recwarm workers] [--runs 20000]
+        [--record-runs 5000] [--repeats 3]
 
 Every measurement is a fresh process that imports ``sim`` from tree A or tree B
 (``PYTHONPATH``), after one untimed warm-up per tree (file cache, numba's cache of
@@ -26,6 +27,12 @@ waited for), and the load average when it ran. Figures:
     ``sim.run(..., runs=--record-runs, workers=1, annual=all)`` and ``annual=off`` in
     fresh processes: the share of the run that recording the annual table costs
     (target <= 10 %).
+``recwarm``
+    The same share measured in one process per tree, after a warm-up run: ``annual=all``
+    and ``annual=off`` alternate ``--repeats`` times (into temporary folders) and the
+    medians are compared. Process start and imports are left out, and alternating within
+    one process makes the comparison much less sensitive to the machine's load drifting
+    than separate processes (the figure to trust on a shared machine).
 ``workers``
     ``sim.run(..., runs=--runs, workers=w)`` for w = 1 and 2 into a temporary folder,
     one fresh process each: wall time of the call, and CPU of the process tree during
@@ -122,6 +129,27 @@ print(json.dumps({"wall": wall, "cpu": cpu, "workers_cpu": sum(seen.values())}))
 """
 
 
+WARM = r"""
+import json, os, statistics, sys, tempfile, time
+import sim
+scenario, runs, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def once(annual):
+    with tempfile.TemporaryDirectory() as tmp:
+        c0, t0 = time.process_time(), time.perf_counter()
+        sim.run(scenario, runs=runs, workers=1, annual=annual, out=f"{tmp}/r")
+        return time.perf_counter() - t0, time.process_time() - c0
+once("all")  # warm-up: pages, pyarrow's kernels, numba's cache
+found = {"all": [], "off": []}
+for i in range(repeats):
+    for annual in ("all", "off") if i % 2 == 0 else ("off", "all"):
+        found[annual].append(once(annual))
+med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+       for k, v in found.items()}
+print(json.dumps({"wall": med["all"][0], "cpu": med["all"][1],
+                  "off_wall": med["off"][0], "off_cpu": med["off"][1]}))
+"""
+
+
 def load() -> str:
     """The 1-minute load average, for each line."""
     return f"{os.getloadavg()[0]:.1f}"
@@ -187,6 +215,13 @@ def m_recording(tree: Path, args: argparse.Namespace) -> dict[str, float]:
     return {"wall": on["wall"], "cpu": on["cpu"], "off_wall": off["wall"], "off_cpu": off["cpu"]}
 
 
+def m_recwarm(tree: Path, args: argparse.Namespace) -> dict[str, float]:
+    """``annual=all`` against ``annual=off`` alternating in one warm process."""
+    args_ = ["-c", WARM, SCENARIO, str(args.record_runs), str(args.repeats)]
+    _, _, out = fresh(tree, args_)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def m_workers(tree: Path, args: argparse.Namespace) -> dict[str, float]:
     """One and two workers on the same ensemble."""
     one = one_run(tree, args.runs, 1, "auto")
@@ -204,6 +239,7 @@ FIGURES = {
     "cli10": m_cli10,
     "api200": m_api200,
     "recording": m_recording,
+    "recwarm": m_recwarm,
     "workers": m_workers,
 }
 
@@ -217,7 +253,7 @@ def describe(name: str, m: dict[str, float]) -> str:
             f"{base}; simulate alone {m['engine_wall']:.3f} s wall, {m['engine_cpu']:.3f} s "
             f"CPU; outside the engine {outside:.3f} s CPU"
         )
-    if name == "recording":
+    if name in ("recording", "recwarm"):
         share = 1 - m["off_cpu"] / m["cpu"]
         return (
             f"annual=all {base}; off {m['off_wall']:.3f} s wall, {m['off_cpu']:.3f} s CPU; "
@@ -253,6 +289,7 @@ def main() -> None:
     parser.add_argument("--figures", nargs="+", default=list(FIGURES), choices=list(FIGURES))
     parser.add_argument("--runs", type=int, default=20_000, help="runs of the workers figure")
     parser.add_argument("--record-runs", type=int, default=5_000, help="runs of recording")
+    parser.add_argument("--repeats", type=int, default=3, help="alternations of recwarm")
     args = parser.parse_args()
     print(host_line())
     trees = {"A": args.a.resolve(), "B": args.b.resolve()}
