@@ -79,9 +79,9 @@ def test_one_chunk_is_linked_not_rewritten(tmp_path, monkeypatch):
     rewrites = []
     real = ChunkMerger._append
 
-    def counted(self, chunk, tables=None):
+    def counted(self, chunk):
         rewrites.append(chunk)
-        real(self, chunk, tables)
+        real(self, chunk)
 
     monkeypatch.setattr(ChunkMerger, "_append", counted)
     run(BASELINE, runs=90, seed=3, overrides=SHORT, workers=1, out=one)
@@ -96,7 +96,7 @@ def test_one_chunk_is_linked_not_rewritten(tmp_path, monkeypatch):
 def test_streaming_merge_equals_a_merge_from_scratch(tmp_path, monkeypatch):
     streamed = tmp_path / "streamed"
     run(BASELINE, runs=150, seed=8, overrides=SHORT, workers=1, chunk_size=40, out=streamed)
-    monkeypatch.setattr(ChunkMerger, "add", lambda self, chunk, tables=None: self.ready.add(chunk))
+    monkeypatch.setattr(ChunkMerger, "add", lambda self, chunk: self.ready.add(chunk))
     scratch = tmp_path / "scratch"
     run(BASELINE, runs=150, seed=8, overrides=SHORT, workers=1, chunk_size=40, out=scratch)
     a, b = frames(streamed), frames(scratch)
@@ -108,11 +108,11 @@ def test_write_error_while_streaming_starts_the_merge_over(tmp_path, monkeypatch
     calls = {"n": 0}
     real = ChunkMerger._append
 
-    def flaky(self, chunk, tables=None):
+    def flaky(self, chunk):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError(28, "No space left on device")
-        real(self, chunk, tables)
+        real(self, chunk)
 
     monkeypatch.setattr(ChunkMerger, "_append", flaky)
     out = tmp_path / "flaky"

@@ -24,7 +24,6 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -291,8 +290,8 @@ class ChunkMerger:
         final = self.folder / f"{table}.parquet"
         return final.with_name(f".{final.name}.tmp-{os.getpid()}")
 
-    def _append(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
-        """Append one chunk's files to the final tables (`tables` in memory are not used)."""
+    def _append(self, chunk: int) -> None:
+        """Append one chunk's files to the final tables."""
         for table in TABLES:
             found = self.writers.get(table)
             if found is None:
@@ -310,12 +309,8 @@ class ChunkMerger:
         """Note chunks already on disk (from an earlier attempt) without writing yet."""
         self.ready |= set(chunks)
 
-    def add(self, chunk: int, tables: Mapping[str, pa.Table] | None = None) -> None:
-        """Note that `chunk` is on disk and append every chunk now next in order.
-
-        `tables` (the chunk's tables, if they came back with its result) are not needed:
-        copying the chunk files' pages costs less than encoding the tables again.
-        """
+    def add(self, chunk: int) -> None:
+        """Note that `chunk` is on disk and append every chunk now next in order."""
         self.ready.add(chunk)
         if self.failed or len(self.order) == 1:
             return

@@ -119,17 +119,8 @@ class Runner:
         self.workers = workers
         self.scheduler = scheduler
 
-    def map_unordered(
-        self,
-        fn: Callable[[Any], Any],
-        tasks: Iterable[Any],
-        local: Callable[[Any], Any] | None = None,
-    ) -> Iterator[Any]:
-        """Yield ``fn(task)`` for every task, in completion order.
-
-        When the tasks run in this process, `local` (if given) runs them instead of `fn`:
-        it may return what would be too big to send back from a worker process.
-        """
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(task)`` for every task, in completion order."""
         tasks = list(tasks)
         in_process = self.workers == 1 or len(tasks) == 1
         caller = None if in_process or self.scheduler else main_reexecutes_caller()
@@ -146,10 +137,10 @@ class Runner:
             in_process = True
         if self.scheduler is None and in_process:
             for task in tasks:
-                yield (local or fn)(task)
+                yield fn(task)
             return
         if self.scheduler is None:
-            yield from self._shared(fn, local or fn, tasks)
+            yield from self._shared(fn, tasks)
             return
         executor, close = self._executor()
         ok = False
@@ -159,9 +150,7 @@ class Runner:
         finally:
             close(ok)
 
-    def _shared(
-        self, fn: Callable[[Any], Any], local: Callable[[Any], Any], tasks: list[Any]
-    ) -> Iterator[Any]:
+    def _shared(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
         """Run tasks in this process and in ``workers - 1`` pool processes at once.
 
         This process is one of the workers: it computes a task while the pool's
@@ -210,7 +199,7 @@ class Runner:
                 except IndexError:
                     continue
                 running -= 1
-                yield local(task)
+                yield fn(task)
             ok = True
         finally:
             if not ok:

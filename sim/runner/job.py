@@ -29,7 +29,7 @@ from sim.results.folder import (
 )
 from sim.results.manifest import Manifest, SweepDesign
 from sim.runner.executor import make_executor
-from sim.runner.tasks import ChunkTask, execute, execute_here, execute_sent
+from sim.runner.tasks import ChunkTask, execute
 
 if TYPE_CHECKING:
     from sim.engine.params import Structure
@@ -162,15 +162,11 @@ def execute_job(
         if progress:
             progress(done, total)
         runner = make_executor(workers, scheduler)
-        # local workers send the chunk's tables back (cheaper than reading the files
-        # again); a cluster's workers, maybe far away, do not
-        fn = execute if scheduler else execute_sent
-        for chunk, n, tables in runner.map_unordered(fn, todo, local=execute_here):
+        for chunk, n in runner.map_unordered(execute, todo):
             done += n
             if progress:
                 progress(done, total)
-            merger.add(chunk, tables)
-            del tables
+            merger.add(chunk)
         # the merge and the summaries are part of the job: an interruption there leaves
         # the manifest saying "incomplete" too, and the chunks stay until it says complete
         merge_chunks(folder, [t.chunk for t in tasks], keep=True, merger=merger)

@@ -112,12 +112,12 @@ Tables = dict[str, pa.Table]
 """A chunk's tables by name (``runs``, ``outcomes``, ``crises``, ``annual``)."""
 
 
-def execute(task: ChunkTask, keep: bool = False) -> tuple[int, int, Tables | None]:
-    """Simulate a chunk and write its tables; return (chunk, runs, tables if `keep`).
+def execute(task: ChunkTask) -> tuple[int, int]:
+    """Simulate a chunk and write its tables; return (chunk, runs).
 
-    With `keep` the tables come back too (from the main process, or pickled from a local
-    worker), so the final tables can be written from memory instead of reading the chunk
-    files again.
+    Only the counts come back, wherever the chunk ran: the final tables are assembled
+    from the chunk files (`sim.results.folder.ChunkMerger` copies their pages), so a
+    worker has nothing else to send.
     """
     if isinstance(task, SweepChunkTask):
         tables = _execute_sweep(task)
@@ -128,25 +128,7 @@ def execute(task: ChunkTask, keep: bool = False) -> tuple[int, int, Tables | Non
     folder = Path(task.folder)
     for name, table in tables.items():
         atomic_write_table(chunk_path(folder, task.chunk, name), table)
-    return task.chunk, len(task.run_ids), tables if keep else None
-
-
-def execute_here(task: ChunkTask) -> tuple[int, int, Tables | None]:
-    """`execute` in the main process: the tables come back with the counts."""
-    return execute(task, keep=True)
-
-
-SEND_ROWS = 2_500_000
-"""Largest table a local worker sends back with its result; bigger ones (the annual rows
-of a 10,000-run chunk) are read from the chunk file instead, to spare the main process
-the memory of a pickled copy."""
-
-
-def execute_sent(task: ChunkTask) -> tuple[int, int, Tables | None]:
-    """`execute` in a local worker: the tables of up to `SEND_ROWS` rows come back too."""
-    chunk, runs, tables = execute(task, keep=True)
-    sent = {name: t for name, t in (tables or {}).items() if t.num_rows <= SEND_ROWS}
-    return chunk, runs, sent
+    return task.chunk, len(task.run_ids)
 
 
 def _execute_ensemble(task: EnsembleChunkTask) -> Tables:
