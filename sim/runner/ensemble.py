@@ -30,13 +30,11 @@ ANNUAL_SAMPLE = 10_000
 """...and above it, only the first this-many runs (an i.i.d. sample) do."""
 MAX_CHUNK = 10_000
 """Largest chunk: the engine's cost per run falls with the batch up to about this size
-(benchmarks/README.md); a process computing a chunk of 10,000 runs holds ~100-150 MB
-more than one at rest (the engine's state, the annual accumulators and table)."""
-MAX_SHARED_CHUNK = 5_000
-"""Largest chunk with several workers on one machine: each holds a chunk at a time, so
-the memory of the process tree grows with the chunk times the workers (a million runs on
-two workers stay under 1 GB), while the engine's cost per run is flat from 5,000 to
-10,000 runs (docs/performance.md, "Memory of a million runs")."""
+(benchmarks/README.md: ~4 % cheaper per run than chunks of 5,000, which makes two
+workers ~1.93x one at 200,000 runs instead of ~1.83x); a process computing a chunk of
+10,000 runs holds ~100-150 MB more than one at rest (the engine's state, the annual
+accumulators and table), so a million runs on two workers peak at ~0.9 GB for the
+process tree (docs/performance.md, "Memory of a million runs")."""
 
 
 def annual_runs_for(mode: str, runs: int) -> int:
@@ -72,12 +70,10 @@ def chunk_size_for(runs: int, workers: int) -> int:
     The chunks come in whole rounds of one per worker, as equal as possible, so that the
     workers finish together and none is left alone with a last chunk while the others
     idle. With several workers there are at least two rounds once chunks would keep
-    `SPLIT_FROM` runs or more (see there), and chunks keep at most `MAX_SHARED_CHUNK`
-    runs (one worker: `MAX_CHUNK`).
+    `SPLIT_FROM` runs or more (see there).
     """
     workers = max(workers, 1)
-    cap = MAX_CHUNK if workers == 1 else min(MAX_CHUNK, MAX_SHARED_CHUNK)
-    rounds = math.ceil(runs / (workers * cap))
+    rounds = math.ceil(runs / (workers * MAX_CHUNK))
     if workers > 1 and rounds == 1 and runs >= 2 * workers * SPLIT_FROM:
         rounds = 2
     return int(max(250, math.ceil(runs / (workers * rounds))))
