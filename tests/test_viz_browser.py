@@ -178,7 +178,9 @@ def _results_page_replays_a_run(page, folders, tmp_path) -> None:
     field.fill("3")
     page.get_by_role("button", name="Replay").click()
     seed = stored_seed(folders[1], 3)
-    _wait_for_text(page, ".sim-origin", "Run 3 of")
+    # a replay loads the folder's scenario and posterior in the server: under a loaded
+    # machine (two test suites on two cores) it has taken longer than 30 s
+    _wait_for_text(page, ".sim-origin", "Run 3 of", timeout=90_000)
     _wait_for_text(page, ".sim-month", f"seed {seed}")
     assert "alliances.USA-TWN.commitment=0.9" in page.locator(".sim-settings").inner_text()
     page.get_by_role("button", name="Step").click()
