@@ -142,13 +142,13 @@ class Runner:
         if self.scheduler is None:
             yield from self._shared(fn, tasks)
             return
-        executor, close = self._executor()
-        ok = False
+        from sim.runner.dask_exec import dask_executor
+
+        executor, close_dask = dask_executor(self.scheduler)
         try:
             yield from _as_completed(executor, fn, tasks, 2 * max(self.workers, 1))
-            ok = True
         finally:
-            close(ok)
+            close_dask()
 
     def _shared(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
         """Run tasks in this process and in ``workers - 1`` pool processes at once.
@@ -204,20 +204,6 @@ class Runner:
         finally:
             if not ok:
                 shutdown_pool(cancel=True)
-
-    def _executor(self) -> tuple[Executor, Callable[[bool], None]]:
-        if self.scheduler is not None:
-            from sim.runner.dask_exec import dask_executor
-
-            executor, close_dask = dask_executor(self.scheduler)
-            return executor, lambda ok: close_dask()
-        pool = local_pool(self.workers)
-
-        def close(ok: bool) -> None:
-            if not ok:  # interrupted or failed: stop the workers and what they were doing
-                shutdown_pool(cancel=True)
-
-        return pool, close
 
 
 def _as_completed(
