@@ -105,6 +105,31 @@ def test_grievance_rises_by_occurrence() -> None:
     assert np.allclose(result.world.grievance[:, 0, 2], 1 - 0.9 * 0.5)
 
 
+def test_third_party_trigger_aggrieves_along_the_theatre_dyad() -> None:
+    """An act by an outside patron (CCC) raises the challenger's grievance toward the
+    patron and toward the holder whose crisis it can open (AAA->BBB: 1 - 0.7 x 0.5)."""
+    trig = {"kind": "arms_sale", "theatre": "isle", "by": "CCC", "months": ["2030-02"],
+            "grievance_increase": 0.5}  # fmt: skip
+    d = scenario([trig])
+    d["meta"]["months"] = 2
+    d["model"]["grievance"] = {"decay_per_year": 0.0}
+    _, result = run(d, runs=5)
+    assert np.allclose(result.world.grievance[:, 0, 2], 1 - 0.9 * 0.5)
+    assert np.allclose(result.world.grievance[:, 0, 1], 1 - 0.7 * 0.5)
+
+
+def test_holder_trigger_aggrieves_once() -> None:
+    """An act by the holder itself raises the challenger's grievance toward it once."""
+    trig = {"kind": "statement", "theatre": "isle", "by": "BBB", "months": ["2030-02"],
+            "grievance_increase": 0.5}  # fmt: skip
+    d = scenario([trig])
+    d["meta"]["months"] = 2
+    d["model"]["grievance"] = {"decay_per_year": 0.0}
+    _, result = run(d, runs=5)
+    assert np.allclose(result.world.grievance[:, 0, 1], 1 - 0.7 * 0.5)
+    assert np.allclose(result.world.grievance[:, 0, 2], 0.1)
+
+
 def test_poisson_crisis_rate() -> None:
     """rate 1.2/yr x p 0.5 over 24 months: about 1.2 crises a run less those blocked by an
     open crisis; check the occurrence rate through a crisis probability of 1 and short

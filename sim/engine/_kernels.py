@@ -519,6 +519,7 @@ def trigger_effects(
     grievance: np.ndarray,
     by: np.ndarray,
     target: np.ndarray,
+    holder: np.ndarray,
     increase: np.ndarray,
     crisis_probability: np.ndarray,
     u: np.ndarray,
@@ -527,9 +528,10 @@ def trigger_effects(
     """Apply trigger occurrences `n` (R, J) in place; return where they open crises (R, J).
 
     As `sim.engine.mechanisms.triggers.step`: the kind's bit in ``triggered`` of the
-    trigger's theatre; if `raise_grievance`, the target's grievance toward the actor
-    becomes 1 - (1 - G) (1 - increase)^n, triggers in order; a crisis opens where
-    u < 1 - (1 - crisis_probability)^n. Powers are repeated multiplications from 1.0.
+    trigger's theatre; if `raise_grievance`, the target's grievance toward the actor, and
+    toward the theatre's holder (`holder`, (R, K)) where that is neither the actor nor
+    the target, becomes 1 - (1 - G) (1 - increase)^n, triggers in order; a crisis opens
+    where u < 1 - (1 - crisis_probability)^n. Powers are repeated multiplications from 1.0.
     """
     runs, items = n.shape
     opens = np.zeros((runs, items), dtype=np.bool_)
@@ -546,6 +548,9 @@ def trigger_effects(
                     keep = keep * base
                 t, b = target[r, j], by[r, j]
                 grievance[r, t, b] = 1.0 - (1.0 - grievance[r, t, b]) * keep
+                h = holder[r, theatre[j]]
+                if h != b and h != t and h >= 0:
+                    grievance[r, t, h] = 1.0 - (1.0 - grievance[r, t, h]) * keep
             base = 1.0 - crisis_probability[r, j]
             keep = 1.0
             for _ in range(c):

@@ -200,6 +200,7 @@ def close_crisis(state: State, mask: np.ndarray, k: int, baseline: np.ndarray, e
         return
     log_crises(state, mask, k, ending, state.t)
     w = state.world
+    keep_war_path(state, mask, k)
     w.crisis[:, k] &= ~mask
     w.rung[:, k] = np.where(mask, baseline, w.rung[:, k])
     w.challenger[:, k] = np.where(mask, -1, w.challenger[:, k])
@@ -211,6 +212,18 @@ def close_crisis(state: State, mask: np.ndarray, k: int, baseline: np.ndarray, e
     w.blockade[:, k] &= ~mask
     w.blockade_pain[:, k] = np.where(mask, 0.0, w.blockade_pain[:, k])
     w.war_path[:, k] = np.where(mask, 0, w.war_path[:, k])
+
+
+def keep_war_path(state: State, mask: np.ndarray, k: int) -> None:
+    """Record how the first war of theatre `k` began before its crisis closes (runs `mask`).
+
+    A war decided in the month it began closes before the month's rung records are
+    updated (`sim.engine.step.settle_ladder`), which would otherwise find its path reset.
+    """
+    o, w = state.outcome, state.world
+    first = mask & (o.war_month[:, k] < 0) & (o.max_rung[:, k] >= WAR_RUNG)
+    first &= o.first_war_path[:, k] == 0
+    o.first_war_path[:, k] = np.where(first, w.war_path[:, k], o.first_war_path[:, k])
 
 
 def transfer(state: State, mask: np.ndarray, k: int, new_holder: np.ndarray) -> None:

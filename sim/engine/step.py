@@ -51,4 +51,6 @@ def settle_ladder(st: State, params: Params, s: Structure) -> None:
     np.maximum(x.peak, w.rung, out=x.peak)
     new_war = (o.max_rung >= WAR_RUNG) & (o.war_month < 0)
     o.war_month[new_war] = st.t
-    o.first_war_path[new_war] = w.war_path[new_war]
+    # a war that began and ended this month kept its path when its crisis closed
+    recorded = o.first_war_path[new_war]
+    o.first_war_path[new_war] = np.where(recorded > 0, recorded, w.war_path[new_war])

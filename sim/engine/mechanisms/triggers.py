@@ -6,9 +6,11 @@ performed by actor ``by``. In month t it occurs
 
     n_j(t) ~ Poisson(rate_per_year_j / 12) + [t is one of months_j]
 
-times. Each occurrence raises the grievance of the target toward the actor,
+times. Each occurrence raises the grievance of the target toward the actor, and toward
+the theatre's holder h where h is neither (a US arms sale to Taiwan aggrieves China toward
+the United States and toward Taiwan, the dyad whose crisis it can open),
 
-    G_target,by <- 1 - (1 - G_target,by) (1 - g_j)^n_j,
+    G_target,x <- 1 - (1 - G_target,x) (1 - g_j)^n_j,   x in {by, h},
 
 (the multiplicative form of the grievance mechanism, once per occurrence), and opens a
 crisis with probability ``crisis_probability`` p_j, independently per occurrence:
@@ -214,6 +216,7 @@ def step(m: Month) -> None:
         w.grievance,
         rows(p.by),
         rows(p.target),
+        w.holder,
         rows(p.grievance_increase).astype(np.float64, copy=False),
         rows(p.crisis_probability).astype(np.float64, copy=False),
         u,
