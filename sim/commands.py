@@ -135,7 +135,7 @@ def run_header(results) -> str:
         f"{m['months']} months from {m['start']}, {m['wall_seconds']:.1f} s "
         f"({m['runs_per_second']:,.0f} runs/s, {m['workers']} workers)"
     )
-    return line + "\n" + overrides_text(m.get("overrides", []))
+    return line + "\n" + overrides_text(m.get("overrides", [])) + "\n" + posterior_text(m)
 
 
 def overrides_text(overrides) -> str:
@@ -214,19 +214,40 @@ def register_run(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
     )
     add_set(p)
-    p.add_argument(
-        "--posterior",
-        metavar="DIR",
-        default=None,
-        help="draw the calibrated parameters of each run from this sim calibrate folder "
-        "('none': the scenario's own values); same as --set calibration.posterior=DIR",
-    )
+    add_posterior(p)
     add_out(p, "result folder (default results/<name>[+set-<overrides>]-<YYYYmmdd-HHMMSS>)")
     add_workers(p)
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     add_annual(p)
     add_quiet(p)
     p.set_defaults(func=cmd_run)
+
+
+def add_posterior(p: argparse.ArgumentParser) -> None:
+    """Add ``--posterior DIR`` (shared by ``sim run`` and ``sim sweep``)."""
+    p.add_argument(
+        "--posterior",
+        metavar="DIR",
+        default=None,
+        help="draw the calibrated parameters of each run from this sim calibrate folder "
+        "('none': the scenario's own values; default: the scenario's [calibration] "
+        "posterior); same as --set calibration.posterior=DIR. --set and swept values "
+        "of calibrated parameters override their draws",
+    )
+
+
+def posterior_text(manifest: dict) -> str:
+    """One line on where the runs' calibrated parameters came from."""
+    post = manifest.get("posterior")
+    if not post:
+        return "calibrated parameters: the scenario's own values (no posterior)"
+    name = Path(post["folder"]).name
+    held = post.get("held", [])
+    drawn = [p for p in post["parameters"] if p not in held]
+    line = f"calibrated parameters: drawn per run from posterior {name} ({post['draws']} draws)"
+    if held:
+        line += f"; held at the set or swept value: {', '.join(held)}"
+    return line + (f"; drawn: {', '.join(drawn)}" if drawn and held else "")
 
 
 def run_overrides(args: argparse.Namespace) -> list[str]:

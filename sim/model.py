@@ -196,6 +196,8 @@ class EscalationModel(mesa.Model):
         record: dict[Any, Any] = runs.loc[rows[:1]].astype(object).to_dict("records")[0]
         manifest = res.manifest
         swept = {column: record[column] for column in manifest.get("swept", [])}
+        if manifest.get("kind") == "sweep" and manifest.get("seeding") != "common":
+            swept["calibration.posterior"] = "none"  # older sweeps ran at the scenario's values
         scenario = load_scenario(manifest["scenario"], list(manifest.get("overrides", [])))
         return cls(scenario, seed=int(record["seed"]), overrides=swept)
 

@@ -81,7 +81,7 @@ def outcome_uncertainty(
     years : float
         Simulated years per run (for crises per year).
     """
-    from sim.calibrate.posterior import draw_of
+    from sim.engine.rng import draw_of
 
     seed_of = dict(zip(runs["run_id"].to_numpy(), runs["seed"].to_numpy(np.uint64), strict=True))
     rows: list[dict[str, Any]] = []

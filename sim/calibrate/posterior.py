@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.rng import draw_of
 from sim.errors import SimError
 
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-"""splitmix64 increment; the stream is offset from the engine's use of the same seed."""
-OFFSET = np.uint64(0xD1B54A32D192ED03)
+__all__ = ["Posterior", "draw_of", "find_folder", "load_posterior", "posterior_record"]
 
 
 @dataclass(frozen=True)
@@ -123,23 +122,6 @@ def find_folder(name: str, scenario_file: str) -> Path | None:
     candidates.append(scenario_dir() / path)
     candidates.append(Path.cwd() / path)
     return next((c.resolve() for c in candidates if c.is_dir()), None)
-
-
-def _splitmix(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        z = x + GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
-
-
-def draw_of(weights: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """Posterior draw of each run, from its seed alone, (R,) int."""
-    bits = _splitmix(np.asarray(seeds, dtype=np.uint64) ^ OFFSET)
-    u = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
-    edges = np.cumsum(weights)
-    edges[-1] = 1.0
-    return np.minimum(np.searchsorted(edges, u, side="right"), len(weights) - 1)
 
 
 def posterior_record(scenario_data: dict[str, Any]) -> dict[str, Any] | None:

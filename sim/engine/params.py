@@ -13,7 +13,8 @@ Nothing here names a parameter: the arrays are built from the mechanisms' declar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -119,9 +120,12 @@ class Params:
         The numbers of each occurrence (its kind's declared values), arrays of shape (R,).
     draw_weights : (D,) float or None
         Set when the rows are the D draws of a posterior (`with_posterior`): each run then
-        uses the row `sim.calibrate.posterior.draw_of` picks from its seed (`for_seeds`).
+        uses the row `sim.engine.rng.draw_of` picks from its seed (`for_seeds`).
     posterior : dict or None
-        Which posterior (folder, sha256, draws, parameters), for manifests.
+        Which posterior (folder, sha256, draws, parameters, held), for manifests.
+    draw_values : (D, P) float or None
+        The drawn values of the posterior parameters that are not held, in the order of
+        the record's ``parameters`` less ``held`` (``runs.parquet`` carries them).
     """
 
     blocks: dict[str, ParamBlock]
@@ -129,9 +133,10 @@ class Params:
     event_values: tuple[ParamBlock | None, ...] = ()
     draw_weights: np.ndarray | None = None
     posterior: dict | None = None
+    draw_values: np.ndarray | None = None
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("blocks", "draw_weights", "posterior"):
+        if name.startswith("__") or name in ("blocks", "draw_weights", "posterior", "draw_values"):
             raise AttributeError(name)
         try:
             return self.blocks[name]
@@ -155,7 +160,7 @@ class Params:
         """Return the rows of runs with these seeds: their posterior draws, or self."""
         if self.draw_weights is None:
             return self
-        from sim.calibrate.posterior import draw_of
+        from sim.engine.rng import draw_of
 
         return self.take(draw_of(self.draw_weights, seeds))
 
@@ -350,23 +355,36 @@ def _trigger_labels(d: dict, specs: list[EventSpec], mechanisms: Any) -> tuple[s
     return tuple(dict.fromkeys(labels))
 
 
-def compile_scenario(scenario: Scenario, posterior: bool = True) -> tuple[Structure, Params]:
+def override_paths(overrides: Iterable[str]) -> frozenset[str]:
+    """Return the paths set by ``PATH=VALUE`` overrides."""
+    return frozenset(o.split("=", 1)[0].strip() for o in overrides)
+
+
+def compile_scenario(
+    scenario: Scenario, posterior: bool = True, held: Iterable[str] | None = None
+) -> tuple[Structure, Params]:
     """Compile one resolved scenario into its structure and length-1 parameter arrays.
 
     If the scenario names a posterior (``[calibration] posterior``) and `posterior` is
     true, the parameters have one row per posterior draw instead (`with_posterior`).
+    A posterior parameter that is `held` keeps the scenario's value in every draw; by
+    default the paths the scenario's ``--set`` overrides set are held, so that ``--set``
+    (and a swept value) always wins over the posterior.
     """
     structure, params = _compile(scenario)
     name = scenario.data.get("calibration", {}).get("posterior")
     if posterior and name and name != "none":
         from sim.calibrate.posterior import load_posterior
 
-        params = with_posterior(params, load_posterior(name))
+        keep = override_paths(scenario.overrides) if held is None else frozenset(held)
+        params = with_posterior(params, load_posterior(name), keep)
     return structure, params
 
 
-def with_posterior(params: Params, post: Any) -> Params:
+def with_posterior(params: Params, post: Any, held: frozenset[str] = frozenset()) -> Params:
     """Return `params` with one row per posterior draw (model-scope paths only).
+
+    Posterior parameters in `held` keep their value in `params` (the record lists them).
 
     Raises
     ------
@@ -378,6 +396,7 @@ def with_posterior(params: Params, post: Any) -> Params:
     rows = len(post.weights)
     out = params.broadcast(rows, copy=True)
     blocks = dict(out.blocks)
+    drawn = [j for j, path in enumerate(post.paths) if path not in held]
     for j, path in enumerate(post.paths):
         parts = path.split(".")
         mech = next((m for m in MECHANISMS if len(parts) == 3 and m.name == parts[1]), None)
@@ -386,15 +405,20 @@ def with_posterior(params: Params, post: Any) -> Params:
             found = next((a for a, prm in mech.params.declared() if prm.key == parts[2]), None)
         if found is None or mech is None:
             raise SimError(f"{post.folder}: parameter {path}: not a model-scope parameter")
+        if path in held:
+            continue
         arrays = blocks[mech.name].arrays()
         arrays[found] = post.values[:, j].astype(arrays[found].dtype)
         blocks[mech.name] = blocks[mech.name].with_arrays(arrays)
+    record = post.record()
+    record["held"] = [p for p in post.paths if p in held]
     return Params(
         blocks=blocks,
         event_month=out.event_month,
         event_values=out.event_values,
         draw_weights=post.weights,
-        posterior=post.record(),
+        posterior=record,
+        draw_values=post.values[:, drawn],
     )
 
 
@@ -438,15 +462,26 @@ def _compile(scenario: Scenario) -> tuple[Structure, Params]:
     return structure, params
 
 
-def compile_batch(scenarios: list[Scenario]) -> tuple[Structure, Params]:
+def compile_batch(
+    scenarios: list[Scenario], posterior: bool = False, held: Iterable[str] = ()
+) -> tuple[Structure, Params]:
     """Compile scenarios that differ only in numbers (the points of a sweep) into one batch.
+
+    Without `posterior`, one parameter row per scenario. With it, scenarios that name a
+    posterior have one row per draw each, point-major (row ``i * D + d`` is draw d of
+    scenario i), and the result carries the posterior's weights, record and drawn values;
+    each scenario holds the paths in `held` and those its own overrides set.
 
     Raises
     ------
     SimError
-        If the scenarios differ in structure (actors, theatres, events, mechanisms...).
+        If the scenarios differ in structure (actors, theatres, events, mechanisms...) or
+        name different posteriors.
     """
-    compiled = [compile_scenario(s, posterior=False) for s in scenarios]
+    compiled = [
+        compile_scenario(s, posterior, frozenset(held) | override_paths(s.overrides))
+        for s in scenarios
+    ]
     structure = compiled[0][0]
     signature = structure.signature()
     for (other, _), scenario in zip(compiled[1:], scenarios[1:], strict=True):
@@ -456,7 +491,20 @@ def compile_batch(scenarios: list[Scenario]) -> tuple[Structure, Params]:
                 "(actors, theatres, events, mechanisms or horizon); only numbers "
                 "may vary within a sweep"
             )
-    return structure, stack([p for _, p in compiled])
+    stacked = stack([p for _, p in compiled])
+    first = compiled[0][1]
+    if first.draw_weights is None:
+        return structure, stacked
+    records = {json.dumps(p.posterior, sort_keys=True) for _, p in compiled}
+    if len(records) > 1 or any(p.draw_weights is None for _, p in compiled):
+        raise SimError(
+            f"{scenarios[0].file}: the sweep's points name different posteriors, or hold "
+            "different parameters; only numbers may vary within a sweep"
+        )
+    stacked.draw_weights = first.draw_weights
+    stacked.posterior = first.posterior
+    stacked.draw_values = first.draw_values
+    return structure, stacked
 
 
 __all__ = [

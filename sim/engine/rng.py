@@ -29,6 +29,24 @@ def mix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+_DRAW_OFFSET = np.uint64(0xD1B54A32D192ED03)
+"""Offsets the posterior-draw stream from the engine's use of the same seed."""
+
+
+def draw_of(weights: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Posterior draw of each run, from its seed alone, (R,) int.
+
+    A weighted pick by the uniform u = splitmix64(seed XOR offset) / 2^64 (53 bits), so a
+    run's parameters depend on nothing but its seed and the posterior's weights, which
+    keeps replay and batch independence (docs/CONTRACTS.md, "Determinism").
+    """
+    bits = mix64((np.asarray(seeds, dtype=np.uint64) ^ _DRAW_OFFSET) + _GOLDEN)
+    u = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+    edges = np.cumsum(weights)
+    edges[-1] = 1.0
+    return np.minimum(np.searchsorted(edges, u, side="right"), len(weights) - 1)
+
+
 class CounterRNG:
     """Uniform, normal, Bernoulli, Poisson and binomial variates for a batch of runs.
 

@@ -13,6 +13,11 @@ Schema versions
 2
     Adds ``schema_version``. Otherwise the same keys as version 1, so tools that read
     version 1 read version 2 unchanged.
+3
+    Sweeps add ``seeding`` (``common``: common random numbers with ``sim run`` and
+    posterior draws; absent in earlier sweeps, which are ``per-point``). Ensembles and
+    posterior records may carry ``posterior.held`` (calibrated parameters held at a set
+    or swept value). Readers of version 2 read version 3's other keys unchanged.
 
 A manifest of a later version than `SCHEMA_VERSION` is refused rather than misread.
 Keys this module does not know are kept (`Manifest.extra`) and written back unchanged.
@@ -27,7 +32,7 @@ from typing import Any, Literal, cast
 
 from sim.errors import ResultsError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the manifest layout this code writes (see the module docstring)."""
 
 Kind = Literal["ensemble", "sweep"]
@@ -69,6 +74,12 @@ class SweepDesign:
         Design points.
     runs_per_point : int
         Replications of each point (``run_id = point_id * runs_per_point + k``).
+    seeding : {"common", "per-point"} or None
+        ``common`` (schema version 3): replication k of every point has the seed of run k
+        of ``sim run`` with the same master seed and draws its calibrated parameters from
+        the scenario's posterior, as ``sim run`` does (swept and ``--set`` paths held).
+        ``per-point`` or None (folders written before, whose manifests have no such key):
+        ``SeedSequence([master, point, k])`` and the scenario's own values.
     """
 
     sampler: str
@@ -77,6 +88,7 @@ class SweepDesign:
     swept: list[str]
     points: int
     runs_per_point: int
+    seeding: str | None = None
 
 
 @dataclass
@@ -276,6 +288,9 @@ class Manifest:
                 swept=read.required("swept", _strings, "a list of parameter paths"),
                 points=read.required("points", _at_least(1), "a positive integer"),
                 runs_per_point=read.required("runs_per_point", _at_least(1), "a positive integer"),
+                seeding=read.optional(
+                    "seeding", lambda v: v in ("common", "per-point"), "'common' or 'per-point'"
+                ),
             )
         manifest = cls(
             kind=kind,
@@ -330,8 +345,15 @@ class Manifest:
 
 
 def _fields(obj: Provenance | SweepDesign | FileFacts) -> dict[str, Any]:
-    """Return a flat dataclass's fields in declaration order."""
-    return dict(vars(obj))
+    """Return a flat dataclass's fields in declaration order.
+
+    A sweep's unset seeding is left out, so that manifests of earlier versions are
+    written back with their own keys.
+    """
+    out = dict(vars(obj))
+    if isinstance(obj, SweepDesign) and obj.seeding is None:
+        del out["seeding"]
+    return out
 
 
 class _Reader:

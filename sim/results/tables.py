@@ -51,13 +51,19 @@ def runs_table(
     seeds: np.ndarray,
     point_ids: np.ndarray | None = None,
     point_values: dict[str, np.ndarray] | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> pa.Table:
-    """One row per run: run_id, seed (and point_id plus swept values for sweeps)."""
+    """One row per run: run_id, seed (and point_id plus swept values for sweeps).
+
+    `extra` adds columns after those, e.g. a posterior run's ``draw`` and drawn values.
+    """
     cols = {"run_id": pa.array(run_ids, pa.int64()), "seed": pa.array(seeds, pa.uint64())}
     if point_ids is not None:
         cols["point_id"] = pa.array(point_ids, pa.int64())
         for name, values in (point_values or {}).items():
             cols[name] = pa.array(values)
+    for name, values in (extra or {}).items():
+        cols[name] = pa.array(values)
     return pa.table(cols)
 
 

@@ -203,17 +203,25 @@ def run(
 
 
 def plan_ensemble(
-    scen: Scenario, runs: int, master: int, folder: Path, size: int, annual_runs: int
+    scen: Scenario,
+    runs: int,
+    master: int,
+    folder: Path,
+    size: int,
+    annual_runs: int,
+    held: Iterable[str] | None = None,
 ) -> list[EnsembleChunkTask]:
     """Chunk tasks of an ensemble (a pure function of its arguments, so resumable).
 
-    This is the one place that gives the chunks their parameters.
+    This is the one place that gives the chunks their parameters. `held`: posterior
+    parameters kept at the scenario's values (default: those its overrides set; a resumed
+    job passes its manifest's record, since its resolved scenario carries no overrides).
     """
     import numpy as np
 
     from sim.engine.params import compile_scenario
 
-    structure, params = compile_scenario(scen)
+    structure, params = compile_scenario(scen, held=held)
     bounds = list(range(0, runs, size)) + [runs]
     return [
         EnsembleChunkTask(
@@ -335,6 +343,7 @@ def resume(
         path,
         manifest.chunk_size,
         manifest.annual_runs,
+        held=(manifest.posterior or {}).get("held", ()),
     )
     manifest.workers = workers
     with FolderLock(path):

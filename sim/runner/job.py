@@ -44,6 +44,23 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated("terminated by SIGTERM")
 
 
+def _posterior_record(scen: Scenario, sweep: SweepDesign | None) -> dict[str, Any] | None:
+    """Return the manifest's record of the posterior the job's runs draw from, or None.
+
+    Sweeps of the older ``per-point`` seeding ran at the scenario's own values.
+    """
+    from sim.calibrate.posterior import posterior_record
+    from sim.engine.params import override_paths
+
+    if sweep is not None and sweep.seeding != "common":
+        return None
+    record = posterior_record(scen.data)
+    if record is not None:
+        held = override_paths(scen.overrides)
+        record["held"] = [p for p in record["parameters"] if p in held]
+    return record
+
+
 def job_manifest(
     scen: Scenario,
     structure: Structure,
@@ -65,7 +82,6 @@ def job_manifest(
     """
     import sys
 
-    from sim.calibrate.posterior import posterior_record
     from sim.results.provenance import provenance
 
     return Manifest(
@@ -95,7 +111,7 @@ def job_manifest(
         started=dt.datetime.now(dt.UTC).isoformat(),
         provenance=provenance(),
         scenario=scen.data,
-        posterior=posterior_record(scen.data) if sweep is None else None,
+        posterior=_posterior_record(scen, sweep),
     )
 
 

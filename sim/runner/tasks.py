@@ -82,25 +82,65 @@ class SweepChunkTask(ChunkTask):
     local_ids: np.ndarray
     scenario: dict[str, Any]
     points: dict[int, dict[str, Any]]
+    seeding: str | None = None
+    held: tuple[str, ...] = ()
 
 
-def compile_points(task: SweepChunkTask) -> tuple[Structure, Params, np.ndarray]:
-    """Compile the sweep points of a chunk; returns (structure, params, row of each run)."""
+COMMON = "common"
+"""Seeding of sweeps since issue 24: replication k of every point has the seed of run k of
+``sim run`` with the same master seed (common random numbers), and each run draws its
+calibrated parameters from the scenario's posterior as ``sim run`` does, the swept and
+``--set`` parameters held. The older ``per-point`` seeding (``SeedSequence([master, p,
+k])``, the scenario's own values) is kept for folders written before it."""
+
+
+def compile_points(task: SweepChunkTask, seeds: np.ndarray) -> tuple[Structure, Params, np.ndarray]:
+    """Compile the sweep points of a chunk; returns (structure, params, row of each run).
+
+    With ``common`` seeding each point has one row per posterior draw (if the scenario
+    names a posterior), and a run's row is its point's block at the draw its seed picks.
+    """
     from sim.engine.params import compile_batch
+    from sim.engine.rng import draw_of
     from sim.scenario.loader import load_scenario
 
     base = load_scenario(task.scenario)
     pids = sorted(task.points)
     scenarios = [base.with_overrides(task.points[p]) for p in pids]
-    structure, params = compile_batch(scenarios)
+    posterior = task.seeding == COMMON
+    structure, params = compile_batch(scenarios, posterior=posterior, held=task.held)
     row = {p: i for i, p in enumerate(pids)}
-    return structure, params, np.array([row[p] for p in task.point_ids], dtype=np.int64)
+    rows = np.array([row[p] for p in task.point_ids], dtype=np.int64)
+    if params.draw_weights is not None:
+        rows = rows * len(params.draw_weights) + draw_of(params.draw_weights, seeds)
+    return structure, params, rows
+
+
+def draw_columns(params: Params, seeds: np.ndarray) -> dict[str, np.ndarray]:
+    """``runs.parquet`` columns of posterior runs: ``draw`` and each drawn parameter.
+
+    Empty when the parameters carry no posterior. Held parameters (set by ``--set`` or
+    swept) have no column here: their value is the scenario's (or the point's).
+    """
+    if params.draw_weights is None or params.draw_values is None or params.posterior is None:
+        return {}
+    from sim.engine.rng import draw_of
+
+    draws = draw_of(params.draw_weights, seeds)
+    held = set(params.posterior.get("held", ()))
+    names = [p for p in params.posterior["parameters"] if p not in held]
+    columns: dict[str, np.ndarray] = {"draw": draws.astype(np.int64)}
+    for i, name in enumerate(names):
+        columns[name] = params.draw_values[draws, i]
+    return columns
 
 
 def chunk_seeds(task: ChunkTask) -> np.ndarray:
-    """Seeds of the chunk's runs (a sweep's runs are seeded by point and replication)."""
+    """Seeds of the chunk's runs (see `COMMON` for how a sweep's runs are seeded)."""
     if not isinstance(task, SweepChunkTask):
         return run_seeds(task.master_seed, task.run_ids)
+    if task.seeding == COMMON:
+        return run_seeds(task.master_seed, task.local_ids)
     seeds = np.empty(len(task.run_ids), dtype=np.uint64)
     for p in np.unique(task.point_ids):
         sel = task.point_ids == p
@@ -173,7 +213,7 @@ def _execute_ensemble(task: EnsembleChunkTask) -> Tables:
     tally = tally_from_result(result).to_bytes()
     atomic_write_bytes(tally_path(Path(task.folder), task.chunk), tally)
     return {
-        "runs": runs_table(task.run_ids, seeds),
+        "runs": runs_table(task.run_ids, seeds, extra=draw_columns(task.params, seeds)),
         "outcomes": outcomes_table(result, task.run_ids),
         "crises": crises_table(result, task.run_ids),
         "annual": _annual(task, result),
@@ -182,7 +222,7 @@ def _execute_ensemble(task: EnsembleChunkTask) -> Tables:
 
 def _execute_sweep(task: SweepChunkTask) -> Tables:
     seeds = chunk_seeds(task)
-    structure, params, rows = compile_points(task)
+    structure, params, rows = compile_points(task, seeds)
     result = simulate(structure, params.take(rows), seeds, record=_records_annual(task))
     paths = list(next(iter(task.points.values())))
     # swept values of each run, as plain Python values (pyarrow infers the column type)
@@ -197,7 +237,9 @@ def _execute_sweep(task: SweepChunkTask) -> Tables:
     points = [point_of_run[r] for r in crises["run_id"].to_pylist()]
     crises = crises.add_column(1, "point_id", pa.array(points, pa.int64()))
     return {
-        "runs": runs_table(task.run_ids, seeds, task.point_ids, values),
+        "runs": runs_table(
+            task.run_ids, seeds, task.point_ids, values, extra=draw_columns(params, seeds)
+        ),
         "outcomes": outcomes,
         "crises": crises,
         "annual": _annual(task, result),

@@ -38,10 +38,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         else:
             if not args.scenario:
                 raise SimError("give a SCENARIO file (or --resume DIR)")
+            from sim.commands import run_overrides
             from sim.scenario import load_scenario
             from sim.sweep.run import default_sweep_out
 
-            scenario = load_scenario(args.scenario, args.set)
+            scenario = load_scenario(args.scenario, run_overrides(args))
             out = Path(args.out) if args.out else default_sweep_out(scenario)
             try:
                 results = run_sweep(
@@ -71,7 +72,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def print_sweep(results, quiet: bool = False) -> None:
     """Print the headline figures of a finished sweep (only the path line if `quiet`)."""
-    from sim.commands import overrides_text
+    from sim.commands import overrides_text, posterior_text
 
     m = results.manifest
     if quiet:
@@ -83,6 +84,7 @@ def print_sweep(results, quiet: bool = False) -> None:
         f"seed {m['master_seed']}, {m['wall_seconds']:.1f} s"
     )
     print(overrides_text(m.get("overrides", [])) + " (fixed at every point)")
+    print(posterior_text(m))
     summary = results.table("summary")
     for theatre, rows in summary.groupby("theatre", sort=False):
         print(
@@ -146,7 +148,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def register_sweep(sub: argparse._SubParsersAction) -> None:
     """Register ``sim sweep``, ``sim analyze`` and ``sim discover``."""
     from sim.cli import add_out, add_parser, add_quiet, add_set
-    from sim.commands import add_annual, add_workers
+    from sim.commands import add_annual, add_posterior, add_workers
 
     p = add_parser(
         sub,
@@ -186,6 +188,7 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
     )
     add_set(p)
+    add_posterior(p)
     add_out(p, "result folder (default results/<name>[+set-<overrides>]-sweep-<time>)")
     add_workers(p)
     p.add_argument(

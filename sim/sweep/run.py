@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from sim.analysis.intervals import wilson
 from sim.analysis.tally import tally_from_outcomes
-from sim.engine.params import compile_scenario
+from sim.engine.params import compile_scenario, override_paths
 from sim.errors import SimError
 from sim.results.folder import (
     FolderLock,
@@ -34,7 +34,7 @@ from sim.results.reader import Results, load_results
 from sim.runner.ensemble import chunk_size_for, default_workers
 from sim.runner.executor import start_early
 from sim.runner.job import check_resumable, execute_job, job_manifest
-from sim.runner.tasks import SweepChunkTask
+from sim.runner.tasks import COMMON, SweepChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 from sim.sweep.samplers import Design, sample
 from sim.sweep.space import (
@@ -103,6 +103,7 @@ def plan_sweep(manifest: Manifest, folder: Path) -> list[SweepChunkTask]:
     }
     runs, size = design.runs_per_point, manifest.chunk_size
     total = len(points) * runs
+    held = tuple(sorted(override_paths(manifest.overrides) | set(design.swept)))
     bounds = list(range(0, total, size)) + [total]
     tasks = []
     for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
@@ -119,6 +120,8 @@ def plan_sweep(manifest: Manifest, folder: Path) -> list[SweepChunkTask]:
                 local_ids=run_ids % runs,
                 scenario=manifest.scenario,
                 points={int(p): overrides[int(p)] for p in np.unique(pids)},
+                seeding=design.seeding,
+                held=held,
             )
         )
     return tasks
@@ -245,8 +248,13 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     command: list[str] | None = None,
     chunk_size: int | None = None,
+    seeding: str = COMMON,
 ) -> Results:
-    """Run a sweep and return its results (see ``sim sweep --help``)."""
+    """Run a sweep and return its results (see ``sim sweep --help``).
+
+    `seeding` ``"per-point"`` reproduces sweeps written before schema version 3 (seeds by
+    point and replication, the scenario's own values; `sim.results.manifest.SweepDesign`).
+    """
     scen = load_scenario(scenario, overrides or ())
     plist, method, n_points, n_runs = sweep_settings(
         scen, params, sweep_file, sampler, points, runs
@@ -292,8 +300,12 @@ def run_sweep(
             swept=[p.path for p in plist],
             points=len(design.values),
             runs_per_point=n_runs,
+            seeding=seeding,
         ),
     )
+    if manifest.posterior is not None:
+        held = override_paths(scen.overrides) | {p.path for p in plist}
+        manifest.posterior["held"] = [p for p in manifest.posterior["parameters"] if p in held]
     with FolderLock(folder):
         atomic_write_table(folder / "points.parquet", points_table(plist, design))
         np.save(folder / "design_unit.npy", design.unit)
