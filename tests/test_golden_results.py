@@ -63,14 +63,16 @@ def test_results_match_golden(name, tmp_path):
     )
     if not differ.empty:
         series = differ.groupby(["metric", "subject"]).size()
-        with pd.option_context("display.width", 200, "display.max_columns", 20):
-            pytest.fail(
-                f"{name}: annual statistics differ from the golden run beyond rel {rtol:g} "
-                f"(rel = |got - golden| / scale, see scripts/make_golden.py) in "
-                f"{len(differ)} (metric, subject, year, stat) of {len(series)} series:\n"
-                f"{differ.head(20).to_string(index=False)}\n"
-                f"series: {', '.join(f'{m}/{s}' for m, s in series.index)}"
-            )
+        worst = differ.loc[pd.to_numeric(differ["rel"]).idxmax()]
+        table = differ.head(20).to_string(index=False, float_format=lambda x: f"{x:.12g}")
+        pytest.fail(
+            f"{name}: annual statistics differ from the golden run beyond rel {rtol:g} "
+            f"(rel = |got - golden| / scale, see scripts/make_golden.py) in "
+            f"{len(differ)} (metric, subject, year, stat) of {len(series)} series; largest "
+            f"rel {worst['rel']:.3g} at {worst['metric']}/{worst['subject']} "
+            f"{worst['year']} {worst['stat']}; first ones:\n{table}\n"
+            f"series: {', '.join(f'{m}/{s}' for m, s in series.index)}"
+        )
 
 
 def test_comparison_catches_small_changes():
