@@ -377,19 +377,33 @@ def compile_scenario(
         from sim.calibrate.posterior import load_posterior
 
         keep = override_paths(scenario.overrides) if held is None else frozenset(held)
-        params = with_posterior(params, load_posterior(name), keep)
+        ids = tuple(t["id"] for t in scenario.data.get("triggers", []))
+        params = with_posterior(params, load_posterior(name), keep, ids)
     return structure, params
 
 
-def with_posterior(params: Params, post: Any, held: frozenset[str] = frozenset()) -> Params:
-    """Return `params` with one row per posterior draw (model-scope paths only).
+TRIGGER_NUMBERS = ("crisis_probability", "rate_per_year", "grievance_increase")
+"""Numbers of a ``[[triggers]]`` item that a posterior may carry (``triggers.ID.NAME``)."""
 
-    Posterior parameters in `held` keep their value in `params` (the record lists them).
+
+def with_posterior(
+    params: Params,
+    post: Any,
+    held: frozenset[str] = frozenset(),
+    trigger_ids: tuple[str, ...] = (),
+) -> Params:
+    """Return `params` with one row per posterior draw.
+
+    A posterior may carry model-scope parameters (``model.MECHANISM.KEY``) and the numbers
+    of trigger items (``triggers.ID.crisis_probability``; `trigger_ids` are the scenario's
+    trigger ids in order). Posterior parameters in `held` keep their value in `params`
+    (the record lists them).
 
     Raises
     ------
     SimError
-        If a posterior parameter is not a model-scope parameter of a declared mechanism.
+        If a posterior parameter is neither a model-scope parameter of a declared
+        mechanism nor a number of one of the scenario's triggers.
     """
     from sim.engine.registry import MECHANISMS
 
@@ -399,6 +413,17 @@ def with_posterior(params: Params, post: Any, held: frozenset[str] = frozenset()
     drawn = [j for j, path in enumerate(post.paths) if path not in held]
     for j, path in enumerate(post.paths):
         parts = path.split(".")
+        if len(parts) == 3 and parts[0] == "triggers" and parts[2] in TRIGGER_NUMBERS:
+            if parts[1] not in trigger_ids:
+                raise SimError(f"{post.folder}: parameter {path}: the scenario has no such trigger")
+            if path in held:
+                continue
+            arrays = blocks["triggers"].arrays()
+            column = arrays[parts[2]].copy()
+            column[:, trigger_ids.index(parts[1])] = post.values[:, j]
+            arrays[parts[2]] = column
+            blocks["triggers"] = blocks["triggers"].with_arrays(arrays)
+            continue
         mech = next((m for m in MECHANISMS if len(parts) == 3 and m.name == parts[1]), None)
         found = None
         if mech is not None and mech.params is not None and parts[0] == "model":

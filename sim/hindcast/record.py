@@ -52,6 +52,7 @@ TRIGGERS_FILE = "political_triggers_1995_2025.csv"
 GOVERNMENTS_FILE = "governments_1995_2026.csv"
 ELECTIONS_FILE = "elections_1995_2026.csv"
 GREYZONE_FILE = "greyzone_annual_1995_2025.csv"
+LINKS_FILE = "crisis_trigger_links.csv"
 
 STATUSES = ("RETRIEVED", "UNVERIFIED")
 POLITIES = ("CHN", "JPN", "TWN", "USA")
@@ -326,8 +327,12 @@ def data_dir() -> Path:
 
 
 @lru_cache(maxsize=32)
-def _read(path: Path) -> tuple[tuple[int, dict[str, str]], ...]:
-    """Read and check a record file; rows with their line numbers (uncensored, private)."""
+def _read(path: Path, _key: tuple[int, int]) -> tuple[tuple[int, dict[str, str]], ...]:
+    """Read and check a record file; rows with their line numbers (uncensored, private).
+
+    Cached by the path and the file's size and modification time (`_key`), so a changed
+    file is read again.
+    """
     if not path.is_file():
         raise SimError(f"{path}: not found")
     with path.open(newline="", encoding="utf-8") as fh:
@@ -345,7 +350,13 @@ def _read(path: Path) -> tuple[tuple[int, dict[str, str]], ...]:
 
 
 def _rows(name: str, folder: Path | None) -> tuple[tuple[int, dict[str, str]], ...]:
-    return _read((folder or data_dir()) / name)
+    path = (folder or data_dir()) / name
+    try:
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = (-1, -1)
+    return _read(path, key)
 
 
 def _number(text: str, where: str) -> float | None:
@@ -393,6 +404,72 @@ def triggers(as_of: int | str, *, folder: Path | None = None) -> tuple[Trigger, 
                 theatre=row["theatre"],
                 value_usd_bn=_number(row["value_usd_bn"], where),
                 followed_by_crisis=outcome,
+                status=row["status"],
+                line=line,
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """One named crisis in a theatre and the trigger occurrence it answered.
+
+    Attributes
+    ----------
+    start : str
+        ISO date the crisis began (``crisis_triggers.csv``).
+    end : str or None
+        ISO date it ended; None while that lies after the cut-off.
+    theatre : str
+        ``taiwan`` or ``senkaku``.
+    trigger_date, trigger_kind : str
+        The linked row of the triggers file (``crisis_trigger_links.csv``).
+    status : str
+        ``RETRIEVED`` or ``UNVERIFIED``.
+    line : int
+        Line in ``crisis_trigger_links.csv``.
+    """
+
+    start: str
+    end: str | None
+    theatre: str
+    trigger_date: str
+    trigger_kind: str
+    status: str
+    line: int
+
+
+def crises(as_of: int | str, *, folder: Path | None = None) -> tuple[Crisis, ...]:
+    """Return the named crises that began on or before the cut-off, with their triggers.
+
+    Parameters
+    ----------
+    as_of : int or str
+        Cut-off: a year or ``"YYYY-MM"`` (see `cutoff`).
+    folder : Path, optional
+        Folder with the record files (default: ``data/``).
+
+    Returns
+    -------
+    tuple of Crisis
+        In file (date) order.
+    """
+    last = cutoff(as_of)
+    out = []
+    for line, row in _rows(LINKS_FILE, folder):
+        where = f"{LINKS_FILE}:{line}"
+        start = _iso_date(row["crisis_start"], where)
+        if start[:7] > last:
+            continue
+        end = _iso_date(row["crisis_end"], where)
+        out.append(
+            Crisis(
+                start=start,
+                end=end if end[:7] <= last else None,
+                theatre=row["theatre"],
+                trigger_date=_trigger_date(row["trigger_date"], where),
+                trigger_kind=row["trigger_kind"],
                 status=row["status"],
                 line=line,
             )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,16 +39,20 @@ from sim.engine.declare import (
     REQUIRED,
     Array,
     DeriveContext,
+    EventKind,
     Mechanism,
     MonthView,
+    Param,
     ParamBlock,
+    param,
     scratch,
+    world,
 )
 from sim.engine.declare import Field as F
 from sim.engine.ladder import open_crisis
 
 if TYPE_CHECKING:
-    from sim.engine.params import Index
+    from sim.engine.params import EventSpec, Index
 
 KINDS = (
     "leader_visit",
@@ -58,6 +62,7 @@ KINDS = (
     "statement",
     "incident_sea",
     "incident_air",
+    "transit",
 )
 """Kinds of trigger (``kind`` of a ``[[triggers]]`` item; label ``trigger:<kind>``)."""
 
@@ -122,6 +127,56 @@ class TriggerParams(ParamBlock):
         Month offsets of the calendar occurrences, -1 padding.
     """
 
+    posture_effect: Array = param(
+        "posture_effect", "model", "float", 0.0, -5, 5, "log-odds",
+        "Shift of the log-odds that a trigger opens a crisis while the theatre's posture "
+        "is 1 (e.g. the party the challenger treats as provocative governs the holder).",
+        source="fitted where a scenario says so (docs/calibration.md, trigger response); "
+        "else 0 (no effect)",
+        literature="no published estimate; the record 1995-2022 gives 2 Taiwan crises after "
+        "112 triggers (one under each party); prior N(0, 1)",
+    )  # fmt: skip
+    memory_effect: Array = param(
+        "memory_effect", "model", "float", 0.0, 0, 5, "log-odds",
+        "Shift of the log-odds per unit of crisis memory (recent crises in the theatre, "
+        "each weighted exp(-age / memory_months)): crises cluster.",
+        source="fitted where a scenario says so; else 0",
+        literature="disputes recur soonest after a dispute: Hensel 1994 (JPR 31:3), Goertz & "
+        "Diehl 1992; recurrence hazard a few times the base rate, log-odds 0.5-2 (judgement)",
+    )  # fmt: skip
+    memory_months: Array = param(
+        "memory_months", "model", "float", 24.0, 1, 240, "months",
+        "E-folding time of crisis memory.",
+        literature="1-3 years (judgement after Hensel 1994: recurrence risk highest in the "
+        "first years after a dispute)",
+    )  # fmt: skip
+    grievance_effect: Array = param(
+        "grievance_effect", "model", "float", 0.0, -10, 10, "log-odds",
+        "Shift of the log-odds per unit of the target's grievance toward the theatre's "
+        "holder above its starting level (grievance is latent: not fitted).",
+        literature="judgement, 0-3: a grievance 0.3 above its start multiplies the odds by "
+        "up to 2.5",
+    )  # fmt: skip
+    balance_effect: Array = param(
+        "balance_effect", "model", "float", 0.0, -5, 5, "log-odds",
+        "Shift of the log-odds per unit of log(capability of the challenger / capability of "
+        "the holder) above its starting value (a rising challenger responds more often).",
+        source="fitted where a scenario says so; else 0",
+        literature="power-transition arguments (Organski & Kugler 1980) suggest > 0; prior "
+        "N(0, 1)",
+    )  # fmt: skip
+    posture: Array = param(
+        "posture", "theatre", "float", 0.0, 0, 1, "",
+        "Starting posture of the holder's government as the challenger sees it (1: the "
+        "party it treats as provocative governs, e.g. the DPP in Taipei; `posture` events "
+        "change it).", source="scenario",
+    )  # fmt: skip
+    crisis_memory: Array = param(
+        "crisis_memory", "theatre", "float", 0.0, 0, 50, "crises",
+        "Crisis memory at the start: the sum over earlier crises in the theatre of "
+        "exp(-(start - opened) / memory_months).", source="scenario",
+    )  # fmt: skip
+
     kind: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
     theatre: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
     by: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
@@ -134,9 +189,11 @@ class TriggerParams(ParamBlock):
     )
 
     @classmethod
-    def declared(cls) -> tuple:
-        """Return no scoped parameters: the numbers are fields of ``[[triggers]]``."""
-        return ()
+    def declared(cls) -> tuple[tuple[str, Param], ...]:
+        """Return the scoped parameters (the items' numbers are fields of ``[[triggers]]``)."""
+        return tuple(
+            (f.name, f.metadata["param"]) for f in dataclasses.fields(cls) if "param" in f.metadata
+        )
 
     @classmethod
     def compile(cls, d: dict, ix: Index) -> TriggerParams:
@@ -156,7 +213,11 @@ class TriggerParams(ParamBlock):
         def floats(key: str) -> Array:
             return np.array([[float(t[key]) for t in items]]).reshape(1, len(items))
 
+        from sim.engine.params import _compile_param
+
+        scoped = {name: _compile_param(p, d, ix, "triggers") for name, p in cls.declared()}
         return cls(
+            **scoped,
             kind=ints([KINDS.index(t["kind"]) for t in items]),
             theatre=ints([ix.theatres[t["theatre"]] for t in items]),
             by=ints([ix.actors[t["by"]] for t in items]),
@@ -186,8 +247,69 @@ def challenger_of(m: Month, k: int) -> np.ndarray:
     return ch
 
 
+def remember_crises(m: Month) -> None:
+    """Fold the crises opened since last month into each theatre's crisis memory.
+
+    M_k <- M_k exp(-1 / tau) + (crises opened in theatre k since the last update).
+    """
+    w, o = m.state.world, m.state.outcome
+    decay = np.exp(-1.0 / m.params.triggers.memory_months)[:, None]
+    new = (o.crises - w.crises_remembered).astype(np.float64)
+    w.crisis_memory = w.crisis_memory * decay + new
+    w.crises_remembered = o.crises.copy()
+
+
+def log_balance(m: Month) -> np.ndarray:
+    """Return log(capability of the challenger / of the holder) per theatre, (R, K)."""
+    w = m.state.world
+    out = np.zeros((m.runs, len(m.structure.theatres)))
+    for k in range(len(m.structure.theatres)):
+        ch = challenger_of(m, k)
+        rows = np.arange(m.runs)
+        mine = w.capability[rows, np.maximum(ch, 0)]
+        theirs = w.capability[rows, w.holder[:, k]]
+        ok = (ch >= 0) & (mine > 0) & (theirs > 0)
+        out[:, k] = np.where(ok, np.log(np.where(ok, mine / np.where(ok, theirs, 1.0), 1.0)), 0.0)
+    return out
+
+
+def response_probability(m: Month, theatre: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Chance that one occurrence of each trigger opens a crisis in this state, (R, J).
+
+    logit P_j = logit p_j + b_post posture_k + b_mem M_k + b_G (G_t,h - G_t,h(0))
+                + b_bal (log B_k - log B_k(0)),
+
+    with p_j the trigger's ``crisis_probability`` (its chance in the reference state:
+    posture 0, no crisis memory, grievance and balance at their starting values), k its
+    theatre, t its target and h the theatre's holder. Where every shift is 0 the chance is
+    p_j exactly.
+    """
+    p = m.params.triggers
+    w = m.state.world
+    base = np.broadcast_to(p.crisis_probability, (m.runs, theatre.shape[0]))
+    b_post, b_mem = p.posture_effect[:, None], p.memory_effect[:, None]
+    b_g, b_bal = p.grievance_effect[:, None], p.balance_effect[:, None]
+    if not (b_post.any() or b_mem.any() or b_g.any() or b_bal.any()):
+        return base.astype(np.float64, copy=False)
+    shift = b_post * w.posture[:, theatre] + b_mem * w.crisis_memory[:, theatre]
+    if b_bal.any():
+        shift = shift + b_bal * (log_balance(m) - w.log_balance_start)[:, theatre]
+    if b_g.any() and m.on("grievance"):
+        rows = np.arange(m.runs)[:, None]
+        holder = w.holder[:, theatre]
+        above = w.grievance[rows, target, holder] - m.params.grievance.level[rows, target, holder]
+        shift = shift + b_g * np.where(holder == target, 0.0, above)
+    inner = (base > 0.0) & (base < 1.0) & (shift != 0.0)
+    safe = np.where(inner, base, 0.5)
+    odds = safe / (1.0 - safe) * np.exp(np.where(inner, shift, 0.0))
+    return np.where(inner, odds / (1.0 + odds), base)
+
+
 def step(m: Month) -> None:
-    """Draw each trigger's occurrences; raise grievance; open crises."""
+    """Update crisis memory; draw each trigger's occurrences; raise grievance; open crises."""
+    if m.t == 0:
+        m.state.world.log_balance_start = log_balance(m)
+    remember_crises(m)
     p = m.params.triggers
     if p.kind.shape[1] == 0:
         return
@@ -218,7 +340,7 @@ def step(m: Month) -> None:
         rows(p.target),
         w.holder,
         rows(p.grievance_increase).astype(np.float64, copy=False),
-        rows(p.crisis_probability).astype(np.float64, copy=False),
+        np.ascontiguousarray(response_probability(m, theatre, rows(p.target)[0])),
         u,
         m.on("grievance"),
     )
@@ -236,6 +358,37 @@ def step(m: Month) -> None:
             challengers[k] = challenger_of(m, k)
         open_crisis(m.state, mask, k, challengers[k], w.holder[:, k], rung, trigger=code)
         x.trigger_opened[:, k] = np.where(mask, kind[:, j] + 1, x.trigger_opened[:, k])
+
+
+@dataclass(frozen=True)
+class PostureValues(ParamBlock):
+    """The posture a ``posture`` event sets."""
+
+    value: Array = param(
+        "value", "event", "float", REQUIRED, 0, 1, "",
+        "Posture of the theatre's holder from this month (1: the party the challenger treats "
+        "as provocative governs).", source="scenario",
+    )  # fmt: skip
+
+
+def _theatre_spec(ev: dict, ix: Index) -> dict[str, Any]:
+    return {"theatre": ix.theatres[ev["theatre"]]}
+
+
+def _posture(m: Month, ev: EventSpec, fire: np.ndarray, values: PostureValues) -> None:
+    """Set the posture of the event's theatre in the runs where it fires."""
+    w = m.state.world
+    w.posture[:, ev.theatre] = np.where(fire, values.value, w.posture[:, ev.theatre])
+
+
+EVENT_KINDS: tuple[EventKind, ...] = (
+    EventKind(
+        "posture",
+        {"theatre": F("theatre", REQUIRED, doc="Theatre whose holder's posture changes.")},
+        _theatre_spec, _posture, PostureValues,
+    ),
+)  # fmt: skip
+"""A change of government that changes how the challenger reads the holder (dated)."""
 
 
 def labels(d: dict) -> tuple[str, ...]:
@@ -267,6 +420,32 @@ MECHANISM = Mechanism(
     params=TriggerParams,  # compiles itself (`TriggerParams.compile`)
     fields={"trigger": FIELDS},
     state=(
+        world(
+            "posture",
+            ("theatre",),
+            np.float64,
+            "Posture of the holder's government as the challenger sees it (0-1).",
+            init=lambda p: p.triggers.posture,
+        ),
+        world(
+            "crisis_memory",
+            ("theatre",),
+            np.float64,
+            "Crises in the theatre, each weighted exp(-age / memory_months).",
+            init=lambda p: p.triggers.crisis_memory,
+        ),
+        world(
+            "crises_remembered",
+            ("theatre",),
+            np.int64,
+            "Crises of the run already folded into crisis_memory.",
+        ),
+        world(
+            "log_balance_start",
+            ("theatre",),
+            np.float64,
+            "log(challenger / holder capability) in the first month.",
+        ),
         scratch(
             "triggered",
             ("theatre",),
@@ -284,4 +463,5 @@ MECHANISM = Mechanism(
     needs=("crisis", "grievance"),
     step=step,
     trigger_labels=labels,
+    event_kinds=EVENT_KINDS,
 )

@@ -1,0 +1,152 @@
+"""Rolling origins: fit the trigger response with data up to each origin, score what followed.
+
+For each origin T the trigger response is fitted on the record up to T
+(`sim.hindcast.trigger_fit.fit`) and scored on the trigger occurrences after T (Brier
+score, against a stationary chance per kind and one constant chance fitted on the same
+data). Where a scenario starts at the origin (``ORIGIN_SCENARIOS``), the model's Taiwan
+crisis count over the window after it is simulated and scored too (90% band, CRPS of the
+simulated count, and where the count on record falls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.hindcast import record, trigger_fit
+
+ORIGINS = (2012, 2016, 2019, 2022)
+"""The rolling origins of issue 22."""
+SCORED_UNTIL = "2026-01"
+"""Last month whose trigger outcomes are scored (a December 2025 trigger's crisis is known
+by January 2026)."""
+ORIGIN_SCENARIOS = {2022: "baseline.toml"}
+"""Scenarios that start at an origin (shipped under ``scenarios/``): their crisis counts
+are scored."""
+COUNT_WINDOW = {2022: ("2023-02", "2025-12")}
+"""Window of the scored crisis count at each origin with a scenario (its start to the
+record's end)."""
+
+
+@dataclass(frozen=True)
+class OriginRow:
+    """One origin's scores (NaN where not available)."""
+
+    origin: int
+    fitted_occurrences: int
+    fitted_crises: int
+    scored_occurrences: int
+    scored_crises: int
+    brier_model: float
+    brier_by_kind: float
+    brier_constant: float
+    count_observed: float = float("nan")
+    count_median: float = float("nan")
+    count_low90: float = float("nan")
+    count_high90: float = float("nan")
+    count_crps: float = float("nan")
+    count_pit: float = float("nan")
+
+
+def crps_sample(samples: np.ndarray, observed: float) -> float:
+    """Return the CRPS of an ensemble for one observation.
+
+    E|X - y| - E|X - X'| / 2, exact for the empirical distribution (by sorting).
+    """
+    x = np.sort(np.asarray(samples, dtype=float))
+    n = x.size
+    first = np.abs(x - observed).mean()
+    weights = 2.0 * np.arange(1, n + 1) - n - 1.0
+    second = (weights * x).sum() / (n * n)
+    return float(first - second)
+
+
+def observed_count(first: str, last: str) -> int:
+    """Named Taiwan crises that began in [first, last] (read with the cut-off `last`)."""
+    return sum(
+        1
+        for c in record.crises(last)
+        if c.theatre == trigger_fit.THEATRE and first <= c.start[:7] <= last
+    )
+
+
+def simulated_counts(
+    scenario: Path, first: str, last: str, runs: int, seed: int, workers: int | None = 1
+) -> np.ndarray:
+    """Taiwan crises opened in [first, last] in each run of `scenario`."""
+    import tempfile
+
+    from sim.runner.ensemble import run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run(scenario, runs=runs, seed=seed, out=Path(tmp) / "r", workers=workers,
+                      annual="off")  # fmt: skip
+        crises = results.table("crises")
+        start = results.manifest["start"]
+    lo = trigger_fit.month_index(first) - trigger_fit.month_index(start)
+    hi = trigger_fit.month_index(last) - trigger_fit.month_index(start)
+    mine = crises[(crises["theatre"] == trigger_fit.THEATRE)]
+    mine = mine[(mine["opened_month"] >= lo) & (mine["opened_month"] <= hi)]
+    counts = mine.groupby("run_id").size()
+    out = np.zeros(runs)
+    out[counts.index.to_numpy()] = counts.to_numpy()
+    return out
+
+
+def origin_row(
+    origin: int, scenarios: Path | None = None, runs: int = 1000, seed: int = 1
+) -> OriginRow:
+    """Fit at `origin`, score the trigger response and, where possible, the crisis count."""
+    post = trigger_fit.fit(origin)
+    b = trigger_fit.brier(post, SCORED_UNTIL)
+    row = OriginRow(
+        origin=origin,
+        fitted_occurrences=post.occurrences,
+        fitted_crises=post.crises,
+        scored_occurrences=b.occurrences,
+        scored_crises=b.crises,
+        brier_model=b.model,
+        brier_by_kind=b.by_kind,
+        brier_constant=b.constant,
+    )
+    name = ORIGIN_SCENARIOS.get(origin)
+    if name is None or scenarios is None:
+        return row
+    first, last = COUNT_WINDOW[origin]
+    counts = simulated_counts(scenarios / name, first, last, runs, seed)
+    observed = observed_count(first, last)
+    lo, med, hi = np.quantile(counts, [0.05, 0.5, 0.95])
+    pit = float((counts < observed).mean() + 0.5 * (counts == observed).mean())
+    return OriginRow(
+        **{
+            **asdict(row),
+            "count_observed": float(observed),
+            "count_median": float(med),
+            "count_low90": float(lo),
+            "count_high90": float(hi),
+            "count_crps": crps_sample(counts, observed),
+            "count_pit": pit,
+        }
+    )
+
+
+def origins_table(
+    origins: tuple[int, ...] = ORIGINS,
+    scenarios: Path | None = None,
+    runs: int = 1000,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Return one row per origin and a pooled row.
+
+    The pooled row holds the means over origins; their windows overlap, so the origins
+    are not independent tests.
+    """
+    rows = [asdict(origin_row(t, scenarios, runs, seed)) for t in origins]
+    frame = pd.DataFrame(rows)
+    pooled: dict[str, object] = {"origin": "pooled"}
+    for column in frame.columns[1:]:
+        pooled[column] = float(frame[column].mean()) if frame[column].notna().any() else np.nan
+    return pd.concat([frame.astype({"origin": object}), pd.DataFrame([pooled])], ignore_index=True)
