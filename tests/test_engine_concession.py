@@ -88,10 +88,12 @@ def run(d: dict, n: int, seed: int = 1):
 def test_defender_never_concedes_in_its_first_negative_month():
     """Over 2,000 runs x 36 months of coercive crises, every capitulation follows at least
     ``concession_months`` (3) months running in which the defender's value of resisting
-    was below its value of conceding; in particular never the first such month."""
+    was below its value of conceding (against a credible threat, E_ch > 0); in particular
+    never the first such month."""
     d = world(
-        crisis={"war_cost": 1.5, "escalation_probability": 0.2, "settlement_probability": 0.1},
+        crisis={"war_cost": 0.8, "escalation_probability": 0.2, "settlement_probability": 0.1},
         strength=(60.0, 10.0),
+        theatre={"stake": {"AAA": 1.0, "BBB": 0.3}},
         events=incident(4),
         months=36,
     )
@@ -105,7 +107,7 @@ def test_defender_never_concedes_in_its_first_negative_month():
         e.step()
         x = e.state.scratch
         played = np.isin(x.move[:, 0], list(decided))
-        negative = played & (x.utility_df[:, 0] < -cost)
+        negative = played & (x.utility_df[:, 0] < -cost) & (x.utility_ch[:, 0] > 0)
         cap = x.move[:, 0] == MOVES.index("capitulate")
         # the streak before this month's decision, then this month's
         assert (streak[cap] >= need - 1).all(), "conceded before enough negative months"

@@ -296,8 +296,9 @@ def decide(m: Month) -> None:
 
     Each side values fighting at the next rung (at war: at war; after a seizure the
     defender values war to retake). The defender resists while E_df (less blockade pain)
-    is at least its value of conceding, -``concession_cost``; it concedes only once that
-    has failed ``concession_months`` months running, at a coercive rung (4 or more).
+    is at least its value of conceding, -``concession_cost``, or the challenger's threat is
+    not credible (E_ch <= 0); it concedes only once both have failed
+    ``concession_months`` months running, at a coercive rung (4 or more).
     Without a seizure: a bargain settles the crisis at ``settlement_probability`` a month
     (``war_negotiation_probability`` at war), moving a share of the stake to the
     challenger (`_settle_share`); no bargain climbs a rung at ``escalation_probability``.
@@ -325,8 +326,9 @@ def decide(m: Month) -> None:
     u_set = m.rng.uniform(m.t, streams.CRISIS_SETTLE, k_all)
     u_acc = m.rng.uniform(m.t, streams.CRISIS_ACCIDENT, k_all)
     cp = p.crisis
-    # the defender's months of preferring concession, counted afresh in each crisis
-    yields = e_df < -cp.concession_cost[:, None]
+    # the defender's months of preferring concession to resisting a credible threat (the
+    # challenger would rather climb than back down: E_ch > 0), counted afresh in each crisis
+    yields = (e_df < -cp.concession_cost[:, None]) & (e_ch > 0.0)
     fresh = w.crisis_start >= m.t - 1
     before = np.where(fresh, 0, w.resist_months)
     w.resist_months = np.where(active, np.where(yields, before + 1, 0), w.resist_months)
