@@ -199,8 +199,10 @@ def initiation_hazard(
     )
     # after a seizure the challenger holds: the holder's advantage changes sides
     p_hold = win_probability(f_ch * optimism * h.advantage, h.f_df / h.advantage, gamma)
-    war_df = h.war_scale * (1.0 + cp.nuclear_cost_factor[:, None] * shadow) / np.maximum(
-        h.stake_df, 0.05
+    war_df = (
+        h.war_scale
+        * (1.0 + cp.nuclear_cost_factor[:, None] * shadow)
+        / np.maximum(h.stake_df, 0.05)
     )
     e_retake = (1.0 - p_hold) - war_df
     exp_retake = np.exp(

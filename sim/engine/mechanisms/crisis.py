@@ -179,12 +179,12 @@ class CrisisParams(ParamBlock):
         "war.decisive_probability_per_month 0.08, judgement",
     )  # fmt: skip
     opportunity_threshold: Array = param(
-        "opportunity_threshold", "model", "float", 0.7, 0, 1, "probability",
+        "opportunity_threshold", "model", "float", 0.8, 0, 1, "probability",
         "Perceived chance of prevailing from which a challenger whose relative power is "
         "not falling invades deliberately (an opening window).",
-        literature="initiators win about 60-70% of the wars they start (Wang & Ray 1994; "
-        "Reiter & Stam 2002); power-transition wars near or past parity (Organski & "
-        "Kugler 1980): 0.5-0.8, judgement",
+        literature="initiators win about 60-70% of the wars they start, autocracies about "
+        "60% and democracies over 90% (Wang & Ray 1994; Reiter & Stam 2002); power-"
+        "transition wars near or past parity (Organski & Kugler 1980): 0.6-0.9, judgement",
     )  # fmt: skip
     seizable: Array = param(
         "seizable", "theatre", "bool", False, None, None, "",
@@ -430,8 +430,14 @@ def log_month(v: MonthView) -> list[tuple[str, str, str]]:
                 (theatre, "crisis", f"crisis {how}: {names} at rung {rung} ({RUNG_NAMES[rung]})")
             )
             if move == "initiate" and w.seized_at[r, k] == v.t and ch >= 0:
-                rows.append((theatre, "seizure", f"fait accompli: {s.actors[ch]} seizes and "
-                             f"holds the theatre; {names.split(' vs ')[-1]} may retake or accept"))
+                rows.append(
+                    (
+                        theatre,
+                        "seizure",
+                        f"fait accompli: {s.actors[ch]} seizes and "
+                        f"holds the theatre; {names.split(' vs ')[-1]} may retake or accept",
+                    )
+                )
         elif move in _VERBS:
             gap = x.gap[r, k]
             seizure = w.seized_at[r, k] >= 0 and w.seized_at[r, k] == w.crisis_start[r, k]
