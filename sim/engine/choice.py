@@ -12,16 +12,33 @@ draw z per month: it sees its force times exp(sigma z) and its costs divided by 
 * ``blockade`` (rung 4, quarantine or blockade): the same with the economic pain the
   challenger expects the blockade to inflict over ``blockade.expected_months`` months
   (lowering E_df) and the pain it expects to bear itself (`sim.engine.mechanisms.blockade`);
-* ``invasion`` (rung 6): U = E_war + shift, available only where the expected shift in
-  power against the challenger exceeds both sides' war costs (a commitment problem:
-  Fearon 1995; Powell 2006). Under common beliefs a bargain worth at least E_war is
-  always available, so a deliberate invasion needs a closing window; wars from private
-  information come from crises that escalate (`sim.engine.mechanisms.crisis`).
+* ``invasion`` (rung 6), on either of two windows:
+
+  - closing (the commitment path): U = E_war + shift, where the expected shift in power
+    against the challenger exceeds both sides' war costs (Fearon 1995; Powell 2006);
+  - opening (the opportunity path): U = E_war, for a challenger whose relative power is
+    not falling (shift <= 0) once it judges that it can win, p~ >= ``crisis.opportunity_
+    threshold``, and expects to gain from war over the status quo it has (E_war > 0: the
+    holder offers nothing unasked; power-transition and opportunity accounts, Organski &
+    Kugler 1980; Levy 1987);
+
+* ``seizure`` (rung 5, a fait accompli: Altman 2017), only in theatres declared
+  ``seizable`` (small, lightly held territory such as islets): the challenger takes and
+  holds the theatre at once, then the defender retakes it by war or accepts. U = (1 - q)
+  + q (p~_hold - c_ch(6)) - c_ch(5), with p~_hold its perceived chance of holding in a war
+  in which it has the holder's advantage, and q = 1 / (1 + exp(-(E_re + k_c) / s)) the
+  chance it sees that the defender retakes, E_re = (1 - p~_hold) - c_df(6) the defender's
+  value of war to retake against accepting the loss, -k_c.
+
+P_concede compares the defender's value of resisting with its value of conceding, -k_c
+(``crisis.concession_cost``: the stake's share is lost and conceding costs reputation
+and office beyond it), so P_concede(r) = 1 / (1 + exp((E_df(r) + k_c) / s)).
 
 Costs c(r) include the nuclear shadow at war rungs (`sim.engine.forces.conflict_cost`).
 The best option is chosen with monthly hazard ``initiation_rate / 12 * G * max(0, U)``.
-With exact perceptions, positive costs and no shift in power, invasion is never an
-option, so deliberate war needs misperception or a closing window.
+With exact perceptions, positive costs and no shift in power, a closing window never
+opens; deliberate war then needs misperception, an opening window (a challenger strong
+enough to win that the status quo leaves with nothing) or a seizure the defender retakes.
 """
 
 from __future__ import annotations
@@ -65,12 +82,19 @@ OPTIONS = (
     Option("blockade", COERCION_RUNG, "deliberate:blockade"),
     Option("strike", CLASH_RUNG, "deliberate:strike"),
     Option("invasion", WAR_RUNG, "deliberate:invasion"),
+    Option("seizure", CLASH_RUNG, "deliberate:seizure"),
 )
-"""The options other than the status quo, in order of rung."""
+"""The options other than the status quo (codes stable: new options are appended)."""
 
-WAR_PATHS = ("", "bargaining failure", "commitment", "scheduled")
+NEW_TRIGGERS = ("deliberate:seizure",)
+"""Trigger labels of options not in `sim.engine.ladder.DELIBERATE_TRIGGERS` (declared by
+the crisis mechanism)."""
+
+WAR_PATHS = ("", "bargaining failure", "commitment", "scheduled", "fait accompli", "opportunity")
 """How a war began (``war_path`` in outcomes.parquet): a gap in perceptions, a closing
-window (commitment problem), or a scheduled scenario event."""
+window (commitment problem), a scheduled scenario event, a defender retaking a theatre
+seized by fait accompli, or a rising challenger's deliberate invasion on an opening
+window. Codes are stable: new paths are appended."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,7 @@ class Holders:
     f_df_later: np.ndarray  # (R, K) the holders' side forces from those
     war_scale: np.ndarray  # (R, K) war_cost (1 + interdependence): conflict_cost before rungs
     pain_df: np.ndarray  # (R, K) the pain a blockade is expected to cause them (`blockade_pain`)
+    advantage: np.ndarray  # (R, K) the holder's defender advantage
 
     def take(self, rows: np.ndarray) -> Holders:
         """Return the context of runs `rows` only."""
@@ -103,6 +128,7 @@ class Holders:
             self.f_df_later[rows],
             self.war_scale[rows],
             self.pain_df[rows],
+            self.advantage[rows],
         )
 
 
@@ -125,6 +151,7 @@ def holders(m: Month) -> Holders:
         f_df_later=side_force(st, p, s, df, weights, basing, force_later),
         war_scale=p.crisis.war_cost[:, None] * (1.0 + p.world.interdependence),
         pain_df=blockade_pain(m, stake_df, stake_df)[0],
+        advantage=np.broadcast_to(p.world.defender_advantage, df.shape).astype(np.float64),
     )
 
 
@@ -157,16 +184,31 @@ def initiation_hazard(
     runs = df.shape[0]
     stake_ch = np.ascontiguousarray(p.world.stake[:, :, j])
     pain_ch = np.ascontiguousarray(blockade_pain(m, h.stake_df, stake_ch)[1], dtype=np.float64)
+    concession_cost = _per_run(cp.concession_cost, runs)
+    scale = _per_run(cp.concession_scale, runs)
     a4, a5 = kernels.concession_arguments(
         p_win,
         h.war_scale,
         h.stake_df,
         h.pain_df,
-        _per_run(cp.concession_scale, runs),
+        scale,
+        concession_cost,
         COERCION_RUNG,
         CLASH_RUNG,
         WAR_RUNG,
     )
+    # after a seizure the challenger holds: the holder's advantage changes sides
+    p_hold = win_probability(f_ch * optimism * h.advantage, h.f_df / h.advantage, gamma)
+    war_df = (
+        h.war_scale
+        * (1.0 + cp.nuclear_cost_factor[:, None] * shadow)
+        / np.maximum(h.stake_df, 0.05)
+    )
+    e_retake = (1.0 - p_hold) - war_df
+    exp_retake = np.exp(
+        np.clip(-(e_retake + concession_cost[:, None]) / np.maximum(scale, 1e-6)[:, None], -50, 50)
+    )
+    seizable = np.ascontiguousarray(np.broadcast_to(cp.seizable, df.shape), dtype=np.bool_)
     return kernels.initiation_hazard(
         p_win,
         optimism,
@@ -185,6 +227,11 @@ def initiation_hazard(
         _per_run(rate[:, 0], runs),
         _OPTION_RUNGS,
         WAR_PATHS.index("commitment"),
+        np.ascontiguousarray(p_hold, dtype=np.float64),
+        np.ascontiguousarray(exp_retake, dtype=np.float64),
+        seizable,
+        _per_run(cp.opportunity_threshold, runs),
+        WAR_PATHS.index("opportunity"),
     )
 
 

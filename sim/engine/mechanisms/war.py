@@ -201,6 +201,10 @@ def fight(m: Month) -> None:
         ch_wins = decided & (u_win[:, k] < p_ch[:, k])
         if ch_wins.any():
             transfer(st, ch_wins, k, w.challenger[:, k])
+        # a defender that wins back a theatre seized by fait accompli holds it again
+        df_wins = decided & ~ch_wins & (w.holder[:, k] != w.defender[:, k])
+        if df_wins.any():
+            transfer(st, df_wins, k, w.defender[:, k])
         ending = np.where(
             ch_wins, WAR_ENDINGS.index("challenger won"), WAR_ENDINGS.index("defender won")
         )
