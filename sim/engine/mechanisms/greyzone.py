@@ -376,7 +376,7 @@ def day_share(rate: np.ndarray, x: np.ndarray) -> np.ndarray:
     s0 = np.clip(rate / DAYS_PER_YEAR, 0.0, MAX_DAY_SHARE)
     with np.errstate(divide="ignore"):
         logit0 = np.log(s0) - np.log1p(-s0)
-    z = logit0 + x
+    z = np.clip(logit0 + x, -700.0, 700.0)  # exp stays finite; the share is 0 or 1 there
     return np.where(s0 > 0, 1.0 / (1.0 + np.exp(-z)), 0.0)
 
 
