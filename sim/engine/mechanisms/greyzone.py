@@ -1,33 +1,45 @@
-"""Grey-zone activity: latent stochastic intensities that respond to tension, crises, events.
+"""Grey-zone activity: random-walk intensities that respond to tension, crises and events.
 
-For a primary activity q by actor b against actor a in theatre k the monthly intensity is
+Every primary activity q (actor b against a, theatre k) has a log intensity x_q built from a
+local level with drift (a random walk), crisis-month spikes and deviations:
 
-    lambda_q = rate_q / 12 * exp(L_q + mu_q t / 12 + d_q - v_q / 2
-                                 + eG (G_ba - G_ba(0)) + eR (rung_k - baseline_k))
-               * ((C_b / C_a) / (C_b(0) / C_a(0)))^eC
+    l_q <- l_q + g_q / 12 + sL_q / sqrt(12) e_q + chi_q kappa_q N_k       (level, log units)
+    d_q <- phi_q d_q + s_q u_q,   v_q <- phi_q^2 v_q + s_q^2               (AR(1) deviation)
+    D_q  = eG (G_ba - G_ba(0)) + eR (rung_k - max(baseline_k, 2))
+           + eC (ln(C_b / C_a) - ln(C_b(0) / C_a(0)))                     (state deviations)
+    x_q  = l_q + D_q + kappa_q N_k + d_q - v_q / 2                          (own level)
 
-with a latent log-intensity around the drift path mu_q t (t in months, mu_q per year),
-an AR(1) deviation with monthly persistence phi_q = rho_q^(1/12):
+with g_q the drift (``drift_per_year``, changed by ``greyzone_rate`` events), sL_q
+``level_volatility_per_year``, e_q, u_q ~ N(0, 1), N_k = 1 in the month a crisis opens in
+theatre k (0 otherwise), kappa_q ``crisis_spike`` (that month only) and chi_q
+``crisis_ratchet`` (the share of the spike that stays in the level). phi_q =
+rho_q^(1/12) and s_q as before (``persistence_per_year``, ``volatility_per_year``: a
+stationary AR(1) deviation around the level, whose mean-one correction -v/2 keeps it from
+moving the mean).
 
-    d_q <- phi_q d_q + s_q e_q + kappa_q [a crisis opened in theatre k],   e_q ~ N(0, 1)
-    v_q <- phi_q^2 v_q + s_q^2            (variance of the noise part, so E exp(d - v/2) = 1)
+Activities with ``shared_budget`` (count activities of one actor) split one actor-level
+budget: B_b <- B_b + mB_b / 12 + sB_b / sqrt(12) w_b (``greyzone.budget_drift_per_year``,
+``greyzone.budget_volatility_per_year`` of the actor), and the share of member q is
 
-where rho_q = ``persistence_per_year`` and the monthly shock s_q is chosen so that the
-stationary variance equals that of an annual AR(1) with coefficient rho_q and innovation
-standard deviation ``volatility_per_year``: s_q^2 = sigma_q^2 (1 - phi_q^2) / (1 - rho_q^2)
-(sigma_q^2 / 12 for rho_q = 1). L_q is the sum of log ``factor`` of the ``greyzone_rate``
-events so far (permanent). ``count`` activities are Poisson(lambda_q) events; ``days``
-activities are Binomial(days in month, 1 - exp(-h)) days, with the daily hazard h calibrated
-so that the starting rate gives ``rate_per_year`` days a year. Responses (``responds_to``)
-are Poisson(ratio * units of the answered activity), times exp(L_q). Activity above its
-starting level adds ``grievance_per_unit`` per extra unit to the target's grievance toward
-the actor, activity below it removes as much: the starting grievance already prices in the
-starting level of activity. Each unit becomes a serious incident with probability
-``incident_probability`` (reduced by a hotline between the two), which opens a crisis
-between the activity's actor and its target.
+    pi_q = exp(z_q) / sum_{q' in pool} exp(z_q'),   z_q = ln pi_q(0) + l_q + D_q,
 
-With ``volatility_per_year`` = ``drift_per_year`` = ``crisis_jump`` = 0 and no
-``greyzone_rate`` events the intensities are those of fixed rates times the multipliers.
+pi_q(0) = rate_q / sum of the pool's rates; then x_q = B_b + ln(pi_q / pi_q(0)) + kappa_q
+N_k + d_q - v_q / 2 (l_q, with its drift and shocks, is the member's share logit).
+
+``count`` activities: n_q ~ Poisson(rate_q / 12 exp(x_q)). ``days`` activities are on the
+logit of the share of days: p_q = logistic(logit(rate_q / 365) + x_q), n_q ~ Binomial(days
+in the month, p_q), so the days of a year never exceed the days in it. Responses
+(``responds_to``): n_q ~ Poisson(ratio_q exp(l_q) n_q'), l_q the log of the response's own
+policy ratio relative to ``ratio``: a random walk with drift ``drift_per_year`` and annual
+shock ``ratio_volatility_per_year``, held inside [ln(ratio_min / ratio), ln(ratio_max /
+ratio)]. ``greyzone_rate`` events add ln(factor) to l_q and ``drift_change`` to g_q.
+
+Activity above its starting level adds ``grievance_per_unit`` per extra unit to the target's
+grievance toward the actor (below it removes as much). Each unit becomes a serious incident
+with probability ``incident_probability`` (reduced by a hotline), opening a crisis.
+
+With all volatilities, drifts and ``crisis_spike`` 0, no pooling and no ``greyzone_rate``
+events the intensities are those of fixed rates times the state deviations.
 """
 
 from __future__ import annotations
@@ -78,7 +90,7 @@ SERIES = (
 
 @dataclass(frozen=True)
 class GreyzoneParams(ParamBlock):
-    """Per activity: starting rate and how it responds; its chance of a serious incident."""
+    """Per activity: starting rate, level, shocks and responses; per actor: its shared budget."""
 
     rate_per_year: Array = param(
         "rate_per_year", "activity", "float", 0.0, 0, 1e6, "per year",
@@ -94,8 +106,11 @@ class GreyzoneParams(ParamBlock):
         "Log-rate change per unit of grievance above the start.",
     )  # fmt: skip
     capability_elasticity: Array = param(
-        "capability_elasticity", "activity", "float", 0.5, 0, 10, "",
-        "Elasticity of the rate to relative capability by/against.",
+        "capability_elasticity", "activity", "float", 0.0, 0, 10, "",
+        "Elasticity of the rate to relative capability by/against (a deviation; for "
+        "activities on a shared budget it moves the share).",
+        literature="0 by default: the random-walk level and its drift carry the trend; the "
+        "hindcast fits (scripts/calibrate_hindcast.py) set 0.2-2.5",
     )  # fmt: skip
     rung_elasticity: Array = param(
         "rung_elasticity", "activity", "float", 0.3, 0, 10, "1/rung",
@@ -111,33 +126,86 @@ class GreyzoneParams(ParamBlock):
     )  # fmt: skip
     persistence_per_year: Array = param(
         "persistence_per_year", "activity", "float", 0.66, 0, 1, "per year",
-        "AR(1) coefficient of the latent log-intensity over a year (monthly: its 12th root).",
+        "AR(1) coefficient over a year of the transient deviation around the level "
+        "(monthly: its 12th root).",
         source=f"estimate: pooled within-series AR(1) of log annual counts, {SERIES} "
         "(19 transitions): 0.66",
     )  # fmt: skip
     volatility_per_year: Array = param(
         "volatility_per_year", "activity", "float", 0.22, 0, 5, "log units/year",
-        "Standard deviation of the annual innovation of the latent log-intensity.",
+        "Annual innovation s.d. of the transient AR(1) deviation around the level.",
         source=f"estimate: residual standard deviation of the same pooled AR(1), {SERIES} "
         "(15 degrees of freedom): 0.22",
     )  # fmt: skip
+    level_volatility_per_year: Array = param(
+        "level_volatility_per_year", "activity", "float", 0.21, 0, 5, "log units/year",
+        "Annual shock s.d. of the random-walk level (days: of its logit; shared budget: of "
+        "the share logit).",
+        source=f"estimate: pooled variance of demeaned annual log changes, {SERIES} (19 "
+        "changes, 16 d.o.f.): 0.103, less the part the AR(1) deviation at its defaults "
+        "explains, 2 x 0.22^2 / 1.66 = 0.058: sqrt(0.045) = 0.21",
+    )  # fmt: skip
     drift_per_year: Array = param(
         "drift_per_year", "activity", "float", 0.0, -5, 5, "log units/year",
-        "Trend of the latent log-intensity (0.1 = about +10% a year).",
+        "Drift of the random-walk level (0.1 = about +10% a year; days: logit units).",
         literature="mean log changes -0.08/yr (Senkaku contiguous-zone days 2013-18) to "
         "+0.31/yr (scrambles vs China FY2009-18): the sign depends on the period",
     )  # fmt: skip
-    crisis_jump: Array = param(
-        "crisis_jump", "activity", "float", 0.1, -5, 5, "log units",
-        "Jump of the latent log-intensity when a crisis opens in the theatre (then persists "
-        "and decays at the persistence).",
-        literature="activity stepped up after crises and stayed higher: Senkaku presence "
-        "after the 2012 nationalisation, PLA air activity after August 2022",
+    crisis_spike: Array = param(
+        "crisis_spike", "activity", "float", 0.5, -5, 5, "log units",
+        "Log-intensity spike in the month a crisis opens in the theatre (that month only).",
+        literature="PLA aircraft around Taiwan in August 2022 several times a normal month, "
+        "Chinese ships around the Senkakus in September 2012 (recalled, not in data/): "
+        "0.5-1.5",
+    )  # fmt: skip
+    crisis_ratchet: Array = param(
+        "crisis_ratchet", "activity", "float", 0.2, 0, 1, "share",
+        "Share of the crisis spike that stays in the level (a persistent step).",
+        literature="activity stepped up after crises and stayed higher (Senkaku presence "
+        "after the 2012 nationalisation, PLA air activity around Taiwan after August 2022), "
+        "but data/ cannot separate the step from the trend: 0-0.5",
+    )  # fmt: skip
+    shared_budget: Array = param(
+        "shared_budget", "activity", "bool", False, None, None, "",
+        "Count activity drawn from its actor's one grey-zone budget, split by moving shares "
+        "(the PLA's air activity over Taiwan's ADIZ and towards Japan).",
+        source="scenario",
+    )  # fmt: skip
+    ratio_volatility_per_year: Array = param(
+        "ratio_volatility_per_year", "activity", "float", 0.05, 0, 5, "log units/year",
+        "Response only: annual shock s.d. of the log of the responses per unit.",
+        literature="scrambles per approach are a policy of the responding air force, "
+        "changed slowly (no series of approaches in data/ to estimate it): 0-0.1",
+    )  # fmt: skip
+    ratio_min: Array = param(
+        "ratio_min", "activity", "float", 0.0, 0, 1000, "",
+        "Response only: lowest responses per unit the ratio's random walk may reach.",
+        source="scenario",
+    )  # fmt: skip
+    ratio_max: Array = param(
+        "ratio_max", "activity", "float", 1000.0, 0, 1000, "",
+        "Response only: highest responses per unit the ratio's random walk may reach.",
+        source="scenario",
+    )  # fmt: skip
+    budget_drift_per_year: Array = param(
+        "greyzone.budget_drift_per_year", "actor", "float", 0.0, -5, 5, "log units/year",
+        "Drift of the log of the actor's shared grey-zone budget.",
+        literature="the sign depends on the period: scrambles vs China +0.31/yr FY2009-18, "
+        "+0.09/yr FY2013-18",
+    )  # fmt: skip
+    budget_volatility_per_year: Array = param(
+        "greyzone.budget_volatility_per_year", "actor", "float", 0.21, 0, 5,
+        "log units/year", "Annual shock s.d. of the log of the actor's shared budget.",
+        source="estimate: as level_volatility_per_year (no series of the total)",
     )  # fmt: skip
 
 
-def _intensity(m: Month) -> np.ndarray:
-    """Multiplier of each activity's starting rate this month, (R, Q)."""
+def _deviation(m: Month) -> tuple[np.ndarray, np.ndarray]:
+    """State deviations of the log intensity: (heat, capability), (R, Q) each.
+
+    Heat: the grievance and rung terms (they move a shared budget's shares); capability:
+    the relative-capability term (it scales the activity, shared or not).
+    """
     w, p, s = m.state.world, m.params, m.structure
     gz = p.greyzone
     by, against, th = s.act_by, s.act_against, s.act_theatre
@@ -146,14 +214,11 @@ def _intensity(m: Month) -> np.ndarray:
     # rungs above the theatre's quiet level (grey-zone theatres idle at rung 2 at least)
     rung_up = w.rung[:, th] - np.maximum(p.world.baseline_rung[:, th], GREYZONE_RUNG)
     ratio_now = np.maximum(w.capability[:, by], 1e-9) / np.maximum(w.capability[:, against], 1e-9)
-    log_mult = (
-        gz.grievance_elasticity * (g_now - g_start)
-        + gz.rung_elasticity * rung_up
-        + gz.capability_elasticity
-        * (np.log(ratio_now) - once(_log_start_ratio, p.world.capability_usd_bn, by, against))
-        + _latent(m)
+    heat = gz.grievance_elasticity * (g_now - g_start) + gz.rung_elasticity * rung_up
+    capability = gz.capability_elasticity * (
+        np.log(ratio_now) - once(_log_start_ratio, p.world.capability_usd_bn, by, against)
     )
-    return np.exp(np.clip(log_mult, -50.0, 10.0))
+    return heat, capability
 
 
 def _pick_dyads(level: np.ndarray, by: np.ndarray, against: np.ndarray) -> np.ndarray:
@@ -169,7 +234,7 @@ def _log_start_ratio(cap0: np.ndarray, by: np.ndarray, against: np.ndarray) -> n
 def _shocks(
     rho: np.ndarray, volatility: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(phi, phi^2, shock, shock^2) of the latent AR(1), per run (`once`)."""
+    """(phi, phi^2, shock, shock^2) of the AR(1) deviation, per run (`once`)."""
     phi, scale = monthly_persistence(rho)
     shock = volatility * scale
     return phi, phi**2, shock, shock**2
@@ -184,23 +249,139 @@ def monthly_persistence(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return phi, scale
 
 
-def _latent(m: Month) -> np.ndarray:
-    """Advance the latent log-intensities; return this month's log multiplier, (R, Q)."""
-    w, gz, s = m.state.world, m.params.greyzone, m.structure
-    phi, phi2, shock, shock2 = once(_shocks, gz.persistence_per_year, gz.volatility_per_year)
-    # crises opened since the last month (by the crisis mechanism or this month's events)
+def pools(shared: np.ndarray, by: np.ndarray, days: np.ndarray, responds: np.ndarray) -> np.ndarray:
+    """(R, Q, Q) membership: q' is in q's pool (itself, or the same actor's shared budget).
+
+    Only primary count activities can share a budget; the others are pools of one.
+    """
+    pooled = np.asarray(shared, dtype=bool) & ~days & (responds < 0)
+    same_actor = by[:, None] == by[None, :]
+    eye = np.eye(len(by), dtype=bool)
+    return (pooled[:, :, None] & pooled[:, None, :] & same_actor) | eye
+
+
+def _pools(
+    shared: np.ndarray, by: np.ndarray, days: np.ndarray, responds: np.ndarray
+) -> np.ndarray:
+    return pools(shared, by, days, responds)
+
+
+def pool_shares(z: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Softmax of `z` (R, Q) within each activity's pool (`member` (R, Q, Q)): shares, (R, Q)."""
+    zz = np.where(member, z[:, None, :], -np.inf)
+    top = zz.max(axis=2)
+    num = np.exp(z - top)
+    den = np.exp(zz - top[:, :, None]).sum(axis=2)
+    return num / den
+
+
+def _start_shares(rate: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """(R, Q) starting share of each activity in its pool (`once`): rate / pool's rates."""
+    total = np.where(member, rate[:, None, :], 0.0).sum(axis=2)
+    return np.where(total > 0, rate / np.where(total > 0, total, 1.0), 1.0)
+
+
+def _response_bounds(
+    ratio: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(R, Q) bounds of a response's log ratio relative to its starting ratio (`once`)."""
+    base = np.maximum(ratio, 1e-12)
+    with np.errstate(divide="ignore"):
+        low = np.log(np.maximum(lo, 0.0) / base)
+    high = np.log(np.maximum(hi, 1e-12) / base)
+    return np.minimum(low, 0.0), np.maximum(high, 0.0)
+
+
+def new_crises(m: Month) -> np.ndarray:
+    """(R, K) crises opened since the grey-zone step last looked (crisis mechanism or events)."""
+    w = m.state.world
     new = w.crisis & (w.crisis_start != w.gz_crisis_seen)
     w.gz_crisis_seen = np.where(w.crisis, w.crisis_start, -1)
-    jump = np.where(new[:, s.act_theatre], gz.crisis_jump, 0.0)
-    e = m.rng.normal(m.t, streams.GREYZONE_LATENT, len(s.activities))
-    w.gz_dev = phi * w.gz_dev + shock * e + jump
+    return new
+
+
+def _advance(m: Month) -> np.ndarray:
+    """Advance the level, budget, ratio and deviation states; return the spike, (R, Q)."""
+    w, gz, s = m.state.world, m.params.greyzone, m.structure
+    q_all, n_act = len(s.activities), len(s.actors)
+    primary = s.act_responds < 0
+    e = m.rng.normal(m.t, streams.GREYZONE_LATENT, 3 * q_all + n_act)
+    e_level, e_dev, e_budget = e[:, :q_all], e[:, q_all : 2 * q_all], e[:, 3 * q_all :]
+    spike = np.where(new_crises(m)[:, s.act_theatre], gz.crisis_spike, 0.0)
+    spike = np.where(primary, spike, 0.0)
+    # level (primaries) or log policy ratio (responses): random walk with drift
+    vol = np.where(primary, gz.level_volatility_per_year, gz.ratio_volatility_per_year)
+    step = w.gz_drift / 12.0 + vol / SQRT12 * e_level + gz.crisis_ratchet * spike
+    level = w.gz_level + step
+    if not primary.all():
+        low, high = once(_response_bounds, gz.ratio, gz.ratio_min, gz.ratio_max)
+        level = np.where(primary, level, np.clip(level, low, high))
+    w.gz_level = level
+    w.gz_budget = (
+        w.gz_budget
+        + gz.budget_drift_per_year / 12.0
+        + gz.budget_volatility_per_year / SQRT12 * e_budget
+    )
+    phi, phi2, shock, shock2 = once(_shocks, gz.persistence_per_year, gz.volatility_per_year)
+    w.gz_dev = phi * w.gz_dev + shock * e_dev
     w.gz_var = phi2 * w.gz_var + shock2
-    trend = gz.drift_per_year * (m.t / 12.0)
-    return w.gz_level + trend + w.gz_dev - 0.5 * w.gz_var
+    return spike
 
 
-def _draw_activity(m: Month, mult: np.ndarray) -> np.ndarray:
-    """Units of every activity this month, (R, Q)."""
+SQRT12 = float(np.sqrt(12.0))
+
+
+def log_intensity(
+    level: np.ndarray,
+    heat: np.ndarray,
+    capability: np.ndarray,
+    spike: np.ndarray,
+    dev: np.ndarray,
+    var: np.ndarray,
+    budget: np.ndarray,
+    start_share: np.ndarray,
+    member: np.ndarray,
+) -> np.ndarray:
+    """x_q of every activity, (R, Q) (responses' entries are not used).
+
+    An activity in a pool of one: level + heat + capability + transient. In a shared
+    budget: budget + ln(share / start share) + capability + transient, the share a softmax
+    within the pool of ln(start share) + level + heat. `budget` is the (R, Q) budget level
+    of each activity's actor.
+    """
+    transient = capability + spike + dev - 0.5 * var
+    alone = member.sum(axis=2) == 1
+    log0 = np.log(np.maximum(start_share, 1e-300))
+    share = pool_shares(log0 + level + heat, member)
+    pooled = budget + np.log(np.maximum(share, 1e-300)) - log0
+    return np.where(alone, level + heat, pooled) + transient
+
+
+def _intensity(m: Month) -> np.ndarray:
+    """Log intensity x_q of every activity this month, clipped to [-50, 10], (R, Q)."""
+    w, gz, s = m.state.world, m.params.greyzone, m.structure
+    spike = _advance(m)
+    member = once(_pools, gz.shared_budget, s.act_by, s.act_days, s.act_responds)
+    start = once(_start_shares, np.broadcast_to(gz.rate_per_year, member.shape[:2]), member)
+    heat, capability = _deviation(m)
+    x = log_intensity(
+        w.gz_level, heat, capability, spike, w.gz_dev, w.gz_var, w.gz_budget[:, s.act_by],
+        start, member,
+    )  # fmt: skip
+    return np.clip(x, -50.0, 10.0)
+
+
+def day_share(rate: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Chance of activity on a given day: logistic(logit(rate / 365) + x), 0 for rate 0."""
+    s0 = np.clip(rate / DAYS_PER_YEAR, 0.0, MAX_DAY_SHARE)
+    with np.errstate(divide="ignore"):
+        logit0 = np.log(s0) - np.log1p(-s0)
+    z = np.clip(logit0 + x, -700.0, 700.0)  # exp stays finite; the share is 0 or 1 there
+    return np.where(s0 > 0, 1.0 / (1.0 + np.exp(-z)), 0.0)
+
+
+def _draw_activity(m: Month, x: np.ndarray) -> np.ndarray:
+    """Units of every activity this month from the log intensities `x`, (R, Q)."""
     s, gz = m.structure, m.params.greyzone
     q_all = len(s.activities)
     primary = s.act_responds < 0
@@ -209,15 +390,12 @@ def _draw_activity(m: Month, mult: np.ndarray) -> np.ndarray:
     rate = np.broadcast_to(gz.rate_per_year, (m.runs, q_all))
     count_q = primary & ~days
     if count_q.any():
-        lam = rate[:, count_q] / 12.0 * mult[:, count_q]
+        lam = rate[:, count_q] / 12.0 * np.exp(x[:, count_q])
         counts[:, count_q] = m.rng.poisson(lam, m.t, streams.GREYZONE_PRIMARY)
     day_q = primary & days
     if day_q.any():
-        share = np.clip(rate[:, day_q] / DAYS_PER_YEAR, 0, MAX_DAY_SHARE)
-        hazard = -np.log1p(-share) * mult[:, day_q]
-        counts[:, day_q] = m.rng.binomial(
-            m.days, -np.expm1(-hazard), m.t, streams.GREYZONE_PRIMARY_DAYS
-        )
+        share = day_share(rate[:, day_q], x[:, day_q])
+        counts[:, day_q] = m.rng.binomial(m.days, share, m.t, streams.GREYZONE_PRIMARY_DAYS)
     responses = ~primary
     if responses.any():
         source = counts[:, s.act_responds[responses]]
@@ -341,11 +519,17 @@ def default_target(activity: dict, context: DeriveContext) -> str:
 
 @dataclass(frozen=True)
 class RateValues(ParamBlock):
-    """The factor a ``greyzone_rate`` event multiplies an activity's rate by."""
+    """What a ``greyzone_rate`` event does to an activity's level and drift."""
 
     factor: Array = param(
-        "factor", "event", "float", REQUIRED, 0, 1000, "",
-        "Multiplies the activity's rate from the event's month on (permanently).",
+        "factor", "event", "float", 1.0, 0, 1000, "",
+        "Multiplies the activity's rate from the event's month on (adds ln factor to its "
+        "level; shared budget: to its share logit; response: to its log ratio, in bounds).",
+        source="scenario",
+    )  # fmt: skip
+    drift_change: Array = param(
+        "drift_change", "event", "float", 0.0, -5, 5, "log units/year",
+        "Added to the drift of the activity's level from the event's month on.",
         source="scenario",
     )  # fmt: skip
 
@@ -358,11 +542,16 @@ def _rate_spec(ev: dict, ix: Index) -> dict[str, int]:
 
 
 def _rate(m: Month, ev: EventSpec, fire: np.ndarray, values: RateValues) -> None:
-    """Shift the activity's latent level by log(factor) in the runs where the event fires."""
+    """Shift the activity's level by ln(factor) and its drift by drift_change where it fires."""
     q = ev.activity
-    w = m.state.world
+    w, gz, s = m.state.world, m.params.greyzone, m.structure
     shift = np.log(np.maximum(values.factor, 1e-12))
-    w.gz_level[:, q] = np.where(fire, w.gz_level[:, q] + shift, w.gz_level[:, q])
+    level = w.gz_level[:, q] + shift
+    if s.act_responds[q] >= 0:
+        low, high = once(_response_bounds, gz.ratio, gz.ratio_min, gz.ratio_max)
+        level = np.clip(level, low[:, q], high[:, q])
+    w.gz_level[:, q] = np.where(fire, level, w.gz_level[:, q])
+    w.gz_drift[:, q] = np.where(fire, w.gz_drift[:, q] + values.drift_change, w.gz_drift[:, q])
 
 
 RATE_EVENT = EventKind(
@@ -375,13 +564,14 @@ RATE_EVENT = EventKind(
     _rate,
     RateValues,
 )
-"""A lasting change of an activity's rate (a new policy, unit or rule of the actor)."""
+"""A dated break of an activity's level and drift (a new policy, unit or rule of the actor,
+e.g. the China Coast Guard under the Central Military Commission from July 2018)."""
 
 
 MECHANISM = Mechanism(
     name="greyzone",
-    doc="Grey-zone activity with latent stochastic intensities responding to tension, "
-    "crises and events.",
+    doc="Grey-zone activity: random-walk levels with drift, a shared actor budget split by "
+    "moving shares, crisis spikes and ratchets, responding to tension and dated events.",
     params=GreyzoneParams,
     fields={
         "activity": {
@@ -415,20 +605,34 @@ MECHANISM = Mechanism(
             "gz_dev",
             ("activity",),
             np.float64,
-            "Latent log-intensity's deviation from its drift path.",
+            "Transient AR(1) deviation of the log intensity around its level (log units).",
         ),
-        world("gz_var", ("activity",), np.float64, "Variance of the latent noise so far."),
+        world("gz_var", ("activity",), np.float64, "Variance of the AR(1) deviation so far."),
         world(
             "gz_level",
             ("activity",),
             np.float64,
-            "Sum of log factors of the greyzone_rate events so far.",
+            "Random-walk level of the log intensity (days: logit; shared budget: share "
+            "logit; response: log of the ratio over its starting value).",
+        ),
+        world(
+            "gz_drift",
+            ("activity",),
+            np.float64,
+            "Drift of the level this month, log units a year (greyzone_rate events move it).",
+            init=lambda p: p.greyzone.drift_per_year,
+        ),
+        world(
+            "gz_budget",
+            ("actor",),
+            np.float64,
+            "Log of the actor's shared grey-zone budget over its start.",
         ),
         world(
             "gz_crisis_seen",
             ("theatre",),
             np.int64,
-            "Start month of the open crisis already answered by a jump, -1 if none.",
+            "Start month of the open crisis already answered by a spike, -1 if none.",
             fill=-1,
         ),
         scratch("activity", ("activity",), np.float64, "Units of each activity this month."),
