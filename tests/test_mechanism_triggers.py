@@ -221,3 +221,47 @@ def test_baseline_crises_from_three_kinds_of_trigger() -> None:
     labels = trigger_labels(s, result)
     kinds = {label for label in labels if label.startswith("trigger:")}
     assert len(kinds) >= 3, sorted(set(labels))
+
+
+def test_change_of_leadership_flips_the_holders_posture() -> None:
+    """An election that surely changes BBB's leadership flips the posture of the theatre
+    BBB holds (the other party governs); one that never does leaves it."""
+    for probability, expected in ((1.0, 0.0), (0.0, 1.0)):
+        d = scenario(events=[{"at": "2030-03", "kind": "election", "actor": "BBB",
+                              "change_probability": probability}])  # fmt: skip
+        d["theatres"]["isle"]["posture"] = 1.0
+        d["meta"]["months"] = 4
+        _, result = run(d, runs=20)
+        assert (result.world.posture[:, 0] == expected).all()
+
+
+def test_response_probability_follows_the_logistic_shift() -> None:
+    """A certain trigger each month with memory and posture effects: the chance that an
+    occurrence opens a crisis is logistic(logit p + b_post posture + b_mem M) (reference
+    computed here), checked on the first month where M = the starting memory."""
+    trig = {"kind": "statement", "theatre": "isle", "by": "BBB", "months": ["2030-01"],
+            "crisis_probability": 0.1}  # fmt: skip
+    d = scenario([trig])
+    d["meta"]["months"] = 1
+    d["theatres"]["isle"].update(posture=1.0, crisis_memory=2.0)
+    d["model"]["triggers"] = {"posture_effect": -0.5, "memory_effect": 0.8}
+    _, result = run(d, runs=20000)
+    logit = math.log(0.1 / 0.9) - 0.5 + 0.8 * 2.0
+    p = 1.0 / (1.0 + math.exp(-logit))
+    k = int((result.outcome.crises[:, 0] > 0).sum())
+    assert abs(k / 20000 - p) < 4 * math.sqrt(p * (1 - p) / 20000), (k, p)
+
+
+def test_crisis_memory_recursion() -> None:
+    """A certain crisis in month 2 (closed by settlement or not), memory from 1.5 at the
+    start: M(t) = 1.5 e^(-t/tau) + [t > 2] e^(-(t - 2)/tau), checked at the horizon."""
+    trig = {"kind": "statement", "theatre": "isle", "by": "BBB", "months": ["2030-03"],
+            "crisis_probability": 1.0}  # fmt: skip
+    d = scenario([trig])
+    d["meta"]["months"] = 8
+    d["theatres"]["isle"]["crisis_memory"] = 1.5
+    d["model"]["triggers"] = {"memory_months": 12.0}
+    _, result = run(d, runs=5)
+    # the state after month 7 has been updated in months 1..7 (t = 7)
+    expected = 1.5 * math.exp(-7 / 12) + math.exp(-(7 - 2) / 12)
+    assert np.allclose(result.world.crisis_memory[:, 0], expected, rtol=1e-12)

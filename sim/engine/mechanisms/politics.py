@@ -15,7 +15,9 @@ probability ``change_probability`` (one uniform per run and occurrence). A chang
 the base a_i by ``audience_cost_change``, every grievance dyad involving the actor (both
 directions) by ``grievance_change`` and its current misperception by
 ``misperception_change`` (which then relaxes toward the actor's baseline through
-diplomacy's recovery).
+diplomacy's recovery), and flips the posture (``world.posture``, the triggers mechanism) of
+every theatre the actor holds: the other party governs (two-party politics, e.g. DPP and
+KMT in Taipei).
 
 Sanctions (event kind ``sanctions``). From the event month until ``until`` (or for
 ``duration_months`` months, or to the horizon) the target's GDP is multiplied each month
@@ -152,6 +154,11 @@ def _election(m: Month, ev: EventSpec, fire: np.ndarray, values: ElectionValues)
                 w.grievance[:, a, b] = np.clip(w.grievance[:, a, b] + shift, 0.0, 1.0)
     sigma = w.sigma[:, i] + np.where(change, values.misperception_change, 0.0)
     w.sigma[:, i] = np.maximum(sigma, 0.0)
+    if m.on("triggers"):
+        # the other party now governs the theatres the actor holds: their posture flips
+        for k in range(len(s.theatres)):
+            flip = change & (w.holder[:, k] == i)
+            w.posture[:, k] = np.where(flip, 1.0 - w.posture[:, k], w.posture[:, k])
 
 
 def _talks_close(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:

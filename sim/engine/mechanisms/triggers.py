@@ -250,12 +250,18 @@ def challenger_of(m: Month, k: int) -> np.ndarray:
 def remember_crises(m: Month) -> None:
     """Fold the crises opened since last month into each theatre's crisis memory.
 
-    M_k <- M_k exp(-1 / tau) + (crises opened in theatre k since the last update).
+    M_k(t) = sum over earlier crises c of exp(-(t - t_c) / tau), so from month 1 on
+
+        M_k(t) = (M_k(t-1) + crises opened in theatre k since the last update) exp(-1 / tau),
+
+    and M_k(0) is the theatre's ``crisis_memory`` (the same sum over the record's crises).
     """
+    if m.t == 0:
+        return
     w, o = m.state.world, m.state.outcome
     decay = np.exp(-1.0 / m.params.triggers.memory_months)[:, None]
     new = (o.crises - w.crises_remembered).astype(np.float64)
-    w.crisis_memory = w.crisis_memory * decay + new
+    w.crisis_memory = (w.crisis_memory + new) * decay
     w.crises_remembered = o.crises.copy()
 
 
