@@ -67,9 +67,8 @@ Scenario (`scenario_overrides`). ``scenarios/baseline.toml`` with ``--set`` over
   every 48 months) are scheduled and known at T: their first date is moved to the first
   one inside the span. Every other baseline event (2023 and later: talks, hotline, budgets,
   drills, Japan's election) was not known at any origin and is moved to the parking month
-  (policies with ``reach_by`` one month later is not possible inside the span, so they are
-  parked with ``reach_by`` = the parking month + 1 only if valid; see `PARKED`), where it
-  can change nothing scored.
+  (spending policies with ``reach_by`` the month after it, which the validation requires
+  to be after ``at``), where it can change nothing scored.
 
 Simulation: ``runs`` runs (default 1,000) with a fixed seed, annual rows of every run.
 Fiscal year t is compared with 3/4 of simulated calendar year t plus 1/4 of t+1
@@ -195,7 +194,7 @@ def known(origin: int, spec: SeriesSpec, folder: Path | None = None) -> dict[int
 
 
 def model_scale(values: np.ndarray, days: bool) -> np.ndarray:
-    """The model's scale: log for counts, logit of (days + 0.5) / 366 for days."""
+    """Return values on the model's scale: log for counts, logit of (days + 0.5) / 366 for days."""
     v = np.asarray(values, dtype=float)
     if days:
         p = (v + DAYS_SHIFT) / (365.0 + 2 * DAYS_SHIFT)
@@ -344,7 +343,7 @@ def build_scenario(origin: int, folder: Path | None = None, scenarios: Path | No
 def simulate(
     origin: int, runs: int, seed: int, folder: Path | None = None, workers: int | None = 1
 ) -> dict[str, dict[int, np.ndarray]]:
-    """Simulated annual values per forecast series and calendar year: {name: {year: (runs,)}}."""
+    """Return the simulated annual values: {series name: {calendar year: (runs,)}}."""
     from sim.hindcast.stats import arrays_from_annual
     from sim.runner.ensemble import run
 
@@ -399,7 +398,9 @@ def crps_lognormal(mu: float, sigma: float, y: float) -> float:
     z = (math.log(y) - mu) / sigma
     return float(
         y * (2 * norm.cdf(z) - 1)
-        - 2 * math.exp(mu + sigma**2 / 2) * (norm.cdf(z - sigma) + norm.cdf(sigma / math.sqrt(2)) - 1)
+        - 2
+        * math.exp(mu + sigma**2 / 2)
+        * (norm.cdf(z - sigma) + norm.cdf(sigma / math.sqrt(2)) - 1)
     )
 
 
@@ -426,10 +427,8 @@ class Benchmark:
         return lo - self.shift, hi - self.shift
 
 
-def benchmarks(
-    data: dict[int, float], days: bool, target: int
-) -> dict[str, Benchmark]:
-    """The three forecasters of `target` from `data` (the known years only)."""
+def benchmarks(data: dict[int, float], days: bool, target: int) -> dict[str, Benchmark]:
+    """Return the three forecasters of `target` from `data` (the known years only)."""
     years = sorted(data)
     last_year = years[-1]
     last = data[last_year]
@@ -439,9 +438,7 @@ def benchmarks(
     persist = Benchmark("normal", last, max(s, 1e-9) * math.sqrt(h))
     shift = DAYS_SHIFT if days else 0.0
     logs = changes(data, lambda v: np.log(v + shift))
-    _, sigma = drift_volatility(logs - logs.mean() if logs.size >= MIN_CHANGES else logs)
-    if logs.size >= MIN_CHANGES:
-        sigma = float(logs.std(ddof=1))
+    _, sigma = drift_volatility(logs)  # sd of the log changes, or the fallback
     log_rw = Benchmark("lognormal", math.log(last + shift), max(sigma, 1e-9) * math.sqrt(h), shift)
     if len(years) >= 3:
         t = np.asarray(years, dtype=float)
@@ -457,7 +454,9 @@ def benchmarks(
     return {"persistence": persist, "log_rw": log_rw, "trend": trend}
 
 
-def scored_observations(origin: int, spec: SeriesSpec, folder: Path | None = None) -> dict[int, float]:
+def scored_observations(
+    origin: int, spec: SeriesSpec, folder: Path | None = None
+) -> dict[int, float]:
     """Observations of `spec` to score from `origin`: years > `origin`, up to the record's end."""
     return {
         o.year: o.value
@@ -513,7 +512,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     for f in FORECASTERS:
         t[f"{f}_crps_pct"] = 100.0 * t[f"{f}_crps"] / t["observed"].where(t["observed"] > 0)
 
-    def one(g: pd.DataFrame, origin: object, series: str) -> dict:
+    def one(g: pd.DataFrame, origin: object, series: object) -> dict:
         out: dict[str, Any] = {"origin": origin, "series": series, "n": len(g)}
         for f in FORECASTERS:
             out[f"{f}_crps_pct"] = float(g[f"{f}_crps_pct"].mean())
@@ -564,15 +563,14 @@ def origin_scores(
 
 
 def format_markdown(summary: pd.DataFrame) -> str:
-    """A Markdown table of the summary: CRPS % of the observation, 90% coverage, skill."""
+    """Return a Markdown table of the summary: CRPS % of the observation, 90% coverage, skill."""
     head = (
         "| origin | series | n | CRPS % model | persistence | log RW | trend "
         "| 90% cov. model | pers. | log RW | trend | skill vs pers. | vs log RW | vs trend |\n"
         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     )
     lines = []
-    for r in summary.itertuples(index=False):
-        d = r._asdict()
+    for d in summary.to_dict("records"):
         crps = " | ".join(f"{d[f'{f}_crps_pct']:.1f}" for f in FORECASTERS)
         cov = " | ".join(f"{d[f'{f}_cov90']:.0%}" for f in FORECASTERS)
         skill = " | ".join(f"{d[f'skill_{b}']:+.2f}" for b in BENCHMARKS)
