@@ -123,3 +123,11 @@ def test_end_to_end_origin_gives_finite_scores() -> None:
     pooled = summary[(summary["origin"] == "pooled") & (summary["series"] == "all")]
     assert len(pooled) == 1 and math.isfinite(float(pooled["skill_persistence"].iloc[0]))
     assert "| pooled | all |" in g.format_markdown(summary)
+
+
+def test_diagnostic_without_drift_zeroes_every_drift() -> None:
+    overrides, _ = g.scenario_overrides(2016, drift=False)
+    drifts = [o for o in overrides if "drift_per_year=" in o]
+    assert drifts and all(o.endswith("=0") or o.endswith("=0.0") for o in drifts)
+    with_drift, _ = g.scenario_overrides(2016)
+    assert "theatres.senkaku.greyzone.air_approaches.drift_per_year=0.451634" in with_drift
