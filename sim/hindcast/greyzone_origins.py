@@ -490,6 +490,9 @@ def score_origin(
         if not data or spec.name not in sims:
             continue
         last_year = max(data)
+        status = {
+            o.year: o.status for o in record.greyzone(SCORED_UNTIL, spec.record, folder=folder)
+        }
         for year, obs in sorted(scored_observations(origin, spec, folder).items()):
             draws = simulated_for(spec, year, sims[spec.name])
             if draws is None:
@@ -501,6 +504,7 @@ def score_origin(
                 "year": year,
                 "horizon": year - last_year,
                 "observed": obs,
+                "status": status[year],
                 "model_median": float(np.median(draws)),
                 "model_crps": crps_ensemble(draws, obs),
                 "model_cov50": bool(q25 <= obs <= q75),
