@@ -189,6 +189,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if args.runs < 2:
         raise SimError(f"--runs must be at least 2 for quantile bands, got {args.runs}")
+    if args.origins is not None:
+        return print_origins(args)
     scenario = Path(args.scenario) if args.scenario else _default_scenario()
     results, observed, years, arrays, table, summary, pooled = validate(
         scenario, args.runs, args.seed, args.cutoff, args.workers
@@ -267,6 +269,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_origins(args: argparse.Namespace) -> int:
+    """Run the rolling-origin suite: fit at each origin, score what followed (docs/hindcast.md)."""
+    from sim.cli import scenario_dir
+    from sim.hindcast import greyzone_origins, rolling
+
+    origins = tuple(args.origins) or rolling.ORIGINS
+    seed = 1 if args.seed is None else args.seed
+    triggers = rolling.origins_table(origins, scenario_dir(), args.runs, seed)
+    _, greyzone = greyzone_origins.origin_scores(origins, args.runs, seed, workers=args.workers)
+    if args.format == "csv":
+        sys.stdout.write(rolling.format_origins(triggers, "csv"))
+        print()
+        greyzone.to_csv(sys.stdout, index=False, float_format="%.4g")
+        return 0
+    fmt = "markdown" if args.format == "markdown" else "table"
+    print(
+        f"Rolling origins {', '.join(map(str, origins))}: each fitted with data up to the origin "
+        f"only; {args.runs:,} runs per simulated forecast, seed {seed}."
+    )
+    print()
+    print(
+        "Trigger response (Taiwan): P(crisis | trigger) fitted on the occurrences up to the "
+        "origin, Brier score on those after it (to 2025; lower is better) against a fixed "
+        "chance per kind and one constant chance; the crisis count where a scenario starts "
+        "at the origin (2023-02 to 2025-12 from the baseline, Joint Sword 2023 unscripted)."
+    )
+    print(rolling.format_origins(triggers, fmt))
+    print(
+        "Grey zone: forecasts started from the last observation at the origin; CRPS as % of "
+        "the observation (lower is better), 90% coverage, skill = 1 - CRPS / CRPS of the "
+        "benchmark (> 0: the model is better). Most observations after 2018 are UNVERIFIED."
+    )
+    pooled = greyzone[greyzone["series"] == "all"]
+    if fmt == "markdown":
+        print(greyzone_origins.format_markdown(pooled))
+    else:
+        print(pooled.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    return 0
+
+
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """``sim validate``."""
     from sim.cli import add_out, add_parser, add_quiet
@@ -310,11 +352,21 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
         "sim/hindcast/origins/; default 2015 2016; none: skip them)",
     )
     p.add_argument(
+        "--origins",
+        type=int,
+        nargs="*",
+        default=None,
+        metavar="YEAR",
+        help="run the rolling-origin suite instead (default origins 2012 2016 2019 2022): "
+        "fit the trigger response with data up to each origin, score it after, and score "
+        "grey-zone forecasts started from the state observed there",
+    )
+    p.add_argument(
         "--format",
-        choices=["table", "csv"],
+        choices=["table", "csv", "markdown"],
         default="table",
-        help="table: the fit and score tables as text (default); csv: only the forecast "
-        "scores, as CSV on standard output",
+        help="table: the tables as text (default); csv: only the scores, as CSV on standard "
+        "output; markdown: the rolling-origin tables as Markdown (with --origins)",
     )
     add_out(
         p,

@@ -165,3 +165,44 @@ def origins_table(
     for column in frame.columns[1:]:
         pooled[column] = float(frame[column].mean()) if frame[column].notna().any() else np.nan
     return pd.concat([frame.astype({"origin": object}), pd.DataFrame([pooled])], ignore_index=True)
+
+
+def format_origins(frame: pd.DataFrame, fmt: str = "table") -> str:
+    """Return the trigger-response and crisis-count table as text, Markdown or CSV."""
+    if fmt == "csv":
+        return frame.to_csv(index=False, float_format="%.4g")
+    columns = [
+        ("origin", "origin", "{}"),
+        ("fitted", "fitted_occurrences", "{:.0f}"),
+        ("crises", "fitted_crises", "{:.0f}"),
+        ("scored", "scored_occurrences", "{:.0f}"),
+        ("crises", "scored_crises", "{:.0f}"),
+        ("Brier model", "brier_model", "{:.4f}"),
+        ("by kind", "brier_by_kind", "{:.4f}"),
+        ("constant", "brier_constant", "{:.4f}"),
+        ("count obs.", "count_observed", "{:.0f}"),
+        ("median", "count_median", "{:.0f}"),
+        ("90% band", "band", "{}"),
+        ("CRPS", "count_crps", "{:.2f}"),
+        ("PIT", "count_pit", "{:.3f}"),
+    ]
+    rows = []
+    for d in frame.to_dict("records"):
+        d = dict(d)
+        low, high = d["count_low90"], d["count_high90"]
+        d["band"] = "-" if pd.isna(low) else f"{low:.0f}-{high:.0f}"
+        rows.append(
+            [
+                "-" if isinstance(d[key], float) and np.isnan(d[key]) else form.format(d[key])
+                for _, key, form in columns
+            ]
+        )
+    heads = [head for head, _, _ in columns]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines) + "\n"
