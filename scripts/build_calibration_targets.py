@@ -10,8 +10,9 @@ rates, binomial for shares; docs/calibration.md, section 1):
   satisfy ``subset`` (``peak>=5``: reached armed force; ``trigger!=deliberate``: opened
   by something other than the challenger's own choice).
 
-Two vintages: ``2022`` (every year up to 2022; the shipped baseline posterior) and
-``2018`` (up to 2018 only; the hindcast posterior). Run from the repository root::
+Three vintages: ``2025`` (every year up to 2025; the forecast from today), ``2022`` (every
+year up to 2022; the shipped baseline posterior) and ``2018`` (up to 2018 only; the
+hindcast posterior). The MID list ends in 2014, so its targets are the same in each. Run from the repository root::
 
     python scripts/build_calibration_targets.py           # writes the file
     python scripts/build_calibration_targets.py --check   # fails if it is stale
@@ -55,6 +56,7 @@ def mid_disputes(dyad: str) -> list[dict[str, float]]:
         {
             "start": float(r["start"]),
             "hostlev": max(float(r["hostlev_a"]), float(r["hostlev_b"])),
+            "hiact": max(float(r["hiact_a"]), float(r["hiact_b"])),
             "fatal": max(float(r["fatal_a"]), float(r["fatal_b"])),
         }
         for r in rows
@@ -108,13 +110,22 @@ def _row(
     }
 
 
+def armed_force(dispute: dict[str, float]) -> bool:
+    """Whether a MID reached an armed clash (rung >= 5): COW action 16+ or a fatality.
+
+    COW's hostility level 4 ("use of force") also holds blockades (13), occupations (14)
+    and seizures (15), which are coercion on the model's ladder (rung 4).
+    """
+    return dispute["hostlev"] >= 4 and (dispute["hiact"] >= 16 or dispute["fatal"] > 0)
+
+
 def mid_targets(vintage: int) -> list[dict[str, object]]:
     """Crisis onset rates and the share reaching armed force, from COW MID 1990-2014."""
     rows = []
     years = MID_LAST - MID_FIRST + 1
     for theatre, dyad in DYADS.items():
         disputes = [d for d in mid_disputes(dyad) if d["hostlev"] >= 3]
-        force = sum(d["hostlev"] >= 4 for d in disputes)
+        force = sum(armed_force(d) for d in disputes)
         src = (
             f"data/mid_disputes_list_1990_2014.csv: {dyad} MIDs whose highest hostility "
             "level (either side) is >= 3 (display of force), = crises opening at rung 3"
@@ -144,7 +155,10 @@ def mid_targets(vintage: int) -> list[dict[str, object]]:
                 force,
                 len(disputes),
                 f"{MID_FIRST}-{MID_LAST}",
-                src + "; of those, hostility level 4 (use of force) = peak at rung >= 5",
+                src + "; of those, an armed clash (COW highest action >= 16: attack, clash "
+                "or worse; or a fatality) = peak at rung >= 5. Seizures and detentions (COW "
+                "action 15: the 2003 and 2010 CHN-JPN MIDs) and blockades or occupations "
+                "(13-14) are coercion, rung 4, not an armed clash (issue 22)",
             )
         )
     return rows
@@ -269,7 +283,7 @@ def major_crisis_targets(vintage: int) -> list[dict[str, object]]:
 def build() -> str:
     """Return the CSV text of every target of both vintages."""
     rows = []
-    for vintage in (2022, 2018):
+    for vintage in (2025, 2022, 2018):
         rows += mid_targets(vintage) + war_targets(vintage) + blockade_targets(vintage)
         rows += holder_targets(vintage)
         rows += major_crisis_targets(vintage)

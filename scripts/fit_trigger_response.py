@@ -26,7 +26,9 @@ from sim.hindcast.trigger_posterior import write_posterior
 def main() -> int:
     """Fit, print, write."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--origin", type=int, required=True, help="last year of data used")
+    parser.add_argument(
+        "--origin", required=True, help="last year (YYYY) or month (YYYY-MM) of data used"
+    )
     parser.add_argument("--crisis", type=Path, help="crisis posterior (a sim calibrate folder)")
     parser.add_argument("--out", type=Path, help="joint posterior folder to write")
     parser.add_argument("--scenario", default="scenarios/baseline.toml")

@@ -71,11 +71,20 @@ def test_invasion_holds_with_basing_fails_alone_and_holds_less_without_basing():
 def test_japans_buildup_changes_a_taiwan_outcome():
     """N = 3000 paired runs of the invasion scenario: Japan at ~2% of GDP against ~1%.
     Japan hosts the US and fights when struck, so its force enters the Taiwan balance:
-    P(Taiwan lost) with the buildup is lower, and the paired interval excludes 0."""
+    the buildup never makes Taiwan's loss more likely, run for run (common random numbers),
+    and lowers it in some runs.
+
+    Before issue 23 the paired interval of the difference excluded 0. Since wars last
+    (`crisis.war_negotiation_probability`) the effect is small: measured on 7 Dec 2026,
+    38.23% against 38.33% lost, 3 of 3,000 paired runs differ, all in the buildup's favour
+    (paired 95% interval -0.21 to +0.01 points). Worth a look: whether attrition gives
+    Japan's forces their weight once the US has joined.
+    """
     a = outcomes(INVASION, (), 3000)
     b = outcomes(INVASION, NO_BUILDUP, 3000)
-    mean, lo, hi = paired(a.holder_changes[:, 0] > 0, b.holder_changes[:, 0] > 0)
-    assert hi < 0.0, (mean, lo, hi)
+    lost_a, lost_b = a.holder_changes[:, 0] > 0, b.holder_changes[:, 0] > 0
+    assert int((lost_a & ~lost_b).sum()) == 0  # never worse with the buildup
+    assert int((lost_b & ~lost_a).sum()) > 0  # better in some runs
 
 
 @pytest.mark.slow

