@@ -456,8 +456,10 @@ def evaluate_crises(table: pd.DataFrame, expr: str, what: str = "--where") -> np
 
 def select_crises(
     results: Any, expr: str | None, limit: int | None = None
-) -> tuple[pd.DataFrame, int, int]:
-    """Return the crises matching `expr` (all when None), the number matching and the total.
+) -> tuple[pd.DataFrame, int, int, int]:
+    """Return the crises matching `expr` (all when None) and three counts.
+
+    The counts are: crises matching, crises in the log, runs with a matching crisis.
 
     Parameters
     ----------
@@ -468,25 +470,18 @@ def select_crises(
     limit : int, optional
         Keep at most this many matching crises (in run and opening order).
     """
-    from sim.errors import ResultsError
-
-    try:
-        log = results.crises
-    except ResultsError:
-        raise
-    except (OSError, ValueError, KeyError):
-        log = None
-    if log is None:
+    log = results.crises
+    if log is None or "trigger" not in log.columns:
         raise SimError(f"{results.path}: no crisis log (crises.parquet); rerun the ensemble")
     start = str(results.manifest.get("start", "2000-01"))
     table = crisis_table(log, start)
     mask = evaluate_crises(table, expr) if expr else np.ones(len(table), dtype=bool)
     matched = table[mask].sort_values(["run_id", "opened_month"], kind="stable")
-    total = len(matched)
+    total, runs = len(matched), int(matched["run_id"].nunique())
     if limit is not None:
         matched = matched.head(max(limit, 0))
     columns = [c for c in ("point_id", *CRISIS_SHOWN) if c in matched.columns]
-    return matched[columns].reset_index(drop=True), total, len(table)
+    return matched[columns].reset_index(drop=True), total, len(table), runs
 
 
 def crisis_help(names: Iterable[str] = CRISIS_COLUMNS) -> str:

@@ -706,9 +706,11 @@ def resolve_items(r: Resolving, raw_items: list[dict], spec: ItemArray) -> list[
 
 
 def provisional_where(section: str, item: Any, i: int) -> str:
-    """Name an item in errors before it is checked: by its id when it can be read
-    (``alliances.USA-TWN``, from ``id`` or its patron and client), else by position
-    (``alliances[3]``, counting from 1)."""
+    """Name an item in errors before it is checked.
+
+    By its id when it can be read (``alliances.USA-TWN``, from ``id`` or its patron and
+    client), else by position (``alliances[3]``, counting from 1).
+    """
     if isinstance(item, dict):
         try:
             ident = item_id(section, item)
