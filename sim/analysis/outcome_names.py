@@ -178,7 +178,7 @@ def _measures() -> dict[str, Measure]:
 MEASURES: dict[str, Measure] = _measures()
 """Every measure by name: the engine's outcome columns and `DERIVED`, in display order."""
 
-ALIASES = {**{v: k for k, v in SHORT_NAMES.items()}, "rung6": "war", "any_crisis": "crisis"}
+ALIASES = {**SHORT_NAMES, "rung6": "war", "any_crisis": "crisis"}
 """Other names accepted for a measure."""
 JOINED_PREFIX = "joined_"
 
@@ -216,7 +216,7 @@ def known_measures() -> list[str]:
     """Return each measure name once (aliases in parentheses), for help and error messages."""
     back: dict[str, list[str]] = {}
     for alias, target in ALIASES.items():
-        if target in SHORT_NAMES.values():
+        if alias in SHORT_NAMES:
             back.setdefault(target, []).append(alias)
     return [
         name + (f" (or {', '.join(back[name])})" if name in back else "") for name in MEASURES
