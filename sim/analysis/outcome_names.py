@@ -327,7 +327,11 @@ class Outcome:
         wide = wide_outcomes(outcomes)
         if run_ids is None:
             ids = [wide[t].index for t in self.theatres if t in wide]
-            run_ids = ids[0].union_many(ids[1:]) if ids else pd.Index([])
+            run_ids = (
+                pd.Index(np.unique(np.concatenate([i.to_numpy() for i in ids])))
+                if ids
+                else pd.Index([])
+            )
         mask = _evaluate_tree(self.tree, wide, pd.Index(run_ids), "outcome", self.name)
         return pd.Series(mask.astype(np.float64), index=run_ids, name=self.name)
 

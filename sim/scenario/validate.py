@@ -708,10 +708,11 @@ def resolve_items(r: Resolving, raw_items: list[dict], spec: ItemArray) -> list[
 def provisional_where(section: str, item: Any, i: int) -> str:
     """Name an item in errors before it is checked.
 
-    By its id when it can be read (``alliances.USA-TWN``, from ``id`` or its patron and
-    client), else by position (``alliances[3]``, counting from 1).
+    Alliances by their id when it can be read (``alliances.USA-TWN``, from ``id`` or the
+    patron and client, as ``--set alliances.USA-TWN.commitment=...`` names them); other
+    items, and alliances without a readable id, by position (``events[3]``, from 1).
     """
-    if isinstance(item, dict):
+    if section == "alliances" and isinstance(item, dict):
         try:
             ident = item_id(section, item)
         except Exception:  # noqa: BLE001  (malformed items are reported by the checks)
