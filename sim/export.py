@@ -113,9 +113,10 @@ def _vocabulary_shares(outcomes: pd.DataFrame, theatre: str, have: dict) -> dict
         if m.kind != "probability" or key in have:
             continue
         hits, n = int(m.per_run(rows).sum()), len(rows)
-        lo, hi = wilson(hits, n)
-        lo, hi = (0.0 if hits == 0 else float(lo)), (1.0 if hits == n else float(hi))
-        out[key], out[f"{key}_low"], out[f"{key}_high"] = hits / n, lo, hi
+        low, high = wilson(hits, n)
+        out[key] = hits / n
+        out[f"{key}_low"] = 0.0 if hits == 0 else float(low)
+        out[f"{key}_high"] = 1.0 if hits == n else float(high)
     return out
 
 

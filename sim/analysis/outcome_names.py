@@ -86,6 +86,10 @@ def _column(col: str) -> Callable[[pd.DataFrame], pd.Series]:
     return lambda df: df[col]
 
 
+def _nan(df: pd.DataFrame) -> np.ndarray:
+    return np.full(len(df), np.nan)
+
+
 def _rung_at_least(r: int) -> Callable[[pd.DataFrame], np.ndarray]:
     return lambda df: (df["max_rung"].to_numpy(dtype=np.float64) >= r).astype(np.float64)
 
@@ -138,7 +142,7 @@ def _column_measure(column: Any) -> Measure:
         kind, dtype, per_run = "probability", "bool", _bool(col)
         label = LABELS.get(name, f"P({name.replace('_', ' ')})")
     elif column.arrow == "string":
-        kind, dtype, per_run = "value", "text", (lambda df, c=col: np.full(len(df), np.nan))
+        kind, dtype, per_run = "value", "text", _nan
         label = LABELS.get(name, name.replace("_", " "))
     elif col in VALUE_COLUMNS or column.null_below_zero:
         kind, dtype, per_run = "value", "number", _number(col)
