@@ -387,6 +387,68 @@ def register_runs(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_runs)
 
 
+def cmd_crises(args: argparse.Namespace) -> int:
+    """List the crises of a result folder that match an expression over crisis columns."""
+    from sim.query import format_runs, select_crises
+    from sim.results.reader import load_results
+
+    if args.limit is not None and args.limit < 0:
+        raise SimError(f"--limit {args.limit}: give a number of crises, 0 or more")
+    results = load_results(args.folder)
+    table, total, count, matched_runs = select_crises(results, args.where, args.limit)
+    print(format_runs(table, args.format), end="")
+    if args.format == "table":
+        runs = int(results.manifest.get("runs", len(results.runs)))
+        shown = f"; showing the first {len(table):,}" if len(table) < total else ""
+        what = f" match '{args.where}'" if args.where else ""
+        in_runs = ""
+        if total:
+            in_runs = f" (in {matched_runs:,} of {runs:,} runs)"
+        note = f"{total:,} of {count:,} crises{what}{in_runs}{shown}"
+        if len(table):
+            note += f"; replay a run with: sim trace {args.folder} {int(table.run_id.iloc[0])}"
+        print(note)
+    return 0
+
+
+def register_crises(sub: argparse._SubParsersAction) -> None:
+    """``sim crises``."""
+    from sim.cli import add_parser
+    from sim.query import CRISIS_COLUMNS
+
+    p = add_parser(
+        sub,
+        "crises",
+        "list the crises of a result folder (trigger, theatre, parties, peak rung, ending, "
+        "dates), filtered by an expression over the crisis log",
+        "sim crises results/demo --where 'theatre==taiwan and peak_rung>=5'",
+        "sim crises results/demo --where 'trigger==trigger:arms_sale' --format csv",
+    )
+    p.add_argument("folder", metavar="DIR", help="a result folder (run or sweep)")
+    p.add_argument(
+        "--where",
+        default=None,
+        metavar="EXPR",
+        help="terms over the crisis columns, e.g. theatre==taiwan, peak_rung>=5, "
+        "trigger==trigger:arms_sale, kind==event, ending!=settled, opened>=2027-01, "
+        "combined with and/or/not and parentheses (default: every crisis); columns: "
+        + ", ".join(CRISIS_COLUMNS),
+    )
+    p.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="list at most N crises (default 20)"
+    )
+    p.add_argument(
+        "--all", dest="limit", action="store_const", const=None, help="list every matching crisis"
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "csv"],
+        default="table",
+        help="output format (default table; csv has no count line)",
+    )
+    p.set_defaults(func=cmd_crises)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a result folder's tables as CSV files or one Excel workbook."""
     from sim.export import export_folder
@@ -505,6 +567,7 @@ REGISTER: list = [
     register_run,
     register_trace,
     register_runs,
+    register_crises,
     register_export,
     _lazy("sim.sweep.cli", "register_sweep"),
     _lazy("sim.viz.cli", "register_viz"),

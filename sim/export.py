@@ -4,7 +4,10 @@ Every table of the folder is written as it is (``runs``, ``outcomes``, ``annual`
 also ``points``, ``summary`` and ``points_summary``, the design points joined with their
 per-theatre summaries), plus two small tables made for reading: ``about`` (what the
 folder is: scenario, overrides, seed, runs, version, command) and, for ``sim run``
-folders, ``theatre_summary`` (the per-theatre summary of the manifest). Seeds are 64-bit
+folders, ``theatre_summary`` (the per-theatre summary of the manifest, with every
+probability of the outcome vocabulary, e.g. ``p_blockade``, computed from the outcomes),
+and ``crises``: the crisis log with its dates as YYYY-MM (``opened``, ``ended``) and the
+trigger's kind, as ``sim crises`` shows it. Seeds are 64-bit
 integers, which a spreadsheet would round to 15 digits, so they are written as text; the
 Parquet files remain the exact record.
 """
@@ -69,8 +72,15 @@ def about_table(manifest: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
-def theatre_summary(manifest: dict[str, Any]) -> pd.DataFrame | None:
-    """Return the manifest's per-theatre summary as one flat row per theatre."""
+def theatre_summary(
+    manifest: dict[str, Any], outcomes: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """Return the manifest's per-theatre summary as one flat row per theatre.
+
+    With `outcomes`, every probability of the outcome vocabulary the manifest does not
+    hold (``p_blockade``, ``p_seized``, ``p_rung_ge5``...) is added with its Wilson
+    interval (``_low``, ``_high``).
+    """
     records = manifest.get("summary")
     if not records:
         return None
@@ -83,8 +93,31 @@ def theatre_summary(manifest: dict[str, Any]) -> pd.DataFrame | None:
             row[f"p_joined_{aid}"] = j.get("p")
             row[f"p_joined_{aid}_low"] = j.get("low")
             row[f"p_joined_{aid}_high"] = j.get("high")
+        if outcomes is not None:
+            row.update(_vocabulary_shares(outcomes, str(r.get("theatre")), row))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _vocabulary_shares(outcomes: pd.DataFrame, theatre: str, have: dict) -> dict[str, float]:
+    """Return the vocabulary's probabilities missing from `have`, with Wilson intervals."""
+    from sim.analysis.intervals import wilson
+    from sim.analysis.outcome_names import MEASURES
+
+    rows = outcomes[outcomes["theatre"] == theatre]
+    out: dict[str, float] = {}
+    if rows.empty:
+        return out
+    for name, m in MEASURES.items():
+        key = m.column or f"p_{name}"
+        if m.kind != "probability" or key in have:
+            continue
+        hits, n = int(m.per_run(rows).sum()), len(rows)
+        low, high = wilson(hits, n)
+        out[key] = hits / n
+        out[f"{key}_low"] = 0.0 if hits == 0 else float(low)
+        out[f"{key}_high"] = 1.0 if hits == n else float(high)
+    return out
 
 
 def points_summary(points: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -100,7 +133,7 @@ def result_tables(folder: str | Path, annual: bool = True) -> dict[str, pd.DataF
     results = load_results(folder)
     m = results.manifest
     tables: dict[str, pd.DataFrame] = {"about": about_table(m)}
-    summary = theatre_summary(m)
+    summary = theatre_summary(m, results.outcomes if m.get("summary") else None)
     if summary is not None:
         tables["theatre_summary"] = summary
     if m.get("kind") == "sweep":
@@ -110,6 +143,9 @@ def result_tables(folder: str | Path, annual: bool = True) -> dict[str, pd.DataF
         tables["summary"] = sweep_summary
     tables["runs"] = results.runs
     tables["outcomes"] = results.outcomes
+    from sim.query import crisis_table
+
+    tables["crises"] = crisis_table(results.crises, str(m.get("start", "2000-01")))
     if annual:
         tables["annual"] = results.annual
     return tables

@@ -89,8 +89,8 @@ def test_crisis_log_when_present(folder, monkeypatch):
     assert "Crisis log: 4 crises in 3 runs" in text
     assert "Crisis log: 1 crises in 1 runs" in text
     taiwan = text[text.index("Crisis log: 4 crises") :]
-    # incident: 2 of 4 crises, peaks 3 and 4 (mean 3.5); event: one crisis that reached war
-    assert re.search(r"incident\s+adiz_incursions 2\s+2 \(50\.0%\)\s+3\.50", taiwan)
+    # one row per trigger: adiz_incursions 2 of 4 crises, peaks 3 and 4 (mean 3.5); event: war
+    assert re.search(r"incident\s+adiz_incursions\s+2 \(50\.0%\)\s+3\.50", taiwan)
     assert re.search(r"event\s+–\s+1 \(25\.0%\)\s+6\.00", taiwan)
     # a log without the expected columns is ignored, not an error
     monkeypatch.setattr(

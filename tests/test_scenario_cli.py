@@ -108,7 +108,7 @@ def test_list_folder(write_scenario, run_sim):
     assert lines[0][width:] == "base"
     assert lines[2][width:] == "Zeta title"
     assert lines[1][width:].startswith("INVALID: ")
-    assert "alliances[1].commitment" in lines[1]
+    assert "alliances.USA-JPN.commitment" in lines[1]
 
 
 def test_list_children_show_their_title(write_scenario, run_sim):

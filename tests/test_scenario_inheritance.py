@@ -251,7 +251,7 @@ def test_range_error_in_child_names_child(write_scenario, base, run_sim, one_lin
 def test_error_in_parent_names_parent(write_scenario, run_sim, one_line_error):
     write_scenario("lib/base.toml", BASE_TOML.replace("commitment = 0.9", "commitment = 9"))
     write_scenario("child.toml", child("lib/base.toml"))
-    one_line_error(run_sim("check", "child.toml"), "lib/base.toml", "alliances[1].commitment")
+    one_line_error(run_sim("check", "child.toml"), "lib/base.toml", "alliances.USA-JPN.commitment")
 
 
 def test_missing_parent_is_error_in_child(write_scenario, run_sim, one_line_error):

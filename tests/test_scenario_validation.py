@@ -97,7 +97,9 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
         "did you mean 'war_cost'",
     ),
     "unknown-key-alliance": text_case(
-        edited((COMMIT, "comitment = 0.9")), "alliances[1].comitment", "did you mean 'commitment'"
+        edited((COMMIT, "comitment = 0.9")),
+        "alliances.USA-JPN.comitment",
+        "did you mean 'commitment'",
     ),
     "unknown-key-event": text_case(
         edited((PARTIES, 'partys = ["CHN", "JPN"]')), "events[1].partys", "did you mean 'parties'"
@@ -147,7 +149,7 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
         edited((JPN_GDP, "gdp_usd_bn = true\n")), "actors.JPN.gdp_usd_bn", "expected a number"
     ),
     "number-for-bool": text_case(
-        edited(("basing = true", "basing = 1")), "alliances[1].basing", "true or false"
+        edited(("basing = true", "basing = 1")), "alliances.USA-JPN.basing", "true or false"
     ),
     "string-for-list": text_case(
         edited((PARTIES, 'parties = "CHN,JPN"')), "events[1].parties", "list"
@@ -162,7 +164,7 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     ),
     # out of range
     "commitment-above-1": text_case(
-        edited((COMMIT, "commitment = 1.5")), "alliances[1].commitment", "above the maximum 1"
+        edited((COMMIT, "commitment = 1.5")), "alliances.USA-JPN.commitment", "above the maximum 1"
     ),
     "grievance-below-0": text_case(
         edited((LEVEL, "level = -0.1")), "grievances[1].level", "below the minimum 0"
@@ -191,16 +193,18 @@ CASES: dict[str, Callable[[Writer], tuple[str, tuple[str, ...]]]] = {
     # references to unknown actors or theatres
     "alliance-unknown-patron": text_case(
         edited(('patron = "USA"', 'patron = "USX"')),
-        "alliances[1].patron",
+        "alliances.USX-JPN.patron",
         "unknown actor 'USX'",
         "did you mean 'USA'",
     ),
     "alliance-unknown-client": text_case(
-        edited(('client = "JPN"', 'client = "JPX"')), "alliances[1].client", "unknown actor 'JPX'"
+        edited(('client = "JPN"', 'client = "JPX"')),
+        "alliances.USA-JPX.client",
+        "unknown actor 'JPX'",
     ),
     "alliance-unknown-covers": text_case(
         edited(('covers = ["senkaku"]', 'covers = ["senkau"]')),
-        "alliances[1].covers",
+        "alliances.USA-JPN.covers",
         "unknown theatre 'senkau'",
         "did you mean 'senkaku'",
     ),
@@ -351,7 +355,7 @@ def test_error_locates_key(write_scenario, tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(tmp_path / "bad.toml")
     assert info.value.file.endswith("bad.toml")
-    assert info.value.key == "alliances[1].commitment"
+    assert info.value.key == "alliances.USA-JPN.commitment"
 
 
 def test_sources_must_name_known_fields(write_scenario, tmp_path):
@@ -365,7 +369,7 @@ def test_check_stops_at_first_bad_file(write_scenario, run_sim, one_line_error):
     write_scenario("bad.toml", edited((COMMIT, "commitment = 1.5")))
     result = run_sim("check", "-q", "good.toml", "bad.toml")
     assert "ok: good.toml" in result.out
-    one_line_error(result, "bad.toml", "alliances[1].commitment")
+    one_line_error(result, "bad.toml", "alliances.USA-JPN.commitment")
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Compare result folders outcome by outcome, with intervals (``sim compare``).
 
-For each theatre: P(war), P(rung ≥ 5), P(any crisis), P(lost) (the holder changed), crises
-per year and the grey-zone activity in chosen years; for each actor, military spending in
-those years. Each folder gets its estimate with a 95% interval, and every folder after the
-first gets its difference from the first with an interval:
+For each theatre: P(war), P(blockade), P(rung ≥ 5), P(any crisis), P(lost) (the holder
+changed), any outcome of the vocabulary asked for (`sim.analysis.outcome_names`, e.g.
+``'war.taiwan or blockade.taiwan'``), crises per year and the grey-zone activity in chosen
+years; for each actor, military spending in those years. Each folder gets its estimate
+with a 95% interval, and every folder after the first gets its difference from the first
+with an interval:
 
 * **paired** when the two folders share seeds (the same ``run_id`` has the same ``seed`` in
   ``runs.parquet``: common random numbers). The difference is taken run by run over the
@@ -33,10 +35,12 @@ from sim.analysis.intervals import wilson
 from sim.analysis.outcome_names import per_run_values
 from sim.errors import SimError
 
-PROPORTIONS = ("war", "rung5", "crisis", "lost")
+PROPORTIONS = ("war", "blockade", "rung5", "crisis", "lost")
 """Per-theatre probabilities compared, in order (names of `sim.analysis.outcome_names`)."""
 
 SPENDING = "milex_usd_bn"
+SEVERAL = "outcomes over several theatres"
+"""Group of the asked-for outcomes that name more than one theatre."""
 FORMATS = ("table", "csv", "markdown", "json")
 
 
@@ -253,20 +257,47 @@ def _greyzone(results: Sequence[Any]) -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
-def quantities(results: Sequence[Any], years: Sequence[int]) -> list[Quantity]:
-    """Return every quantity compared, theatre by theatre, then spending per actor."""
-    from sim.analysis.outcome_names import measure
+def common_theatres(results: Sequence[Any]) -> list[str]:
+    """Return the theatres every folder simulated, in the first folder's order."""
+    from sim.plots.common import theatres
+
+    shared = set.intersection(*(set(theatres([r])) for r in results))
+    return [t for t in theatres(results) if t in shared]
+
+
+def quantities(
+    results: Sequence[Any], years: Sequence[int], outcomes: Sequence[str] = ()
+) -> list[Quantity]:
+    """Return every quantity compared, theatre by theatre, then spending per actor.
+
+    `outcomes` adds outcomes of the vocabulary (``MEASURE.THEATRE`` or expressions) to the
+    group of their theatre (``combined`` when they name several theatres).
+    """
+    from sim.analysis.outcome_names import measure, parse_outcome
     from sim.plots.common import theatres
 
     out: list[Quantity] = []
     grey = _greyzone(results)
-    for t in theatres(results):
+    shared = theatres(results)
+    extra: dict[str, list[Quantity]] = {}
+    for text in outcomes:
+        o = parse_outcome(text, shared, what="--outcome")
+        if o.kind == "value":
+            raise SimError(f"--outcome '{text}' is a value to compare, e.g. '{o.name}<=36'")
+        group = o.theatre if o.theatre is not None else SEVERAL
+        extra.setdefault(group, []).append(
+            Quantity(group, o.name, o.label, o.kind, None, _expression(o))
+        )
+    for t in shared:
         for name in PROPORTIONS:
             m = measure(name)
             outcome = f"{name}.{t}"
             out.append(
                 Quantity(t, outcome, m.label, "probability", None, _per_run(outcome, t)),
             )
+        for q in extra.pop(t, []):
+            out.append(Quantity(t, q.outcome, q.label.removesuffix(f" in {t}"), q.kind, None,
+                                q.values))  # fmt: skip
         out.append(
             Quantity(t, f"crises_per_year.{t}", "crises per year", "mean", None, _crisis_rate(t))
         )
@@ -283,6 +314,7 @@ def quantities(results: Sequence[Any], years: Sequence[int]) -> list[Quantity]:
                         _annual_values(name, subject, y),
                     )
                 )
+    out += extra.pop(SEVERAL, [])
     actors: list[str] = []
     for r in results:
         for a in r.manifest.get("actors") or []:
@@ -309,6 +341,15 @@ def _per_run(outcome: str, theatre: str) -> Callable[[Any], pd.Series | None]:
         if theatre not in set(o["theatre"].unique()):
             return None
         return per_run_values(o, outcome)
+
+    return read
+
+
+def _expression(o: Any) -> Callable[[Any], pd.Series | None]:
+    def read(r: Any) -> pd.Series | None:
+        if not set(o.theatres) <= set(r.outcomes["theatre"].unique()):
+            return None
+        return o.per_run(r.outcomes, pd.Index(np.sort(r.runs["run_id"].to_numpy())))
 
     return read
 
@@ -397,7 +438,10 @@ def _pairing(results: Sequence[Any], labels: list[str]) -> tuple[list[bool], lis
 
 
 def compare_results(
-    results: Sequence[Any], years: Sequence[int] | None = None, level: float = 0.95
+    results: Sequence[Any],
+    years: Sequence[int] | None = None,
+    level: float = 0.95,
+    outcomes: Sequence[str] = (),
 ) -> Comparison:
     """Compare several ensemble result folders with the first one.
 
@@ -410,6 +454,8 @@ def compare_results(
         year every folder simulated).
     level : float
         Confidence level of every interval.
+    outcomes : sequence of str
+        More outcomes to compare (``MEASURE.THEATRE`` or boolean expressions).
 
     Returns
     -------
@@ -422,6 +468,14 @@ def compare_results(
         if r.manifest.get("kind", "ensemble") != "ensemble":
             raise SimError(f"{r.path}: compare needs ensemble folders, not a {r.manifest['kind']}")
     labels = folder_labels(results)
+    if not common_theatres(results):
+        from sim.plots.common import theatres
+
+        have = "; ".join(
+            f"{lab}: {', '.join(theatres([r])) or 'none'}"
+            for lab, r in zip(labels, results, strict=True)
+        )
+        raise SimError(f"the folders have no theatre in common ({have})")
     paired, common, warnings = _pairing(results, labels)
     years = list(years) if years is not None else default_years(results)
     for y in years:
@@ -434,7 +488,7 @@ def compare_results(
                 "year, or the folder has no annual series)"
             )
     rows = []
-    for q in quantities(results, years):
+    for q in quantities(results, years, outcomes):
         series = [q.values(r) for r in results]
         ref = series[0]
         for i, (x, label) in enumerate(zip(series, labels, strict=True)):
@@ -466,11 +520,13 @@ def compare_results(
         rows=pd.DataFrame(rows),
         warnings=warnings,
         level=level,
-        uncertainty=_uncertainty_notes(results, labels),
+        uncertainty=_uncertainty_notes(results, labels, paired),
     )
 
 
-def _uncertainty_notes(results: Sequence[Any], labels: Sequence[str]) -> list[str]:
+def _uncertainty_notes(
+    results: Sequence[Any], labels: Sequence[str], paired: Sequence[bool] = ()
+) -> list[str]:
     """Say which uncertainty each folder's intervals include (posterior or none)."""
     from pathlib import Path
 
@@ -487,7 +543,7 @@ def _uncertainty_notes(results: Sequence[Any], labels: Sequence[str]) -> list[st
         else f"note: {lab}: fixed parameters (no posterior); intervals are sampling only"
         for lab, n in zip(labels, names, strict=True)
     ]
-    if len(set(names)) == 1:
+    if len(set(names)) == 1 and any(paired[1:]):
         lines.append(
             "note: runs with the same seed drew the same parameters in every folder, so "
             "paired differences compare like with like"
@@ -588,7 +644,7 @@ def format_table(c: Comparison, header: bool = True) -> str:
     for group in _groups(c):
         head, cells = _grid(c, group)
         widths = [max(len(h), *(len(r[j]) for r in cells)) for j, h in enumerate(head)]
-        title = group if group.startswith("military") else f"Theatre {group}"
+        title = group if group.startswith("military") or group == SEVERAL else f"Theatre {group}"
         lines.append(title)
         lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
         for r in cells:
@@ -604,7 +660,7 @@ def format_markdown(c: Comparison, header: bool = True) -> str:
     lines += [""] if lines else []
     for group in _groups(c):
         head, cells = _grid(c, group)
-        title = group if group.startswith("military") else f"Theatre {group}"
+        title = group if group.startswith("military") or group == SEVERAL else f"Theatre {group}"
         lines += [f"### {title}", "", "| " + " | ".join(head) + " |"]
         lines.append("|" + "|".join("---" for _ in head) + "|")
         lines += ["| " + " | ".join(r) + " |" for r in cells]

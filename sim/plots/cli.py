@@ -21,7 +21,10 @@ OUTPUT_HELP = (
     "where to write: a file if one figure is drawn; with several, a folder, or a filename "
     "stem if it ends in .png/.svg/.pdf (--out out/x.png writes out/x-war.png ...)"
 )
-MEASURE_HELP = "war, rung4, rung5, crisis, lost, max_rung, joined_<ALLIANCE>"
+MEASURE_HELP = (
+    "every outcomes.parquet column (war, blockade, seized, lost, max_rung, crises, ...) and "
+    "rung4, rung5, crisis, joined_<ALLIANCE> (the full list: sim.analysis.outcome_names)"
+)
 QUIET_HELP = "print nothing but errors and the requested output"
 TABLE_FORMATS = ("table", "csv", "markdown", "json")
 TABLE_SUFFIXES = {".csv": "csv", ".md": "markdown", ".json": "json", ".txt": "table"}
@@ -120,7 +123,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.kind and not args.figures:
         raise SimError("--kind chooses figures: add --figures")
     results = _load(args.folders)
-    comparison = compare_results(results, _years(args.years))
+    comparison = compare_results(results, _years(args.years), outcomes=args.outcome or ())
     # with --figures, --out is a folder (figures and compare.<ext>); else a file or stdout
     out_dir = None
     out_file = Path(args.out) if args.out and not args.figures else None
@@ -243,8 +246,9 @@ def register_compare(sub: argparse._SubParsersAction) -> None:
         sub,
         "compare",
         "compare result folders: outcomes and differences with intervals",
-        "Print, per theatre, P(war), P(rung >= 5), P(any crisis), P(lost) (the holder "
-        "changed), crises per year and the grey-zone activity, and per actor the military "
+        "Print, per theatre, P(war), P(blockade), P(rung >= 5), P(any crisis), P(lost) (the "
+        "holder changed), any --outcome asked for, crises per year and the grey-zone "
+        "activity, and per actor the military "
         "spending in chosen years, for each folder with its 95%% interval and the difference "
         "from the first folder with its interval. Differences are paired (common random "
         "numbers) when the folders share seeds, e.g. runs with the same --seed; otherwise "
@@ -277,6 +281,14 @@ def register_compare(sub: argparse._SubParsersAction) -> None:
         "PATH",
         "write the table to this file instead of stdout; with --figures, a folder that "
         "receives the figures and compare.<format>",
+    )
+    p.add_argument(
+        "--outcome",
+        action="append",
+        metavar="OUTCOME",
+        help="also compare this outcome (repeatable): MEASURE.THEATRE, e.g. seized.senkaku, "
+        "or a combination, e.g. 'war.taiwan or blockade.taiwan' (the share of runs where it "
+        f"holds); measures: {MEASURE_HELP}",
     )
     p.add_argument(
         "--figures",

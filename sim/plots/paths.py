@@ -4,7 +4,8 @@ From ``outcomes.parquet`` (first crisis, crises, highest rung, war, holder chang
 joined) and, when present, ``annual.parquet`` (the year the ladder first reached rung 4).
 If the folder also holds a crisis log ``crises.parquet`` (one row per crisis: run_id,
 theatre, opened_month, trigger, challenger, defender, parties, peak_rung, ended_month,
-ending), the section adds how crises started, by trigger kind, and how far each climbed.
+ending), the section adds how crises started, one row per trigger (kind and name), and
+how far each climbed.
 Every piece is optional: a missing table or column drops its rows, never the report.
 """
 
@@ -203,12 +204,10 @@ def crises_html(crises: pd.DataFrame, theatre: str) -> str:
     top = max(int(c["peak_rung"].max()), THRESHOLD)
     rungs = list(range(int(c["peak_rung"].min()), min(top, 6) + 1))
     rows = []
-    kinds = c["trigger"].astype(str).str.split(":", n=1).str[0]
-    for kind, t in c.groupby(kinds, sort=False):
+    for trigger, t in c.groupby(c["trigger"].astype(str), sort=False):
         peaks = t["peak_rung"].astype(int)
-        detail = t["trigger"].astype(str).str.split(":", n=1).str[1].dropna()
-        common = ", ".join(f"{k} {v:,}" for k, v in detail.value_counts().head(4).items())
-        row: list[Any] = [kind, common or "–", _share(len(t), total), f"{peaks.mean():.2f}"]
+        kind, _, name = trigger.partition(":")
+        row: list[Any] = [kind, name or "–", _share(len(t), total), f"{peaks.mean():.2f}"]
         row += [f"{int((peaks == k).sum() if k < 6 else (peaks >= 6).sum()):,}" for k in rungs]
         if {"opened_month", "ended_month"} <= set(t.columns):
             dur = (t["ended_month"] - t["opened_month"]).dropna()
@@ -216,8 +215,8 @@ def crises_html(crises: pd.DataFrame, theatre: str) -> str:
         if "ending" in t.columns and t["ending"].notna().any():
             row.append(", ".join(f"{k} {v:,}" for k, v in t["ending"].value_counts().items()))
         rows.append(row)
-    rows.sort(key=lambda row: -int(row[2].split(" ")[0].replace(",", "")))
-    header = ["trigger kind", "most common", "crises", "mean peak rung"]
+    rows.sort(key=lambda row: (-int(row[2].split(" ")[0].replace(",", "")), row[0], row[1]))
+    header = ["trigger kind", "trigger", "crises", "mean peak rung"]
     header += [f"peak {k}" + ("+" if k == 6 else "") for k in rungs]
     if {"opened_month", "ended_month"} <= set(c.columns):
         header.append("median months")
@@ -225,7 +224,7 @@ def crises_html(crises: pd.DataFrame, theatre: str) -> str:
         header.append("endings")
     return (
         f"<p>Crisis log: {total:,} crises in {c['run_id'].nunique():,} runs; how they "
-        "started (trigger kind) and how far each climbed (number of crises by peak rung; "
+        "started (one row per trigger) and how far each climbed (number of crises by peak rung; "
         "median months from opening to end):</p>"
         + _table(header, [row[: len(header)] for row in rows])
     )

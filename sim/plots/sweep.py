@@ -13,6 +13,7 @@ Wilson intervals on the pooled runs.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,12 +89,51 @@ def resolve_outcome(
     """
     summary = _check_sweep(r)
     name = outcome or metric or default_outcome(summary)
-    column, theatre = _column_of(summary, name)
+    try:
+        column, theatre = _column_of(summary, name)
+    except SimError:
+        summary, column, theatre = _from_outcomes(r, summary, name)
     label = outcome_label(column)
     if theatre is not None:
         summary = summary[summary["theatre"] == theatre]
-        label = f"{label} in {theatre}"
+        if f".{theatre}" not in label:
+            label = f"{label} in {theatre}"
     return summary, column, theatre, label
+
+
+def _from_outcomes(
+    r: Any, summary: pd.DataFrame, name: str
+) -> tuple[pd.DataFrame, str, str | None]:
+    """Add an outcome the summary does not hold, averaged per point from outcomes.parquet.
+
+    For ``MEASURE`` (every theatre), ``MEASURE.THEATRE`` or an expression of the outcome
+    vocabulary; returns (summary with the new column, column, theatre or None).
+    """
+    from sim.analysis.outcome_names import parse_outcome, point_values
+
+    theatres = [str(t) for t in summary["theatre"].unique()]
+    plain = "." not in name and not any(c in name for c in " ()<>=!'\"")
+    outcomes = (
+        [parse_outcome(f"{name}.{t}", theatres, "--outcome") for t in theatres]
+        if plain
+        else [parse_outcome(name, theatres, "--outcome")]
+    )
+    first = outcomes[0]
+    if first.tree is None:
+        assert first.measure is not None
+        column = first.column or f"{'p' if first.is_probability else 'mean'}_{first.measure.name}"
+    else:
+        column = first.name
+    summary = summary.copy()
+    summary[column] = np.nan
+    table = r.outcomes
+    points = np.sort(summary["point_id"].unique())
+    for o in outcomes:
+        values = pd.Series(point_values(table, o, points), index=points)
+        rows = summary["theatre"] == (o.theatre or o.theatres[0])
+        summary.loc[rows, column] = summary.loc[rows, "point_id"].map(values).to_numpy()
+    theatre = None if plain else (first.theatre or first.theatres[0])
+    return summary, column, theatre
 
 
 def _summary(r: Any, metric: str) -> tuple[pd.DataFrame, list[str]]:
@@ -208,7 +248,7 @@ def _measure_of(r: Any, column: str) -> str:
     for name, m in MEASURES.items():
         if m.column == column:
             return name
-    return column
+    return re.sub(r"[^\w.-]+", "-", column).strip("-")
 
 
 def heatmap_data(r: Any, metric: str | None = None) -> pd.DataFrame:

@@ -305,7 +305,7 @@ def structure_items(fields: dict[str, S.Field]) -> Callable[[Checker, Any, str],
 
     def check(c: Checker, value: Any, section: str) -> None:
         for i, item in enumerate(list_of_tables(c, value, section)):
-            c.fields(item, fields, f"{section}[{i + 1}]")
+            c.fields(item, fields, provisional_where(section, item, i))
 
     return check
 
@@ -338,7 +338,7 @@ def structure_theatres(c: Checker, value: Any, section: str) -> None:
 def structure_events(c: Checker, value: Any, section: str) -> None:
     """Check ``[[events]]``: the fields of each event's kind (of every kind if it has none)."""
     for i, event in enumerate(list_of_tables(c, value, section)):
-        where = f"events[{i + 1}]"
+        where = provisional_where("events", event, i)
         kind = event.get("kind")
         fields = dict(S.EVENT_COMMON_FIELDS)
         if kind is not None:
@@ -693,7 +693,7 @@ def resolve_items(r: Resolving, raw_items: list[dict], spec: ItemArray) -> list[
     items = []
     seen: set[str] = set()
     for i, item in enumerate(raw_items):
-        where = f"{spec.section}[{i + 1}]"
+        where = provisional_where(spec.section, item, i)
         fields = spec.fields(r.c, item, where)
         filled = fill(r.c, item, fields, where)
         filled.pop("remove")  # merging extends chains has used it
@@ -703,6 +703,23 @@ def resolve_items(r: Resolving, raw_items: list[dict], spec: ItemArray) -> list[
         spec.after_id(r, filled, fields, where)
         items.append(filled)
     return items
+
+
+def provisional_where(section: str, item: Any, i: int) -> str:
+    """Name an item in errors before it is checked.
+
+    Alliances by their id when it can be read (``alliances.USA-TWN``, from ``id`` or the
+    patron and client, as ``--set alliances.USA-TWN.commitment=...`` names them); other
+    items, and alliances without a readable id, by position (``events[3]``, from 1).
+    """
+    if section == "alliances" and isinstance(item, dict):
+        try:
+            ident = item_id(section, item)
+        except Exception:  # noqa: BLE001  (malformed items are reported by the checks)
+            ident = None
+        if isinstance(ident, str) and ident and IDENT.match(ident):
+            return f"{section}.{ident}"
+    return f"{section}[{i + 1}]"
 
 
 def check_id(c: Checker, ident: str, seen: set[str], spec: ItemArray, where: str) -> str:

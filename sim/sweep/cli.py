@@ -122,7 +122,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     results = _sweep_folder(args.folder)
     result = analyze_folder(
-        results.path, results.manifest, results.table("summary"), args.outcome or None
+        results.path,
+        results.manifest,
+        results.table("summary"),
+        args.outcome or None,
+        outcomes_table=lambda: results.outcomes,
     )
     print(format_indices(result))
     if args.save:
@@ -138,7 +142,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from sim.analysis.sensitivity import outcome_vector
 
     results = _sweep_folder(args.folder)
-    y = outcome_vector(results.table("summary"), args.outcome)
+    y = outcome_vector(results.table("summary"), args.outcome, lambda: results.outcomes)
     points = results.table("points").sort_values("point_id").drop(columns=["point_id"])
     threshold = args.threshold if args.threshold is not None else float(np.median(y))
     print(format_box(discover(points, y, threshold, args.density), args.outcome))
@@ -220,8 +224,8 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         "--outcome",
         action="append",
         default=[],
-        help="MEASURE.THEATRE with MEASURE in war, rung4, rung5, max_rung, "
-        "holder_changed (repeatable; default war per theatre)",
+        help="MEASURE.THEATRE (e.g. war.taiwan, blockade.taiwan, lost.senkaku) or a "
+        "combination ('war.taiwan or blockade.taiwan'); repeatable; default war per theatre",
     )
     p.add_argument(
         "--save", action="store_true", help="replace the folder's sensitivity.json with these"
@@ -236,7 +240,12 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         "sim discover results/<sweep folder> --outcome war.taiwan --threshold 0.01 --density 0.9",
     )
     p.add_argument("folder", metavar="DIR", help="a sweep folder")
-    p.add_argument("--outcome", required=True, help="MEASURE.THEATRE, e.g. war.taiwan")
+    p.add_argument(
+        "--outcome",
+        required=True,
+        help="MEASURE.THEATRE (e.g. war.taiwan, blockade.taiwan) or a combination "
+        "('war.taiwan or blockade.taiwan')",
+    )
     p.add_argument(
         "--threshold",
         type=float,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,17 @@ __all__ = ["OUTCOMES", "analyze_folder", "format_indices", "outcome_vector"]
 
 
 def analyze_folder(
-    folder: Path, manifest: dict[str, Any], summary: pd.DataFrame, outcomes: list[str] | None = None
+    folder: Path,
+    manifest: dict[str, Any],
+    summary: pd.DataFrame,
+    outcomes: list[str] | None = None,
+    outcomes_table: Callable[[], pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
-    """Compute indices for every requested outcome (default: war probability per theatre)."""
+    """Compute indices for every requested outcome (default: war probability per theatre).
+
+    Outcomes the summary does not hold (``blockade.taiwan``, expressions) are averaged
+    per point from `outcomes_table()` (the sweep's ``outcomes.parquet``) when given.
+    """
     from sim.analysis.sensitivity import morris, sobol
 
     method = manifest["sampler"]
@@ -37,7 +46,7 @@ def analyze_folder(
         "outcomes": {},
     }
     for outcome in outcomes:
-        y = outcome_vector(summary, outcome)
+        y = outcome_vector(summary, outcome, outcomes_table)
         if np.ptp(y) == 0:
             zero = (
                 {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
