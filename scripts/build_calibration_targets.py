@@ -12,7 +12,8 @@ rates, binomial for shares; docs/calibration.md, section 1):
 
 Three vintages: ``2025`` (every year up to 2025; the forecast from today), ``2022`` (every
 year up to 2022; the shipped baseline posterior) and ``2018`` (up to 2018 only; the
-hindcast posterior). The MID list ends in 2014, so its targets are the same in each. Run from the repository root::
+hindcast posterior). The MID list ends in 2014, so its targets are the same in each.
+Run from the repository root::
 
     python scripts/build_calibration_targets.py           # writes the file
     python scripts/build_calibration_targets.py --check   # fails if it is stale
