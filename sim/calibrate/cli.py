@@ -34,6 +34,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit (or resume fitting) and print where the posterior is and how it checks."""
     import json
 
+    from sim.calibrate.priors import parse_prior
     from sim.calibrate.run import calibrate, resume
     from sim.errors import SimError
 
@@ -57,6 +58,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 runs=args.runs,
                 seed=args.seed,
                 params=args.param or (),
+                priors=dict(parse_prior(t) for t in args.prior or ()),
                 overrides=args.set,
                 workers=args.workers,
                 scheduler=args.scheduler,
@@ -126,6 +128,13 @@ def register_calibrate(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="PATH",
         help="calibrate only this parameter (repeatable; default: every calibratable one)",
+    )
+    p.add_argument(
+        "--prior",
+        action="append",
+        metavar="PATH=KIND:LO:HI",
+        help="replace a parameter's declared prior (repeatable), e.g. "
+        "model.crisis.war_cost=loguniform:0.02:0.7, for a prior-sensitivity refit",
     )
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask scheduler")

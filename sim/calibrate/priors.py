@@ -9,7 +9,7 @@ prior density is the logistic density: moves never leave the support.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +61,29 @@ def declared_priors() -> list[Calibrated]:
     return out
 
 
-def calibrated_parameters(scenario: Scenario, only: Iterable[str] = ()) -> list[Calibrated]:
+def parse_prior(text: str) -> tuple[str, Prior]:
+    """Parse ``PATH=KIND:LO:HI`` (``--prior``), e.g. ``model.crisis.war_cost=loguniform:0.1:4``.
+
+    Raises
+    ------
+    SimError
+        In one line naming the option, if the text is malformed.
+    """
+    path, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    if not sep or len(parts) != 3:
+        raise SimError(f"--prior {text!r}: expected PATH=KIND:LO:HI (e.g. loguniform:0.1:4)")
+    try:
+        lo, hi = float(parts[1]), float(parts[2])
+        prior = Prior(parts[0], lo, hi, f"set on the command line ({spec})")
+    except ValueError as exc:
+        raise SimError(f"--prior {text!r}: {exc}") from None
+    return path.strip(), prior
+
+
+def calibrated_parameters(
+    scenario: Scenario, only: Iterable[str] = (), priors: Mapping[str, Prior] | None = None
+) -> list[Calibrated]:
     """Parameters to calibrate in `scenario`: declared priors of its switched-on mechanisms.
 
     Parameters
@@ -70,9 +92,18 @@ def calibrated_parameters(scenario: Scenario, only: Iterable[str] = ()) -> list[
         The scenario.
     only : iterable of str
         If given, just these paths (each must be calibratable).
+    priors : mapping of path to Prior, optional
+        Priors that replace the declared ones (a prior-sensitivity refit, ``--prior``);
+        each path must be calibratable here.
     """
     on = set(scenario.data["model"]["mechanisms"]) | {"world"}
     available = [c for c in declared_priors() if c.path.split(".")[1] in on]
+    for path, prior in (priors or {}).items():
+        if path not in {c.path for c in available}:
+            raise SimError(f"{scenario.file}: --prior {path}: not calibratable here")
+        available = [
+            Calibrated(c.path, prior, c.unit, c.doc) if c.path == path else c for c in available
+        ]
     wanted = list(only)
     if not wanted:
         if not available:

@@ -94,6 +94,7 @@ def calibrate(
     force: bool = False,
     progress: Progress | None = None,
     command: list[str] | None = None,
+    priors: Mapping[str, Prior] | None = None,
 ) -> Path:
     """Fit the calibratable parameters of `scenario` to `targets`; return the folder.
 
@@ -112,13 +113,15 @@ def calibrate(
         Seed; default the scenario's ``meta.seed``.
     params : iterable of str
         Calibrate only these paths (default: every calibratable one).
+    priors : mapping of path to Prior, optional
+        Priors replacing the declared ones (``--prior``; recorded in the manifest).
     workers : int
         Local worker processes.
     scheduler : str, optional
         Dask scheduler address.
     """
     scen = load_scenario(scenario, overrides or ())
-    chosen = calibrated_parameters(scen, params)
+    chosen = calibrated_parameters(scen, params, priors)
     tpath = Path(targets)
     rows = load_targets(tpath, vintage)
     check_theatres(rows, list(scen.data["theatres"]), str(tpath))
