@@ -12,9 +12,9 @@ baseline with its runs drawing their calibrated parameters
   so the support is divided or multiplied by e^1.065 = 2.90), each joined with the same
   trigger fit:
 
-    sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \\
+    sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \
         --out /tmp/sens-minus --prior model.crisis.war_cost=loguniform:0.01724:0.6896
-    sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \\
+    sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \
         --out /tmp/sens-plus --prior model.crisis.war_cost=loguniform:0.145:5.8
     python scripts/prior_sensitivity.py --minus /tmp/sens-minus --plus /tmp/sens-plus
 
