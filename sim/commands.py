@@ -414,7 +414,7 @@ def cmd_crises(args: argparse.Namespace) -> int:
 def register_crises(sub: argparse._SubParsersAction) -> None:
     """``sim crises``."""
     from sim.cli import add_parser
-    from sim.query import CRISIS_COLUMNS
+    from sim.crisis_columns import CRISIS_COLUMNS
 
     p = add_parser(
         sub,

@@ -468,9 +468,11 @@ def compare_results(
         if r.manifest.get("kind", "ensemble") != "ensemble":
             raise SimError(f"{r.path}: compare needs ensemble folders, not a {r.manifest['kind']}")
     labels = folder_labels(results)
-    if not common_theatres(results):
-        from sim.plots.common import theatres
+    from sim.plots.common import theatres
 
+    seen = [set(theatres([r])) for r in results]
+    shared = any(seen[i] & seen[j] for i in range(len(seen)) for j in range(i + 1, len(seen)))
+    if not shared:  # no theatre that two of the folders both have: nothing to set side by side
         have = "; ".join(
             f"{lab}: {', '.join(theatres([r])) or 'none'}"
             for lab, r in zip(labels, results, strict=True)
