@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.crisis_columns import CRISIS_COLUMNS
 from sim.errors import SimError
 
 SHOWN = ("max_rung", "war", "war_month", "first_crisis_month", "crises", "holder_final")
@@ -380,7 +381,6 @@ def format_runs(table: pd.DataFrame, fmt: str) -> str:
 
 # ---------------------------------------------------------------------------- crises
 
-from sim.crisis_columns import CRISIS_COLUMNS  # noqa: E402 (kept light for the parser)
 
 CRISIS_SHOWN = (
     "run_id",
