@@ -21,6 +21,8 @@ from sim.scenario import load_scenario
 
 N = 2000
 COMMITMENTS = (0.0, 0.5, 1.0)
+ACTORS = ("CCC", "DDD", "PPP")
+"""Actor order of `triangle` (the order of the scenario's table)."""
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -67,6 +69,7 @@ def triangle(
 
 def outcomes(d: dict, seed: int = 11):
     s, p = compile_scenario(load_scenario(d))
+    assert s.actors == ACTORS
     r = simulate(s, p, run_seeds(seed, np.arange(N)), record=False)
     war = int((r.outcome.max_rung[:, 0] >= 6).sum())
     crisis = int((r.outcome.crises[:, 0] > 0).sum())
@@ -97,9 +100,13 @@ def test_commitment_deters_war():
     # and each step on its own is resolved
     assert wilson(wars[0], N)[0] > wilson(wars[1], N)[1]
     assert wilson(wars[1], N)[0] > wilson(wars[2], N)[1]
-    # the challenger is always the aggressor: every crisis it opens is against the client
+    # the challenger is always the aggressor: every crisis (one crisis-log record each) is
+    # opened by CCC against the client DDD, never by the client or the patron
     for _, _, r in res:
-        assert (r.outcome.first_crisis[:, 0][r.outcome.crises[:, 0] > 0] >= 0).all()
+        log = r.crisis_log
+        assert len(log) == r.outcome.crises[:, 0].sum() > 0
+        assert (log[:, LOG_COLUMNS.index("challenger")] == ACTORS.index("CCC")).all()
+        assert (log[:, LOG_COLUMNS.index("defender")] == ACTORS.index("DDD")).all()
 
 
 @pytest.mark.parametrize("patron_milex,patron_share", [(1000.0, 0.5), (300.0, 0.3)])
