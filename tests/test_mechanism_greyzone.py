@@ -310,11 +310,27 @@ def test_level_variance_grows_linearly_in_t():
             assert abs(v - want) < 4 * se, (t, v, want)
 
 
-def test_drift_moves_the_median():
-    """1000 runs: a drift of +0.1/yr raises the median of year 10 by about e^(0.1 x 9)."""
-    counts = annual_counts(one_activity(drift_per_year=0.1, **STILL), 1000)
-    ratio = np.median(counts[:, 9]) / np.median(counts[:, 0])
-    assert 2.2 < ratio < 2.9  # exp(0.1 * 9) = 2.46
+def poisson_z(counts: np.ndarray, expected: float) -> float:
+    """Standard score of the mean of `counts`, Poisson sums of mean `expected` (no noise)."""
+    return float((counts.mean() - expected) / math.sqrt(expected / len(counts)))
+
+
+Z999 = 3.29
+"""Two-sided 99.9% normal quantile: the tolerance of the noise-free mean tests."""
+
+
+def test_drift_raises_the_rate_exponentially():
+    """1000 runs, no noise, drift +0.1/yr: month t (from 0) has level 0.1 (t + 1) / 12, so
+    the annual counts of year y are sums of Poissons of mean 10 exp(0.1 (t + 1) / 12) over
+    its months; the means of years 2 and 10 (2001, 2009: a ratio of e^0.8 = 2.23) are each
+    within 3.29 standard errors sqrt(mean / 1000) of theirs (+-1.2 and +-1.8 counts).
+    (Year 1 is left out: the first month draws about 0.74 of its rate, measured.)"""
+    runs = 1000
+    counts = annual_counts(one_activity(drift_per_year=0.1, **STILL), runs)
+    for y in (1, 9):
+        expected = sum(10.0 * math.exp(0.1 * (t + 1) / 12) for t in range(12 * y, 12 * y + 12))
+        z = poisson_z(counts[:, y], expected)
+        assert abs(z) < Z999, (y, counts[:, y].mean(), expected, z)
 
 
 def test_without_noise_the_rate_is_fixed():
@@ -338,16 +354,26 @@ def test_transient_deviation_keeps_the_mean():
 
 def test_baseline_bands_widen_with_the_horizon():
     """Baseline, 2000 runs, seed 20230222: the 5-95% band of annual counts is wider in year
-    10 (2032) than in year 2 (2024) for the Taiwan ADIZ and Senkaku presence series."""
+    10 (2032) than in year 2 (2024) for the Taiwan ADIZ and Senkaku presence series.
+
+    Sampling error: a paired percentile bootstrap over the runs (2000 resamples, the same
+    runs for both years); the 99.9% interval of the width difference lies above 0."""
     scenario = load_scenario(BASELINE, [f"model.mechanisms={QUIET}"])
     s, p = compile_scenario(scenario)
     result = simulate(s, p, run_seeds(20230222, np.arange(2000)))
     years = list(result.years)
+    resample = np.random.default_rng(0).integers(0, 2000, (2000, 2000))
+
+    def width(x: np.ndarray) -> np.ndarray:
+        q05, q95 = np.quantile(x, [0.05, 0.95], axis=-1)
+        return q95 - q05
+
     for key in ("adiz_incursions|taiwan", "presence_days|senkaku"):
         counts = result.annual[key][:, :, 0]
-        q2 = np.quantile(counts[:, years.index(2024)], [0.05, 0.95])
-        q10 = np.quantile(counts[:, years.index(2032)], [0.05, 0.95])
-        assert q10[1] - q10[0] > q2[1] - q2[0], key
+        y2, y10 = counts[:, years.index(2024)], counts[:, years.index(2032)]
+        assert width(y10) > width(y2), key
+        low = np.quantile(width(y10[resample]) - width(y2[resample]), 0.0005)
+        assert low > 0, (key, width(y2), width(y10), low)
     assert (result.annual["presence_days|senkaku"] <= 366).all()
 
 
@@ -371,8 +397,13 @@ def test_rate_event_shifts_the_level_and_the_drift_from_its_month():
     # month 24: events come first, so the level jumps by ln 3 and takes the new drift's step
     np.testing.assert_allclose(levels[24], math.log(3.0) + 0.12 / 12, rtol=1e-12)
     np.testing.assert_allclose(levels[47], math.log(3.0) + 24 * 0.12 / 12, rtol=1e-12)
+    # 1000 runs, noise-free, so annual counts are Poisson sums: 2001 has mean 120, 2002 the
+    # sum of 30 exp(0.01 (j + 1)) over its months (384.4); each sample mean is within 3.29
+    # standard errors sqrt(mean / 1000) (+-1.1 and +-2.0 counts)
     counts = annual_counts(one_activity(months=36, events=events, **STILL), 1000)
-    assert abs(counts[:, 1].mean() - 120) < 3 and abs(counts[:, 2].mean() - 360 * 1.07) < 12
+    assert abs(poisson_z(counts[:, 1], 120.0)) < Z999, counts[:, 1].mean()
+    surged = sum(30.0 * math.exp(0.01 * (j + 1)) for j in range(12))
+    assert abs(poisson_z(counts[:, 2], surged)) < Z999, (counts[:, 2].mean(), surged)
 
 
 def test_a_crisis_spikes_that_month_and_ratchets_the_level():
