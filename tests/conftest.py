@@ -1,4 +1,16 @@
-"""Shared fixtures for the scenario-file tests.
+"""Shared fixtures, and the test layers applied by folder.
+
+Layers (see CONTRIBUTING.md): ``tests/unit/<package>/`` mirrors ``sim/<package>``,
+``tests/stat/`` holds the statistical tests (tolerances from sampling error, stated in each
+docstring), ``tests/e2e/`` the end-to-end ones (CLI processes, golden files, interrupts,
+the browser, the notebook). `pytest_collection_modifyitems` marks every test with its
+folder's layer (``-m unit``, ``-m stat``, ``-m e2e``); tests at the top level of
+``tests/`` (files other work is changing) carry no layer marker. ``slow`` is per test,
+measured (more than about 3 s on 2 cores); ``-m "not slow"`` is the quick suite.
+
+Under pytest-xdist (``.ci/run``: ``-n 2 --dist loadgroup``) the tests that start worker
+pools, Dask clusters or servers, or send signals, share ``xdist_group(PROCESSES)`` and so
+run one at a time on one xdist worker.
 
 The scenario tests never read ``scenarios/``: every fixture is a small, self-contained
 TOML text written to ``tmp_path``. `BASE_TOML` is a valid four-actor, two-theatre
@@ -20,6 +32,25 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+LAYERS = ("unit", "stat", "e2e")
+"""Folders of ``tests/`` whose name is the marker of every test in them."""
+
+PROCESSES = "processes"
+"""The xdist group of tests that start pools, Dask clusters, servers or send signals."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the layer of its folder (``tests/<layer>/...``)."""
+    for item in items:
+        try:
+            parts = Path(item.path).resolve().relative_to(TESTS).parts
+        except ValueError:
+            continue
+        if len(parts) > 1 and parts[0] in LAYERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
 
 BASE_TOML = """\
 [meta]

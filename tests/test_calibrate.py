@@ -225,6 +225,7 @@ def test_smc_resumed_from_any_step_takes_the_same_path():
 # --- end to end ---------------------------------------------------------------------
 
 
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_calibrate_interrupted_and_resumed_gives_the_same_draws(small_scenario, tmp_path):
     targets = write_targets(tmp_path / "targets.csv")
     kw = dict(params=PATHS, particles=16, runs=2, seed=3)
@@ -307,6 +308,7 @@ def test_posterior_none_and_missing_folder(small_scenario, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_dask_cluster_gives_the_same_draws(small_scenario, tmp_path):
     distributed = pytest.importorskip("distributed")
     targets = write_targets(tmp_path / "targets.csv")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow.compute as pc
 import pytest
-from test_engine_determinism import rich_scenario
+from engine_fixtures import rich_scenario
 
 from sim.engine.params import compile_scenario
 from sim.engine.simulate import Engine

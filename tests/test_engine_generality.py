@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from test_engine_determinism import rich_scenario
+from engine_fixtures import rich_scenario
 
 import sim
 from sim.engine.params import compile_scenario

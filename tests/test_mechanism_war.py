@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_engine_determinism import rich_scenario
+from engine_fixtures import rich_scenario
 from test_engine_extremes import probabilities_one, run_checked
 
 from sim.scenario.schema import MODEL_FIELDS

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# a Jupyter kernel: one at a time under xdist (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "docs" / "notebooks" / "quickstart.ipynb"
 TIMEOUT = 300

@@ -127,6 +127,7 @@ def test_write_error_while_streaming_starts_the_merge_over(tmp_path, monkeypatch
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_pool_is_reused_across_jobs(tmp_path):
     executor.shutdown_pool()
     try:

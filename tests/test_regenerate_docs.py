@@ -36,6 +36,7 @@ def test_replace_blocks_rewrites_only_the_marked_block():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_readme_tour_outputs_are_current():
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--check", "--only", "tour-trace", "--only", "tour-runs"],

@@ -33,6 +33,9 @@ import sim
 from sim.cli import main
 from sim.runner.ensemble import run
 
+# signals and concurrent `sim run` processes: one at a time under xdist (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
+
 
 @pytest.fixture(scope="module")
 def expected(tmp_path_factory):

@@ -33,6 +33,9 @@ from sim.results.folder import TABLES
 from sim.runner import ensemble
 from sim.runner.ensemble import resume, run
 
+# signals to `sim run` and its worker pools: one at a time under xdist (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
+
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 MONTHS = ["--set", "meta.months=60"]  # keeps every baseline event in the span

@@ -17,13 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_engine_determinism import rich_scenario
+from engine_fixtures import rich_scenario
 
 import sim
 from sim.engine.params import compile_scenario
 from sim.engine.simulate import simulate
 from sim.runner.seeds import run_seeds
 from sim.scenario import load_scenario
+
+# worker pools (workers=2 and the CLI default): one at a time under xdist (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

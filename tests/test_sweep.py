@@ -147,6 +147,7 @@ def test_sweep_equals_plain_runs_of_each_point(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sampler,points", [("sobol", 32), ("morris", 20)])
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_sensitivity_recovers_known_answer(tmp_path, sampler, points):
     """Misperception drives escalation; GDP growth has no channel to it (arms is off).
 
@@ -179,6 +180,7 @@ def test_sensitivity_recovers_known_answer(tmp_path, sampler, points):
     assert set(stored["outcomes"]) == {"war.island"}
 
 
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_prim_finds_the_high_audience_cost_box(tmp_path):
     res = run_sweep(
         CRISIS_WORLD,
@@ -219,6 +221,7 @@ SWEEP_ARGS = dict(
 )
 
 
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_local_cluster_equals_local_sweep(tmp_path):
     distributed = pytest.importorskip("distributed")
     local = run_sweep(CRISIS_WORLD, out=tmp_path / "local", workers=1, chunk_size=40, **SWEEP_ARGS)
@@ -242,6 +245,7 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_dask_scheduler_and_worker_processes_equal_local(tmp_path):
     pytest.importorskip("distributed")
     port = free_port()
@@ -307,6 +311,7 @@ def test_dask_scheduler_and_worker_processes_equal_local(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_killed_sweep_resumes_to_identical_tables(tmp_path, how):
     out = tmp_path / "killed"
     cmd = [

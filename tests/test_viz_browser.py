@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+# a solara server and Chromium: one at a time under xdist (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("processes")
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
