@@ -41,9 +41,16 @@ PROCESSES = "processes"
 """The xdist group of tests that start pools, Dask clusters, servers or send signals."""
 
 
+SLOW_ELSEWHERE = {"tests/test_cli_vocabulary.py::test_export_xlsx_and_csv"}
+"""Slow tests (measured, > 3 s) in files other work is editing now: marked here rather than
+in the file, to keep merges simple; move each mark into its file when that work lands."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test with the layer of its folder (``tests/<layer>/...``)."""
     for item in items:
+        if item.nodeid in SLOW_ELSEWHERE:
+            item.add_marker(pytest.mark.slow)
         try:
             parts = Path(item.path).resolve().relative_to(TESTS).parts
         except ValueError:

@@ -53,6 +53,7 @@ def test_readme_python_block_runs_verbatim_as_a_script(tmp_path):
     assert "if __name__" in done.stderr and "RuntimeWarning" in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_guarded_script_uses_worker_processes(tmp_path):
     code = (
@@ -68,6 +69,7 @@ def test_guarded_script_uses_worker_processes(tmp_path):
     assert done.stdout.strip() == "600"
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_unguarded_call_inside_a_function_is_detected(tmp_path):
     code = (
@@ -83,6 +85,7 @@ def test_unguarded_call_inside_a_function_is_detected(tmp_path):
     assert "script.py:5: RuntimeWarning" in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_interactive_sessions_keep_the_pool(tmp_path):
     (tmp_path / "scenarios").symlink_to(REPO / "scenarios")

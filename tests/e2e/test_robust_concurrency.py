@@ -100,6 +100,7 @@ def tables_equal(a, b) -> None:
         pd.testing.assert_frame_equal(a.table(name), b.table(name), check_exact=True, obj=name)
 
 
+@pytest.mark.slow
 def test_second_writer_is_refused_and_the_first_is_intact(tmp_path, expected):
     out = tmp_path / "shared"
     first = start_run(out)

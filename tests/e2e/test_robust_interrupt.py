@@ -180,6 +180,7 @@ def check_refused_then_resume(out: Path, reference) -> None:
     ],
     ids=["SIGINT", "SIGTERM", "SIGKILL"],
 )
+@pytest.mark.slow
 def test_killed_run_is_refused_then_resumes_to_identical_tables(tmp_path, reference, how):
     out = tmp_path / "killed"
     code, err = interrupt(start_run(out), out, how, seed=int(how))

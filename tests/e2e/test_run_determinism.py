@@ -72,6 +72,7 @@ def rich_runs(tmp_path_factory):
     return sim.run(rich_scenario(), runs=300, seed=77, out=out, workers=1, chunk_size=64)
 
 
+@pytest.mark.slow
 def test_same_seed_twice_identical(rich_runs, tmp_path):
     again = sim.run(
         rich_scenario(), runs=300, seed=77, out=tmp_path / "again", workers=1, chunk_size=64

@@ -47,6 +47,7 @@ def test_step_advances_one_month_and_stops_at_horizon():
     assert len(agents) == 65 * len(model.scenario.actor_codes)
 
 
+@pytest.mark.slow
 def test_replay_reproduces_stored_outcomes_exactly(invasion_ensemble):
     outcomes = invasion_ensemble.outcomes
     seeds = invasion_ensemble.runs.set_index("run_id")["seed"]
@@ -72,6 +73,7 @@ def test_event_log_records_invasion_and_outcome_matches():
     assert len(table) == len(model.log)
 
 
+@pytest.mark.slow
 def test_trace_cli_from_folder_and_seed(tmp_path):
     folder = tmp_path / "res"
     sim.run(INVASION, runs=20, seed=2, out=folder, workers=1)

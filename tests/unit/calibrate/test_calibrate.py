@@ -225,6 +225,7 @@ def test_smc_resumed_from_any_step_takes_the_same_path():
 # --- end to end ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_calibrate_interrupted_and_resumed_gives_the_same_draws(small_scenario, tmp_path):
     targets = write_targets(tmp_path / "targets.csv")
@@ -325,6 +326,7 @@ def test_dask_cluster_gives_the_same_draws(small_scenario, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_sim_run_posterior_flag_records_and_reports(
     run_sim, small_scenario, tiny_posterior, tmp_path_factory
 ):

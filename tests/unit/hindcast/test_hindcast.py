@@ -149,6 +149,7 @@ def test_hindcast_has_the_required_actors_theatres_and_activities():
 # ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sim_validate_small_run_prints_table_and_writes_png(tmp_path, capsys):
     from sim.cli import main
 
@@ -195,6 +196,7 @@ def test_sim_validate_small_run_prints_table_and_writes_png(tmp_path, capsys):
     assert (tmp_path / "hindcast-scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_sim_validate_format_csv_prints_only_the_scores(tmp_path, capsys):
     import io
 

@@ -202,6 +202,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_sim_plot_writes_every_suitable_kind(folders, tmp_path):
     from sim.cli import main
 
@@ -251,6 +252,7 @@ def test_formats_and_output_rules(folders, tmp_path):
     assert "grievance.png" not in {p.name for p in (tmp_path / "all").iterdir()}
 
 
+@pytest.mark.slow
 def test_compare_cli(folders, tmp_path):
     from sim.cli import main
 
@@ -279,6 +281,7 @@ def test_compare_cli(folders, tmp_path):
         assert_png(p)
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(folders, baseline, tmp_path):
     from sim.cli import main
 

@@ -61,6 +61,7 @@ def test_title_findings_and_paths(folder, monkeypatch):
     assert "Crisis log" not in text
 
 
+@pytest.mark.slow
 def test_crisis_log_when_present(folder, monkeypatch):
     import sim.plots.paths
 
@@ -99,6 +100,7 @@ def test_crisis_log_when_present(folder, monkeypatch):
     assert "Paths to escalation" in _text(build_report(sim.load_results(folder)))
 
 
+@pytest.mark.slow
 def test_crisis_log_of_a_real_run(folder):
     r = sim.load_results(folder)
     if not (folder / "crises.parquet").exists():

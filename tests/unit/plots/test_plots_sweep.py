@@ -91,6 +91,7 @@ def test_sensitivity_figure_shows_the_indices(sobol):
     plot.close()
 
 
+@pytest.mark.slow
 def test_sim_plot_on_sweeps_writes_images(grid, sobol, tmp_path):
     for folder, kinds in ((grid, ["response", "heatmap"]), (sobol, ["sensitivity"])):
         out = subprocess.run(
@@ -147,6 +148,7 @@ def test_small_sobol_sample_warns(sobol):
     assert "1 of 2 parameters" in stability_warning("war.x", "morris", morris)
 
 
+@pytest.mark.slow
 def test_sweep_report_and_default_outcome(grid, sobol, tmp_path):
     from sim.plots.report import build_report
     from sim.plots.sweep import default_outcome, plot_response

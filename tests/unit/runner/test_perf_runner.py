@@ -43,6 +43,7 @@ def frames(folder: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+@pytest.mark.slow
 def test_summary_from_tallies_equals_summary_from_merged_outcomes(tmp_path):
     out = tmp_path / "r"
     results = run(INVASION, runs=300, seed=4, workers=1, chunk_size=70, out=out)
@@ -93,6 +94,7 @@ def test_one_chunk_is_linked_not_rewritten(tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
 
 
+@pytest.mark.slow
 def test_streaming_merge_equals_a_merge_from_scratch(tmp_path, monkeypatch):
     streamed = tmp_path / "streamed"
     run(BASELINE, runs=150, seed=8, overrides=SHORT, workers=1, chunk_size=40, out=streamed)
@@ -143,6 +145,7 @@ def test_pool_is_reused_across_jobs(tmp_path):
     assert not executor._POOL
 
 
+@pytest.mark.slow
 def test_annual_table_reads_back_as_its_schema_whatever_the_chunks(tmp_path, monkeypatch):
     """Chunks with every run's annual rows, some, or none concatenate to the same table."""
     import sim.runner.ensemble as ensemble

@@ -180,6 +180,7 @@ def test_sensitivity_recovers_known_answer(tmp_path, sampler, points):
     assert set(stored["outcomes"]) == {"war.island"}
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_prim_finds_the_high_audience_cost_box(tmp_path):
     res = run_sweep(
@@ -221,6 +222,7 @@ SWEEP_ARGS = dict(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
 def test_local_cluster_equals_local_sweep(tmp_path):
     distributed = pytest.importorskip("distributed")
