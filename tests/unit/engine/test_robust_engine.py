@@ -335,7 +335,6 @@ def run_world(d: dict, runs: int) -> None:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-@pytest.mark.slow
 @given(worlds(max_months=600), st.integers(min_value=1, max_value=6))
 def test_full_range_parameters_stay_finite(world, runs):
     run_world(world, runs)

@@ -421,7 +421,6 @@ def fresh(scratch: Path) -> Path:
     target_parent=st.booleans(),
     mutations=st.lists(MUTATION, min_size=1, max_size=4),
 )
-@pytest.mark.slow
 def test_structural_mutations_load_or_fail_in_one_line(scratch, name, target_parent, mutations):
     files, target = case_files(name, target_parent)
     for op, pick, value, key in mutations:
@@ -439,7 +438,6 @@ def test_structural_mutations_load_or_fail_in_one_line(scratch, name, target_par
     target_parent=st.booleans(),
     edits=st.lists(TEXT_EDIT, min_size=1, max_size=3),
 )
-@pytest.mark.slow
 def test_byte_edits_load_or_fail_in_one_line(scratch, name, target_parent, edits):
     files, target = case_files(name, target_parent)
     blob: bytes = TEXT[target].encode("utf-8")
@@ -547,7 +545,6 @@ VALUE_TEXT = st.one_of(
     sets=st.lists(st.tuples(PATH_TEXT, VALUE_TEXT), min_size=1, max_size=3),
     name=st.sampled_from(["baseline.toml", "taiwan_blockade.toml", "two_state.toml"]),
 )
-@pytest.mark.slow
 def test_set_overrides_load_or_fail_in_one_line(name, sets):
     args = [f"{path}={value}" for path, value in sets]
     try:
