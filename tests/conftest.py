@@ -54,6 +54,29 @@ whose derandomized examples are seeded by a digest of the test's source, decorat
 included: a mark in the file would change the examples they draw."""
 
 
+def _hypothesis_without_local_constants() -> None:
+    """Make Hypothesis examples independent of which modules earlier tests imported.
+
+    Hypothesis (6.13x and later) sometimes draws a constant found in the source of the
+    local modules in `sys.modules` when the example is drawn, so a derandomized test's
+    examples depend on the tests that ran before it in the same process: a serial run
+    and each pytest-xdist worker would test different examples (one xdist order drew a
+    world the serial order never did). With no local constants, a test's examples depend
+    only on its source and the Hypothesis version. (Private API: if it moves, this does
+    nothing and the order dependence returns.)
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+
+
+_hypothesis_without_local_constants()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test with the layer of its folder (``tests/<layer>/...``)."""
     for item in items:
