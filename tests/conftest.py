@@ -10,7 +10,10 @@ measured (more than about 3 s on 2 cores); ``-m "not slow"`` is the quick suite.
 
 Under pytest-xdist (``.ci/run``: ``-n 2 --dist loadgroup``) the tests that start worker
 pools, Dask clusters or servers, or send signals, share ``xdist_group(PROCESSES)`` and so
-run one at a time on one xdist worker.
+run one at a time on one xdist worker. Every test writes under its own ``tmp_path`` (a
+separate base folder per xdist worker); the numba cache (``NUMBA_CACHE_DIR``) is shared,
+which is safe: numba writes each cache and index file to a unique temporary name and
+renames it into place, so two workers compiling one kernel only duplicate the work.
 
 The scenario tests never read ``scenarios/``: every fixture is a small, self-contained
 TOML text written to ``tmp_path``. `BASE_TOML` is a valid four-actor, two-theatre
