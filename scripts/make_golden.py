@@ -5,7 +5,7 @@ Usage, from the repository root (one command, about 10 s; it rewrites every fold
     .venv/bin/python scripts/make_golden.py [--out tests/golden]
 
 This script is the one source of truth of the golden format and of its comparison;
-`tests/test_golden_results.py` and `benchmarks/cpu_paths.py` import it. Per scenario it
+`tests/e2e/test_golden_results.py` and `benchmarks/cpu_paths.py` import it. Per scenario it
 writes `tests/golden/<scenario>/`:
 
 - `outcomes.parquet`: the outcome table in full. Integer, boolean and string columns,

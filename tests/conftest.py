@@ -1,4 +1,19 @@
-"""Shared fixtures for the scenario-file tests.
+"""Shared fixtures, and the test layers applied by folder.
+
+Layers (see CONTRIBUTING.md): ``tests/unit/<package>/`` mirrors ``sim/<package>``,
+``tests/stat/`` holds the statistical tests (tolerances from sampling error, stated in each
+docstring), ``tests/e2e/`` the end-to-end ones (CLI processes, golden files, interrupts,
+the browser, the notebook). `pytest_collection_modifyitems` marks every test with its
+folder's layer (``-m unit``, ``-m stat``, ``-m e2e``); tests at the top level of
+``tests/`` (files other work is changing) carry no layer marker. ``slow`` is per test,
+measured (more than about 3 s on 2 cores); ``-m "not slow"`` is the quick suite.
+
+Under pytest-xdist (``.ci/run``: ``-n 2 --dist loadgroup``) the tests that start worker
+pools, Dask clusters or servers, or send signals, share ``xdist_group(PROCESSES)`` and so
+run one at a time on one xdist worker. Every test writes under its own ``tmp_path`` (a
+separate base folder per xdist worker); the numba cache (``NUMBA_CACHE_DIR``) is shared,
+which is safe: numba writes each cache and index file to a unique temporary name and
+renames it into place, so two workers compiling one kernel only duplicate the work.
 
 The scenario tests never read ``scenarios/``: every fixture is a small, self-contained
 TOML text written to ``tmp_path``. `BASE_TOML` is a valid four-actor, two-theatre
@@ -20,6 +35,63 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+LAYERS = ("unit", "stat", "e2e")
+"""Folders of ``tests/`` whose name is the marker of every test in them."""
+
+PROCESSES = "processes"
+"""The xdist group of tests that start pools, Dask clusters, servers or send signals."""
+
+
+SLOW_BY_ID = {
+    "tests/test_cli_vocabulary.py::test_export_xlsx_and_csv",
+    "tests/unit/engine/test_robust_engine.py::test_full_range_parameters_stay_finite",
+    "tests/unit/scenario/test_robust_fuzz.py::test_structural_mutations_load_or_fail_in_one_line",
+    "tests/unit/scenario/test_robust_fuzz.py::test_byte_edits_load_or_fail_in_one_line",
+    "tests/unit/scenario/test_robust_fuzz.py::test_set_overrides_load_or_fail_in_one_line",
+}
+"""Slow tests (measured, > 3 s) marked here rather than in their files: one in a file other
+work is editing now (move its mark into the file when that work lands), and Hypothesis tests,
+whose derandomized examples are seeded by a digest of the test's source, decorators
+included: a mark in the file would change the examples they draw."""
+
+
+def _hypothesis_without_local_constants() -> None:
+    """Make Hypothesis examples independent of which modules earlier tests imported.
+
+    Hypothesis (6.13x and later) sometimes draws a constant found in the source of the
+    local modules in `sys.modules` when the example is drawn, so a derandomized test's
+    examples depend on the tests that ran before it in the same process: a serial run
+    and each pytest-xdist worker would test different examples (one xdist order drew a
+    world the serial order never did). With no local constants, a test's examples depend
+    only on its source and the Hypothesis version. (Private API: if it moves, this does
+    nothing and the order dependence returns.)
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+
+
+_hypothesis_without_local_constants()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the layer of its folder (``tests/<layer>/...``)."""
+    for item in items:
+        if item.nodeid in SLOW_BY_ID:
+            item.add_marker(pytest.mark.slow)
+        try:
+            parts = Path(item.path).resolve().relative_to(TESTS).parts
+        except ValueError:
+            continue
+        if len(parts) > 1 and parts[0] in LAYERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
 
 BASE_TOML = """\
 [meta]
