@@ -265,3 +265,14 @@ def test_crisis_memory_recursion() -> None:
     # the state after month 7 has been updated in months 1..7 (t = 7)
     expected = 1.5 * math.exp(-7 / 12) + math.exp(-(7 - 2) / 12)
     assert np.allclose(result.world.crisis_memory[:, 0], expected, rtol=1e-12)
+
+
+def test_balance_of_a_subnormal_capability_stays_finite() -> None:
+    """log(challenger / holder capability) from a subnormal capability (2.2e-313, found by
+    Hypothesis) is finite: a difference of logs, not the log of an overflowing ratio."""
+    d = scenario()
+    d["meta"]["months"] = 2
+    d["actors"]["BBB"]["capability_usd_bn"] = 2.2e-313
+    d["model"]["triggers"] = {"balance_effect": 1.0}
+    _, result = run(d, runs=3)
+    assert np.isfinite(result.world.log_balance_start).all()

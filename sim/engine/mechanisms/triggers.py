@@ -275,7 +275,10 @@ def log_balance(m: Month) -> np.ndarray:
         mine = w.capability[rows, np.maximum(ch, 0)]
         theirs = w.capability[rows, w.holder[:, k]]
         ok = (ch >= 0) & (mine > 0) & (theirs > 0)
-        out[:, k] = np.where(ok, np.log(np.where(ok, mine / np.where(ok, theirs, 1.0), 1.0)), 0.0)
+        # a difference of logs: a ratio of a normal to a subnormal capability overflows
+        out[:, k] = np.where(
+            ok, np.log(np.where(ok, mine, 1.0)) - np.log(np.where(ok, theirs, 1.0)), 0.0
+        )
     return out
 
 
