@@ -4,11 +4,10 @@ Layers (see CONTRIBUTING.md): ``tests/unit/<package>/`` mirrors ``sim/<package>`
 ``tests/stat/`` holds the statistical tests (tolerances from sampling error, stated in each
 docstring), ``tests/e2e/`` the end-to-end ones (CLI processes, golden files, interrupts,
 the browser, the notebook). `pytest_collection_modifyitems` marks every test with its
-folder's layer (``-m unit``, ``-m stat``, ``-m e2e``); tests at the top level of
-``tests/`` (files other work is changing) carry no layer marker. ``slow`` is per test,
+folder's layer (``-m unit``, ``-m stat``, ``-m e2e``). ``slow`` is per test,
 measured (more than about 3 s on 2 cores); ``-m "not slow"`` is the quick suite.
 
-Under pytest-xdist (``.ci/run``: ``-n 2 --dist loadgroup``) the tests that start worker
+Under pytest-xdist (``-n 2 --dist loadgroup``, CONTRIBUTING.md) the tests that start worker
 pools, Dask clusters or servers, or send signals, share ``xdist_group(PROCESSES)`` and so
 run one at a time on one xdist worker. Every test writes under its own ``tmp_path`` (a
 separate base folder per xdist worker); the numba cache (``NUMBA_CACHE_DIR``) is shared,
@@ -45,14 +44,14 @@ PROCESSES = "processes"
 
 
 SLOW_BY_ID = {
-    "tests/test_cli_vocabulary.py::test_export_xlsx_and_csv",
+    "tests/e2e/test_cli_vocabulary.py::test_export_xlsx_and_csv",
     "tests/unit/engine/test_robust_engine.py::test_full_range_parameters_stay_finite",
     "tests/unit/scenario/test_robust_fuzz.py::test_structural_mutations_load_or_fail_in_one_line",
     "tests/unit/scenario/test_robust_fuzz.py::test_byte_edits_load_or_fail_in_one_line",
     "tests/unit/scenario/test_robust_fuzz.py::test_set_overrides_load_or_fail_in_one_line",
 }
-"""Slow tests (measured, > 3 s) marked here rather than in their files: one in a file other
-work is editing now (move its mark into the file when that work lands), and Hypothesis tests,
+"""Slow tests (measured, > 3 s) marked here rather than in their files: one CLI export test,
+and Hypothesis tests,
 whose derandomized examples are seeded by a digest of the test's source, decorators
 included: a mark in the file would change the examples they draw."""
 

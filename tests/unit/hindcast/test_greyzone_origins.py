@@ -14,7 +14,7 @@ from sim.hindcast import greyzone_origins as g
 from sim.hindcast import record
 from sim.scenario.loader import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def crps_by_integral(draws: np.ndarray, y: float) -> float:

@@ -22,7 +22,7 @@ from sim.cli import main
 from sim.engine.simulate import outcome_columns
 from sim.errors import SimError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

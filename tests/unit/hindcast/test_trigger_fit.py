@@ -11,7 +11,7 @@ import pytest
 
 from sim.hindcast import record, rolling, trigger_fit
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 FILES = (
     "political_triggers_1995_2025.csv",
     "governments_1995_2026.csv",

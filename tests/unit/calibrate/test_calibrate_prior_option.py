@@ -12,7 +12,7 @@ from sim.calibrate.priors import calibrated_parameters, parse_prior
 from sim.errors import SimError
 from sim.scenario.loader import load_scenario
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 
 

@@ -21,7 +21,7 @@ from sim.engine.rng import draw_of
 from sim.scenario.loader import load_scenario
 from sim.sweep.run import run_sweep
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 WAR_COST = "model.crisis.war_cost"
 

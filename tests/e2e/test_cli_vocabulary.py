@@ -14,7 +14,7 @@ import pytest
 import sim
 from sim.cli import build_parser, main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 OWN = [
     "run", "sweep", "demo", "check", "list", "show", "trace", "validate", "analyze",
     "discover", "runs", "export",

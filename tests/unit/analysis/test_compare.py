@@ -19,7 +19,7 @@ from sim.analysis.compare import (
     shares_seeds,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 SCEN = REPO / "scenarios"
 
 
