@@ -397,26 +397,30 @@ def with_posterior(
     A posterior may carry model-scope parameters (``model.MECHANISM.KEY``) and the numbers
     of trigger items (``triggers.ID.crisis_probability``; `trigger_ids` are the scenario's
     trigger ids in order). Posterior parameters in `held` keep their value in `params`
-    (the record lists them).
+    (the record lists them); those of triggers the scenario does not have (it removed an
+    inherited one) are unused (listed as ``unused``).
 
     Raises
     ------
     SimError
         If a posterior parameter is neither a model-scope parameter of a declared
-        mechanism nor a number of one of the scenario's triggers.
+        mechanism nor a number of a trigger.
     """
     from sim.engine.registry import MECHANISMS
 
     rows = len(post.weights)
     out = params.broadcast(rows, copy=True)
     blocks = dict(out.blocks)
-    drawn = [j for j, path in enumerate(post.paths) if path not in held]
+    unused = {
+        path
+        for path in post.paths
+        if path.startswith("triggers.") and path.split(".")[1] not in trigger_ids
+    }
+    drawn = [j for j, path in enumerate(post.paths) if path not in held and path not in unused]
     for j, path in enumerate(post.paths):
         parts = path.split(".")
         if len(parts) == 3 and parts[0] == "triggers" and parts[2] in TRIGGER_NUMBERS:
-            if parts[1] not in trigger_ids:
-                raise SimError(f"{post.folder}: parameter {path}: the scenario has no such trigger")
-            if path in held:
+            if path in held or path in unused:  # a trigger the scenario removed has no number
                 continue
             arrays = blocks["triggers"].arrays()
             column = arrays[parts[2]].copy()
@@ -437,6 +441,8 @@ def with_posterior(
         blocks[mech.name] = blocks[mech.name].with_arrays(arrays)
     record = post.record()
     record["held"] = [p for p in post.paths if p in held]
+    if unused:
+        record["unused"] = [p for p in post.paths if p in unused]
     return Params(
         blocks=blocks,
         event_month=out.event_month,

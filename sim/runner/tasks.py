@@ -127,7 +127,7 @@ def draw_columns(params: Params, seeds: np.ndarray) -> dict[str, np.ndarray]:
     from sim.engine.rng import draw_of
 
     draws = draw_of(params.draw_weights, seeds)
-    held = set(params.posterior.get("held", ()))
+    held = set(params.posterior.get("held", ())) | set(params.posterior.get("unused", ()))
     names = [p for p in params.posterior["parameters"] if p not in held]
     columns: dict[str, np.ndarray] = {"draw": draws.astype(np.int64)}
     for i, name in enumerate(names):

@@ -507,7 +507,9 @@ def resolve(raw: dict, file: str) -> dict:
     if "sweep" in raw:
         out["sweep"] = raw["sweep"]
     if raw.get("calibration"):
-        out["calibration"] = resolve_calibration(c, raw["calibration"], file)
+        resolved = resolve_calibration(c, raw["calibration"], file)
+        if resolved:  # a table with only provenance resolves to nothing (and dumps as nothing)
+            out["calibration"] = resolved
     return out
 
 

@@ -98,3 +98,19 @@ def test_replay_of_a_sweep_run_uses_its_draw(sweep: Path) -> None:
     model = sim.EscalationModel.from_results(results, run_id)
     drawn = float(runs.loc[runs["run_id"] == run_id, WAR_COST].iloc[0])
     assert float(model.engine.params.crisis.war_cost[0]) == drawn
+
+
+def test_a_removed_trigger_leaves_its_posterior_numbers_unused(tmp_path: Path) -> None:
+    """A scenario that removes an inherited trigger still runs from the posterior: that
+    trigger's drawn numbers are listed as unused and have no runs.parquet column."""
+    child = tmp_path / "child.toml"
+    child.write_text(
+        f'[meta]\nname = "child"\nextends = "{BASELINE}"\n\n'
+        '[[triggers]]\nid = "arms_sale-taiwan"\nremove = true\n'
+    )
+    _, params = compile_scenario(load_scenario(child))
+    path = "triggers.arms_sale-taiwan.crisis_probability"
+    assert params.posterior is not None and params.posterior["unused"] == [path]
+    sim.run(child, runs=20, seed=3, out=tmp_path / "r", workers=1, annual="off")
+    runs = pd.read_parquet(tmp_path / "r" / "runs.parquet")
+    assert path not in runs.columns and "triggers.transit-taiwan.crisis_probability" in runs.columns
