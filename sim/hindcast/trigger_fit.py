@@ -307,7 +307,7 @@ def fit(
     table = build_table(origin, folder=folder)
     if table.size == 0:
         raise SimError(f"no trigger occurrences up to {record.cutoff(origin)}")
-    start = prior_draws(1, seed)[0] * 0.0
+    start = np.zeros(N_PARAMS)  # the prior means: mu, kinds at 0, the effects' means
     start[0] = PRIOR_MU[0]
     for i, name in enumerate(EFFECTS):
         start[1 + len(KINDS) + i] = PRIORS[name][0]

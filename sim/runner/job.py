@@ -55,8 +55,8 @@ def _posterior_record(scen: Scenario, sweep: SweepDesign | None) -> dict[str, An
     if sweep is not None and sweep.seeding != "common":
         return None
     record = posterior_record(scen.data)
-    if record is not None:
-        held = override_paths(scen.overrides)
+    if record is not None:  # --set paths, and a sweep's swept ones, keep their values
+        held = override_paths(scen.overrides) | set(sweep.swept if sweep is not None else ())
         record["held"] = [p for p in record["parameters"] if p in held]
     return record
 

@@ -303,9 +303,6 @@ def run_sweep(
             seeding=seeding,
         ),
     )
-    if manifest.posterior is not None:
-        held = override_paths(scen.overrides) | {p.path for p in plist}
-        manifest.posterior["held"] = [p for p in manifest.posterior["parameters"] if p in held]
     with FolderLock(folder):
         atomic_write_table(folder / "points.parquet", points_table(plist, design))
         np.save(folder / "design_unit.npy", design.unit)
