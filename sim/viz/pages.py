@@ -180,7 +180,7 @@ def RunPicker(view: FolderView, on_replay: Callable[[Results, int], None]) -> An
         except SimError as exc:
             error.set(str(exc))
 
-    with solara.Card("Replay a run", margin=0, classes=["sim-replay"]) as card:
+    with solara.Card(f"Replay a run of {view.label}", margin=0, classes=["sim-replay"]) as card:
         solara.Text(
             "Replays the run in the 'Explore a run' tab with its own scenario, the folder's "
             "overrides and its stored seed.",

@@ -181,12 +181,15 @@ def _results_page_replays_a_run(page, folders, tmp_path) -> None:
     page.locator(".sim-folder-a").click()
     page.get_by_role("option", name="firm").click()
     _wait_for_text(page, ".sim-outcomes", "alliances.USA-TWN.commitment=0.9")
-    field = page.get_by_label("Run id")
-    field.fill("3")
+    # the run picker of the new folder A replaces the old one in its own widget update,
+    # which can arrive after the outcomes': typing into the old one replayed run 3 of
+    # folder "a" (reproduced under load). Wait for the picker of "firm" first.
+    _wait_for_text(page, ".sim-replay", "Replay a run of firm")
+    page.get_by_label("Run id").fill("3")
     page.get_by_role("button", name="Replay").click()
     seed = stored_seed(folders[1], 3)
-    # a replay loads the folder's scenario and posterior in the server: under a loaded
-    # machine (two test suites on two cores) it has taken longer than 30 s
+    # a replay loads the folder's scenario and posterior in the server (~2.5 s with both
+    # cores busy); the bound is generous
     _wait_for_text(page, ".sim-origin", "Run 3 of", timeout=90_000)
     _wait_for_text(page, ".sim-month", f"seed {seed}")
     assert "alliances.USA-TWN.commitment=0.9" in page.locator(".sim-settings").inner_text()
