@@ -17,8 +17,8 @@ it (``crisis_trigger_links.csv``), and the state at the time, observed:
   the origin, so that p_kind is the chance at the origin's balance;
 - grievance is latent (no observation), so ``b_G`` is not fitted here (judgement).
 
-The model: logit P = mu + d_kind + lambda_year + effects, with priors mu ~ N(logit 0.05, 1.5^2) (a trigger
-rarely opens a named crisis; 0.3%-50% within 2 sd), d_kind ~ N(0, 1) (kinds differ, shrunk
+The model: logit P = mu + d_kind + lambda_year + effects, with priors
+mu ~ N(logit 0.05, 1.5^2) (a trigger rarely opens a named crisis; 0.3%-50% within 2 sd), d_kind ~ N(0, 1) (kinds differ, shrunk
 toward each other), b_post ~ N(0, 1), b_bal ~ N(0, 1) and the informative
 b_mem ~ N(1, 0.5^2) (disputes recur soonest after a dispute: Hensel 1994; the record up to
 2022 has no Taiwan trigger within two years of a crisis, so it cannot identify b_mem).
@@ -227,7 +227,7 @@ def n_params(years: int) -> int:
 
 
 def propensity(theta: np.ndarray) -> np.ndarray:
-    """The propensity path lambda_y of parameter rows `theta`, (S, years); lambda_0 = 0."""
+    """Return the propensity path lambda_y of parameter rows `theta`, (S, years); lambda_0 = 0."""
     theta = np.atleast_2d(theta)
     steps = np.exp(theta[:, SIGMA, None]) * theta[:, SIGMA + 1 :]
     return np.concatenate([np.zeros((theta.shape[0], 1)), np.cumsum(steps, axis=1)], axis=1)
@@ -320,7 +320,7 @@ class TriggerPosterior:
         return propensity(self.draws)[:, -1]
 
     def volatility(self) -> np.ndarray:
-        """The propensity's annual volatility sigma, (S,)."""
+        """Return the propensity's annual volatility sigma, (S,)."""
         return np.exp(self.draws[:, SIGMA])
 
     def crisis_probability(self) -> np.ndarray:
@@ -559,9 +559,7 @@ def rate_draws(
     """
     rng = np.random.default_rng(seed)
     counts = occurrence_counts(origin, years, folder)
-    return {
-        kind: rng.gamma(n + RATE_PRIOR_SHAPE, 1.0 / years, draws) for kind, n in counts.items()
-    }
+    return {kind: rng.gamma(n + RATE_PRIOR_SHAPE, 1.0 / years, draws) for kind, n in counts.items()}
 
 
 def memory_at(
