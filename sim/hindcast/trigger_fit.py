@@ -19,7 +19,8 @@ it (``crisis_trigger_links.csv``), and the state at the time, observed:
 
 The model: logit P = mu + d_kind + lambda_year + effects, with priors
 mu ~ N(logit 0.05, 1.5^2) (a trigger rarely opens a named crisis; 0.3%-50% within 2 sd),
-d_kind ~ N(0, 1) (kinds differ, shrunk toward each other), b_post ~ N(0, 1), b_bal ~ N(0, 1) and the informative
+d_kind ~ N(0, 1) (kinds differ, shrunk toward each other), b_post ~ N(0, 1),
+b_bal ~ N(0, 1) and the informative
 b_mem ~ N(1, 0.5^2) (disputes recur soonest after a dispute: Hensel 1994; the record up to
 2022 has no Taiwan trigger within two years of a crisis, so it cannot identify b_mem).
 lambda_year is the propensity: a random walk in the log-odds over calendar years,
