@@ -291,7 +291,7 @@ def backtest_errors(origin: int, folder: Path | None = None) -> dict[float, floa
 
 
 def select_damping(origin: int, folder: Path | None = None) -> float:
-    """The candidate persistence with the smallest backtest error at `origin` (1 if none)."""
+    """Return the persistence with the smallest backtest error at `origin` (1 if none)."""
     errors = backtest_errors(origin, folder)
     scored = {k: v for k, v in errors.items() if not math.isnan(v)}
     return min(scored, key=lambda k: (scored[k], k)) if scored else 1.0
