@@ -1,4 +1,4 @@
-"""Build ``scenarios/history_2000.toml``: the world of January 2000 run through 2022 on dated inputs.
+"""Build ``scenarios/history_2000.toml``: the world of 2000 run through 2022 on dated inputs.
 
 Usage (from the repository folder)::
 
@@ -95,7 +95,7 @@ def gdp(row: dict[str, str]) -> float:
 
 
 def actors(base: dict, rows: dict) -> dict:
-    """The baseline's actors with 2000 spending, GDP and the 2000-2022 GDP growth."""
+    """Return the baseline's actors with 2000 spending, GDP and the 2000-2022 GDP growth."""
     out = {}
     years = END_YEAR - START_YEAR
     for code, actor in base["actors"].items():
@@ -208,7 +208,7 @@ def dated_triggers(base: dict) -> list[dict]:
 
 
 def greyzone(base_theatres: dict) -> dict:
-    """The baseline's theatres with 2000 posture, memory and grey-zone starting rates."""
+    """Return the baseline's theatres with 2000 posture, memory and grey-zone start rates."""
     theatres = {}
     for name, theatre in base_theatres.items():
         t = {k: v for k, v in theatre.items() if k != "greyzone"}

@@ -1,4 +1,4 @@
-"""Era targets: crisis counts per theatre per era of the historical run, scored by the model's own count distribution.
+"""Era targets: crisis counts per theatre and era of the historical run, scored by the model.
 
 The historical scenario (``scenarios/history_2000.toml``, built from data/ by
 ``scripts/build_history_scenario.py``) starts in January 2000 and runs to December 2022 on
