@@ -328,8 +328,9 @@ class TriggerPosterior:
         return np.exp(self.draws[:, SIGMA])
 
     def crisis_probability(self, year: int | None = None) -> np.ndarray:
-        """Reference-state chance per kind at the propensity of `year` (default the
-        origin's), (S, kinds).
+        """Return the reference-state chance per kind at the propensity of `year`, (S, kinds).
+
+        `year` defaults to the origin's.
         """
         level = self.level(year)[:, None]
         eta = self.draws[:, :1] + self.draws[:, 1 : 1 + len(KINDS)] + level
