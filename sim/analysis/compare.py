@@ -197,11 +197,19 @@ def _predict(m: spread.Metamodel | None, x: pd.Series, theta: pd.DataFrame) -> n
     return np.full(len(theta), float(values[0]))
 
 
+def _paired_fit(ref: pd.Series, x: pd.Series, theta: pd.DataFrame) -> spread.Metamodel | None:
+    """Fit the per-run differences x - ref of paired runs on their drawn values."""
+    common = theta.index.intersection(x.index).intersection(ref.index)
+    d = x.loc[common].to_numpy(np.float64) - ref.loc[common].to_numpy(np.float64)
+    return spread.fit(d, theta.loc[common], "difference")
+
+
 def _over_parameters(
     q: Quantity,
     series: list[pd.Series | None],
     thetas: list[pd.DataFrame | None],
     same_posterior: list[bool],
+    paired: list[bool],
     level: float,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return the intervals over parameters of one quantity.
@@ -229,15 +237,25 @@ def _over_parameters(
     ref = _predict(models[0], series[0], ref_theta)
     for i in range(1, len(series)):
         x, m = series[i], models[i]
-        if ref is None or x is None or not len(x) or not same_posterior[i]:
+        if x is None or not len(x) or not same_posterior[i]:
             diffs.append(dict(none))
             continue
         if m is not None and not set(m.columns) <= set(ref_theta.columns):
             diffs.append(dict(none))
             continue
         other = _predict(m, x, ref_theta)
-        if other is None or (m is None and models[0] is None):  # nothing varies with them
-            diffs.append(dict(none))
+        if m is None and models[0] is None and other is not None and ref is not None:
+            diffs.append(dict(none))  # neither varies: nothing depends on the parameters
+            continue
+        if other is None or ref is None:  # too few events on one side: fit the differences
+            direct = _paired_fit(series[0], x, ref_theta) if paired[i] else None
+            if direct is None:
+                diffs.append(dict(none))
+                continue
+            d = direct.predict(ref_theta)
+            lo, hi = spread.central_range(d, level)
+            diffs.append({"diff_param_low": lo, "diff_param_high": hi,
+                          "diff_param_few": direct.few, "draws": d})  # fmt: skip
             continue
         d = other - ref
         lo, hi = spread.central_range(d, level)
@@ -304,7 +322,7 @@ def compare_results(
     rows = []
     for q in quantities(results, years, outcomes):
         series = [q.values(r) for r in results]
-        own, diffs = _over_parameters(q, series, thetas, same, level)
+        own, diffs = _over_parameters(q, series, thetas, same, paired, level)
         ref = series[0]
         for i, (x, label) in enumerate(zip(series, labels, strict=True)):
             if x is None or len(x) == 0:

@@ -19,6 +19,8 @@ analyses), fitted on every run at once:
   with few events, and defined with none;
 * non-negative means (crises per year, spending, grey-zone counts): a log-linear
   (quasi-Poisson) regression; other means: least squares;
+* a paired difference where one folder has too few events for its own fit: least
+  squares on the per-run differences (runs with the same seed drew the same parameters);
 
 on the standardised drawn values (constant columns dropped). The intercept is then set so
 that the fitted values average to the folder's estimate, so the estimate is the mean of
@@ -76,7 +78,7 @@ class Metamodel:
     def few(self) -> bool:
         """Whether the fit rests on fewer than `FEW_EVENTS` events (or non-events)."""
         if self.link != "logit":
-            return self.runs < FEW_EVENTS
+            return self.events < FEW_EVENTS
         return min(self.events, self.runs - self.events) < FEW_EVENTS
 
 
@@ -176,7 +178,8 @@ def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
     theta : DataFrame
         The runs' drawn parameter values, one column per parameter, rows as `values`.
     kind : str
-        ``probability`` or ``mean``.
+        ``probability``, ``mean`` or ``difference`` (per-run differences of paired runs,
+        fitted by least squares; fewer than `MIN_EVENTS` non-zero ones: None).
 
     Returns
     -------
@@ -193,6 +196,8 @@ def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
         return None
     if kind == "probability" and min(y.sum(), len(y) - y.sum()) < MIN_EVENTS:
         return None
+    if kind == "difference" and np.count_nonzero(y) < MIN_EVENTS:
+        return None
     raw = raw[:, varying]
     columns = tuple(str(theta.columns[i]) for i in varying)
     centre, scale = raw.mean(axis=0), raw.std(axis=0)
@@ -200,7 +205,7 @@ def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
     if kind == "probability":
         link = "logit"
         coef = _firth_logistic(x, y)
-    elif y.min() >= 0:
+    elif y.min() >= 0 and kind != "difference":
         link = "log"
         coef = _log_linear(x, y)
     else:
@@ -209,6 +214,8 @@ def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
     coef = coef.copy()
     coef[0] += _match_mean(link, x @ coef, float(y.mean()))
     events = int(round(float(y.sum()))) if kind == "probability" else len(y)
+    if kind == "difference":
+        events = int(np.count_nonzero(y))
     return Metamodel(link, columns, centre, scale, coef, events, len(y))
 
 
