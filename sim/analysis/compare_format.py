@@ -64,7 +64,7 @@ def _fmt_diff(rec: dict[str, Any]) -> str:
             text += f" {{{_g(plo, sign=True)}, {_g(phi, sign=True)}}}"
         text += FEW_MARK if rec.get("diff_param_few") else ""
         share = rec.get("sign_share")
-        text += f" {float(share):.0%}" if _finite(share) else " –"
+        text += f" {float(share):.0%}" if share is not None and _finite(share) else " –"
     return text
 
 
