@@ -133,7 +133,7 @@ def _posterior_value(posterior: str) -> str:
 
 
 def compare(
-    folders: Sequence[str | Path | Any],
+    folders: Sequence[str | Path | Any] | Mapping[str, str | Path | Any],
     outcomes: Sequence[str] = (),
     years: Sequence[int] | None = None,
     level: float = 0.95,
@@ -142,8 +142,9 @@ def compare(
 
     Parameters
     ----------
-    folders : sequence of path or Results
-        At least two ensemble folders; the first is the reference.
+    folders : sequence of path or Results, or mapping of label to them
+        At least two ensemble folders; the first is the reference. With a mapping, its
+        keys label the folders (default: the folder names).
     outcomes : sequence of str
         More outcomes to compare (``MEASURE.THEATRE`` or expressions such as
         ``"war.taiwan or blockade.taiwan"``).
@@ -167,11 +168,18 @@ def compare(
     from sim.analysis.compare import compare_results
     from sim.results.reader import Results, load_results
 
-    results = [f if isinstance(f, Results) else load_results(f) for f in folders]
+    given = list(folders) if isinstance(folders, Mapping) else None
+    paths = list(folders.values()) if isinstance(folders, Mapping) else list(folders)
+    results = [f if isinstance(f, Results) else load_results(f) for f in paths]
     c = compare_results(results, years, level, outcomes)
     rows = c.rows.copy()
+    labels = list(c.labels)
+    if given is not None:
+        rename = dict(zip(labels, (str(g) for g in given), strict=True))
+        rows["folder"] = rows["folder"].map(rename)
+        labels = [rename[lab] for lab in labels]
     rows.attrs.update(
-        labels=list(c.labels),
+        labels=labels,
         paired=list(c.paired),
         warnings=list(c.warnings),
         notes=list(c.uncertainty),

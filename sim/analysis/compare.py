@@ -197,11 +197,36 @@ def _predict(m: spread.Metamodel | None, x: pd.Series, theta: pd.DataFrame) -> n
     return np.full(len(theta), float(values[0]))
 
 
-def _paired_fit(ref: pd.Series, x: pd.Series, theta: pd.DataFrame) -> spread.Metamodel | None:
-    """Fit the per-run differences x - ref of paired runs on their drawn values."""
+def _paired_fit(
+    q: Quantity, ref: pd.Series, x: pd.Series, theta: pd.DataFrame
+) -> tuple[np.ndarray, bool] | None:
+    """Return the paired difference at each row of `theta` and whether it rests on few events.
+
+    For a probability, m1 - m0 = P(only the compared run has it) - P(only the reference
+    run has it), each fitted on the drawn values (when one is too rare to fit: the chance
+    that the runs differ, fitted, times the observed net share); for a mean, least squares
+    on the per-run differences. None when nothing can be fitted.
+    """
     common = theta.index.intersection(x.index).intersection(ref.index)
-    d = x.loc[common].to_numpy(np.float64) - ref.loc[common].to_numpy(np.float64)
-    return spread.fit(d, theta.loc[common], "difference")
+    a, b = x.loc[common].to_numpy(np.float64), ref.loc[common].to_numpy(np.float64)
+    th = theta.loc[common]
+    if q.kind != "probability":
+        m = spread.fit(a - b, th, "difference")
+        return None if m is None else (m.predict(theta), m.few)
+    only1, only0 = (a > 0.5) & (b < 0.5), (a < 0.5) & (b > 0.5)
+    m1 = spread.fit(only1.astype(np.float64), th, "probability")
+    m0 = spread.fit(only0.astype(np.float64), th, "probability")
+    if m1 is not None and m0 is not None:
+        return m1.predict(theta) - m0.predict(theta), m1.few or m0.few
+    # one kind of discordant run too rare to fit alone: the runs that differ, fitted
+    # together, split in the observed proportions (the direction taken as the same at
+    # every draw)
+    discordant = only1 | only0
+    m = spread.fit(discordant.astype(np.float64), th, "probability")
+    if m is None:
+        return None
+    net = (float(only1.sum()) - float(only0.sum())) / float(discordant.sum())
+    return m.predict(theta) * net, m.few
 
 
 def _over_parameters(
@@ -216,7 +241,9 @@ def _over_parameters(
 
     Per folder the interval of its own outcome; per compared folder (the reference's
     entry is empty) its difference's interval and the differences themselves (``draws``),
-    evaluated at the reference's draws.
+    evaluated at the reference's draws: for paired folders from models of the per-run
+    differences (`_paired_fit`: the common random numbers remove most of the noise), for
+    unpaired ones as the difference of the two folders' models.
     """
     models = [
         _fit(q, x, th) if x is not None and len(x) else None
@@ -240,26 +267,22 @@ def _over_parameters(
         if x is None or not len(x) or not same_posterior[i]:
             diffs.append(dict(none))
             continue
-        if m is not None and not set(m.columns) <= set(ref_theta.columns):
-            diffs.append(dict(none))
-            continue
         other = _predict(m, x, ref_theta)
         if m is None and models[0] is None and other is not None and ref is not None:
             diffs.append(dict(none))  # neither varies: nothing depends on the parameters
             continue
-        if other is None or ref is None:  # too few events on one side: fit the differences
-            direct = _paired_fit(series[0], x, ref_theta) if paired[i] else None
-            if direct is None:
-                diffs.append(dict(none))
-                continue
-            d = direct.predict(ref_theta)
-            lo, hi = spread.central_range(d, level)
-            diffs.append({"diff_param_low": lo, "diff_param_high": hi,
-                          "diff_param_few": direct.few, "draws": d})  # fmt: skip
+        if paired[i]:  # the same runs drew the same parameters: model their differences
+            direct = _paired_fit(q, series[0], x, ref_theta)
+        elif other is None or ref is None or (m and not set(m.columns) <= set(ref_theta)):
+            direct = None
+        else:
+            few = any(mm is not None and mm.few for mm in (m, models[0]))
+            direct = (other - ref, few)
+        if direct is None:
+            diffs.append(dict(none))
             continue
-        d = other - ref
+        d, few = direct
         lo, hi = spread.central_range(d, level)
-        few = any(mm is not None and mm.few for mm in (m, models[0]))
         diffs.append({"diff_param_low": lo, "diff_param_high": hi, "diff_param_few": few,
                       "draws": d})  # fmt: skip
     return own, diffs
