@@ -231,3 +231,22 @@ def sign_share(diff: np.ndarray, estimate: float) -> float:
     if not np.isfinite(estimate) or estimate == 0:
         return float("nan")
     return float(np.mean(np.sign(diff) == np.sign(estimate)))
+
+
+def range_over_parameters(
+    runs: pd.DataFrame, values: pd.Series, kind: str, level: float = 0.95
+) -> tuple[float, float, bool] | None:
+    """Return (low, high, few) of `values` (per run, indexed by run_id) over the posterior.
+
+    None when the folder has no drawn values or the outcome cannot be fitted (module doc).
+    """
+    columns = drawn_columns(runs)
+    if not columns:
+        return None
+    theta = runs.set_index("run_id")[columns]
+    x = values.reindex(theta.index).to_numpy(np.float64)
+    m = fit(x, theta, kind)
+    if m is None:
+        return None
+    low, high = central_range(m.predict(theta), level)
+    return low, high, m.few
