@@ -22,7 +22,6 @@ JSON output: `sim.analysis.compare_format`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,6 +33,7 @@ from sim.analysis.compare_quantities import (
     PROPORTIONS,
     SEVERAL,
     SPENDING,
+    Comparison,
     Quantity,
     common_theatres,
     default_years,
@@ -70,52 +70,6 @@ __all__ = [
     "shares_seeds",
     "welch_interval",
 ]
-
-
-@dataclass
-class Comparison:
-    """The result of `compare_results`.
-
-    Attributes
-    ----------
-    labels : list of str
-        Short, unique folder labels (folder names), first = the reference.
-    titles : list of str
-        Scenario titles with overrides.
-    paired : list of bool
-        Whether each folder's difference from the first is paired (first: True).
-    common_runs : list of int
-        Runs shared with the first folder (0 when unpaired).
-    years : list of int
-        Calendar years of the annual metrics.
-    rows : DataFrame
-        One row per (group, outcome, folder): ``group, outcome, label, kind, year, folder,
-        runs, successes, value, low, high, param_low, param_high, param_few, diff,
-        diff_low, diff_high, paired, diff_param_low, diff_param_high, diff_param_few,
-        sign_share`` (``param_*`` and ``sign_share`` NaN without a posterior or with
-        fewer than 5 runs with the outcome; ``*_few``: the interval over parameters rests
-        on fewer than 20).
-    warnings : list of str
-        Lines to show the reader (unpaired differences, partial pairing, missing series).
-    uncertainty : list of str
-        Which uncertainty each folder's intervals include (a posterior or none), shown
-        with the legend.
-    """
-
-    labels: list[str]
-    titles: list[str]
-    paired: list[bool]
-    common_runs: list[int]
-    years: list[int]
-    rows: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
-    level: float = 0.95
-    uncertainty: list[str] = field(default_factory=list)
-
-    @property
-    def over_parameters(self) -> bool:
-        """Whether any row has an interval over parameters."""
-        return "param_low" in self.rows and bool(self.rows["param_low"].notna().any())
 
 
 def folder_labels(results: Sequence[Any]) -> list[str]:

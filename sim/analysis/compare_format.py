@@ -9,15 +9,12 @@ marks an interval over parameters that rests on fewer than 20 runs with the outc
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from sim.analysis.compare_quantities import SEVERAL
+from sim.analysis.compare_quantities import SEVERAL, Comparison
 from sim.errors import SimError
-
-if TYPE_CHECKING:
-    from sim.analysis.compare import Comparison
 
 FORMATS = ("table", "csv", "markdown", "json")
 FEW_MARK = "†"

@@ -1,4 +1,6 @@
-"""The quantities `sim compare` sets side by side, and how each is read per run.
+"""The quantities `sim compare` sets side by side and the `Comparison` of them.
+
+`sim.analysis.compare` computes a `Comparison`, `sim.analysis.compare_format` renders it.
 
 For each theatre: P(war), P(blockade), P(rung ≥ 5), P(any crisis), P(lost) (the holder
 changed), any outcome of the vocabulary asked for (`sim.analysis.outcome_names`, e.g.
@@ -9,7 +11,7 @@ years; for each actor, military spending in those years.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -204,3 +206,49 @@ def _crisis_rate(theatre: str) -> Callable[[Any], pd.Series | None]:
         return pd.Series(values, index=rows["run_id"].to_numpy())
 
     return read
+
+
+@dataclass
+class Comparison:
+    """The result of `compare_results`.
+
+    Attributes
+    ----------
+    labels : list of str
+        Short, unique folder labels (folder names), first = the reference.
+    titles : list of str
+        Scenario titles with overrides.
+    paired : list of bool
+        Whether each folder's difference from the first is paired (first: True).
+    common_runs : list of int
+        Runs shared with the first folder (0 when unpaired).
+    years : list of int
+        Calendar years of the annual metrics.
+    rows : DataFrame
+        One row per (group, outcome, folder): ``group, outcome, label, kind, year, folder,
+        runs, successes, value, low, high, param_low, param_high, param_few, diff,
+        diff_low, diff_high, paired, diff_param_low, diff_param_high, diff_param_few,
+        sign_share`` (``param_*`` and ``sign_share`` NaN without a posterior or with
+        fewer than 5 runs with the outcome; ``*_few``: the interval over parameters rests
+        on fewer than 20).
+    warnings : list of str
+        Lines to show the reader (unpaired differences, partial pairing, missing series).
+    uncertainty : list of str
+        Which uncertainty each folder's intervals include (a posterior or none), shown
+        with the legend.
+    """
+
+    labels: list[str]
+    titles: list[str]
+    paired: list[bool]
+    common_runs: list[int]
+    years: list[int]
+    rows: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    level: float = 0.95
+    uncertainty: list[str] = field(default_factory=list)
+
+    @property
+    def over_parameters(self) -> bool:
+        """Whether any row has an interval over parameters."""
+        return "param_low" in self.rows and bool(self.rows["param_low"].notna().any())
