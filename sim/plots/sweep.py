@@ -386,6 +386,8 @@ def sensitivity_indices(r: Any, outcome: str | None = None) -> dict[str, Any]:
     result = _read_indices(r)
     if not outcome:
         return result
+    if outcome.startswith(("p_", "mean_")):  # a summary column: its measure's name
+        outcome = _measure_of(r, outcome)
     theatres = [str(t) for t in r.manifest.get("theatres") or []]
     plain = "." not in outcome and not any(c in outcome for c in " ()<>=!'\"")
     names = [f"{outcome}.{t}" for t in theatres] if plain else [outcome]
