@@ -135,3 +135,22 @@ def test_compare_rows_have_intervals_over_parameters(tmp_path_factory):
     text = render(c)
     assert "In braces: the central 95% range over the posterior's parameters" in text
     assert "{" in text and "%}" in text
+
+
+def test_demo_estimates_lie_inside_their_ranges_over_parameters(tmp_path):
+    """The demo's run (the baseline, 2,000 runs at the scenario's seed): every estimate
+    lies inside its range over parameters, no range is degenerate unless the outcome never
+    occurred, and `sim run`'s table prints no range that misses its estimate."""
+    import sim
+    from sim.analysis.uncertainty import format_uncertainty, results_uncertainty
+
+    res = sim.run("scenarios/baseline.toml", runs=2000, out=tmp_path / "demo", workers=1)
+    table = results_uncertainty(res)
+    assert table is not None
+    have = table[table.param_low.notna()]
+    assert len(have) >= 5
+    assert ((have.param_low <= have["mean"]) & (have["mean"] <= have.param_high)).all()
+    flat = have[have.param_low == have.param_high]
+    assert (flat.param_low == 0).all() and (flat["mean"] == 0).all()  # only "never"
+    text = format_uncertainty(table, "p")
+    assert "never" in text or flat.empty
