@@ -22,11 +22,16 @@ import numpy as np
 from sim.errors import SimError
 from sim.hindcast.trigger_fit import (
     EFFECTS,
+    FIRST_YEAR,
     KINDS,
     PRIOR_KIND_SD,
     PRIOR_MU,
+    PRIOR_SIGMA_SCALE,
     PRIORS,
+    RATE_PRIOR_SHAPE,
+    RATE_YEARS,
     TriggerPosterior,
+    rate_draws,
 )
 
 THEATRE_KINDS = {
@@ -38,6 +43,9 @@ THEATRE_KINDS = {
     "transit": "transit-taiwan",
 }
 """Trigger ids of the shipped Taiwan scenarios, by fitted kind."""
+RATE_KINDS = ("leader_visit", "arms_sale", "transit", "statement")
+"""Kinds whose occurrences are a Poisson process in the shipped scenarios (the others are
+on the calendar): their rates are drawn from their posterior (`trigger_fit.rate_draws`)."""
 
 
 def trigger_columns(post: TriggerPosterior, ids: dict[str, str]) -> dict[str, np.ndarray]:
@@ -50,6 +58,7 @@ def trigger_columns(post: TriggerPosterior, ids: dict[str, str]) -> dict[str, np
     }
     for name in EFFECTS:
         columns[f"model.triggers.{name}"] = post.effect(name)
+    columns["model.triggers.propensity_volatility"] = post.volatility()
     return columns
 
 
@@ -98,7 +107,12 @@ def write_posterior(
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(crisis.weights), size=draws, replace=True, p=crisis.weights)
     columns: dict[str, Any] = {p: crisis.values[pick, j] for j, p in enumerate(crisis.paths)}
-    columns.update(trigger_columns(post, ids or THEATRE_KINDS))
+    ids = ids or THEATRE_KINDS
+    columns.update(trigger_columns(post, ids))
+    rates = rate_draws(post.origin, draws, seed=seed + 1)
+    for kind in RATE_KINDS:
+        if kind in ids:
+            columns[f"triggers.{ids[kind]}.rate_per_year"] = rates[kind]
     columns["weight"] = np.full(draws, 1.0 / draws)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_table(out / POSTERIOR, pa.table(columns))
@@ -151,9 +165,18 @@ def _why(path: str) -> str:
     """Return the prior of a trigger-response column, in words."""
     if path.endswith("crisis_probability"):
         return (
-            f"logit = mu + d_kind; mu ~ N({PRIOR_MU[0]:.2f}, {PRIOR_MU[1]}^2), "
-            f"d_kind ~ N(0, {PRIOR_KIND_SD}^2)"
+            f"logit = mu + d_kind + lambda_T (the propensity at the origin's year); mu ~ "
+            f"N({PRIOR_MU[0]:.2f}, {PRIOR_MU[1]}^2), d_kind ~ N(0, {PRIOR_KIND_SD}^2), "
+            f"lambda a random walk from 0 in {FIRST_YEAR} with annual steps sigma z, "
+            f"z ~ N(0, 1)"
         )
     name = path.rsplit(".", 1)[1]
+    if name == "rate_per_year":
+        return (
+            f"Gamma(n + {RATE_PRIOR_SHAPE}, {RATE_YEARS}): n occurrences in the {RATE_YEARS} "
+            "years to the origin, Jeffreys prior"
+        )
+    if name == "propensity_volatility":
+        return f"sigma ~ Half-Normal({PRIOR_SIGMA_SCALE})"
     mean, sd = PRIORS[name]
     return f"prior N({mean}, {sd}^2)"

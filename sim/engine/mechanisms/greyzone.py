@@ -4,12 +4,15 @@ Every primary activity q (actor b against a, theatre k) has a log intensity x_q 
 local level with drift (a random walk), crisis-month spikes and deviations:
 
     l_q <- l_q + g_q / 12 + sL_q / sqrt(12) e_q + chi_q kappa_q N_k       (level, log units)
+    g_q <- delta_q^(1/12) g_q                                              (damped drift)
     d_q <- phi_q d_q + s_q u_q,   v_q <- phi_q^2 v_q + s_q^2               (AR(1) deviation)
     D_q  = eG (G_ba - G_ba(0)) + eR (rung_k - max(baseline_k, 2))
            + eC (ln(C_b / C_a) - ln(C_b(0) / C_a(0)))                     (state deviations)
     x_q  = l_q + D_q + kappa_q N_k + d_q - v_q / 2                          (own level)
 
-with g_q the drift (``drift_per_year``, changed by ``greyzone_rate`` events), sL_q
+with g_q the drift (``drift_per_year`` at the start, changed by ``greyzone_rate`` events,
+and damped: delta_q ``drift_persistence_per_year`` of it is kept over a year, so a drift
+adds at most g_q / -ln(delta_q) to the level however long the run), sL_q
 ``level_volatility_per_year``, e_q, u_q ~ N(0, 1), N_k = 1 in the month a crisis opens in
 theatre k (0 otherwise), kappa_q ``crisis_spike`` (that month only) and chi_q
 ``crisis_ratchet`` (the share of the spike that stays in the level). phi_q =
@@ -18,8 +21,9 @@ stationary AR(1) deviation around the level, whose mean-one correction -v/2 keep
 moving the mean).
 
 Activities with ``shared_budget`` (count activities of one actor) split one actor-level
-budget: B_b <- B_b + mB_b / 12 + sB_b / sqrt(12) w_b (``greyzone.budget_drift_per_year``,
-``greyzone.budget_volatility_per_year`` of the actor), and the share of member q is
+budget: B_b <- B_b + mB_b / 12 + sB_b / sqrt(12) w_b, mB_b <- deltaB_b^(1/12) mB_b
+(``greyzone.budget_drift_per_year`` at the start, ``greyzone.budget_volatility_per_year``,
+``greyzone.budget_drift_persistence_per_year`` of the actor), and the share of member q is
 
     pi_q = exp(z_q) / sum_{q' in pool} exp(z_q'),   z_q = ln pi_q(0) + l_q + D_q,
 
@@ -151,6 +155,16 @@ class GreyzoneParams(ParamBlock):
         literature="mean log changes -0.08/yr (Senkaku contiguous-zone days 2013-18) to "
         "+0.31/yr (scrambles vs China FY2009-18): the sign depends on the period",
     )  # fmt: skip
+    drift_persistence_per_year: Array = param(
+        "drift_persistence_per_year", "activity", "float", 0.8, 0, 1, "per year",
+        "Share of the level's drift kept after a year (a damped trend: monthly the drift is "
+        "multiplied by this to the 1/12; 1: a drift that never fades).",
+        literature="damped-trend forecasting (Gardner & McKenzie 1985, Management Science "
+        "31:10): damping parameters 0.8-0.98 (the range Hyndman et al. 2008 allow; damped "
+        "trends among the most accurate on the annual series of the M3 competition, "
+        "Makridakis & Hibon 2000); 0.8, the strongest damping, judgement: the grey-zone "
+        "series' surges (scrambles 2009-16, ADIZ 2020-22) stopped within years",
+    )  # fmt: skip
     crisis_spike: Array = param(
         "crisis_spike", "activity", "float", 0.5, -5, 5, "log units",
         "Log-intensity spike in the month a crisis opens in the theatre (that month only).",
@@ -192,6 +206,11 @@ class GreyzoneParams(ParamBlock):
         "Drift of the log of the actor's shared grey-zone budget.",
         literature="the sign depends on the period: scrambles vs China +0.31/yr FY2009-18, "
         "+0.09/yr FY2013-18",
+    )  # fmt: skip
+    budget_drift_persistence_per_year: Array = param(
+        "greyzone.budget_drift_persistence_per_year", "actor", "float", 0.8, 0, 1, "per year",
+        "Share of the budget's drift kept after a year (as drift_persistence_per_year).",
+        literature="as drift_persistence_per_year: 0.8-0.98 (judgement 0.8)",
     )  # fmt: skip
     budget_volatility_per_year: Array = param(
         "greyzone.budget_volatility_per_year", "actor", "float", 0.21, 0, 5,
@@ -318,10 +337,13 @@ def _advance(m: Month) -> np.ndarray:
         level = np.where(primary, level, np.clip(level, low, high))
     w.gz_level = level
     w.gz_budget = (
-        w.gz_budget
-        + gz.budget_drift_per_year / 12.0
-        + gz.budget_volatility_per_year / SQRT12 * e_budget
+        w.gz_budget + w.gz_budget_drift / 12.0 + gz.budget_volatility_per_year / SQRT12 * e_budget
     )
+    # damped trends: each drift keeps drift_persistence_per_year of itself over a year
+    keep, keep_budget = once(_monthly_keep, gz.drift_persistence_per_year,
+                             gz.budget_drift_persistence_per_year)  # fmt: skip
+    w.gz_drift = np.where(primary, w.gz_drift * keep, w.gz_drift)
+    w.gz_budget_drift = w.gz_budget_drift * keep_budget
     phi, phi2, shock, shock2 = once(_shocks, gz.persistence_per_year, gz.volatility_per_year)
     w.gz_dev = phi * w.gz_dev + shock * e_dev
     w.gz_var = phi2 * w.gz_var + shock2
@@ -329,6 +351,11 @@ def _advance(m: Month) -> np.ndarray:
 
 
 SQRT12 = float(np.sqrt(12.0))
+
+
+def _monthly_keep(per_year: np.ndarray, budget_per_year: np.ndarray) -> tuple[Array, Array]:
+    """Monthly factors of the damped drifts: the annual shares to the power 1/12."""
+    return np.power(per_year, 1.0 / 12.0), np.power(budget_per_year, 1.0 / 12.0)
 
 
 def log_intensity(
@@ -621,6 +648,13 @@ MECHANISM = Mechanism(
             np.float64,
             "Drift of the level this month, log units a year (greyzone_rate events move it).",
             init=lambda p: p.greyzone.drift_per_year,
+        ),
+        world(
+            "gz_budget_drift",
+            ("actor",),
+            np.float64,
+            "Drift of the actor's shared budget this month, log units a year (damped).",
+            init=lambda p: p.greyzone.budget_drift_per_year,
         ),
         world(
             "gz_budget",
