@@ -126,8 +126,16 @@ def _theta(r: Any) -> pd.DataFrame | None:
 
 
 def _posterior_id(r: Any) -> str | None:
+    """Return the posterior a folder drew from and which of its parameters were drawn.
+
+    Two folders whose differences have an interval over parameters must agree on both:
+    a parameter held (``--set`` or swept) in one and drawn in the other breaks the
+    like-for-like pairing of draws.
+    """
     record = r.manifest.get("posterior")
-    return str(record.get("sha256")) if record else None
+    if not record:
+        return None
+    return f"{record.get('sha256')}:{','.join(spread.drawn_columns(r.runs))}"
 
 
 def _fit(q: Quantity, x: pd.Series, theta: pd.DataFrame | None) -> spread.Metamodel | None:
@@ -221,13 +229,14 @@ def _over_parameters(
         if x is None or not len(x) or not same_posterior[i]:
             diffs.append(dict(none))
             continue
-        other = _predict(m, x, ref_theta)
+        readable = m is None or set(m.columns) <= set(ref_theta.columns)  # same held set
+        other = _predict(m, x, ref_theta) if readable else None
         if m is None and models[0] is None and other is not None and ref is not None:
             diffs.append(dict(none))  # neither varies: nothing depends on the parameters
             continue
         if paired[i]:  # the same runs drew the same parameters: model their differences
             direct = _paired_fit(q, series[0], x, ref_theta)
-        elif other is None or ref is None or (m and not set(m.columns) <= set(ref_theta)):
+        elif other is None or ref is None:
             direct = None
         else:
             few = any(mm is not None and mm.few for mm in (m, models[0]))
@@ -391,7 +400,7 @@ def _uncertainty_notes(
         )
     elif len(set(ids)) > 1:
         lines.append(
-            "note: the folders drew from different posteriors (or none): differences have "
-            "no interval over parameters"
+            "note: the folders drew from different posteriors, or none, or held different "
+            "calibrated parameters (--set): their differences have no interval over parameters"
         )
     return lines

@@ -135,6 +135,16 @@ def test_compare_rows_have_intervals_over_parameters(tmp_path_factory):
     text = render(c)
     assert "In braces: the central 95% range over the posterior's parameters" in text
     assert "{" in text and "%}" in text
+    # a calibrated parameter held in one folder and drawn in the other: the draws do not
+    # pair like with like, so differences get no range over parameters (and no crash)
+    held = sim.run(
+        scen, runs=300, seed=1, out=base / "held", workers=1,
+        overrides={"model.crisis.war_cost": 0.3},
+    )  # fmt: skip
+    for pair in ([a, held], [held, a]):
+        mixed = compare_results(pair)
+        assert mixed.rows.diff_param_low.isna().all() and mixed.rows.sign_share.isna().all()
+        assert any("held different calibrated parameters" in n for n in mixed.uncertainty)
 
 
 def test_demo_estimates_lie_inside_their_ranges_over_parameters(tmp_path):
