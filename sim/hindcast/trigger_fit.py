@@ -316,17 +316,24 @@ class TriggerPosterior:
         """Calendar years of the propensity path (`FIRST_YEAR` to the origin's year)."""
         return self.draws.shape[1] - N_FIXED
 
-    def level(self) -> np.ndarray:
-        """Propensity at the origin's year (lambda_T), (S,)."""
-        return propensity(self.draws)[:, -1]
+    def level(self, year: int | None = None) -> np.ndarray:
+        """Propensity at `year` (default the origin's: lambda_T), (S,)."""
+        index = -1 if year is None else year - FIRST_YEAR
+        if not -1 <= index < self.years:
+            raise SimError(f"no propensity for {year}: the fit covers {FIRST_YEAR}-{self.origin}")
+        return propensity(self.draws)[:, index]
 
     def volatility(self) -> np.ndarray:
         """Return the propensity's annual volatility sigma, (S,)."""
         return np.exp(self.draws[:, SIGMA])
 
-    def crisis_probability(self) -> np.ndarray:
-        """Reference-state chance per kind at the origin's propensity, (S, kinds)."""
-        eta = self.draws[:, :1] + self.draws[:, 1 : 1 + len(KINDS)] + self.level()[:, None]
+    def crisis_probability(self, year: int | None = None) -> np.ndarray:
+        """Return the reference-state chance per kind at the propensity of `year`, (S, kinds).
+
+        `year` defaults to the origin's.
+        """
+        level = self.level(year)[:, None]
+        eta = self.draws[:, :1] + self.draws[:, 1 : 1 + len(KINDS)] + level
         return 1.0 / (1.0 + np.exp(-eta))
 
     def effect(self, name: str) -> np.ndarray:

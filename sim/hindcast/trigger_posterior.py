@@ -48,13 +48,20 @@ RATE_KINDS = ("leader_visit", "arms_sale", "transit", "statement")
 on the calendar): their rates are drawn from their posterior (`trigger_fit.rate_draws`)."""
 
 
-def trigger_columns(post: TriggerPosterior, ids: dict[str, str]) -> dict[str, np.ndarray]:
-    """Posterior columns of the trigger response: per-kind chances and the effects."""
-    probs = post.crisis_probability()
+def trigger_columns(
+    post: TriggerPosterior, ids: dict[str, str | tuple[str, ...]], at_year: int | None = None
+) -> dict[str, np.ndarray]:
+    """Posterior columns of the trigger response: per-kind chances and the effects.
+
+    The chances are at the propensity of `at_year` (default the origin's year): a scenario
+    that starts before the origin (the historical run) starts the propensity's walk there.
+    """
+    probs = post.crisis_probability(at_year)
     columns = {
-        f"triggers.{ids[kind]}.crisis_probability": probs[:, k]
+        f"triggers.{ident}.crisis_probability": probs[:, k]
         for k, kind in enumerate(KINDS)
         if kind in ids
+        for ident in ((ids[kind],) if isinstance(ids[kind], str) else ids[kind])
     }
     for name in EFFECTS:
         columns[f"model.triggers.{name}"] = post.effect(name)
@@ -68,8 +75,10 @@ def write_posterior(
     out: Path,
     scenario_file: str,
     seed: int = 1,
-    ids: dict[str, str] | None = None,
+    ids: dict[str, str | tuple[str, ...]] | None = None,
     command: list[str] | None = None,
+    at_year: int | None = None,
+    rates: bool = True,
 ) -> Path:
     """Write the joint posterior folder (``calibration.json``, ``posterior.parquet``).
 
@@ -86,7 +95,14 @@ def write_posterior(
     seed : int
         Seed of the resampling of the crisis draws.
     ids : dict, optional
-        Trigger id of each fitted kind (default `THEATRE_KINDS`).
+        Trigger id (or ids) of each fitted kind (default `THEATRE_KINDS`).
+    command : list of str, optional
+        The command that wrote it (recorded).
+    at_year : int, optional
+        Year whose propensity the per-kind chances are at (default the origin's).
+    rates : bool
+        Whether to carry the Poisson kinds' rate draws (False for a scenario whose
+        triggers are dated, not Poisson).
     """
     import pyarrow as pa
 
@@ -107,12 +123,13 @@ def write_posterior(
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(crisis.weights), size=draws, replace=True, p=crisis.weights)
     columns: dict[str, Any] = {p: crisis.values[pick, j] for j, p in enumerate(crisis.paths)}
-    ids = ids or THEATRE_KINDS
-    columns.update(trigger_columns(post, ids))
-    rates = rate_draws(post.origin, draws, seed=seed + 1)
-    for kind in RATE_KINDS:
-        if kind in ids:
-            columns[f"triggers.{ids[kind]}.rate_per_year"] = rates[kind]
+    ids = ids or dict(THEATRE_KINDS)
+    columns.update(trigger_columns(post, ids, at_year))
+    if rates:
+        drawn = rate_draws(post.origin, draws, seed=seed + 1)
+        for kind in RATE_KINDS:
+            if kind in ids and isinstance(ids[kind], str):
+                columns[f"triggers.{ids[kind]}.rate_per_year"] = drawn[kind]
     columns["weight"] = np.full(draws, 1.0 / draws)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_table(out / POSTERIOR, pa.table(columns))
@@ -135,6 +152,7 @@ def write_posterior(
         "scenario_file": scenario_file,
         "vintage": int(post.origin[:4]),
         "origin": post.origin,
+        "propensity_year": at_year or int(post.origin[:4]),
         "method": "product of the crisis posterior of "
         f"{crisis_folder} (resampled by weight, seed {seed}) and the trigger-response "
         "posterior (sim.hindcast.trigger_fit: random-walk Metropolis on the record's trigger "
