@@ -237,6 +237,12 @@ def _sweep_findings(results: Any) -> list[str]:
     swept = results.manifest.get("swept", [])
     lines = []
     for theatre, rows in summary.groupby("theatre", sort=False):
+        if not (rows["p_war"] > 0).any():
+            runs = int(rows["runs"].sum())
+            lines.append(
+                f"{theatre}: war never occurred: 0 of {runs:,} runs at {len(rows):,} points."
+            )
+            continue
         hi = rows.loc[rows["p_war"].idxmax()]
         where = ", ".join(f"{p}={hi[p]:.3g}" for p in swept if p in rows.columns)
         lines.append(

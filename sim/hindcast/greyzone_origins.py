@@ -120,6 +120,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from sim.analysis.intervals import normal_quantile
 from sim.hindcast import record
 
 ORIGINS = (2012, 2016, 2019, 2022)
@@ -153,8 +154,8 @@ CMC_BREAK_YEAR = 2018
 SCHEDULED = {"twn_election": (2024, 1), "usa_election": (2024, 11)}
 """Baseline events repeating every 48 months from (year, month): scheduled, known at T."""
 BASELINE = "baseline.toml"
-Z50 = float(norm.ppf(0.75))
-Z90 = float(norm.ppf(0.95))
+Z50 = normal_quantile(0.5)  # norm.ppf(0.75): the central 50% interval
+Z90 = normal_quantile(0.9)  # norm.ppf(0.95): the central 90% interval
 BENCHMARKS = ("persistence", "log_rw", "trend")
 
 
