@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import parameter_spread as spread
+from sim.analysis import structural
 from sim.analysis.compare_format import FORMATS, render
 from sim.analysis.compare_quantities import (
     PROPORTIONS,
@@ -302,6 +303,12 @@ def compare_results(
                 f"note: no annual series for {y} in {', '.join(missing)} (not a full simulated "
                 "year, or the folder has no annual series)"
             )
+    zeros = [
+        structural.impossible(r.manifest["scenario"])
+        if isinstance(r.manifest.get("scenario"), dict)
+        else {}
+        for r in results
+    ]
     thetas = [_theta(r) for r in results]
     ref_post = _posterior_id(results[0])
     same = [ref_post is not None and _posterior_id(r) == ref_post for r in results]
@@ -330,6 +337,7 @@ def compare_results(
                 "diff_param_high": np.nan,
                 "diff_param_few": None,
                 "sign_share": np.nan,
+                "impossible": _impossible(q, x, zeros[i]),
             }
             if i > 0 and ref is not None and len(ref):
                 d, lo, hi = _difference(q, x, ref, paired[i], level)
@@ -350,6 +358,20 @@ def compare_results(
         level=level,
         uncertainty=_uncertainty_notes(results, labels, paired),
     )
+
+
+STRUCTURAL_KEYS = {"war": "war", "blockade": "blockade", "rung5": "rung5", "crisis": "crisis",
+                   "lost": "holder_changed"}  # fmt: skip
+"""Compared outcome -> `sim.analysis.structural` outcome key."""
+
+
+def _impossible(q: Quantity, x: pd.Series, zeros: dict[tuple[str, str], str]) -> str | None:
+    """Why folder's `q` is impossible by construction (never happened), or None."""
+    name, _, theatre = q.outcome.partition(".")
+    key = STRUCTURAL_KEYS.get(name)
+    if key is None or not theatre or q.kind != "probability" or bool(np.any(x.to_numpy())):
+        return None
+    return zeros.get((theatre, key))
 
 
 def _pairing(results: Sequence[Any], labels: list[str]) -> tuple[list[bool], list[int], list[str]]:

@@ -33,6 +33,8 @@ def _fmt_value(rec: dict[str, Any]) -> str:
     kind, v, lo, hi = rec["kind"], rec["value"], rec["low"], rec["high"]
     if not _finite(v):
         return "–"
+    if rec.get("impossible"):
+        return f"impossible here ({rec['impossible']})"
     if kind == "probability":
         text = f"{v:.2%} [{lo:.2%}, {hi:.2%}]"
     else:

@@ -102,3 +102,17 @@ def test_war_stays_possible_without_the_war_mechanism() -> None:
     zeros = rules(baseline(("war", "arms")))
     assert ("taiwan", "war") not in zeros
     assert zeros[("taiwan", "nuclear")] == "the war mechanism is off"
+
+
+def test_compare_says_impossible_for_the_folder_that_cannot_produce_it(tmp_path: Path) -> None:
+    on = sim.run(baseline(), runs=100, seed=2, out=tmp_path / "on", workers=1, annual="off")
+    off = sim.run(baseline(("blockade",)), runs=100, seed=2, out=tmp_path / "off", workers=1,
+                  annual="off")  # fmt: skip
+    from sim.analysis.compare import compare_results
+    from sim.analysis.compare_format import render
+
+    c = compare_results([on, off])
+    rows = c.rows[c.rows["outcome"] == "blockade.taiwan"].set_index("folder")
+    assert rows["impossible"].iloc[1] == "the blockade mechanism is off"
+    assert not isinstance(rows["impossible"].iloc[0], str)
+    assert "impossible here (the blockade mechanism is off)" in render(c)
