@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine.calendar import parse_month
 from sim.engine.declare import Array, Param, ParamBlock
 from sim.errors import SimError
-from sim.scenario.months import parse_month
 
 if TYPE_CHECKING:
     from sim.scenario.loader import Scenario
@@ -372,13 +372,11 @@ def compile_scenario(
     (and a swept value) always wins over the posterior.
     """
     structure, params = _compile(scenario)
-    name = scenario.data.get("calibration", {}).get("posterior")
-    if posterior and name and name != "none":
-        from sim.calibrate.posterior import load_posterior
-
+    post = scenario.posterior() if posterior else None  # read by the scenario layer
+    if post is not None:
         keep = override_paths(scenario.overrides) if held is None else frozenset(held)
         ids = tuple(t["id"] for t in scenario.data.get("triggers", []))
-        params = with_posterior(params, load_posterior(name), keep, ids)
+        params = with_posterior(params, post, keep, ids)
     return structure, params
 
 

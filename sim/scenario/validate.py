@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sim.engine.calendar import format_month, parse_month
 from sim.engine.declare import DeriveContext
 from sim.engine.mechanisms.arms import POLICY_TARGETS
 from sim.errors import ScenarioError
 from sim.scenario import schema as S
-from sim.scenario.months import format_month, parse_month
 
 ACTOR_CODE = re.compile(r"^[A-Z]{3}\Z")
 NAME = re.compile(r"^[A-Za-z0-9_-]+\Z")
@@ -377,7 +377,7 @@ def resolve_calibration(c: Checker, table: dict, file: str) -> dict:
     name = table.get("posterior")
     if not name or name == "none":
         return {"posterior": "none"} if name else {}
-    from sim.calibrate.posterior import find_folder
+    from sim.scenario.posterior import find_folder
 
     found = find_folder(name, file)
     if found is None:

@@ -198,7 +198,7 @@ class TriggerParams(ParamBlock):
     @classmethod
     def compile(cls, d: dict, ix: Index) -> TriggerParams:
         """Return the (1, J) arrays of the scenario's triggers (resolved data `d`)."""
-        from sim.scenario.months import parse_month  # the scenario package imports the registry
+        from sim.engine.calendar import parse_month  # the scenario package imports the registry
 
         items = d.get("triggers", [])
         width = max([1, *(len(t["months"]) for t in items)])
