@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 
 def step(m: Month) -> None:
     """Apply every event occurrence scheduled for this month."""
-    from sim.engine.registry import EVENT_KINDS
-
     p, s = m.params, m.structure
     for e, ev in enumerate(s.events):
         if e not in m.due:
@@ -55,7 +53,7 @@ def step(m: Month) -> None:
             values = values.with_arrays(
                 {k: np.broadcast_to(v, (m.runs,)) for k, v in values.arrays().items()}
             )
-        EVENT_KINDS[ev.kind].apply(m, ev, fire, values)
+        m.event_kinds[ev.kind].apply(m, ev, fire, values)
 
 
 # --- structure of each kind: who and where ------------------------------------------------

@@ -213,7 +213,7 @@ class TriggerParams(ParamBlock):
         def floats(key: str) -> Array:
             return np.array([[float(t[key]) for t in items]]).reshape(1, len(items))
 
-        from sim.engine.params import _compile_param
+        from sim.engine.blocks import compile_param as _compile_param
 
         scoped = {name: _compile_param(p, d, ix, "triggers") for name, p in cls.declared()}
         return cls(

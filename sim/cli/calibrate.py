@@ -9,6 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.args import (
+    add_parser,
+    add_quiet,
+    add_set,
+)
+
 DEFAULT_TARGETS = "data/calibration_targets.csv"
 
 
@@ -101,8 +107,6 @@ def format_diagnostics(diag: dict) -> str:
 
 def register_calibrate(sub: argparse._SubParsersAction) -> None:
     """``sim calibrate``."""
-    from sim.cli import add_parser, add_quiet, add_set
-
     p = add_parser(
         sub,
         "calibrate",

@@ -9,6 +9,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.args import (
+    add_out,
+    add_parser,
+    add_quiet,
+    add_workers,
+)
+from sim.scenario.paths import scenario_dir, shipped_scenario
+
 DEFAULT_SCENARIO = Path("scenarios") / "hindcast_2013.toml"
 DEFAULT_FIGURE = Path("results") / "hindcast" / "hindcast.png"
 """Default figure: under results/, so that following a tutorial never overwrites a tracked
@@ -16,7 +24,6 @@ file (the documentation's copy, docs/figures/hindcast.png, is written with --out
 
 
 def _default_scenario() -> Path:
-    from sim.cli import shipped_scenario
 
     return shipped_scenario(DEFAULT_SCENARIO.name)
 
@@ -110,10 +117,10 @@ def forecast_scores(
     ensemble of the scenario under that origin's fitted overrides (`sim.hindcast.origins`).
     Returns the per-observation scores and their summary.
     """
-    import sim
     from sim.hindcast.origins import load_origin
     from sim.hindcast.scores import build_tasks, score_rows, score_task, summarise_scores
     from sim.hindcast.stats import arrays_from_annual
+    from sim.runner.ensemble import run
 
     tasks = build_tasks(observed, cutoff, rolling)
     rows = []
@@ -125,7 +132,7 @@ def forecast_scores(
             # (fitted up to 2018), so its crisis parameters are the judgement defaults it
             # was fitted with
             overrides = {**fit.overrides, "calibration.posterior": "none"}
-            res = sim.run(
+            res = run(
                 scenario, runs=runs, seed=seed, overrides=overrides, out=None,
                 workers=workers, annual="all",
             )  # fmt: skip
@@ -144,11 +151,11 @@ def validate(
     workers: int | None = None,
 ):
     """Run the hindcast; return results, observed, years, arrays, table, summary, pooled."""
-    import sim
     from sim.hindcast.observed import load_observed
     from sim.hindcast.stats import arrays_from_annual, compare, overall, summarise
+    from sim.runner.ensemble import run
 
-    results = sim.run(scenario, runs=runs, seed=seed, out=None, workers=workers, annual="all")
+    results = run(scenario, runs=runs, seed=seed, out=None, workers=workers, annual="all")
     years, arrays = arrays_from_annual(results.annual)
     observed = load_observed(int(years[0]), int(years[-1]))
     table = compare(observed, arrays, years, cutoff)
@@ -212,7 +219,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "(> 0: better); PIT quintile counts (flat is calibrated)."
         )
         print(format_scores(score_summary))
-    from sim.hindcast.figure import draw
+    from sim.plots.hindcast import draw
 
     caption = (
         f"{results.title}. {m['runs']:,} runs, seed {m['master_seed']}. Bands over runs; "
@@ -229,7 +236,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    from sim.hindcast.figure import draw_scores
+    from sim.plots.hindcast import draw_scores
 
     spath = path.with_name(path.stem + "-scores" + path.suffix)
     rolling = ", ".join(map(str, args.rolling)) or "none"
@@ -271,7 +278,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def print_origins(args: argparse.Namespace) -> int:
     """Run the rolling-origin suite: fit at each origin, score what followed (docs/hindcast.md)."""
-    from sim.cli import scenario_dir
     from sim.hindcast import greyzone_origins, rolling
 
     origins = tuple(args.origins) or rolling.ORIGINS
@@ -311,9 +317,6 @@ def print_origins(args: argparse.Namespace) -> int:
 
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """``sim validate``."""
-    from sim.cli import add_out, add_parser, add_quiet
-    from sim.commands import add_workers
-
     p = add_parser(
         sub,
         "validate",

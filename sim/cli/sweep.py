@@ -6,7 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.commands import _interrupted, _progress_bar
+from sim.cli.args import (
+    add_annual,
+    add_out,
+    add_parser,
+    add_posterior,
+    add_quiet,
+    add_set,
+    add_workers,
+    interrupted,
+    progress_bar,
+    run_overrides,
+)
+from sim.cli.run import overrides_text, posterior_text
 from sim.errors import SimError
 
 
@@ -19,7 +31,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if "cb" not in state:
-            state["cb"], state["bar"] = _progress_bar(total, args.quiet)
+            state["cb"], state["bar"] = progress_bar(total, args.quiet)
             state["bar"].__enter__()
         if state["cb"]:
             state["cb"](done, total)
@@ -34,11 +46,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     out, workers=args.workers, scheduler=args.scheduler, progress=progress
                 )
             except (KeyboardInterrupt, Terminated):
-                return _interrupted("sweep", out)
+                return interrupted("sweep", out)
         else:
             if not args.scenario:
                 raise SimError("give a SCENARIO file (or --resume DIR)")
-            from sim.commands import run_overrides
             from sim.scenario import load_scenario
             from sim.sweep.run import default_sweep_out
 
@@ -62,7 +73,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     command=["sim", *sys.argv[1:]],
                 )
             except (KeyboardInterrupt, Terminated):
-                return _interrupted("sweep", out)
+                return interrupted("sweep", out)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
@@ -72,8 +83,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def print_sweep(results, quiet: bool = False) -> None:
     """Print the headline figures of a finished sweep (only the path line if `quiet`)."""
-    from sim.commands import overrides_text, posterior_text
-
     m = results.manifest
     if quiet:
         print(f"results: {results.path}/")
@@ -151,9 +160,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def register_sweep(sub: argparse._SubParsersAction) -> None:
     """Register ``sim sweep``, ``sim analyze`` and ``sim discover``."""
-    from sim.cli import add_out, add_parser, add_quiet, add_set
-    from sim.commands import add_annual, add_posterior, add_workers
-
     p = add_parser(
         sub,
         "sweep",

@@ -37,7 +37,8 @@ def _load(folders):
     return [load_results(f) for f in folders]
 
 
-def _write(plots, default_dir: Path, out: str | None, fmt: str | None) -> list[Path]:
+def write_figures(plots, default_dir: Path, out: str | None, fmt: str | None) -> list[Path]:
+    """Save `plots` under `out` (a folder or one file) or `default_dir`; return the paths."""
     from sim.plots.output import targets
 
     paths = targets([p.name for p in plots], default_dir, out, fmt)
@@ -78,7 +79,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
             year=args.year,
             outcome=args.outcome,
         )
-    for path in _write(plots, results.path / "figures", args.out, args.format):
+    for path in write_figures(plots, results.path / "figures", args.out, args.format):
         _say(args, str(path))
     return 0
 
@@ -148,7 +149,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for p in kind.draw(results):
                 p.name = f"compare-{p.name}"
                 plots.append(p)
-        for path in _write(plots, out_dir, str(out_dir), args.figure_format):
+        for path in write_figures(plots, out_dir, str(out_dir), args.figure_format):
             _say(args, str(path), sys.stderr if out_file is None else None)
     return 0
 
@@ -332,4 +333,4 @@ def register_report(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTER = [register_plot, register_compare, register_report]
-"""Registration functions added to `sim.commands.REGISTER`."""
+"""Registration functions (`sim.cli.main.REGISTER` lists them)."""
