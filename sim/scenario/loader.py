@@ -12,8 +12,9 @@ from typing import Any
 
 from sim.engine.calendar import month_label, parse_month
 from sim.errors import ScenarioError
+from sim.scenario.checks import check_structure, item_id
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.validate import check_structure, item_id, resolve
+from sim.scenario.validate import resolve
 
 ARRAY_SECTIONS = ("alliances", "grievances", "events", "triggers")
 

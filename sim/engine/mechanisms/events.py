@@ -33,7 +33,7 @@ from sim.engine.declare import Field as F
 from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
 from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
 from sim.engine.mechanisms.diplomacy import hold_talks
-from sim.engine.mechanisms.greyzone import default_opponent
+from sim.engine.mechanisms.greyzone_records import default_opponent
 
 if TYPE_CHECKING:
     from sim.engine.params import EventSpec, Index

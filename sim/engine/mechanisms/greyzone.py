@@ -44,24 +44,20 @@ events the intensities are those of fixed rates times the state deviations.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine import streams
-from sim.engine.arrays import once, sum_last
+from sim.engine.arrays import once
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
     REQUIRED,
     Array,
-    DeriveContext,
     EventKind,
     Mechanism,
-    Metric,
-    MonthView,
     ParamBlock,
     param,
     scratch,
@@ -69,10 +65,14 @@ from sim.engine.declare import (
 )
 from sim.engine.declare import Field as F
 from sim.engine.ladder import GREYZONE_RUNG, open_crisis
+from sim.engine.mechanisms.greyzone_records import (
+    default_target,
+    log_month,
+    metrics,
+)
 
 if TYPE_CHECKING:
-    from sim.engine.params import EventSpec, Index, Structure
-    from sim.engine.state import State
+    from sim.engine.params import EventSpec, Index
 
 ACTIVITY_UNITS = ("count", "days")
 """count: events per year; days: days per year with activity."""
@@ -460,61 +460,6 @@ def step(m: Month) -> None:
     if m.on("grievance"):
         _hostility(m, counts)
     _incidents(m, counts)
-
-
-def metrics(s: Structure) -> list[Metric]:
-    """Units per year: primary activities by theatre, responses by responding actor."""
-    by_metric: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for q, name in enumerate(s.activity_names):
-        if s.act_responds[q] < 0:
-            subject = s.theatres[s.act_theatre[q]]
-        else:
-            subject = s.actors[s.act_by[q]]
-        by_metric[(name, subject)].append(q)
-    return [_activity_metric(name, subject, qs) for (name, subject), qs in by_metric.items()]
-
-
-def _activity_metric(name: str, subject: str, qs: list[int]) -> Metric:
-    """Units per year of the activities `qs`, summed, as one series for `subject`."""
-
-    def subjects(s: Structure) -> tuple[str, ...]:
-        return (subject,)
-
-    def read(st: State) -> np.ndarray:
-        return sum_last(st.scratch.activity[:, qs])[:, None]
-
-    return Metric(
-        name, subjects, "sum", read, "Units of the activity in the year (events or days)."
-    )
-
-
-def log_month(v: MonthView) -> list[tuple[str, str, str]]:
-    """Activity (verbose traces only) and serious incidents."""
-    s, x = v.s, v.st.scratch
-    rows = []
-    if v.activity:
-        for q, name in enumerate(s.activities):
-            n = x.activity[v.run, q]
-            if n:
-                text = f"{name.split('.', 1)[1]}: {n:.0f} by {s.actors[s.act_by[q]]}"
-                rows.append((s.theatres[s.act_theatre[q]], "activity", text))
-    for k, theatre in enumerate(s.theatres):
-        if x.incidents[v.run, k]:
-            rows.append((theatre, "incident", "serious grey-zone incident"))
-    return rows
-
-
-def default_opponent(theatre: dict, actor: str) -> str:
-    """Return the holder, or the first other claimant when `actor` is the holder."""
-    if actor != theatre["holder"]:
-        return theatre["holder"]
-    return next(c for c in theatre["claimants"] if c != actor)
-
-
-def default_target(activity: dict, context: DeriveContext) -> str:
-    """Return the opponent of the activity's actor in its theatre (`default_opponent`)."""
-    assert context.parent is not None
-    return default_opponent(context.parent, activity["by"])
 
 
 @dataclass(frozen=True)
