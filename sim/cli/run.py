@@ -23,7 +23,6 @@ from sim.cli.args import (
     run_overrides,
 )
 from sim.errors import SimError
-from sim.scenario.paths import shipped_scenario
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -206,6 +205,8 @@ def register_trace(sub: argparse._SubParsersAction) -> None:
 
 def default_scenario() -> Path:
     """Find the shipped baseline: ``scenarios/baseline.toml`` here or among the shipped ones."""
+    from sim.scenario.paths import shipped_scenario  # sim.scenario imports numpy
+
     return shipped_scenario("baseline.toml")
 
 

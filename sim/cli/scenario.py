@@ -7,7 +7,6 @@ from pathlib import Path
 
 from sim.cli.args import add_parser, add_set
 from sim.errors import SimError
-from sim.scenario.paths import scenario_dir
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -27,6 +26,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     """List shipped scenarios with their titles."""
     from sim.scenario import load_scenario
+    from sim.scenario.paths import scenario_dir  # sim.scenario imports numpy
 
     folder = Path(args.folder) if args.folder else scenario_dir()
     files = sorted(folder.glob("*.toml"))

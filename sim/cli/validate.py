@@ -15,7 +15,6 @@ from sim.cli.args import (
     add_quiet,
     add_workers,
 )
-from sim.scenario.paths import scenario_dir, shipped_scenario
 
 DEFAULT_SCENARIO = Path("scenarios") / "hindcast_2013.toml"
 DEFAULT_FIGURE = Path("results") / "hindcast" / "hindcast.png"
@@ -24,6 +23,7 @@ file (the documentation's copy, docs/figures/hindcast.png, is written with --out
 
 
 def _default_scenario() -> Path:
+    from sim.scenario.paths import shipped_scenario  # sim.scenario imports numpy
 
     return shipped_scenario(DEFAULT_SCENARIO.name)
 
@@ -282,6 +282,8 @@ def print_origins(args: argparse.Namespace) -> int:
 
     origins = tuple(args.origins) or rolling.ORIGINS
     seed = 1 if args.seed is None else args.seed
+    from sim.scenario.paths import scenario_dir  # sim.scenario imports numpy
+
     triggers = rolling.origins_table(origins, scenario_dir(), args.runs, seed)
     _, greyzone = greyzone_origins.origin_scores(origins, args.runs, seed, workers=args.workers)
     if args.format == "csv":
