@@ -151,7 +151,7 @@ def register_run(sub: argparse._SubParsersAction) -> None:
     )
     add_set(p)
     add_posterior(p)
-    add_out(p, "result folder (default results/<name>[+set-<overrides>]-<YYYYmmdd-HHMMSS>)")
+    add_out(p, "result folder (default results/<name>[__<overrides in words>]__<hash>)")
     add_workers(p)
     p.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
     add_annual(p)

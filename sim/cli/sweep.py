@@ -199,7 +199,7 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
     )
     add_set(p)
     add_posterior(p)
-    add_out(p, "result folder (default results/<name>[+set-<overrides>]-sweep-<time>)")
+    add_out(p, "result folder (default results/<name>__sweep[__<overrides in words>]__<hash>)")
     add_workers(p)
     p.add_argument(
         "--scheduler",

@@ -94,19 +94,31 @@ def test_run_quiet_prints_only_the_path_and_header_names_overrides(tmp_path, cap
     ]
 
 
-def test_default_folder_names_mention_the_overrides(monkeypatch, tmp_path):
-    from sim.runner.ensemble import default_out, overrides_tag
+def test_default_folder_names_say_the_overrides_in_words(monkeypatch, tmp_path):
+    import re
+
+    from sim.results.names import folder_name, free_folder
+    from sim.runner.ensemble import default_out
     from sim.scenario import load_scenario
     from sim.sweep.run import default_sweep_out
 
+    monkeypatch.chdir(tmp_path)
     scen = REPO / "scenarios" / "baseline.toml"
-    assert default_out(load_scenario(scen)).name.startswith("baseline-2023-2")
-    one = load_scenario(scen, ["alliances.USA-TWN.commitment=0.9"])
-    assert default_out(one).name.startswith("baseline-2023+set-USA-TWN.commitment=0.9-")
-    assert default_sweep_out(one).name.startswith("baseline-2023+set-USA-TWN.commitment=0.9-sweep-")
+    assert re.fullmatch(r"baseline-2023__[0-9a-f]{6}", default_out(load_scenario(scen)).name)
+    one = load_scenario(scen, ["alliances.USA-TWN.commitment=0.5"])
+    assert re.fullmatch(r"baseline-2023__commitment-0.5__[0-9a-f]{6}", default_out(one).name)
+    sweep = default_sweep_out(one).name
+    assert re.fullmatch(r"baseline-2023__sweep__commitment-0.5__[0-9a-f]{6}", sweep)
+    other = load_scenario(scen, ["alliances.USA-JPN.commitment=0.5"])
+    assert default_out(other).name != default_out(one).name  # the hash tells them apart
     many = [f"actors.JPN.arms.reaction.CHN=0.0{i}" for i in range(1, 6)]
-    tag = overrides_tag(many)
-    assert tag.startswith("+set-") and len(tag) == len("+set-") + 8  # a short hash
+    name = folder_name("base", many)
+    assert name.startswith("base__CHN-0.01__CHN-0.02") and re.search(r"\+\d__[0-9a-f]{6}$", name)
+    taken = tmp_path / "x"
+    taken.mkdir()
+    (taken / "manifest.json").write_text("{}")
+    assert free_folder(tmp_path, "x") == tmp_path / "x-2"
+    assert free_folder(tmp_path, "y") == tmp_path / "y"
 
 
 def test_list_finds_the_shipped_scenarios_from_any_directory(tmp_path):
