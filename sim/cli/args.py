@@ -40,18 +40,77 @@ def add_parser(sub: argparse._SubParsersAction, name: str, help: str, *example: 
     )
 
 
-def add_out(p: argparse.ArgumentParser, help: str, default: str | None = None, aliases=()) -> None:
-    """Add ``--out`` (and ``-o``, plus any older `aliases` such as ``--output``)."""
-    p.add_argument("--out", "-o", *aliases, dest="out", default=default, metavar="PATH", help=help)
+DEFAULT_RUNS = 1000
+"""Default number of runs of every command that runs an ensemble (run, demo, validate)."""
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+"""Image formats of ``--figure-format``."""
+
+QUIET_HELP = "print no progress and no summary; errors and the final path line still appear"
 
 
-def add_quiet(p: argparse.ArgumentParser) -> None:
-    """Add ``-q/--quiet``: the same meaning in every command."""
+class Deprecated(argparse.Action):
+    """An older spelling of an option: still works, hidden from ``--help``, notes on stderr.
+
+    Stores like the option it stands for (``store``, or a constant with `const`), after
+    printing ``sim: OLD is deprecated; use NEW`` once.
+    """
+
+    def __init__(self, option_strings, dest, new: str = "", **kwargs) -> None:
+        self.new = new
+        kwargs["help"] = argparse.SUPPRESS
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: D102
+        print(f"sim: {option_string} is deprecated; use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
+
+
+def deprecated(p: argparse.ArgumentParser, old: str, new: str, dest: str, **kwargs) -> None:
+    """Keep `old` working as a hidden alias of `new` (stored in `dest`), with a note."""
+    p.add_argument(old, dest=dest, action=Deprecated, new=new, default=argparse.SUPPRESS, **kwargs)
+
+
+def add_out(
+    p: argparse.ArgumentParser,
+    help: str,
+    default: str | None = None,
+    aliases=(),
+    metavar: str = "PATH",
+) -> None:
+    """Add ``-o/--out``, the command's main output; older `aliases` (``--output``) still work."""
+    p.add_argument("--out", "-o", dest="out", default=default, metavar=metavar, help=help)
+    for alias in aliases:
+        deprecated(p, alias, "-o/--out", "out", metavar=metavar)
+
+
+def add_quiet(p: argparse.ArgumentParser, help: str = QUIET_HELP) -> None:
+    """Add ``-q/--quiet``: the same option in every command."""
+    p.add_argument("--quiet", "-q", action="store_true", help=help)
+
+
+def add_format(
+    p: argparse.ArgumentParser, choices, default: str | None, help: str, dest: str = "format"
+) -> None:
+    """Add ``--format``: always the format of a table (text, CSV, ...), never of an image."""
+    p.add_argument("--format", choices=choices, default=default, dest=dest, help=help)
+
+
+def add_figure_format(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
+    """Add ``--figure-format``: always the format of the figures (png, svg or pdf)."""
     p.add_argument(
-        "--quiet",
-        "-q",
-        action="store_true",
-        help="print no progress and no summary; errors and the final path line still appear",
+        "--figure-format",
+        choices=FIGURE_FORMATS,
+        default=default,
+        metavar="{" + ",".join(FIGURE_FORMATS) + "}",
+        help=help,
+    )
+
+
+def add_runs(p: argparse.ArgumentParser, default: int = DEFAULT_RUNS) -> None:
+    """Add ``--runs N`` (default `DEFAULT_RUNS`, the same for every command)."""
+    p.add_argument(
+        "--runs", type=int, default=default, metavar="N", help=f"number of runs (default {default})"
     )
 
 

@@ -28,7 +28,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         out.write_text(text, encoding="utf-8")
     else:
         print(text, end="")
-    if args.format == "table" or args.out:
+    if args.quiet and args.out:
+        print(f"runs: {args.out}")
+    elif args.format == "table" or args.out:
         runs = results.manifest.get("runs", len(results.runs))
         shown = f"; showing the first {len(table):,}" if len(table) < total else ""
         note = f"{total:,} of {runs:,} runs match '{args.where}'{shown}"
@@ -70,7 +72,8 @@ def register_runs(sub: argparse._SubParsersAction) -> None:
         default="table",
         help="output format (default table)",
     )
-    add_out(p, "write the list to this file instead of standard output")
+    add_out(p, "write the list to this file instead of standard output", metavar="FILE")
+    add_quiet(p, "print only the list (or, with --out, its path): no count line")
     p.set_defaults(func=cmd_runs)
 
 
@@ -83,8 +86,15 @@ def cmd_crises(args: argparse.Namespace) -> int:
         raise SimError(f"--limit {args.limit}: give a number of crises, 0 or more")
     results = load_results(args.folder)
     table, total, count, matched_runs = select_crises(results, args.where, args.limit)
-    print(format_runs(table, args.format), end="")
-    if args.format == "table":
+    text = format_runs(table, args.format)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"crises: {out}")
+    else:
+        print(text, end="")
+    if args.format == "table" and not args.quiet:
         runs = int(results.manifest.get("runs", len(results.runs)))
         shown = f"; showing the first {len(table):,}" if len(table) < total else ""
         what = f" match '{args.where}'" if args.where else ""
@@ -132,6 +142,8 @@ def register_crises(sub: argparse._SubParsersAction) -> None:
         default="table",
         help="output format (default table; csv has no count line)",
     )
+    add_out(p, "write the list to this file instead of standard output", metavar="FILE")
+    add_quiet(p, "print only the list (or, with --out, its path): no count line")
     p.set_defaults(func=cmd_crises)
 
 

@@ -16,6 +16,7 @@ from sim.cli.args import (
     add_parser,
     add_posterior,
     add_quiet,
+    add_runs,
     add_set,
     add_workers,
     interrupted,
@@ -123,7 +124,17 @@ def cmd_trace(args: argparse.Namespace) -> int:
         if args.run_id is None:
             raise SimError("give RUN_ID (with a result folder) or --seed (with a scenario)")
         text = trace_from_folder(args.target, args.run_id, verbose=args.verbose)
-    print(text)
+    if args.quiet:  # the story without the legend of the terms
+        from sim.trace import LEGEND
+
+        text = text.replace(LEGEND + "\n", "", 1)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+        print(f"trace: {out}")
+    else:
+        print(text)
     return 0
 
 
@@ -145,7 +156,7 @@ def register_run(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="complete an interrupted run folder (no other arguments needed)",
     )
-    p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
+    add_runs(p)
     p.add_argument(
         "--seed", type=int, default=None, help="master seed (default: the scenario's meta.seed)"
     )
@@ -200,6 +211,8 @@ def register_trace(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--verbose", "-v", action="store_true", help="also print every month's grey-zone activity"
     )
+    add_out(p, "write the story to this file instead of standard output", metavar="FILE")
+    add_quiet(p, "leave out the legend of the terms at the top; errors still appear")
     p.set_defaults(func=cmd_trace)
 
 
@@ -246,7 +259,7 @@ def register_demo(sub: argparse._SubParsersAction) -> None:
         "sim demo",
         "sim demo --runs 500 --out results/demo-small -q",
     )
-    p.add_argument("--runs", type=int, default=2000, help="number of runs (default 2000)")
+    add_runs(p)
     add_out(p, "result folder (default results/demo; replaced if it exists)", "results/demo")
     add_set(p)
     add_workers(p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.args import add_parser, add_set
+from sim.cli.args import add_out, add_parser, add_quiet, add_set
 from sim.errors import SimError
 
 
@@ -34,6 +34,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         raise SimError(f"{folder}: no scenario files (*.toml) found")
     width = max(len(f.name) for f in files)
     for f in files:
+        if args.quiet:
+            print(f.name)
+            continue
         try:
             title = load_scenario(f).title
         except SimError as exc:
@@ -47,7 +50,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
     from sim.scenario.dump import to_toml
 
-    print(to_toml(load_scenario(args.scenario, args.set)), end="")
+    text = to_toml(load_scenario(args.scenario, args.set))
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"show: {out}")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -84,6 +94,7 @@ def register_scenario(sub: argparse._SubParsersAction) -> None:
         metavar="FOLDER",
         help="folder of scenario files (default: the shipped scenarios, from any directory)",
     )
+    add_quiet(p, "print only the file names, without titles (and without checking the files)")
     p.set_defaults(func=cmd_list)
 
     p = add_parser(
@@ -91,8 +102,10 @@ def register_scenario(sub: argparse._SubParsersAction) -> None:
         "show",
         "print the fully resolved scenario as TOML",
         "sim show scenarios/baseline.toml",
-        "sim show scenarios/baseline.toml --set actors.JPN.milex_usd_bn=60 > resolved.toml",
+        "sim show scenarios/baseline.toml --set actors.JPN.milex_usd_bn=60 -o resolved.toml",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     add_set(p)
+    add_out(p, "write the TOML to this file instead of standard output", metavar="FILE")
+    add_quiet(p, "print only the TOML (or, with --out, its path); errors still appear")
     p.set_defaults(func=cmd_show)

@@ -137,9 +137,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         args.outcome or None,
         outcomes_table=lambda: results.outcomes,
     )
-    print(format_indices(result))
+    data = json.dumps(result, indent=2).encode()
+    if not args.quiet:
+        print(format_indices(result))
     if args.save:
-        atomic_write_bytes(results.path / "sensitivity.json", json.dumps(result, indent=2).encode())
+        atomic_write_bytes(results.path / "sensitivity.json", data)
+        print(f"sensitivity: {results.path / 'sensitivity.json'}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out, data)
+        print(f"sensitivity: {out}")
     return 0
 
 
@@ -236,6 +244,8 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save", action="store_true", help="replace the folder's sensitivity.json with these"
     )
+    add_out(p, "write the indices as JSON to this file", metavar="FILE")
+    add_quiet(p, "print no table of indices, only the paths written; errors still appear")
     p.set_defaults(func=cmd_analyze)
 
     p = add_parser(
@@ -259,4 +269,5 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         help="points with the outcome above this are of interest (default: median)",
     )
     p.add_argument("--density", type=float, default=0.8, help="PRIM density target (default 0.8)")
+    add_quiet(p, "print only the box (discover prints no progress); errors still appear")
     p.set_defaults(func=cmd_discover)

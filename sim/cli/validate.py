@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 from sim.cli.args import (
+    FIGURE_FORMATS,
+    add_figure_format,
     add_out,
     add_parser,
     add_quiet,
+    add_runs,
     add_workers,
 )
 
@@ -230,9 +233,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
     )
     fig = draw(observed, arrays, years, args.cutoff, caption)
-    path = Path(args.out)
+    path = figure_path(args.out, args.figure_format)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, metadata={"Software": "escalation-sim"})
+    fig.savefig(path, dpi=150, metadata=_metadata(path))
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -249,7 +252,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
     )
     fig = draw_scores(score_summary, score_caption)
-    fig.savefig(spath, dpi=150, metadata={"Software": "escalation-sim"})
+    fig.savefig(spath, dpi=150, metadata=_metadata(spath))
     plt.close(fig)
     # with --format csv, stdout holds only the CSV: the paths go to stderr
     report = sys.stderr if args.format == "csv" else sys.stdout
@@ -274,6 +277,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"figure: {path} (and {spath.name})", file=report)
     sys.stdout.flush()
     return 0
+
+
+def _metadata(path: Path) -> dict[str, str]:
+    key = {".png": "Software", ".pdf": "Creator", ".svg": "Creator"}[path.suffix.lower()]
+    return {key: "escalation-sim"}
+
+
+def figure_path(out: str, fmt: str | None) -> Path:
+    """Return the hindcast figure's path: ``OUT/hindcast.FMT`` for a folder, else OUT."""
+    path = Path(out)
+    if path.suffix.lower().lstrip(".") in FIGURE_FORMATS:
+        return path.with_suffix("." + fmt) if fmt else path
+    return path / DEFAULT_FIGURE.with_suffix("." + (fmt or "png")).name
 
 
 def print_origins(args: argparse.Namespace) -> int:
@@ -334,7 +350,7 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"hindcast scenario (default {DEFAULT_SCENARIO})",
     )
-    p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
+    add_runs(p)
     p.add_argument(
         "--seed",
         type=int,
@@ -375,11 +391,12 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
     )
     add_out(
         p,
-        f"figure file (default {DEFAULT_FIGURE}); the scores figure is written next to it "
-        "as NAME-scores.png",
-        str(DEFAULT_FIGURE),
+        f"folder of the figures (default {DEFAULT_FIGURE.parent}): {DEFAULT_FIGURE.name} and "
+        f"{DEFAULT_FIGURE.stem}-scores.png; a file name (x.png) still names the first figure",
+        str(DEFAULT_FIGURE.parent),
         ("--output",),
     )
+    add_figure_format(p, "png, svg or pdf (default: from an --out file name, else png)")
     p.add_argument(
         "--table",
         default=None,

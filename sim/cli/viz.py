@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sim.cli.args import add_quiet
 from sim.viz.launch import DEFAULT_PORT, cmd_viz
 
 
@@ -57,4 +58,5 @@ def register_viz(sub: argparse._SubParsersAction) -> None:
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1: this machine only)",
     )
+    add_quiet(p, "hide the server's own log; the address line and errors still appear")
     p.set_defaults(func=cmd_viz)

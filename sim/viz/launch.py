@@ -180,7 +180,14 @@ def cmd_viz(args: argparse.Namespace) -> int:
     )
     shown = f"[{args.host}]" if ":" in args.host else args.host
     preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    proc = subprocess.Popen(server_command(args.host, args.port), env=env, preexec_fn=preexec)
+    quiet = getattr(args, "quiet", False)  # -q: the server's own log is not shown
+    proc = subprocess.Popen(
+        server_command(args.host, args.port),
+        env=env,
+        preexec_fn=preexec,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
     # SIGTERM (kill, a test's terminate()) stops the server like Ctrl-C does
     try:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)

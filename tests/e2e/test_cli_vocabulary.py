@@ -19,7 +19,10 @@ OWN = [
     "run", "sweep", "demo", "check", "list", "show", "trace", "validate", "analyze",
     "discover", "runs", "export",
 ]  # fmt: skip
-WRITERS = ["run", "sweep", "demo", "validate", "export", "runs"]
+WRITERS = [
+    "run", "sweep", "demo", "validate", "export", "runs", "crises", "trace", "show", "analyze",
+    "plot", "compare", "report", "calibrate",
+]  # fmt: skip
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -53,6 +56,93 @@ def test_validate_keeps_output_alias():
     assert p.parse_args(["--output", "x.png"]).out == "x.png"
     assert p.parse_args(["-o", "y.png"]).out == "y.png"
     assert p.parse_args([]).out.startswith("results")  # never a tracked file by default
+
+
+# --- one option vocabulary across every command ---------------------------------------
+
+
+def all_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Every subcommand's parser, walked from the top-level parser (none is left out)."""
+    return subparsers()
+
+
+def test_the_walk_finds_every_command():
+    assert set(OWN) | {"viz", "plot", "compare", "report", "calibrate", "crises"} <= set(
+        all_parsers()
+    )
+
+
+@pytest.mark.parametrize("name", sorted(subparsers()))
+def test_vocabulary_of_every_command(name):
+    """-q/--quiet everywhere; an output is -o/--out; --format a table; --figure-format images."""
+    from sim.cli.args import DEFAULT_RUNS, FIGURE_FORMATS
+
+    p = all_parsers()[name]
+    shown = {o for a in p._actions if a.help != argparse.SUPPRESS for o in a.option_strings}
+    by_option = {o: a for a in p._actions for o in a.option_strings}
+    assert {"-q", "--quiet"} <= shown, f"sim {name} has no -q/--quiet"
+    assert by_option["-q"] is by_option["--quiet"]
+    for a in p._actions:
+        if a.dest == "out" and a.help != argparse.SUPPRESS:
+            assert {"-o", "--out"} <= set(a.option_strings), f"sim {name}: {a.option_strings}"
+    assert "--output" not in shown, f"sim {name}: --output is a hidden alias of -o/--out"
+    if "--format" in shown:  # a table's format, never an image's
+        assert not set(by_option["--format"].choices or ()) & set(FIGURE_FORMATS)
+    if "--figure-format" in shown:
+        assert tuple(by_option["--figure-format"].choices) == FIGURE_FORMATS
+    runs = by_option.get("--runs")
+    if runs is not None and name not in ("sweep", "calibrate"):  # per point, per particle
+        assert runs.default == DEFAULT_RUNS, f"sim {name} --runs defaults to {runs.default}"
+    text = p.format_help()
+    assert "%%" not in text, f"sim {name} --help shows a literal %%"
+
+
+def test_top_level_help_has_no_double_percent():
+    assert "%%" not in build_parser().format_help()
+
+
+@pytest.mark.parametrize(
+    "name, old, new, value",
+    [
+        ("plot", "--output", "out", "x.png"),
+        ("compare", "--output", "out", "x.csv"),
+        ("report", "--output", "out", "x.html"),
+        ("validate", "--output", "out", "x.png"),
+        ("plot", "--format", "figure_format", "svg"),
+    ],
+)
+def test_old_spellings_still_work_with_a_note(name, old, new, value, capsys):
+    p = all_parsers()[name]
+    positional = {"plot": ["DIR"], "compare": ["A", "B"], "report": ["DIR"], "validate": []}
+    args = p.parse_args([*positional[name], old, value])
+    assert getattr(args, new) == value
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{old} is deprecated" in err
+    assert old not in p.format_help().replace(f"{old}-", "")  # hidden from --help
+
+
+def test_validate_out_is_a_folder_and_a_file_still_works():
+    from sim.cli.validate import figure_path
+
+    assert figure_path("results/hindcast", None) == Path("results/hindcast/hindcast.png")
+    assert figure_path("out", "svg") == Path("out/hindcast.svg")
+    assert figure_path("my/fig.png", None) == Path("my/fig.png")
+
+
+def test_trace_quiet_leaves_out_the_legend_and_out_writes_a_file(tmp_path, capsys):
+    scen = str(REPO / "scenarios" / "two_state.toml")
+    assert main(["trace", scen, "--seed", "3", "-q"]) == 0
+    quiet = capsys.readouterr().out
+    assert main(["trace", scen, "--seed", "3", "-o", str(tmp_path / "t.txt")]) == 0
+    assert capsys.readouterr().out.strip() == f"trace: {tmp_path / 't.txt'}"
+    full = (tmp_path / "t.txt").read_text()
+    assert len(quiet) < len(full) and quiet.splitlines()[0] == full.splitlines()[0]
+
+
+def test_list_quiet_prints_names_only(capsys):
+    assert main(["list", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "baseline.toml" in lines and all(" " not in line for line in lines)
 
 
 def test_annual_takes_the_same_values_on_run_and_sweep():
