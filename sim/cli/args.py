@@ -98,9 +98,10 @@ def add_format(
 
 def add_figure_format(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
     """Add ``--figure-format``: always the format of the figures (png, svg or pdf)."""
+    # no argparse choices: the figure code checks the value, so that a wrong one is the
+    # usual one-line error (exit 2) of sim.cli.main, like a wrong --out suffix
     p.add_argument(
         "--figure-format",
-        choices=FIGURE_FORMATS,
         default=default,
         metavar="{" + ",".join(FIGURE_FORMATS) + "}",
         help=help,

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 from sim.cli.args import (
-    FIGURE_FORMATS,
     add_figure_format,
     add_format,
     add_out,
@@ -223,7 +222,7 @@ def register_plot(sub: argparse._SubParsersAction) -> None:
     )
     _out(p, "PATH", OUTPUT_HELP)
     add_figure_format(p, "png, svg or pdf (default: from the --out suffix, else png)")
-    deprecated(p, "--format", "--figure-format", "figure_format", choices=FIGURE_FORMATS)
+    deprecated(p, "--format", "--figure-format", "figure_format", metavar="FMT")
     p.add_argument(
         "--outcome",
         default=None,

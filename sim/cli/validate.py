@@ -286,6 +286,10 @@ def _metadata(path: Path) -> dict[str, str]:
 
 def figure_path(out: str, fmt: str | None) -> Path:
     """Return the hindcast figure's path: ``OUT/hindcast.FMT`` for a folder, else OUT."""
+    from sim.errors import SimError
+
+    if fmt is not None and fmt not in FIGURE_FORMATS:
+        raise SimError(f"--figure-format {fmt}: choose png, svg or pdf")
     path = Path(out)
     if path.suffix.lower().lstrip(".") in FIGURE_FORMATS:
         return path.with_suffix("." + fmt) if fmt else path

@@ -336,7 +336,7 @@ def test_cli_errors_are_one_line_exit_2(folders, tmp_path, capsys):
         (["plot", d, "--metric", "nope"], "milex_usd_bn"),
         (["plot", d, "--metric", "milex_usd_bn", "--subject", "XXX"], "JPN"),
         (["plot", d, "--kind", "grievance", "--year", "1999"], "2023"),
-        (["plot", d, "--kind", "war", "--format", "gif"], "png, svg, pdf"),
+        (["plot", d, "--kind", "war", "--figure-format", "gif"], "png, svg, pdf"),
         (["plot", str(tmp_path / "missing")], "no such result folder"),
         (["plot", str(tmp_path)], "manifest"),
         (["compare", d], "at least two"),
