@@ -231,7 +231,10 @@ def test_formats_and_output_rules(folders, tmp_path):
     assert main(["plot", d, "--kind", "war", "-o", str(tmp_path / "w.svg")]) == 0
     ET.parse(tmp_path / "w.svg")  # well-formed XML
     assert (
-        main(["plot", d, "--kind", "ladder", "--figure-format", "pdf", "-o", str(tmp_path / "l.pdf")]) == 0
+        main(
+            ["plot", d, "--kind", "ladder", "--figure-format", "pdf", "-o", str(tmp_path / "l.pdf")]
+        )
+        == 0
     )
     assert (tmp_path / "l.pdf").read_bytes()[:4] == b"%PDF"
     # several kinds and -o with a suffix: a stem
