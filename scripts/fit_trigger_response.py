@@ -33,6 +33,17 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="joint posterior folder to write")
     parser.add_argument("--scenario", default="scenarios/baseline.toml")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--at-year",
+        type=int,
+        help="year whose propensity the chances are at (a scenario starting before the "
+        "origin: the historical run, history_2000.toml uses 2000)",
+    )
+    parser.add_argument(
+        "--no-rates",
+        action="store_true",
+        help="do not carry rate draws (a scenario whose triggers are dated, not Poisson)",
+    )
     args = parser.parse_args()
     post = trigger_fit.fit(args.origin, seed=args.seed)
     print(
@@ -45,9 +56,22 @@ def main() -> int:
     print("occurrences per year, ten years to the origin:", rates)
     start = record.add_months(post.origin, 1)
     print(f"crisis memory at {start}: {trigger_fit.memory_at(start):.4f}")
+    ids = None
+    if args.at_year is not None:  # a dated scenario may split a kind over several items
+        import tomllib
+
+        from sim.hindcast.trigger_posterior import THEATRE_KINDS
+
+        with open(args.scenario, "rb") as fh:
+            present = [t.get("id", "") for t in tomllib.load(fh).get("triggers", [])]
+        ids = {
+            kind: tuple(i for i in present if i == base or i.startswith(base + "-"))
+            for kind, base in THEATRE_KINDS.items()
+        }
     if args.crisis and args.out:
         write_posterior(post, args.crisis, args.out, args.scenario, args.seed,
-                        command=[sys.executable, *sys.argv])  # fmt: skip
+                        command=[sys.executable, *sys.argv], at_year=args.at_year, ids=ids,
+                        rates=not args.no_rates)  # fmt: skip
         print(f"posterior: {args.out}/")
     return 0
 

@@ -1,22 +1,28 @@
-r"""Prior sensitivity of the ten-year P(war): prior, posterior, and the prior moved by +/-1 sd.
+r"""Prior sensitivity of the ten-year P(war): prior, posterior, and priors moved by +/-1 sd.
 
-The record cannot identify the cost of war (docs/calibration.md, section 4), so the headline
-P(war) leans on its prior. This script prints, per theatre, the ten-year P(war) of the
-baseline with its runs drawing their calibrated parameters
+The record cannot identify the cost of war or China's misperception (docs/calibration.md,
+sections 4 and 7c), so the headline P(war) leans on their priors. This script prints, per
+theatre, the ten-year P(war) of the baseline with its runs drawing their calibrated
+parameters
 
-- from the prior (every calibrated crisis parameter from its declared prior, the trigger
-  response from its prior; folder written here),
+- from the prior (every calibrated crisis parameter, China's misperception and audience
+  cost from the priors recorded in the shipped crisis posterior, the trigger response from
+  its prior; folder written here),
 - from the shipped posterior (``scenarios/posteriors/baseline-2022-history``),
-- from the posteriors refitted with the war cost's prior moved down and up by one standard
-  deviation on its log scale (loguniform(0.05, 2): sd of log x = ln(40)/sqrt(12) = 1.065,
-  so the support is divided or multiplied by e^1.065 = 2.90), each joined with the same
-  trigger fit:
+- from the posteriors refitted with one prior moved down and up by one standard deviation
+  on its log scale, each joined with the same trigger fit (``--refit LABEL=FOLDER``, any
+  number). For a log-uniform prior on [lo, hi] the sd of log x is ln(hi / lo) / sqrt(12),
+  and the support is divided or multiplied by e^sd:
 
+    war cost, loguniform(0.05, 2): sd 1.065, factor 2.90
     sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \
-        --out /tmp/sens-minus --prior model.crisis.war_cost=loguniform:0.01724:0.6896
-    sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \
-        --out /tmp/sens-plus --prior model.crisis.war_cost=loguniform:0.145:5.8
-    python scripts/prior_sensitivity.py --minus /tmp/sens-minus --plus /tmp/sens-plus
+        --prior actors.CHN.misperception=loguniform:0.1:1 \
+        --prior actors.CHN.audience_cost=uniform:0:0.5 \
+        --out /tmp/sens-war-minus --prior model.crisis.war_cost=loguniform:0.01724:0.6896
+    (and --prior model.crisis.war_cost=loguniform:0.145:5.8 for +1 sd)
+    China's misperception, loguniform(0.1, 1): sd 0.665, factor 1.94
+    (--prior actors.CHN.misperception=loguniform:0.0515:0.515 and =loguniform:0.194:1.94)
+    python scripts/prior_sensitivity.py --refit "war-cost prior -1 sd=/tmp/sens-war-minus" ...
 
 4,000 runs each, seed 1 (the same seeds, so differences are paired). Wilson 95% intervals.
 """
@@ -36,6 +42,7 @@ import sim
 from sim.analysis.intervals import wilson
 from sim.calibrate.priors import calibrated_parameters, to_natural
 from sim.calibrate.store import MANIFEST, POSTERIOR, file_hash
+from sim.engine.declare import Prior
 from sim.hindcast import trigger_fit
 from sim.hindcast.trigger_posterior import (
     THEATRE_KINDS,
@@ -53,7 +60,14 @@ SHIPPED = REPO / "scenarios" / "posteriors" / "baseline-2022-history"
 def prior_folder(out: Path, draws: int = 1000, seed: int = 7) -> Path:
     """Write a posterior folder whose draws come from the priors (equal weights)."""
     scen = load_scenario(BASELINE)
-    chosen = calibrated_parameters(scen)
+    crisis = json.loads(
+        (REPO / "scenarios" / "posteriors" / "baseline-2022" / MANIFEST).read_text()
+    )
+    priors = {
+        p["path"]: Prior(p["prior"], p["lo"], p["hi"], p.get("why", ""))
+        for p in crisis["parameters"]
+    }
+    chosen = calibrated_parameters(scen, only=list(priors), priors=priors)
     rng = np.random.default_rng(seed)
     u = rng.uniform(size=(draws, len(chosen)))
     values = to_natural(chosen, np.log(u) - np.log1p(-u))  # z = logit(u): uniform on the unit scale
@@ -88,8 +102,13 @@ def p_war(posterior: Path, runs: int, seed: int) -> dict[str, tuple[int, int]]:
 def main() -> int:
     """Print the table (Markdown)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minus", type=Path, required=True, help="refit, prior moved -1 sd")
-    parser.add_argument("--plus", type=Path, required=True, help="refit, prior moved +1 sd")
+    parser.add_argument(
+        "--refit",
+        action="append",
+        default=[],
+        metavar="LABEL=FOLDER",
+        help="a crisis posterior refitted with a prior moved (any number)",
+    )
     parser.add_argument("--runs", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -99,13 +118,11 @@ def main() -> int:
         folders = {
             "prior": prior_folder(Path(tmp) / "prior"),
             "posterior (shipped)": SHIPPED,
-            "posterior, war-cost prior -1 sd": write_posterior(
-                post, args.minus, Path(tmp) / "minus", str(BASELINE)
-            ),
-            "posterior, war-cost prior +1 sd": write_posterior(
-                post, args.plus, Path(tmp) / "plus", str(BASELINE)
-            ),
         }
+        for n, item in enumerate(args.refit):
+            label, _, folder = item.partition("=")
+            out = Path(tmp) / f"refit-{n}"
+            folders[f"posterior, {label}"] = write_posterior(post, Path(folder), out, str(BASELINE))
         for label, folder in folders.items():
             for theatre, (k, n) in p_war(folder, args.runs, args.seed).items():
                 lo, hi = wilson(k, n)

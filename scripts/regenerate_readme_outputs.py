@@ -36,11 +36,22 @@ def mask(text: str) -> str:
 
 @dataclass
 class Step:
-    """One command: what the docs show, what runs, and which lines of output are quoted."""
+    """One command: what the docs show, what runs, and which lines of output are quoted.
+
+    A step with `code` runs that Python code instead of ``sim ARGV`` and shows no command
+    line (its block is ``text``, not ``console``).
+    """
 
     shown: str
     argv: list[str]
     keep: Callable[[list[str]], list[str]] = lambda lines: lines
+    code: Callable[[], str] | None = None
+
+
+def readme_python() -> str:
+    """Return the README's one Python block (its output is quoted right after it)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)[0]
 
 
 def first(n: int, ellipsis: bool = True) -> Callable[[list[str]], list[str]]:
@@ -97,6 +108,52 @@ BLOCKS: dict[str, list[Step]] = {
             ["runs", "results/invasion", "--where", "holder_final.taiwan==CHN", "--limit", "3"],
         )
     ],
+    "tour-compare": [
+        Step(
+            "sim run scenarios/baseline.toml --runs 300 --seed 1 --out results/base -q",
+            [
+                "run",
+                "scenarios/baseline.toml",
+                "--runs",
+                "300",
+                "--seed",
+                "1",
+                "--out",
+                "results/base",
+                "-q",
+            ],
+            nothing,
+        ),  # fmt: skip
+        Step(
+            "sim run scenarios/baseline.toml --runs 300 --seed 1 --set "
+            "alliances.USA-TWN.commitment=0.1 --out results/low -q",
+            [
+                "run",
+                "scenarios/baseline.toml",
+                "--runs",
+                "300",
+                "--seed",
+                "1",
+                "--set",
+                "alliances.USA-TWN.commitment=0.1",
+                "--out",
+                "results/low",
+                "-q",
+            ],
+            nothing,
+        ),  # fmt: skip
+        Step(
+            "sim compare results/base results/low --outcome 'war.taiwan or blockade.taiwan' -q",
+            [
+                "compare",
+                "results/base",
+                "results/low",
+                "--outcome",
+                "war.taiwan or blockade.taiwan",
+                "-q",
+            ],
+        ),  # fmt: skip
+    ],
     "tour-discover": [
         Step(
             "sim sweep scenarios/taiwan_blockade.toml --param actors.CHN.misperception=0:2 \\\n"
@@ -124,6 +181,7 @@ BLOCKS: dict[str, list[Step]] = {
             ["discover", "results/blockade-lhs", "--outcome", "rung5.taiwan"],
         ),
     ],
+    "python-api": [Step("", [], code=readme_python)],
     "sweeps-commitment": [
         Step(
             "sim sweep scenarios/taiwan_blockade.toml --set model.crisis.war_cost=0.1 \\\n"
@@ -192,10 +250,12 @@ BLOCKS: dict[str, list[Step]] = {
 
 def run_block(name: str, cwd: Path) -> str:
     """Run the commands of a block in `cwd`; return the fenced console block."""
-    out = ["```console"]
-    for step in BLOCKS[name]:
+    steps = BLOCKS[name]
+    out = ["```text" if all(s.code for s in steps) else "```console"]
+    for step in steps:
+        command = ["-c", step.code()] if step.code else ["-m", "sim", *step.argv]
         done = subprocess.run(
-            [sys.executable, "-m", "sim", *step.argv],
+            [sys.executable, *command],
             cwd=cwd,
             capture_output=True,
             text=True,
@@ -204,7 +264,8 @@ def run_block(name: str, cwd: Path) -> str:
         )
         if done.returncode != 0:
             raise SystemExit(f"{name}: sim {' '.join(step.argv)} failed:\n{done.stderr}")
-        out.append(f"$ {step.shown}")
+        if not step.code:
+            out.append(f"$ {step.shown}")
         lines = [mask(line).rstrip() for line in step.keep(done.stdout.splitlines())]
         while lines and not lines[-1]:
             lines.pop()

@@ -6,6 +6,8 @@ The public API is imported lazily so that ``import sim`` stays cheap::
     result = sim.run("scenarios/baseline.toml", runs=1000, seed=1)
     model = sim.EscalationModel("scenarios/baseline.toml", seed=42)
     replay = sim.EscalationModel.from_results(result, run_id=0)
+    summary = sim.sweep("scenarios/baseline.toml", {"alliances.USA-TWN.commitment": (0, 1)})
+    table = sim.compare(["results/a", "results/b"])
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ from typing import Any
 
 from sim._version import __version__
 
-_LAZY = {
+_LAZY: dict[str, tuple[str, str | None]] = {
     "load_scenario": ("sim.scenario.loader", "load_scenario"),
     "Scenario": ("sim.scenario.loader", "Scenario"),
     "run": ("sim.runner.ensemble", "run"),
     "load_results": ("sim.results.reader", "load_results"),
     "EscalationModel": ("sim.model", "EscalationModel"),
     "StateActor": ("sim.model", "StateActor"),
+    "sweep": ("sim.sweep", None),
+    "compare": ("sim.api", "compare"),
 }
+"""Public name -> (module, attribute); attribute None: the module itself (``sim.sweep``
+is a callable package, `sim.sweep.__init__`)."""
 
 __all__ = ["__version__", *_LAZY]
 
@@ -36,7 +42,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        imported = importlib.import_module(module)
+        value = imported if attr is None else getattr(imported, attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -99,6 +99,7 @@ def story(model, verbose: bool = False) -> str:
         f"start {model.scenario.start}, {model.scenario.months} months; mechanisms: "
         + ", ".join(model.scenario.mechanisms),
         *overrides_line(model.scenario.overrides),
+        *drawn_line(model.scenario, model.run_seed),
         "",
         LEGEND,
     ]
@@ -143,6 +144,21 @@ def story(model, verbose: bool = False) -> str:
                 f"{c.ending}{ended}"
             )
     return "\n".join(lines)
+
+
+def drawn_line(scenario, seed: int) -> list[str]:
+    """Return the run's posterior draw and drawn values as lines (nothing without one)."""
+    from sim.engine.params import compile_scenario
+    from sim.runner.tasks import draw_columns
+
+    _, params = compile_scenario(scenario)
+    columns = draw_columns(params, np.array([seed], dtype=np.uint64))
+    if not columns:
+        return []
+    name = Path(str((params.posterior or {}).get("folder", "?"))).name
+    values = ", ".join(f"{k}={float(v[0]):.4g}" for k, v in columns.items() if k != "draw")
+    text = f"parameters: draw {int(columns['draw'][0])} of posterior {name}: {values}"
+    return textwrap.wrap(text, 100, subsequent_indent="  ", break_on_hyphens=False)
 
 
 def overrides_line(overrides: Iterable[str]) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from sim.analysis import structural
 from sim.analysis.intervals import wilson
 from sim.analysis.tally import Tally
 from sim.engine.params import Structure
@@ -62,16 +64,29 @@ def summarise(tally: Tally, structure: Structure, point: int = 0) -> list[dict[s
     return out
 
 
-def format_summary(records: list[dict[str, Any]], month_label) -> str:
-    """Plain-text tables of `summarise` records; `month_label(i)` names month i."""
+def format_summary(
+    records: list[dict[str, Any]],
+    month_label,
+    impossible: Mapping[tuple[str, str], str] | None = None,
+) -> str:
+    """Plain-text tables of `summarise` records; `month_label(i)` names month i.
+
+    `impossible` (`sim.analysis.structural.impossible` of the scenario) turns a 0% that the
+    scenario cannot produce into "impossible here (why)" instead of an interval.
+    """
+    impossible = impossible or {}
     lines = []
     for r in records:
         n = r["runs"]
         lines.append(f"Theatre {r['theatre']}  ({n:,} runs)")
-        lines.append(
-            f"  P(war, rung >= 6)         {r['p_war']:7.2%}   95% CI "
-            f"[{r['p_war_low']:.2%}, {r['p_war_high']:.2%}] (Wilson)"
-        )
+        why = impossible.get((r["theatre"], "war"))
+        if why and r["p_war"] == 0:
+            lines.append(f"  P(war, rung >= 6)         impossible here ({why})")
+        else:
+            lines.append(
+                f"  P(war, rung >= 6)         {r['p_war']:7.2%}   95% CI "
+                f"[{r['p_war_low']:.2%}, {r['p_war_high']:.2%}] (Wilson)"
+            )
         crises = int(round(r["p_crisis"] * n))
         c_low, c_high = wilson(crises, n)
         lines.append(
@@ -90,6 +105,12 @@ def format_summary(records: list[dict[str, Any]], month_label) -> str:
             f"[{r['p_holder_changed_low']:.2%}, {r['p_holder_changed_high']:.2%}]"
         )
         for aid, j in r["allies_joined"].items():
+            why = impossible.get((r["theatre"], f"joined:{aid}"))
+            if why and j["p"] == 0:
+                lines.append(
+                    f"  P({aid.split('-')[0]} joined, {aid})".ljust(28) + f"impossible here ({why})"
+                )
+                continue
             given = f"; {j['given_war']:.1%} of wars" if j["given_war"] is not None else ""
             lines.append(
                 f"  P({aid.split('-')[0]} joined, {aid})".ljust(28)
@@ -145,9 +166,17 @@ def share_phrase(k: int, n: int) -> str:
     return f"{k:,} of {n:,} runs ({pct(p)}, 95% CI {pct(low)}-{pct(high)})"
 
 
-def _event(outcomes: Any, theatre: str, what: str, mask: Any, horizon: str) -> str:
-    """One finding: ``theatre: WHAT within HORIZON is WORDS: K of N runs (...)``."""
+def _event(
+    outcomes: Any, theatre: str, what: str, mask: Any, horizon: str, why: str | None = None
+) -> str:
+    """One finding: ``theatre: WHAT within HORIZON is WORDS: K of N runs (...)``.
+
+    With `why` (a structural zero, `sim.analysis.structural`) and no run showing it:
+    ``theatre: WHAT is impossible in this scenario (WHY): 0 of N runs.``
+    """
     k, n = int(mask.sum()), int(len(outcomes))
+    if why and k == 0:
+        return f"{theatre}: {what} is impossible in this scenario ({why}): 0 of {n:,} runs."
     low, high = (float(x) for x in wilson(k, n))
     return f"{theatre}: {what} {horizon} is {likelihood(low, high)}: {share_phrase(k, n)}."
 
@@ -157,10 +186,15 @@ def _ensemble_findings(results: Any) -> list[str]:
     m = results.manifest
     years = int(m["months"]) / 12
     horizon = f"within {years:g} years" if years >= 1 else f"within {m['months']} months"
+    zeros = structural.impossible(m["scenario"]) if isinstance(m.get("scenario"), dict) else {}
     lines = []
     for theatre, rows in out.groupby("theatre", sort=False):
         n = len(rows)
-        lines.append(_event(rows, theatre, "war (rung >= 6)", rows["war"], horizon))
+        lines.append(
+            _event(
+                rows, theatre, "war (rung >= 6)", rows["war"], horizon, zeros.get((theatre, "war"))
+            )  # fmt: skip
+        )
         lines.append(
             _event(
                 rows,
@@ -168,10 +202,17 @@ def _ensemble_findings(results: Any) -> list[str]:
                 "a limited armed clash or worse (rung >= 5)",
                 rows.max_rung >= 5,
                 horizon,
+                zeros.get((theatre, "rung5")),
             )
         )
+        if "blockade" in rows:
+            why = zeros.get((theatre, "blockade"))
+            if why and not rows["blockade"].astype(bool).any():
+                lines.append(_event(rows, theatre, "a blockade", rows["blockade"], horizon, why))
         crisis = rows["first_crisis_month"].notna()
-        text = _event(rows, theatre, "at least one crisis", crisis, horizon)
+        text = _event(
+            rows, theatre, "at least one crisis", crisis, horizon, zeros.get((theatre, "crisis"))
+        )
         if crisis.any():
             first = int(rows.loc[crisis, "first_crisis_month"].median())
             text = (
@@ -196,6 +237,12 @@ def _sweep_findings(results: Any) -> list[str]:
     swept = results.manifest.get("swept", [])
     lines = []
     for theatre, rows in summary.groupby("theatre", sort=False):
+        if not (rows["p_war"] > 0).any():
+            runs = int(rows["runs"].sum())
+            lines.append(
+                f"{theatre}: war never occurred: 0 of {runs:,} runs at {len(rows):,} points."
+            )
+            continue
         hi = rows.loc[rows["p_war"].idxmax()]
         where = ", ".join(f"{p}={hi[p]:.3g}" for p in swept if p in rows.columns)
         lines.append(

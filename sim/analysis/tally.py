@@ -216,3 +216,29 @@ def tally_from_outcomes(path: str | Path, structure: Structure, points: int = 1)
         columns["allies_joined"] = np.array(tab["allies_joined"].fill_null("").to_pylist(), object)
         count_into(out, s, pid, theatre, columns)
     return out
+
+
+def count_true(path: str | Path, structure: Structure, column: str, points: int = 1) -> np.ndarray:
+    """Return (P, K) counts of rows where a boolean outcome column holds.
+
+    Per point and theatre, from an ``outcomes.parquet`` file one row group at a time
+    (zeros if the file has no such column).
+    """
+    import pyarrow.parquet as pq
+
+    s = structure
+    k_index = {name: k for k, name in enumerate(s.theatres)}
+    out = np.zeros((points, len(s.theatres)), dtype=np.int64)
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    if column not in names:
+        return out
+    has_point = "point_id" in names
+    for g in range(pf.num_row_groups):
+        cols = [column, "theatre", *(["point_id"] if has_point else [])]
+        tab = pf.read_row_group(g, columns=cols)
+        theatre = np.array([k_index[x] for x in tab["theatre"].to_pylist()], dtype=np.int64)
+        pid = tab["point_id"].to_numpy() if has_point else np.zeros(len(theatre), dtype=np.int64)
+        hit = tab[column].fill_null(False).to_numpy(zero_copy_only=False).astype(np.int64)
+        _count(out, (pid, theatre), hit)
+    return out

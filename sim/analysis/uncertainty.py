@@ -8,9 +8,11 @@ draws (the model's own randomness). Reported per theatre and outcome:
 
 * ``mean``: the posterior predictive value (the average over runs);
 * ``low``/``high``: its 90% sampling interval (normal, with the clustered variance);
-* ``param_low``/``param_high``: a 90% interval of the outcome's value *given the
-  parameters* across the posterior: a beta (probabilities) or gamma (rates) distribution
-  with the mean and the between-draw variance ``tau^2 = (MSB - MSW) / n0``.
+* ``param_low``/``param_high``: the central 90% range of the outcome's value *given the
+  parameters* across the posterior, from a regression of the run outcomes on each run's
+  drawn values (`sim.analysis.parameter_spread`, the same method as ``sim compare``;
+  docs/uncertainty.md); NaN with fewer than 5 runs with the outcome, and ``param_few``
+  when fewer than 20.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-Z90 = 1.6448536269514722
-MIN_RUNS_PER_DRAW = 4.0
-"""Fewer runs per posterior draw than this cannot separate the between-draw variance from
-the runs' own randomness: the parameter intervals are then not reported."""
+from sim.analysis import parameter_spread as spread
+from sim.analysis.intervals import normal_quantile
+
+LEVEL = 0.9
+"""Level of the sampling interval and share of the posterior of the range over parameters."""
 OUTCOMES = (
     ("p_war", "war", "probability"),
     ("p_blockade", "blockade", "probability"),
@@ -50,23 +53,6 @@ def between_draws(x: np.ndarray, group: np.ndarray) -> tuple[float, float, float
     return mean, tau2, msb / n
 
 
-def parameter_interval(mean: float, tau2: float, kind: str) -> tuple[float, float]:
-    """90% interval of the outcome given the parameters (moment-matched beta or gamma)."""
-    if tau2 <= 0 or mean <= 0 or (kind == "probability" and mean >= 1):
-        return mean, mean
-    from scipy import stats
-
-    if kind == "probability":
-        tau2 = min(tau2, mean * (1 - mean) * 0.999)
-        common = mean * (1 - mean) / tau2 - 1
-        a, b = mean * common, (1 - mean) * common
-        return float(stats.beta.ppf(0.05, a, b)), float(stats.beta.ppf(0.95, a, b))
-    shape, scale = mean * mean / tau2, tau2 / mean
-    return float(stats.gamma.ppf(0.05, shape, scale=scale)), float(
-        stats.gamma.ppf(0.95, shape, scale=scale)
-    )
-
-
 def outcome_uncertainty(
     outcomes: pd.DataFrame, runs: pd.DataFrame, weights: np.ndarray, years: float
 ) -> pd.DataFrame:
@@ -83,21 +69,32 @@ def outcome_uncertainty(
     """
     from sim.engine.rng import draw_of
 
+    runs = runs.sort_values("run_id")
     seed_of = dict(zip(runs["run_id"].to_numpy(), runs["seed"].to_numpy(np.uint64), strict=True))
+    columns = spread.drawn_columns(runs)
+    theta_all = runs.set_index("run_id")[columns] if columns else None
     rows: list[dict[str, Any]] = []
+    z = normal_quantile(LEVEL)
     for theatre, frame in outcomes.groupby("theatre", sort=False):
         seeds = np.array([seed_of[r] for r in frame["run_id"].to_numpy()], dtype=np.uint64)
         draws = draw_of(weights, seeds)
+        theta = theta_all.loc[frame["run_id"].to_numpy()] if theta_all is not None else None
         for name, column, kind in OUTCOMES:
             x = frame[column].to_numpy()
             if name == "p_rung_ge4":
                 x = x >= 4
             x = x.astype(float) / (years if kind == "rate" else 1.0)
-            mean, tau2, var_mean = between_draws(x, draws)
-            half = Z90 * np.sqrt(var_mean)
-            lo, hi = parameter_interval(mean, tau2, kind)
-            if len(x) < MIN_RUNS_PER_DRAW * len(weights):
-                lo, hi = float("nan"), float("nan")
+            mean, _, var_mean = between_draws(x, draws)
+            half = z * np.sqrt(var_mean)
+            lo, hi, few = float("nan"), float("nan"), False
+            model = None
+            if theta is not None:
+                model = spread.fit(x, theta, "probability" if kind == "probability" else "mean")
+            if model is not None and theta is not None:
+                lo, hi = spread.central_range(model.predict(theta), LEVEL)
+                few = model.few
+            elif theta is not None and np.ptp(x) == 0:
+                lo = hi = float(x[0]) if len(x) else float("nan")  # never (or always) happened
             rows.append(
                 {
                     "theatre": theatre,
@@ -107,6 +104,7 @@ def outcome_uncertainty(
                     "high": mean + half if kind == "rate" else min(1.0, mean + half),
                     "param_low": lo,
                     "param_high": hi,
+                    "param_few": few,
                     "runs": len(x),
                     "draws": int(len(np.unique(draws))),
                     "posterior_draws": int(len(weights)),
@@ -126,20 +124,27 @@ def format_uncertainty(table: pd.DataFrame, posterior: str) -> str:
         pct = r.outcome != "crises_per_year"
         f = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.3f}")
         low, high = float(r.param_low), float(r.param_high)  # type: ignore[arg-type]
-        over = "-" if np.isnan(low) else f(low) + "-" + f(high)
+        if np.isnan(low):
+            over = "-"
+        elif low == high:  # the outcome is the same in every run
+            over = "never" if low == 0 else ("always" if low == 1 and pct else f(low))
+        else:
+            over = f(low) + "-" + f(high) + ("*" if r.param_few else "")
         lines.append(
             f"  {r.theatre:<10} {r.outcome:<16} {f(r.mean):>8}  "
             f"{f(r.low) + '-' + f(r.high):>17}  {over:>20}"
         )
     lines.append(
-        "  sampling: uncertainty of the average over runs; over parameters: the value's "
-        "spread across the posterior (docs/calibration.md)"
+        "  sampling: uncertainty of the average over runs; over parameters: the value given "
+        "the parameters, its central 90% across the posterior (regression on each run's drawn "
+        "values, docs/uncertainty.md)"
     )
+    if table.param_few.any():
+        lines.append("  *: fewer than 20 runs with the outcome, a rough range")
     if table.param_low.isna().any():
-        need = int(MIN_RUNS_PER_DRAW * table.posterior_draws.max())
         lines.append(
-            f"  over parameters needs at least {MIN_RUNS_PER_DRAW:.0f} runs per posterior draw: "
-            f"run about {need:,} runs or more to see it"
+            "  -: fewer than 5 runs with the outcome (or without it), or no drawn values in "
+            "runs.parquet: no range over parameters"
         )
     return "\n".join(lines)
 

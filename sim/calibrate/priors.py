@@ -100,11 +100,17 @@ def calibrated_parameters(
     available = [c for c in declared_priors() if c.path.split(".")[1] in on]
     for path, prior in (priors or {}).items():
         if path not in {c.path for c in available}:
-            raise SimError(f"{scenario.file}: --prior {path}: not calibratable here")
+            actor = actor_parameter(scenario, path, prior)
+            if actor is None:
+                raise SimError(f"{scenario.file}: --prior {path}: not calibratable here")
+            available.append(actor)
+            continue
         available = [
             Calibrated(c.path, prior, c.unit, c.doc) if c.path == path else c for c in available
         ]
+    added = [c.path for c in available if c.path.startswith("actors.")]
     wanted = list(only)
+    wanted += [p for p in added if wanted and p not in wanted]  # --prior adds an actor's
     if not wanted:
         if not available:
             raise SimError(f"{scenario.file}: no calibratable parameter is switched on")
@@ -117,6 +123,38 @@ def calibrated_parameters(
             f"(calibratable: {', '.join(sorted(by_path))})"
         )
     return [by_path[p] for p in wanted]
+
+
+def actor_parameter(scenario: Scenario, path: str, prior: Prior) -> Calibrated | None:
+    """Return the actor-scope parameter `path` (``actors.CHN.misperception``) with `prior`.
+
+    Actor-scope parameters carry no declared prior (one number per actor is a choice of
+    the scenario, not of the model): ``--prior actors.ID.KEY=KIND:LO:HI`` adds one to the
+    calibrated set. Returns None unless ID is an actor of `scenario` and KEY a numeric
+    actor-scope parameter of a switched-on mechanism, with the prior inside its bounds.
+    """
+    from sim.engine.registry import MECHANISMS
+
+    parts = path.split(".")
+    if len(parts) != 3 or parts[0] != "actors" or parts[1] not in scenario.data["actors"]:
+        return None
+    on = set(scenario.data["model"]["mechanisms"])
+    for mechanism in MECHANISMS:
+        if mechanism.params is None or mechanism.name not in on:
+            continue
+        for _, param in mechanism.params.declared():
+            spec = param.spec
+            if param.scope != "actor" or param.key != parts[2] or spec.kind != "float":
+                continue
+            low = -np.inf if spec.lo is None else spec.lo
+            high = np.inf if spec.hi is None else spec.hi
+            if prior.lo < low or prior.hi > high:
+                raise SimError(
+                    f"{scenario.file}: --prior {path}: [{prior.lo}, {prior.hi}] leaves the "
+                    f"parameter's bounds [{spec.lo}, {spec.hi}]"
+                )
+            return Calibrated(path, prior, spec.unit, spec.doc)
+    return None
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from sim.errors import SimError
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run an ensemble, print the summary and where the results are."""
+    from sim.analysis import structural
     from sim.analysis.summary import format_findings, format_summary
     from sim.runner.ensemble import default_out, resume, run
     from sim.runner.job import Terminated
@@ -75,7 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(run_header(results))
         print()
         print(format_findings(results))
-        print(format_summary(results.summary, scenario.month_label))
+        zeros = structural.impossible(scenario.data)
+        print(format_summary(results.summary, scenario.month_label, zeros))
         print(_uncertainty_block(results))
     print(
         f"results: {results.path}/ (manifest.json, runs.parquet, outcomes.parquet, annual.parquet)"

@@ -316,7 +316,8 @@ def compile_scenario(
     if post is not None:
         keep = override_paths(scenario.overrides) if held is None else frozenset(held)
         ids = tuple(t["id"] for t in scenario.data.get("triggers", []))
-        params = with_posterior(params, post, keep, ids)
+        actors = tuple(scenario.data["actors"])
+        params = with_posterior(params, post, keep, ids, actors)
     return structure, params
 
 
@@ -329,12 +330,14 @@ def with_posterior(
     post: Any,
     held: frozenset[str] = frozenset(),
     trigger_ids: tuple[str, ...] = (),
+    actor_ids: tuple[str, ...] = (),
 ) -> Params:
     """Return `params` with one row per posterior draw.
 
-    A posterior may carry model-scope parameters (``model.MECHANISM.KEY``) and the numbers
-    of trigger items (``triggers.ID.crisis_probability``; `trigger_ids` are the scenario's
-    trigger ids in order). Posterior parameters in `held` keep their value in `params`
+    A posterior may carry model-scope parameters (``model.MECHANISM.KEY``), actor-scope
+    ones (``actors.ID.KEY``; `actor_ids` are the scenario's actors in order) and the
+    numbers of trigger items (``triggers.ID.crisis_probability``; `trigger_ids` are the
+    scenario's trigger ids in order). Posterior parameters in `held` keep their value in `params`
     (the record lists them); those of triggers the scenario does not have (it removed an
     inherited one) are unused (listed as ``unused``).
 
@@ -366,6 +369,18 @@ def with_posterior(
             arrays[parts[2]] = column
             blocks["triggers"] = blocks["triggers"].with_arrays(arrays)
             continue
+        if len(parts) == 3 and parts[0] == "actors" and parts[1] in actor_ids:
+            block, name = _actor_param(parts[2])
+            if block is None or name is None:
+                raise SimError(f"{post.folder}: parameter {path}: not an actor-scope parameter")
+            if path in held:
+                continue
+            arrays = blocks[block].arrays()
+            column = np.array(arrays[name], dtype=np.float64, copy=True)
+            column[:, actor_ids.index(parts[1])] = post.values[:, j]
+            arrays[name] = column.astype(arrays[name].dtype)
+            blocks[block] = blocks[block].with_arrays(arrays)
+            continue
         mech = next((m for m in MECHANISMS if len(parts) == 3 and m.name == parts[1]), None)
         found = None
         if mech is not None and mech.params is not None and parts[0] == "model":
@@ -389,6 +404,19 @@ def with_posterior(
         posterior=record,
         draw_values=post.values[:, drawn],
     )
+
+
+def _actor_param(key: str) -> tuple[str | None, str | None]:
+    """(mechanism, attribute) of the actor-scope parameter `key`, or (None, None)."""
+    from sim.engine.registry import MECHANISMS
+
+    for mech in MECHANISMS:
+        if mech.params is None:
+            continue
+        for attr, prm in mech.params.declared():
+            if prm.scope == "actor" and prm.key == key:
+                return mech.name, attr
+    return None, None
 
 
 def _compile(scenario: Scenario) -> tuple[Structure, Params]:

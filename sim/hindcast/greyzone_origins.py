@@ -41,6 +41,17 @@ Scenario (`scenario_overrides`). ``scenarios/baseline.toml`` with ``--set`` over
   ``level_volatility_per_year``; disclosure: it was estimated on the series up to 2018,
   after the 2012 and 2016 origins) and the root mean square of the changes there are.
   The scramble drift and volatility are set on ``air_approaches``.
+- Damped trend (added in session 6, after the undamped rule above had been scored; the
+  rule below was fixed before its own scores were computed): the drift persistence
+  ``drift_persistence_per_year`` of every forecast activity (and the shared budget's) is
+  picked at each origin from `DAMPING_CANDIDATES` (0, 0.5, 0.8, 0.95, 1) by a backtest on
+  the data known at T only (`backtest_errors`): at each of the last `BACKTEST_YEARS`
+  years t before the last one known (with at least `MIN_CHANGES` changes by t), the drift
+  estimated as above from the years up to t, the median path x_t + the damped cumulative
+  drift over h = 1..3 years, its absolute error against the known x_(t+h) on the model's
+  scale, averaged over series, pseudo-origins and horizons; the smallest error wins (ties:
+  the smaller persistence). Measured: 0 (no trend) at every origin (2012 a tie: no drift
+  estimable). The dated 2018 break's ``drift_change`` is damped like any drift.
 - ``volatility_per_year`` = 0 on the forecast activities: the level's random walk carries
   the whole estimated variance of the annual changes (the transient AR(1) deviation's
   defaults were estimated on data after some origins and would count the same variance
@@ -109,6 +120,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from sim.analysis.intervals import normal_quantile
 from sim.hindcast import record
 
 ORIGINS = (2012, 2016, 2019, 2022)
@@ -142,8 +154,8 @@ CMC_BREAK_YEAR = 2018
 SCHEDULED = {"twn_election": (2024, 1), "usa_election": (2024, 11)}
 """Baseline events repeating every 48 months from (year, month): scheduled, known at T."""
 BASELINE = "baseline.toml"
-Z50 = float(norm.ppf(0.75))
-Z90 = float(norm.ppf(0.95))
+Z50 = normal_quantile(0.5)  # norm.ppf(0.75): the central 50% interval
+Z90 = normal_quantile(0.9)  # norm.ppf(0.95): the central 90% interval
 BENCHMARKS = ("persistence", "log_rw", "trend")
 
 
@@ -222,6 +234,70 @@ def drift_volatility(d: np.ndarray) -> tuple[float, float]:
     return 0.0, DEFAULT_VOLATILITY
 
 
+DAMPING_CANDIDATES = (0.0, 0.5, 0.8, 0.95, 1.0)
+"""Annual drift persistences (``drift_persistence_per_year``) the origin's backtest picks
+from: 0, the drift fades within the first month (a random walk); 1, it never fades."""
+BACKTEST_YEARS = 6
+"""Pseudo-origins of the backtest: the last years before the origin (each needs
+`MIN_CHANGES` changes before it)."""
+BACKTEST_HORIZON = 3
+"""Years ahead each pseudo-origin's median path is scored (up to the origin's data)."""
+
+
+def cumulative_drift(drift: float, keep: float, years: float) -> float:
+    """Level added by a drift damped as in the engine over `years` (monthly steps).
+
+    sum_{k < 12 years} drift / 12 keep^(k/12) (MODEL.md 7.3): drift x years at keep 1,
+    drift / 12 at keep 0 (the first month's step only).
+    """
+    months = int(round(12 * years))
+    kappa = keep ** (1.0 / 12.0)
+    if kappa >= 1.0:
+        return drift * months / 12.0
+    return drift / 12.0 * (1.0 - kappa**months) / (1.0 - kappa)
+
+
+def backtest_errors(origin: int, folder: Path | None = None) -> dict[float, float]:
+    """Mean absolute error of the damped median path at pseudo-origins before `origin`.
+
+    For every forecast series, every pseudo-origin t among the `BACKTEST_YEARS` years
+    before the last one known at the origin (with at least `MIN_CHANGES` annual changes
+    known by t) and every horizon h = 1..`BACKTEST_HORIZON` with t + h known at the
+    origin: the drift is estimated as the module estimates it at an origin (mean of the
+    changes of the last up to `WINDOW` years to t), the median path is x_t +
+    `cumulative_drift`(drift, keep, h) on the model's scale (log or logit), and the error
+    is |x_(t+h) - path|. Only data known at the origin enter. Returns {keep: mean error}.
+    """
+    errors: dict[float, list[float]] = {keep: [] for keep in DAMPING_CANDIDATES}
+    for spec in SERIES:
+        rows = {o.year: o.value for o in record.greyzone(origin, spec.record, folder=folder)}
+        if len(rows) < MIN_CHANGES + 2:
+            continue
+        years = sorted(rows)
+        last = years[-1]
+        scale = {y: float(model_scale(np.array([rows[y]]), spec.days)[0]) for y in years}
+        for t in range(last - BACKTEST_YEARS, last):
+            window = {y: rows[y] for y in years if t - WINDOW < y <= t}
+            d = changes(window, lambda v, spec=spec: model_scale(v, spec.days))
+            if t not in rows or d.size < MIN_CHANGES:
+                continue
+            drift = float(d.mean())
+            for h in range(1, BACKTEST_HORIZON + 1):
+                if t + h not in scale:
+                    continue
+                for keep in DAMPING_CANDIDATES:
+                    path = scale[t] + cumulative_drift(drift, keep, h)
+                    errors[keep].append(abs(scale[t + h] - path))
+    return {keep: float(np.mean(e)) if e else float("nan") for keep, e in errors.items()}
+
+
+def select_damping(origin: int, folder: Path | None = None) -> float:
+    """Return the persistence with the smallest backtest error at `origin` (1 if none)."""
+    errors = backtest_errors(origin, folder)
+    scored = {k: v for k, v in errors.items() if not math.isnan(v)}
+    return min(scored, key=lambda k: (scored[k], k)) if scored else 1.0
+
+
 def _clip_days(v: float) -> float:
     return float(min(max(v, DAYS_SHIFT), 365.0 - DAYS_SHIFT))
 
@@ -262,6 +338,7 @@ def scenario_overrides(
     ov = [f"meta.start={start}", f"meta.months={months}", "calibration.posterior=none"]
     gz = "theatres.{}.greyzone.{}.{}={}"
     data = {s.name: known(origin, s, folder) for s in SERIES}
+    keep = select_damping(origin, folder)
     for s in SERIES:
         obs = data[s.name]
         if not obs:
@@ -275,6 +352,7 @@ def scenario_overrides(
             gz.format(s.theatre, s.activity, "drift_per_year", f"{g:.6g}"),
             gz.format(s.theatre, s.activity, "level_volatility_per_year", f"{vol:.6g}"),
             gz.format(s.theatre, s.activity, "volatility_per_year", "0.0"),
+            gz.format(s.theatre, s.activity, "drift_persistence_per_year", f"{keep:.6g}"),
         ]
         if s.name == "scrambles_china":
             ov += [
@@ -295,6 +373,7 @@ def scenario_overrides(
         ov += [
             f"actors.CHN.greyzone.budget_drift_per_year={b_drift:.6g}",
             f"actors.CHN.greyzone.budget_volatility_per_year={b_vol:.6g}",
+            f"actors.CHN.greyzone.budget_drift_persistence_per_year={keep:.6g}",
             gz.format("taiwan", "adiz_incursions", "drift_per_year", f"{r_drift:.6g}"),
             gz.format("senkaku", "air_approaches", "drift_per_year", "0.0"),
         ]

@@ -31,6 +31,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from sim.analysis.intervals import normal_quantile
 from sim.hindcast.observed import Series
 from sim.hindcast.stats import series_draws
 
@@ -44,8 +45,8 @@ series (which stop in 2018) from the rolling origins."""
 PIT_BINS = 5
 """Bins of the PIT histograms (quintiles: few observations per series)."""
 
-Z50 = float(norm.ppf(0.75))
-Z90 = float(norm.ppf(0.95))
+Z50 = normal_quantile(0.5)  # norm.ppf(0.75): the central 50% interval
+Z90 = normal_quantile(0.9)  # norm.ppf(0.95): the central 90% interval
 
 
 # --------------------------------------------------------------------------------------

@@ -22,11 +22,16 @@ import numpy as np
 from sim.errors import SimError
 from sim.hindcast.trigger_fit import (
     EFFECTS,
+    FIRST_YEAR,
     KINDS,
     PRIOR_KIND_SD,
     PRIOR_MU,
+    PRIOR_SIGMA_SCALE,
     PRIORS,
+    RATE_PRIOR_SHAPE,
+    RATE_YEARS,
     TriggerPosterior,
+    rate_draws,
 )
 
 THEATRE_KINDS = {
@@ -38,18 +43,29 @@ THEATRE_KINDS = {
     "transit": "transit-taiwan",
 }
 """Trigger ids of the shipped Taiwan scenarios, by fitted kind."""
+RATE_KINDS = ("leader_visit", "arms_sale", "transit", "statement")
+"""Kinds whose occurrences are a Poisson process in the shipped scenarios (the others are
+on the calendar): their rates are drawn from their posterior (`trigger_fit.rate_draws`)."""
 
 
-def trigger_columns(post: TriggerPosterior, ids: dict[str, str]) -> dict[str, np.ndarray]:
-    """Posterior columns of the trigger response: per-kind chances and the effects."""
-    probs = post.crisis_probability()
+def trigger_columns(
+    post: TriggerPosterior, ids: dict[str, str | tuple[str, ...]], at_year: int | None = None
+) -> dict[str, np.ndarray]:
+    """Posterior columns of the trigger response: per-kind chances and the effects.
+
+    The chances are at the propensity of `at_year` (default the origin's year): a scenario
+    that starts before the origin (the historical run) starts the propensity's walk there.
+    """
+    probs = post.crisis_probability(at_year)
     columns = {
-        f"triggers.{ids[kind]}.crisis_probability": probs[:, k]
+        f"triggers.{ident}.crisis_probability": probs[:, k]
         for k, kind in enumerate(KINDS)
         if kind in ids
+        for ident in ((ids[kind],) if isinstance(ids[kind], str) else ids[kind])
     }
     for name in EFFECTS:
         columns[f"model.triggers.{name}"] = post.effect(name)
+    columns["model.triggers.propensity_volatility"] = post.volatility()
     return columns
 
 
@@ -59,8 +75,10 @@ def write_posterior(
     out: Path,
     scenario_file: str,
     seed: int = 1,
-    ids: dict[str, str] | None = None,
+    ids: dict[str, str | tuple[str, ...]] | None = None,
     command: list[str] | None = None,
+    at_year: int | None = None,
+    rates: bool = True,
 ) -> Path:
     """Write the joint posterior folder (``calibration.json``, ``posterior.parquet``).
 
@@ -77,7 +95,14 @@ def write_posterior(
     seed : int
         Seed of the resampling of the crisis draws.
     ids : dict, optional
-        Trigger id of each fitted kind (default `THEATRE_KINDS`).
+        Trigger id (or ids) of each fitted kind (default `THEATRE_KINDS`).
+    command : list of str, optional
+        The command that wrote it (recorded).
+    at_year : int, optional
+        Year whose propensity the per-kind chances are at (default the origin's).
+    rates : bool
+        Whether to carry the Poisson kinds' rate draws (False for a scenario whose
+        triggers are dated, not Poisson).
     """
     import pyarrow as pa
 
@@ -97,7 +122,13 @@ def write_posterior(
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(crisis.weights), size=draws, replace=True, p=crisis.weights)
     columns: dict[str, Any] = {p: crisis.values[pick, j] for j, p in enumerate(crisis.paths)}
-    columns.update(trigger_columns(post, ids or THEATRE_KINDS))
+    ids = ids or dict(THEATRE_KINDS)
+    columns.update(trigger_columns(post, ids, at_year))
+    if rates:
+        drawn = rate_draws(post.origin, draws, seed=seed + 1)
+        for kind in RATE_KINDS:
+            if kind in ids and isinstance(ids[kind], str):
+                columns[f"triggers.{ids[kind]}.rate_per_year"] = drawn[kind]
     columns["weight"] = np.full(draws, 1.0 / draws)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_table(out / POSTERIOR, pa.table(columns))
@@ -120,6 +151,7 @@ def write_posterior(
         "scenario_file": scenario_file,
         "vintage": int(post.origin[:4]),
         "origin": post.origin,
+        "propensity_year": at_year or int(post.origin[:4]),
         "method": "product of the crisis posterior of "
         f"{crisis_folder} (resampled by weight, seed {seed}) and the trigger-response "
         "posterior (sim.hindcast.trigger_fit: random-walk Metropolis on the record's trigger "
@@ -150,9 +182,18 @@ def _why(path: str) -> str:
     """Return the prior of a trigger-response column, in words."""
     if path.endswith("crisis_probability"):
         return (
-            f"logit = mu + d_kind; mu ~ N({PRIOR_MU[0]:.2f}, {PRIOR_MU[1]}^2), "
-            f"d_kind ~ N(0, {PRIOR_KIND_SD}^2)"
+            f"logit = mu + d_kind + lambda_T (the propensity at the origin's year); mu ~ "
+            f"N({PRIOR_MU[0]:.2f}, {PRIOR_MU[1]}^2), d_kind ~ N(0, {PRIOR_KIND_SD}^2), "
+            f"lambda a random walk from 0 in {FIRST_YEAR} with annual steps sigma z, "
+            f"z ~ N(0, 1)"
         )
     name = path.rsplit(".", 1)[1]
+    if name == "rate_per_year":
+        return (
+            f"Gamma(n + {RATE_PRIOR_SHAPE}, {RATE_YEARS}): n occurrences in the {RATE_YEARS} "
+            "years to the origin, Jeffreys prior"
+        )
+    if name == "propensity_volatility":
+        return f"sigma ~ Half-Normal({PRIOR_SIGMA_SCALE})"
     mean, sd = PRIORS[name]
     return f"prior N({mean}, {sd}^2)"

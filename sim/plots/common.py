@@ -1,11 +1,26 @@
-"""Helpers shared by the figure modules: theatres across folders, annual years."""
+"""Helpers shared by the figure modules: metric labels and units.
+
+Theatres and simulated years come from `sim.analysis.folders` (re-exported here).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+from sim.analysis.folders import full_years, months_per_year, theatres
 from sim.errors import SimError
+
+__all__ = [
+    "CORE_METRICS",
+    "LEVEL_METRICS",
+    "METRIC_LABELS",
+    "activity_units",
+    "full_years",
+    "metric_label",
+    "months_per_year",
+    "require_annual",
+    "theatres",
+]
 
 LEVEL_METRICS = {
     "milex_usd_bn": "mean",
@@ -39,31 +54,6 @@ def metric_label(metric: str, unit_hint: str = "") -> str:
         return METRIC_LABELS[metric]
     unit = unit_hint or "per year"
     return f"{metric.replace('_', ' ')} ({unit})"
-
-
-def theatres(results: Sequence[Any]) -> list[str]:
-    """Theatres of all folders, in order of first appearance."""
-    out: list[str] = []
-    for r in results:
-        for t in r.manifest.get("theatres") or list(r.outcomes["theatre"].unique()):
-            if t not in out:
-                out.append(t)
-    return out
-
-
-def months_per_year(manifest: dict[str, Any]) -> dict[int, int]:
-    """Count the simulated months in each calendar year of a run."""
-    y, m = (int(x) for x in manifest["start"].split("-"))
-    first = y * 12 + m - 1
-    counts: dict[int, int] = {}
-    for t in range(int(manifest["months"])):
-        counts[(first + t) // 12] = counts.get((first + t) // 12, 0) + 1
-    return counts
-
-
-def full_years(manifest: dict[str, Any]) -> list[int]:
-    """Calendar years with all twelve months simulated."""
-    return [y for y, n in months_per_year(manifest).items() if n == 12]
 
 
 def activity_units(manifest: dict[str, Any]) -> dict[str, str]:

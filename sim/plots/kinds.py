@@ -145,8 +145,9 @@ KINDS: dict[str, Kind] = {
             "sensitivity",
             "sim.plots.sweep",
             "plot_sensitivity",
-            "sweeps: Sobol or Morris indices with intervals",
+            "sweeps: Sobol or Morris indices with intervals (--outcome: that outcome's)",
             _has_indices,
+            options=("metric", "outcome"),
         ),
     )
 }

@@ -325,9 +325,17 @@ def _page(r: Any, body: Sequence[str]) -> str:
     )
 
 
-def _over(low: float, high: float, f: Any) -> str:
-    """Format a parameter interval, or "-" when it was not estimated (NaN)."""
-    return "-" if math.isnan(low) else f"{f(low)} – {f(high)}"
+def _over(low: float, high: float, f: Any, few: bool = False) -> str:
+    """Format a parameter interval.
+
+    "-" when not estimated (NaN), "never" for an outcome no run had, a star when it rests
+    on fewer than 20 runs with the outcome.
+    """
+    if math.isnan(low):
+        return "-"
+    if low == high == 0:
+        return "never"
+    return f"{f(low)} – {f(high)}" + ("*" if few else "")
 
 
 def uncertainty_html(r: Any) -> str:
@@ -351,15 +359,16 @@ def uncertainty_html(r: Any) -> str:
                 t.outcome,
                 f(t.mean),
                 f"{f(t.low)} – {f(t.high)}",
-                _over(float(t.param_low), float(t.param_high), f),  # type: ignore[arg-type]
+                _over(float(t.param_low), float(t.param_high), f, bool(t.param_few)),  # type: ignore[arg-type]
             ]
         )
     header = ["theatre", "outcome", "value", "90% sampling", "90% over parameters"]
     parts.append(_table(header, rows, numeric=(2, 3, 4)))
     parts.append(
-        "<p>Sampling: uncertainty of the average over runs. Over parameters: the spread of "
-        "the outcome's value given the parameters, across the posterior (one-way ANOVA "
-        "over runs grouped by posterior draw; docs/calibration.md).</p>"
+        "<p>Sampling: uncertainty of the average over runs. Over parameters: the central 90% "
+        "of the outcome's value given the parameters, across the posterior (a regression "
+        "of the run outcomes on each run's drawn values; docs/uncertainty.md). *: fewer "
+        "than 20 runs with the outcome, a rough range; -: fewer than 5, none.</p>"
     )
     return "".join(parts)
 

@@ -100,9 +100,12 @@ def sensitivity_html(r: Any) -> str:
     for outcome, table in result.get("outcomes", {}).items():
         title = f"<h3>{_e(outcome)}</h3>"
         if outcome in constant:
-            parts.append(title + "<p>Constant over the design: no variance to attribute.</p>")
+            never = result.get("events", {}).get(outcome) == 0
+            what = "Never occurred in any run" if never else "Constant over the design"
+            parts.append(title + f"<p>{what}: no variance to attribute.</p>")
             continue
-        bad = set(unstable_parameters(method, table))
+        whole = outcome in result.get("unstable_outcomes", [])
+        bad = set(unstable_parameters(method, table, whole))
         if method == "sobol":
             header = ["parameter", "first order S1", "total ST", "stable"]
             rows = [
@@ -126,9 +129,13 @@ def sensitivity_html(r: Any) -> str:
                 for p, t in table.items()
             ]
         parts.append(title + _table(header, rows))
-        warning = stability_warning(outcome, method, table)
-        if warning:
-            parts.append(f'<p class="q">{_e(warning)}</p>')
+        for warning in result.get("warnings", []):
+            if warning.startswith(f"warning: {outcome}:"):
+                parts.append(f'<p class="q">{_e(warning)}</p>')
+        if not any(w.startswith(f"warning: {outcome}:") for w in result.get("warnings", [])):
+            warning = stability_warning(outcome, method, table)
+            if warning:
+                parts.append(f'<p class="q">{_e(warning)}</p>')
     return "".join(parts)
 
 

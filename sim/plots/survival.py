@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.analysis.intervals import normal_quantile
 from sim.plots import style
 from sim.plots.common import theatres
 
@@ -65,7 +65,7 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray, level: float = 0.9
             np.where(events > 0, np.inf, 0),
         )
         var_sum = np.cumsum(terms)
-        z = stats.norm.ppf(0.5 + level / 2.0)
+        z = normal_quantile(level)
         log_s = np.log(surv)
         se = np.sqrt(var_sum) / np.abs(log_s)
         low = surv ** np.exp(z * se)

@@ -141,12 +141,26 @@ def _summary(r: Any, metric: str) -> tuple[pd.DataFrame, list[str]]:
     return summary, list(r.manifest["swept"])
 
 
-def _groups(values: pd.Series, bins: int = BINS) -> pd.Series:
-    """Group labels: the value itself for few distinct values (grids), else equal-count bins."""
-    if values.nunique() <= BINS or values.dtype == bool:
+def _groups(values: pd.Series, bins: int = BINS, grid: bool = False) -> pd.Series:
+    """Group labels: the value itself for grids and few distinct values, else equal-count bins.
+
+    Values are grouped after rounding to 12 significant digits, so levels that differ only
+    in the last bits of a float (0.30000000000000004 and 0.3) are one level, and a grid's
+    levels are never merged into bins whatever their number.
+    """
+    if values.dtype == bool:
         return values
+    keys = values.astype(float).map(lambda v: float(f"{v:.12g}"))
+    if grid or keys.nunique() <= bins:
+        return keys
     ranks = values.rank(method="first")
     return pd.Series(np.ceil(ranks / len(values) * bins).astype(int), index=values.index)
+
+
+def _is_grid(r: Any) -> bool:
+    m = r.manifest
+    sampler = m.get("sampler") or (m.get("sweep") or {}).get("sampler")
+    return sampler == "grid"
 
 
 def response_data(r: Any, metric: str | None = None) -> pd.DataFrame:
@@ -160,7 +174,7 @@ def response_data(r: Any, metric: str | None = None) -> pd.DataFrame:
     rows = []
     probability = metric.startswith("p_")
     for param in params:
-        groups = _groups(summary[param])
+        groups = _groups(summary[param], grid=_is_grid(r))
         for (theatre, g), part in summary.groupby([summary["theatre"], groups], sort=True):
             runs = int(part["runs"].sum())
             x = float(part[param].astype(float).mean())
@@ -266,7 +280,7 @@ def heatmap_data(r: Any, metric: str | None = None) -> pd.DataFrame:
     # sqrt(P / 4) bins per axis); grids keep their levels
     points = summary["point_id"].nunique()
     bins = int(np.clip(np.sqrt(points / 4.0), 2, BINS))
-    ga, gb = _groups(summary[a], bins), _groups(summary[b], bins)
+    ga, gb = _groups(summary[a], bins, _is_grid(r)), _groups(summary[b], bins, _is_grid(r))
     probability = metric.startswith("p_")
     rows = []
     for (theatre, i, j), part in summary.groupby([summary["theatre"], ga, gb], sort=True):
@@ -352,83 +366,155 @@ def plot_heatmap(
     return [style.Plot(f"heatmap-{_measure_of(r, column)}", fig, data)]
 
 
-def sensitivity_data(r: Any) -> pd.DataFrame:
-    """Read the indices of ``sensitivity.json`` into a tidy table."""
+def _read_indices(r: Any) -> dict[str, Any]:
     path = r.path / "sensitivity.json"
     if not path.exists():
         raise SimError(f"{r.path}: no sensitivity.json (needs a sobol or morris sweep)")
     try:
-        result = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise SimError(f"{path}: not valid JSON ({exc})") from None
+
+
+def sensitivity_indices(r: Any, outcome: str | None = None) -> dict[str, Any]:
+    """Return the indices of ``sensitivity.json``, of `outcome` only when given.
+
+    An outcome the file does not hold (``rung5.senkaku``, ``rung5`` for every theatre, an
+    expression) is analysed from the sweep's tables as ``sim analyze`` does; one that
+    cannot be raises `SimError`.
+    """
+    result = _read_indices(r)
+    if not outcome:
+        return result
+    if outcome.startswith(("p_", "mean_")):  # a summary column: its measure's name
+        outcome = _measure_of(r, outcome)
+    theatres = [str(t) for t in r.manifest.get("theatres") or []]
+    plain = "." not in outcome and not any(c in outcome for c in " ()<>=!'\"")
+    names = [f"{outcome}.{t}" for t in theatres] if plain else [outcome]
+    missing = [n for n in names if n not in result["outcomes"]]
+    if missing:
+        from sim.analysis.sensitivity import analyze_folder
+
+        extra = analyze_folder(
+            r.path, r.manifest, r.table("summary"), missing, outcomes_table=lambda: r.outcomes
+        )
+    else:
+        extra = {"outcomes": {}}
+    out = {k: v for k, v in result.items() if k not in ("outcomes",)}
+    out["outcomes"] = {
+        n: result["outcomes"][n] if n in result["outcomes"] else extra["outcomes"][n] for n in names
+    }
+    for key in ("constant_outcomes", "unstable_outcomes", "warnings"):
+        merged = [*result.get(key, []), *extra.get(key, [])]
+        out[key] = [x for x in merged if any(n == x or f" {n}:" in x for n in names)]
+    out["events"] = {**result.get("events", {}), **extra.get("events", {})}
+    return out
+
+
+def sensitivity_data(r: Any, outcome: str | None = None) -> pd.DataFrame:
+    """Read the indices (`sensitivity_indices`) into a tidy table with a ``stable`` column."""
+    from sim.analysis.sensitivity import unstable_parameters
+
+    result = sensitivity_indices(r, outcome)
     rows = []
-    for outcome, table in result["outcomes"].items():
+    for name, table in result["outcomes"].items():
+        whole = name in result.get("unstable_outcomes", [])
+        bad = set(unstable_parameters(result["method"], table, whole))
         for param, idx in table.items():
-            rows.append({"method": result["method"], "outcome": outcome, "parameter": param, **idx})
+            rows.append(
+                {
+                    "method": result["method"],
+                    "outcome": name,
+                    "parameter": param,
+                    **idx,
+                    "stable": param not in bad,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def plot_sensitivity(results: Sequence[Any]) -> list[style.Plot]:
-    """Sobol S1/ST or Morris mu*/sigma per parameter, one panel per outcome."""
+def plot_sensitivity(
+    results: Sequence[Any], outcome: str | None = None, metric: str | None = None
+) -> list[style.Plot]:
+    """Sobol S1/ST or Morris mu*/sigma per parameter, one panel per outcome.
+
+    Parameters
+    ----------
+    results : sequence of Results
+        One Sobol or Morris sweep folder.
+    outcome, metric : str, optional
+        The outcome to draw (``rung5.senkaku``, ``rung5`` for every theatre); default:
+        those of ``sensitivity.json``. One it does not hold is analysed first.
+
+    Unstable indices (see `sim.analysis.sensitivity.unstable_parameters`) are drawn pale
+    and hatched, their labels end with ``(unstable)``.
+    """
     r = results[0]
-    data = sensitivity_data(r)
+    asked = outcome or metric
+    data = sensitivity_data(r, asked)
     constant: list[str] = []
-    for outcome, d in data.groupby("outcome", sort=False):
-        numbers = d.drop(columns=["method", "outcome", "parameter"]).to_numpy(dtype=float)
+    for name, d in data.groupby("outcome", sort=False):
+        numbers = d.drop(columns=["method", "outcome", "parameter", "stable"]).to_numpy(float)
         if not np.any(numbers):
-            constant.append(str(outcome))
+            constant.append(str(name))
     outcomes = [o for o in dict.fromkeys(data["outcome"]) if o not in constant]
     if not outcomes:
+        what = f"{asked} is" if asked else "every analysed outcome is"
         raise SimError(
-            f"{r.path}: every analysed outcome is constant over the design "
-            "(no variance to attribute)"
+            f"{r.path}: {what} constant over the design (no variance to attribute; "
+            "never occurred or always did)"
         )
     sobol = data["method"].iloc[0] == "sobol"
     fig, axes = style.figure(len(outcomes), 1, width=4.8 * len(outcomes) + 1.5, height=4.8)
-    for k, outcome in enumerate(outcomes):
+    for k, name in enumerate(outcomes):
         ax = axes[0, k]
-        d = data[data.outcome == outcome]
+        d = data[data.outcome == name]
         y = np.arange(len(d))
+        pale = [0.35 if not s else 1.0 for s in d["stable"]]
+        hatch = ["//" if not s else "" for s in d["stable"]]
+        first, second = ("S1", "ST") if sobol else ("mu_star", "sigma")
+        bars = ax.barh(
+            y + 0.2,
+            d[first],
+            0.4,
+            xerr=d[f"{first}_conf"],
+            color=style.colour(0),
+            label="first order S1" if sobol else "mu* (mean |elementary effect|)",
+            capsize=2,
+        )
+        bars2 = ax.barh(
+            y - 0.2,
+            d[second],
+            0.4,
+            xerr=d["ST_conf"] if sobol else None,
+            color=style.colour(1),
+            label="total ST" if sobol else "sigma",
+            capsize=2,
+        )
+        for group in (bars, bars2):
+            for bar, alpha, h in zip(group, pale, hatch, strict=True):
+                bar.set_alpha(alpha)
+                bar.set_hatch(h)
         if sobol:
-            ax.barh(
-                y + 0.2,
-                d["S1"],
-                0.4,
-                xerr=d["S1_conf"],
-                color=style.colour(0),
-                label="first order S1",
-                capsize=2,
-            )
-            ax.barh(
-                y - 0.2,
-                d["ST"],
-                0.4,
-                xerr=d["ST_conf"],
-                color=style.colour(1),
-                label="total ST",
-                capsize=2,
-            )
             ax.set_xlabel("Sobol index (share of variance)")
             ax.set_xlim(-0.25, 1.25)
         else:
-            ax.barh(
-                y + 0.2,
-                d["mu_star"],
-                0.4,
-                xerr=d["mu_star_conf"],
-                color=style.colour(0),
-                label="mu* (mean |elementary effect|)",
-                capsize=2,
-            )
-            ax.barh(y - 0.2, d["sigma"], 0.4, color=style.colour(1), label="sigma")
             ax.set_xlabel("elementary effect (outcome per unit range)")
-        ax.set_yticks(y, [style.short(param_label(p), 28) for p in d["parameter"]])
+        labels = [
+            style.short(param_label(p), 28) + ("" if s else " (unstable)")
+            for p, s in zip(d["parameter"], d["stable"], strict=True)
+        ]
+        ax.set_yticks(y, labels)
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_title(outcome_label(str(outcome)), loc="left")
+        title = outcome_label(str(name))
+        if not d["stable"].any():
+            title += " — unstable"
+        ax.set_title(title, loc="left")
     legend = axes[0, 0].get_legend_handles_labels()
     note = (
         "Whiskers: 95% bootstrap intervals (clipped to the axis); "
-        f"{r.manifest.get('runs_per_point')} runs per design point"
+        f"{r.manifest.get('runs_per_point')} runs per design point; pale hatched bars: "
+        "unstable (interval wider than the index, or fewer than 20 runs with the outcome)"
     )
     if constant:
         note += f"; not shown, constant over the design: {', '.join(constant)}"
@@ -440,4 +526,5 @@ def plot_sensitivity(results: Sequence[Any]) -> list[style.Plot]:
         legend=legend,
         legend_cols=2,
     )
-    return [style.Plot("sensitivity", fig, data)]
+    slug = "" if not asked else "-" + re.sub(r"[^\w.-]+", "-", asked).strip("-")
+    return [style.Plot(f"sensitivity{slug}", fig, data)]

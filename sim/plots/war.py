@@ -14,10 +14,15 @@ from sim.plots.common import theatres
 
 
 def war_data(results: Sequence[Any], level: float = 0.95) -> pd.DataFrame:
-    """P(war) per (scenario, theatre): ``scenario, theatre, runs, wars, p, low, high``.
+    """P(war) per (scenario, theatre), with both kinds of interval.
 
-    ``p`` is the mean of the outcomes' ``war`` column; the interval is Wilson's.
+    Columns ``scenario, theatre, runs, wars, p, low, high, param_low, param_high``:
+    ``p`` is the mean of the outcomes' ``war`` column; the interval is Wilson's;
+    ``param_low``/``param_high`` the central range over the posterior's parameters
+    (`sim.analysis.parameter_spread`; NaN without a posterior or with too few wars).
     """
+    from sim.analysis.parameter_spread import range_over_parameters
+
     rows = []
     labels = style.scenario_labels(results)
     for label, r in zip(labels, results, strict=True):
@@ -26,6 +31,9 @@ def war_data(results: Sequence[Any], level: float = 0.95) -> pd.DataFrame:
         for th in g.index:
             k, n = int(g.loc[th, "sum"]), int(g.loc[th, "count"])
             lo, hi = wilson(k, n, level)
+            part = o[o["theatre"] == th]
+            values = pd.Series(part["war"].to_numpy(np.float64), index=part["run_id"].to_numpy())
+            over = range_over_parameters(r.runs, values, "probability", level)
             rows.append(
                 {
                     "scenario": label,
@@ -35,6 +43,8 @@ def war_data(results: Sequence[Any], level: float = 0.95) -> pd.DataFrame:
                     "p": float(g.loc[th, "mean"]),
                     "low": float(lo),
                     "high": float(hi),
+                    "param_low": over[0] if over else np.nan,
+                    "param_high": over[1] if over else np.nan,
                 }
             )
     return pd.DataFrame(rows)
@@ -64,12 +74,26 @@ def plot_war(results: Sequence[Any]) -> list[style.Plot]:
     )
     ax = axes[0, 0]
     width = 0.8 / ns
-    top = max(0.002, float(data["high"].max()) if len(data) else 0.002)
+    top = max(0.002, float(data[["high", "param_high"]].max().max()) if len(data) else 0.002)
+    over = bool(len(data) and data["param_low"].notna().any())
     for i, label in enumerate(labels):
         d = data[data.scenario == label].set_index("theatre").reindex(ths)
         x = np.arange(len(ths)) + (i - (ns - 1) / 2) * width
         ok = d["p"].notna().to_numpy()
         p, lo, hi = (d[c].to_numpy(dtype=float) for c in ("p", "low", "high"))
+        plo, phi = (d[c].to_numpy(dtype=float) for c in ("param_low", "param_high"))
+        has = ok & np.isfinite(plo)
+        if has.any():  # the range over parameters: a thin, pale whisker behind
+            ax.errorbar(
+                x[has],
+                p[has],
+                yerr=style.err(p[has], plo[has], phi[has]),
+                fmt="none",
+                ecolor=style.colour(i),
+                elinewidth=1,
+                alpha=0.45,
+                capsize=0,
+            )
         bars = ax.errorbar(
             x[ok],
             p[ok],
@@ -86,9 +110,10 @@ def plot_war(results: Sequence[Any]) -> list[style.Plot]:
             if artist is not None:
                 artist.set_clip_on(False)  # dots at 0% stay whole
         for xi, rec in zip(x[ok], d[ok].to_dict("records"), strict=True):
+            above = max(rec["high"], rec["param_high"]) if over else rec["high"]
             ax.text(
                 xi,
-                rec["high"] + top * 0.03,
+                (above if np.isfinite(above) else rec["high"]) + top * 0.03,
                 count_label(int(rec["wars"]), int(rec["runs"]), rec["p"], rec["low"], rec["high"]),
                 ha="center",
                 va="bottom",
@@ -104,12 +129,15 @@ def plot_war(results: Sequence[Any]) -> list[style.Plot]:
     ax.grid(axis="x", visible=False)
     ax.set_title("Probability of war by theatre", loc="left")
     legend = ax.get_legend_handles_labels() if ns > 1 else None
-    style.finish(
-        fig,
-        results,
+    note = (
         "Dots: share of runs reaching rung 6 or higher; whiskers: 95% Wilson intervals; "
         "labels: runs with war of all runs, estimate (interval), or the upper bound when "
-        "no run reached war",
-        legend=legend,
+        "no run reached war"
     )
+    if over:
+        note += (
+            "; thin pale whiskers: central 95% range over the posterior's parameters (P(war) "
+            "given the parameters, by regression on the runs' drawn values; docs/uncertainty.md)"
+        )
+    style.finish(fig, results, note, legend=legend)
     return [style.Plot("war", fig, data)]

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.analysis.intervals import wilson
-from sim.analysis.tally import tally_from_outcomes
+from sim.analysis.tally import count_true, tally_from_outcomes
 from sim.engine.params import compile_scenario, override_paths
 from sim.errors import SimError
 from sim.results.folder import (
@@ -159,11 +159,16 @@ def points_table(params: list[Parameter], design: Design) -> pa.Table:
 
 
 def summary_table(folder: Path, manifest: Manifest) -> pd.DataFrame:
-    """``summary.parquet``: per point and theatre, war probability with its interval etc."""
+    """``summary.parquet``: per point and theatre, war probability with its interval etc.
+
+    Also the shares of runs reaching rungs 4 and 5, losing the holder, under blockade
+    (``p_blockade``) and with each covering patron joining.
+    """
     scen = load_scenario(manifest.scenario)
     structure, _ = compile_scenario(scen)
     points = pd.read_parquet(folder / "points.parquet")
     tally = tally_from_outcomes(folder / "outcomes.parquet", structure, len(points))
+    blockades = count_true(folder / "outcomes.parquet", structure, "blockade", len(points))
     rows = []
     rung_values = np.arange(tally.rungs.shape[2])
     for p in range(len(points)):
@@ -183,6 +188,7 @@ def summary_table(folder: Path, manifest: Manifest) -> pd.DataFrame:
                 "p_rung_ge4": float(rungs[4:].sum() / n),
                 "p_rung_ge5": float(rungs[5:].sum() / n),
                 "p_holder_changed": float(tally.holder_changed[p, k] / n),
+                "p_blockade": float(blockades[p, k] / n),
             }
             for a, aid in enumerate(structure.alliance_ids):
                 if structure.covers[a, k]:

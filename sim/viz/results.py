@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.intervals import wilson
+from sim.analysis.intervals import normal_quantile, wilson
 from sim.errors import ResultsError, SimError
 from sim.model import EscalationModel
 from sim.results.reader import Results, load_results
 from sim.scenario.loader import Scenario
 from sim.scenario.schema import RUNG_NAMES
 
-Z95 = 1.959963984540054
+Z95 = normal_quantile(0.95)
 """Two-sided 95% normal quantile."""
 
 OUTCOMES: tuple[tuple[str, str], ...] = (

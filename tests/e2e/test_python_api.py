@@ -149,6 +149,45 @@ def test_from_results_replays_a_sweep_point(tmp_path):
 
 def test_public_names_are_in_dir():
     names = dir(sim)
-    for name in ("run", "load_results", "EscalationModel", "load_scenario", "Scenario"):
+    for name in (
+        "run", "load_results", "EscalationModel", "load_scenario", "Scenario", "sweep", "compare"
+    ):  # fmt: skip
         assert name in names
     assert "Any" not in names and "annotations" not in names
+
+
+def test_import_sim_stays_light_with_sweep_and_compare():
+    code = (
+        "import sys, sim; heavy = [m for m in ('numpy', 'pandas', 'scipy', 'sim.api') "
+        "if m in sys.modules]; assert not heavy, heavy; "
+        "assert callable(sim.sweep) and callable(sim.compare); "
+        "import sim.sweep.run; assert callable(sim.sweep)"  # the package is the function
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_sweep_and_compare_return_dataframes(tmp_path):
+    from sweep_fixtures import CRISIS_WORLD as WORLD
+
+    summary = sim.sweep(WORLD, {"actors.BBB.audience_cost": [0.0, 0.5, 1.0]}, runs=20, seed=3,
+                        workers=1)  # fmt: skip
+    assert isinstance(summary, pd.DataFrame) and summary.attrs["folder"] is None
+    assert sorted(summary["actors.BBB.audience_cost"].unique()) == [0.0, 0.5, 1.0]  # a grid
+    assert {"p_war", "p_war_low", "p_blockade", "p_rung_ge5", "runs"} <= set(summary.columns)
+    kept = sim.sweep(WORLD, ["actors.BBB.audience_cost=0:1"], sampler="sobol", points=4, runs=10,
+                     seed=3, workers=1, out=tmp_path / "s")  # fmt: skip
+    assert kept.attrs["folder"] == str(tmp_path / "s")
+    assert kept.attrs["sensitivity"]["method"] == "sobol"
+
+    a = sim.run(REPO / "scenarios" / "baseline.toml", runs=200, seed=5, out=tmp_path / "a",
+                workers=1)  # fmt: skip
+    b = sim.run(REPO / "scenarios" / "baseline.toml", runs=200, seed=5, out=tmp_path / "b",
+                workers=1, overrides={"alliances.USA-TWN.commitment": 0.1})  # fmt: skip
+    table = sim.compare({"high": a, "low": tmp_path / "b"})
+    assert isinstance(table, pd.DataFrame) and set(table.folder) == {"high", "low"}
+    assert table.attrs["labels"] == ["high", "low"] and table.attrs["paired"] == [True, True]
+    assert {"param_low", "param_high", "diff_param_low", "sign_share"} <= set(table.columns)
+    assert (table.outcome == "blockade.taiwan").any()
+    again = sim.compare([tmp_path / "a", b], outcomes=["war.taiwan or blockade.taiwan"])
+    assert set(again.folder) == {"a", "b"}
+    assert (again.outcome == "war.taiwan or blockade.taiwan").any()

@@ -45,3 +45,17 @@ def test_readme_tour_outputs_are_current():
         timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("processes")  # starts worker processes (tests/conftest.py)
+def test_readme_python_output_is_current():
+    """The output quoted after the README's Python block (sim.sweep, sim.compare) is what
+    the block prints."""
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check", "--only", "python-api"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -118,7 +118,8 @@ def engine(d: dict, runs: int, seed: int = 1) -> Engine:
 
 def test_level_budget_and_deviation_follow_their_recursions():
     """3 runs, 8 months: gz_level, gz_budget, gz_dev and gz_var equal a loop over runs and
-    activities fed the same normals (MODEL.md 7.3), to float precision."""
+    activities fed the same normals (MODEL.md 7.3), to float precision; the level's and
+    the budget's drifts damped by their annual persistence (0.8 by default) to the 1/12."""
     d = two_theatres(months=8, level_volatility_per_year=0.3, volatility_per_year=0.2)
     d["actors"]["BBB"]["greyzone"] = {
         "budget_drift_per_year": 0.15,
@@ -137,7 +138,10 @@ def test_level_budget_and_deviation_follow_their_recursions():
     var = [[0.0] * q_all for _ in range(3)]
     budget = [[0.0] * n_act for _ in range(3)]
     drift = [float(p.drift_per_year[0, q]) for q in range(q_all)]
+    keep = [float(p.drift_persistence_per_year[0, q]) ** (1 / 12) for q in range(q_all)]
     bb = s.actors.index("BBB")
+    budget_drift = [0.15 if a == bb else 0.0 for a in range(n_act)]
+    budget_keep = 0.8 ** (1 / 12)
     for t in range(8):
         eng.step()
         e = eng.rng.normal(t, streams.GREYZONE_LATENT, 3 * q_all + n_act)
@@ -152,9 +156,13 @@ def test_level_budget_and_deviation_follow_their_recursions():
                 dev[r][q] = phi * dev[r][q] + shocks[q] * e[r, q_all + q]
                 var[r][q] = phi**2 * var[r][q] + shocks[q] ** 2
             for a in range(n_act):
-                mu = 0.15 if a == bb else 0.0
                 sb = 0.25 if a == bb else 0.21
-                budget[r][a] += mu / 12 + sb / math.sqrt(12) * e[r, 3 * q_all + a]
+                budget[r][a] += budget_drift[a] / 12 + sb / math.sqrt(12) * e[r, 3 * q_all + a]
+        drift = [
+            g * k if s.act_responds[q] < 0 else g
+            for q, (g, k) in enumerate(zip(drift, keep, strict=True))
+        ]
+        budget_drift = [g * budget_keep for g in budget_drift]
         w = eng.state.world
         np.testing.assert_allclose(w.gz_level, level, rtol=0, atol=1e-12)
         np.testing.assert_allclose(w.gz_dev, dev, rtol=0, atol=1e-12)
@@ -319,16 +327,22 @@ Z999 = 3.29
 """Two-sided 99.9% normal quantile: the tolerance of the noise-free mean tests."""
 
 
-def test_drift_raises_the_rate_exponentially():
-    """1000 runs, no noise, drift +0.1/yr: month t (from 0) has level 0.1 (t + 1) / 12, so
-    the annual counts of year y are sums of Poissons of mean 10 exp(0.1 (t + 1) / 12) over
-    its months; the means of years 2 and 10 (2001, 2009: a ratio of e^0.8 = 2.23) are each
-    within 3.29 standard errors sqrt(mean / 1000) of theirs (+-1.2 and +-1.8 counts).
-    (Year 1 is left out: the first month draws about 0.74 of its rate, measured.)"""
+@pytest.mark.parametrize("keep", [1.0, 0.8])
+def test_drift_raises_the_rate_exponentially(keep: float) -> None:
+    """1000 runs, no noise, drift +0.1/yr kept `keep` a year (1: undamped; 0.8: the
+    default damped trend): month t (from 0) has level 0.1 / 12 x sum_{k<=t} keep^(k/12), so
+    the annual counts of year y are sums of Poissons of mean 10 exp(level) over its months;
+    the means of years 2 and 10 are each within 3.29 standard errors sqrt(mean / 1000) of
+    theirs (+-1.2 and +-1.8 counts). Undamped the ratio of years 10 to 2 is e^0.8 = 2.23,
+    damped 1.18, so the two cases tell each other apart. (Year 1 is left out: the first
+    month draws about 0.74 of its rate, measured.)"""
     runs = 1000
-    counts = annual_counts(one_activity(drift_per_year=0.1, **STILL), runs)
+    d = one_activity(drift_per_year=0.1, drift_persistence_per_year=keep, **STILL)
+    counts = annual_counts(d, runs)
+    kappa = keep ** (1 / 12)
+    level = np.cumsum(0.1 / 12 * kappa ** np.arange(120))
     for y in (1, 9):
-        expected = sum(10.0 * math.exp(0.1 * (t + 1) / 12) for t in range(12 * y, 12 * y + 12))
+        expected = sum(10.0 * math.exp(level[t]) for t in range(12 * y, 12 * y + 12))
         z = poisson_z(counts[:, y], expected)
         assert abs(z) < Z999, (y, counts[:, y].mean(), expected, z)
 
@@ -396,13 +410,16 @@ def test_rate_event_shifts_the_level_and_the_drift_from_its_month():
     np.testing.assert_allclose(levels[23], 0.0, atol=1e-15)
     # month 24: events come first, so the level jumps by ln 3 and takes the new drift's step
     np.testing.assert_allclose(levels[24], math.log(3.0) + 0.12 / 12, rtol=1e-12)
-    np.testing.assert_allclose(levels[47], math.log(3.0) + 24 * 0.12 / 12, rtol=1e-12)
+    # the new drift is damped from its month on (0.8 a year by default)
+    kappa = 0.8 ** (1 / 12)
+    steps = 0.12 / 12 * kappa ** np.arange(24)
+    np.testing.assert_allclose(levels[47], math.log(3.0) + steps.sum(), rtol=1e-12)
     # 1000 runs, noise-free, so annual counts are Poisson sums: 2001 has mean 120, 2002 the
-    # sum of 30 exp(0.01 (j + 1)) over its months (384.4); each sample mean is within 3.29
+    # sum of 30 exp(level) over its months (about 383); each sample mean is within 3.29
     # standard errors sqrt(mean / 1000) (+-1.1 and +-2.0 counts)
     counts = annual_counts(one_activity(months=36, events=events, **STILL), 1000)
     assert abs(poisson_z(counts[:, 1], 120.0)) < Z999, counts[:, 1].mean()
-    surged = sum(30.0 * math.exp(0.01 * (j + 1)) for j in range(12))
+    surged = sum(30.0 * math.exp(steps[: j + 1].sum()) for j in range(12))
     assert abs(poisson_z(counts[:, 2], surged)) < Z999, (counts[:, 2].mean(), surged)
 
 

@@ -14,8 +14,51 @@ from sim.errors import SimError
 
 OUTCOMES = {name: m.column for name, m in MEASURES.items()}
 """Measure name -> sweep summary column (kept for callers of the old table)."""
+MIN_EVENTS = 20
+"""Indices of a probability with fewer runs having the outcome, over the whole design,
+are flagged unstable: a handful of runs at a few points decides them."""
 
-__all__ = ["OUTCOMES", "analyze_folder", "format_indices", "outcome_vector"]
+__all__ = [
+    "MIN_EVENTS",
+    "OUTCOMES",
+    "analyze_folder",
+    "events_of",
+    "format_indices",
+    "outcome_vector",
+    "unstable_parameters",
+]
+
+
+def events_of(outcome: str, y: np.ndarray, runs_per_point: int) -> tuple[int | None, int]:
+    """Return the runs with the outcome over the design and the points where it occurred.
+
+    The first is None when the outcome is not a probability (a mean such as crises).
+    """
+    from sim.analysis.outcome_names import parse_outcome
+
+    try:
+        probability = parse_outcome(outcome, None).is_probability
+    except SimError:
+        probability = False
+    hits = int(np.count_nonzero(y))
+    if not probability:
+        return None, hits
+    return int(round(float(np.sum(y) * runs_per_point))), hits
+
+
+def outcome_warning(outcome: str, events: int | None, points_with: int) -> str:
+    """Return why an outcome's indices are unstable as a whole ("" when they are not)."""
+    if events is not None and events < MIN_EVENTS:
+        return (
+            f"warning: {outcome}: {events} run{'s' if events != 1 else ''} with the outcome "
+            f"in the whole design (fewer than {MIN_EVENTS}): its indices are not stable"
+        )
+    if points_with == 1:
+        return (
+            f"warning: {outcome}: the outcome occurred at one design point only, which "
+            "decides every index: not stable"
+        )
+    return ""
 
 
 def analyze_folder(
@@ -47,6 +90,8 @@ def analyze_folder(
     }
     for outcome in outcomes:
         y = outcome_vector(summary, outcome, outcomes_table)
+        events, points_with = events_of(outcome, y, int(manifest["runs_per_point"]))
+        result.setdefault("events", {})[outcome] = events
         if np.ptp(y) == 0:
             zero = (
                 {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
@@ -59,33 +104,36 @@ def analyze_folder(
         result["outcomes"][outcome] = module.analyze(
             names, unit, y, manifest["design_meta"], seed=manifest["master_seed"]
         )
+        whole = outcome_warning(outcome, events, points_with)
+        if whole:
+            result.setdefault("unstable_outcomes", []).append(outcome)
+            result.setdefault("warnings", []).append(whole)
         warning = stability_warning(outcome, method, result["outcomes"][outcome])
         if warning:
             result.setdefault("warnings", []).append(warning)
     return result
 
 
-def unstable_parameters(method: str, table: dict[str, dict[str, float]]) -> list[str]:
-    """Return the parameters whose 95% interval is wider than their index.
+def unstable_parameters(
+    method: str, table: dict[str, dict[str, float]], outcome_unstable: bool = False
+) -> list[str]:
+    """Return the parameters whose index is not a stable estimate.
 
-    An index counts when it is material or its interval is wide: Sobol ``S1``/``ST`` with
-    a half-width above the index and either the index >= 0.05 or the half-width >= 0.1;
-    Morris ``mu*`` with a half-width above it and above a tenth of the largest ``mu*``.
-    Tiny indices of unimportant parameters with tiny intervals are not flagged.
+    Sobol: the 95% interval of ``S1`` or ``ST`` is wider than the index (its half-width
+    exceeds it); Morris: the interval of ``mu*`` is wider than ``mu*``. Every parameter
+    when the outcome as a whole is unstable (`outcome_unstable`: fewer than `MIN_EVENTS`
+    runs with it, or one design point with it).
     """
+    if outcome_unstable:
+        return list(table)
     out = []
     if method == "sobol":
         for name, row in table.items():
-            for key in ("ST", "S1"):
-                idx, conf = abs(row[key]), row[f"{key}_conf"]
-                if conf > idx and (idx >= 0.05 or conf >= 0.1):
-                    out.append(name)
-                    break
+            if any(row[f"{key}_conf"] > abs(row[key]) for key in ("ST", "S1")):
+                out.append(name)
     else:
-        top = max((row["mu_star"] for row in table.values()), default=0.0)
         for name, row in table.items():
-            conf = row["mu_star_conf"]
-            if conf > row["mu_star"] and conf > 0.1 * top:
+            if row["mu_star_conf"] > row["mu_star"]:
                 out.append(name)
     return out
 
@@ -112,7 +160,8 @@ def format_indices(result: dict[str, Any]) -> str:
     """Plain-text table of indices."""
     lines = []
     for outcome, table in result["outcomes"].items():
-        unstable = set(unstable_parameters(result["method"], table))
+        whole = outcome in result.get("unstable_outcomes", [])
+        unstable = set(unstable_parameters(result["method"], table, whole))
         lines.append(f"{outcome} ({result['method']}, {result['runs_per_point']} runs/point)")
         if result["method"] == "sobol":
             lines.append(f"  {'parameter':<44} {'S1':>7} {'±95%':>7} {'ST':>7} {'±95%':>7}")
@@ -128,11 +177,15 @@ def format_indices(result: dict[str, Any]) -> str:
                     f"  {name:<44} {row['mu_star']:8.4f} {row['mu_star_conf']:8.4f} "
                     f"{row['sigma']:8.4f}" + (" *" if name in unstable else "")
                 )
-        if unstable:
+        if whole:
+            lines.append("  * every index: too few runs with the outcome (see the warning)")
+        elif unstable:
             lines.append("  * 95% interval wider than the index: not a stable estimate")
         lines.append("")
     for outcome in result.get("constant_outcomes", []):
-        lines.append(f"note: {outcome} is constant over the design (indices set to 0)")
+        events = result.get("events", {}).get(outcome)
+        what = "never occurred in any run" if events == 0 else "is constant over the design"
+        lines.append(f"note: {outcome} {what} (no variance to attribute; indices set to 0)")
     for warning in result.get("warnings", []):
         lines.append(warning)
     return "\n".join(lines)

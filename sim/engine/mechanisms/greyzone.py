@@ -4,12 +4,15 @@ Every primary activity q (actor b against a, theatre k) has a log intensity x_q 
 local level with drift (a random walk), crisis-month spikes and deviations:
 
     l_q <- l_q + g_q / 12 + sL_q / sqrt(12) e_q + chi_q kappa_q N_k       (level, log units)
+    g_q <- delta_q^(1/12) g_q                                              (damped drift)
     d_q <- phi_q d_q + s_q u_q,   v_q <- phi_q^2 v_q + s_q^2               (AR(1) deviation)
     D_q  = eG (G_ba - G_ba(0)) + eR (rung_k - max(baseline_k, 2))
            + eC (ln(C_b / C_a) - ln(C_b(0) / C_a(0)))                     (state deviations)
     x_q  = l_q + D_q + kappa_q N_k + d_q - v_q / 2                          (own level)
 
-with g_q the drift (``drift_per_year``, changed by ``greyzone_rate`` events), sL_q
+with g_q the drift (``drift_per_year`` at the start, changed by ``greyzone_rate`` events,
+and damped: delta_q ``drift_persistence_per_year`` of it is kept over a year, so a drift
+adds at most g_q / -ln(delta_q) to the level however long the run), sL_q
 ``level_volatility_per_year``, e_q, u_q ~ N(0, 1), N_k = 1 in the month a crisis opens in
 theatre k (0 otherwise), kappa_q ``crisis_spike`` (that month only) and chi_q
 ``crisis_ratchet`` (the share of the spike that stays in the level). phi_q =
@@ -18,8 +21,9 @@ stationary AR(1) deviation around the level, whose mean-one correction -v/2 keep
 moving the mean).
 
 Activities with ``shared_budget`` (count activities of one actor) split one actor-level
-budget: B_b <- B_b + mB_b / 12 + sB_b / sqrt(12) w_b (``greyzone.budget_drift_per_year``,
-``greyzone.budget_volatility_per_year`` of the actor), and the share of member q is
+budget: B_b <- B_b + mB_b / 12 + sB_b / sqrt(12) w_b, mB_b <- deltaB_b^(1/12) mB_b
+(``greyzone.budget_drift_per_year`` at the start, ``greyzone.budget_volatility_per_year``,
+``greyzone.budget_drift_persistence_per_year`` of the actor), and the share of member q is
 
     pi_q = exp(z_q) / sum_{q' in pool} exp(z_q'),   z_q = ln pi_q(0) + l_q + D_q,
 
@@ -65,6 +69,7 @@ from sim.engine.declare import (
 )
 from sim.engine.declare import Field as F
 from sim.engine.ladder import GREYZONE_RUNG, open_crisis
+from sim.engine.mechanisms.greyzone_params import GreyzoneParams
 from sim.engine.mechanisms.greyzone_records import (
     default_target,
     log_month,
@@ -80,124 +85,6 @@ ACTIVITY_UNITS = ("count", "days")
 DAYS_PER_YEAR = 365.0
 MAX_DAY_SHARE = 0.999
 """Days activities are capped just below every day, so the daily hazard stays finite."""
-
-SERIES = (
-    "data/senkaku_ccg_annual_2008_2018.csv cz_days and ts_intrusion_days 2013-2018, "
-    "data/jasdf_scrambles_fy2004_2018.csv vs_china FY2009-FY2018"
-)
-"""The annual grey-zone series the latent process is estimated from (docs/MODEL.md 7.3)."""
-
-
-@dataclass(frozen=True)
-class GreyzoneParams(ParamBlock):
-    """Per activity: starting rate, level, shocks and responses; per actor: its shared budget."""
-
-    rate_per_year: Array = param(
-        "rate_per_year", "activity", "float", 0.0, 0, 1e6, "per year",
-        "Rate at the start (days: at most 365).", source="scenario",
-    )  # fmt: skip
-    ratio: Array = param(
-        "ratio", "activity", "float", 1.0, 0, 1000, "",
-        "Responses per unit of the answered activity.",
-        source="scenario",
-    )  # fmt: skip
-    grievance_elasticity: Array = param(
-        "grievance_elasticity", "activity", "float", 1.0, 0, 100, "",
-        "Log-rate change per unit of grievance above the start.",
-    )  # fmt: skip
-    capability_elasticity: Array = param(
-        "capability_elasticity", "activity", "float", 0.0, 0, 10, "",
-        "Elasticity of the rate to relative capability by/against (a deviation; for "
-        "activities on a shared budget it moves the share).",
-        literature="0 by default: the random-walk level and its drift carry the trend; the "
-        "hindcast fits (scripts/calibrate_hindcast.py) set 0.2-2.5",
-    )  # fmt: skip
-    rung_elasticity: Array = param(
-        "rung_elasticity", "activity", "float", 0.3, 0, 10, "1/rung",
-        "Log-rate change per rung above baseline.",
-    )  # fmt: skip
-    incident_probability: Array = param(
-        "incident_probability", "activity", "float", 0.0, 0, 1, "",
-        "Chance that one unit of activity becomes a serious incident.",
-    )  # fmt: skip
-    grievance_per_unit: Array = param(
-        "grievance_per_unit", "activity", "float", 0.0005, 0, 1, "",
-        "Grievance of the target toward the actor per unit of activity.",
-    )  # fmt: skip
-    persistence_per_year: Array = param(
-        "persistence_per_year", "activity", "float", 0.66, 0, 1, "per year",
-        "AR(1) coefficient over a year of the transient deviation around the level "
-        "(monthly: its 12th root).",
-        source=f"estimate: pooled within-series AR(1) of log annual counts, {SERIES} "
-        "(19 transitions): 0.66",
-    )  # fmt: skip
-    volatility_per_year: Array = param(
-        "volatility_per_year", "activity", "float", 0.22, 0, 5, "log units/year",
-        "Annual innovation s.d. of the transient AR(1) deviation around the level.",
-        source=f"estimate: residual standard deviation of the same pooled AR(1), {SERIES} "
-        "(15 degrees of freedom): 0.22",
-    )  # fmt: skip
-    level_volatility_per_year: Array = param(
-        "level_volatility_per_year", "activity", "float", 0.21, 0, 5, "log units/year",
-        "Annual shock s.d. of the random-walk level (days: of its logit; shared budget: of "
-        "the share logit).",
-        source=f"estimate: pooled variance of demeaned annual log changes, {SERIES} (19 "
-        "changes, 16 d.o.f.): 0.103, less the part the AR(1) deviation at its defaults "
-        "explains, 2 x 0.22^2 / 1.66 = 0.058: sqrt(0.045) = 0.21",
-    )  # fmt: skip
-    drift_per_year: Array = param(
-        "drift_per_year", "activity", "float", 0.0, -5, 5, "log units/year",
-        "Drift of the random-walk level (0.1 = about +10% a year; days: logit units).",
-        literature="mean log changes -0.08/yr (Senkaku contiguous-zone days 2013-18) to "
-        "+0.31/yr (scrambles vs China FY2009-18): the sign depends on the period",
-    )  # fmt: skip
-    crisis_spike: Array = param(
-        "crisis_spike", "activity", "float", 0.5, -5, 5, "log units",
-        "Log-intensity spike in the month a crisis opens in the theatre (that month only).",
-        literature="PLA aircraft around Taiwan in August 2022 several times a normal month, "
-        "Chinese ships around the Senkakus in September 2012 (recalled, not in data/): "
-        "0.5-1.5",
-    )  # fmt: skip
-    crisis_ratchet: Array = param(
-        "crisis_ratchet", "activity", "float", 0.2, 0, 1, "share",
-        "Share of the crisis spike that stays in the level (a persistent step).",
-        literature="activity stepped up after crises and stayed higher (Senkaku presence "
-        "after the 2012 nationalisation, PLA air activity around Taiwan after August 2022), "
-        "but data/ cannot separate the step from the trend: 0-0.5",
-    )  # fmt: skip
-    shared_budget: Array = param(
-        "shared_budget", "activity", "bool", False, None, None, "",
-        "Count activity drawn from its actor's one grey-zone budget, split by moving shares "
-        "(the PLA's air activity over Taiwan's ADIZ and towards Japan).",
-        source="scenario",
-    )  # fmt: skip
-    ratio_volatility_per_year: Array = param(
-        "ratio_volatility_per_year", "activity", "float", 0.05, 0, 5, "log units/year",
-        "Response only: annual shock s.d. of the log of the responses per unit.",
-        literature="scrambles per approach are a policy of the responding air force, "
-        "changed slowly (no series of approaches in data/ to estimate it): 0-0.1",
-    )  # fmt: skip
-    ratio_min: Array = param(
-        "ratio_min", "activity", "float", 0.0, 0, 1000, "",
-        "Response only: lowest responses per unit the ratio's random walk may reach.",
-        source="scenario",
-    )  # fmt: skip
-    ratio_max: Array = param(
-        "ratio_max", "activity", "float", 1000.0, 0, 1000, "",
-        "Response only: highest responses per unit the ratio's random walk may reach.",
-        source="scenario",
-    )  # fmt: skip
-    budget_drift_per_year: Array = param(
-        "greyzone.budget_drift_per_year", "actor", "float", 0.0, -5, 5, "log units/year",
-        "Drift of the log of the actor's shared grey-zone budget.",
-        literature="the sign depends on the period: scrambles vs China +0.31/yr FY2009-18, "
-        "+0.09/yr FY2013-18",
-    )  # fmt: skip
-    budget_volatility_per_year: Array = param(
-        "greyzone.budget_volatility_per_year", "actor", "float", 0.21, 0, 5,
-        "log units/year", "Annual shock s.d. of the log of the actor's shared budget.",
-        source="estimate: as level_volatility_per_year (no series of the total)",
-    )  # fmt: skip
 
 
 def _deviation(m: Month) -> tuple[np.ndarray, np.ndarray]:
@@ -318,10 +205,13 @@ def _advance(m: Month) -> np.ndarray:
         level = np.where(primary, level, np.clip(level, low, high))
     w.gz_level = level
     w.gz_budget = (
-        w.gz_budget
-        + gz.budget_drift_per_year / 12.0
-        + gz.budget_volatility_per_year / SQRT12 * e_budget
+        w.gz_budget + w.gz_budget_drift / 12.0 + gz.budget_volatility_per_year / SQRT12 * e_budget
     )
+    # damped trends: each drift keeps drift_persistence_per_year of itself over a year
+    keep, keep_budget = once(_monthly_keep, gz.drift_persistence_per_year,
+                             gz.budget_drift_persistence_per_year)  # fmt: skip
+    w.gz_drift = np.where(primary, w.gz_drift * keep, w.gz_drift)
+    w.gz_budget_drift = w.gz_budget_drift * keep_budget
     phi, phi2, shock, shock2 = once(_shocks, gz.persistence_per_year, gz.volatility_per_year)
     w.gz_dev = phi * w.gz_dev + shock * e_dev
     w.gz_var = phi2 * w.gz_var + shock2
@@ -329,6 +219,11 @@ def _advance(m: Month) -> np.ndarray:
 
 
 SQRT12 = float(np.sqrt(12.0))
+
+
+def _monthly_keep(per_year: np.ndarray, budget_per_year: np.ndarray) -> tuple[Array, Array]:
+    """Monthly factors of the damped drifts: the annual shares to the power 1/12."""
+    return np.power(per_year, 1.0 / 12.0), np.power(budget_per_year, 1.0 / 12.0)
 
 
 def log_intensity(
@@ -566,6 +461,13 @@ MECHANISM = Mechanism(
             np.float64,
             "Drift of the level this month, log units a year (greyzone_rate events move it).",
             init=lambda p: p.greyzone.drift_per_year,
+        ),
+        world(
+            "gz_budget_drift",
+            ("actor",),
+            np.float64,
+            "Drift of the actor's shared budget this month, log units a year (damped).",
+            init=lambda p: p.greyzone.budget_drift_per_year,
         ),
         world(
             "gz_budget",

@@ -165,6 +165,15 @@ class TriggerParams(ParamBlock):
         literature="power-transition arguments (Organski & Kugler 1980) suggest > 0; prior "
         "N(0, 1)",
     )  # fmt: skip
+    propensity_volatility: Array = param(
+        "propensity_volatility", "model", "float", 0.0, 0, 5, "log-odds/sqrt(year)",
+        "Annual volatility of each theatre's propensity, a random walk in the log-odds that "
+        "a trigger opens a crisis (monthly steps of this / sqrt(12)); 0: no drift.",
+        source="fitted where a scenario says so (docs/calibration.md, trigger response); "
+        "else 0",
+        literature="no published estimate; prior Half-Normal(0.5): over a decade the odds "
+        "may drift by a factor of about e^1.6 at one sd (judgement)",
+    )  # fmt: skip
     posture: Array = param(
         "posture", "theatre", "float", 0.0, 0, 1, "",
         "Starting posture of the holder's government as the challenger sees it (1: the "
@@ -282,14 +291,29 @@ def log_balance(m: Month) -> np.ndarray:
     return out
 
 
+def drift_propensity(m: Month) -> None:
+    """Move each theatre's propensity one monthly step of its random walk.
+
+    lambda_k(t) = lambda_k(t-1) + sigma / sqrt(12) e_k(t), e ~ N(0, 1), lambda_k(0) = 0
+    (the reference: the scenario's ``crisis_probability`` is the chance at the start).
+    """
+    sigma = m.params.triggers.propensity_volatility
+    if m.t == 0 or not sigma.any():
+        return
+    w = m.state.world
+    e = m.rng.normal(m.t, streams.TRIGGER_PROPENSITY, w.propensity.shape[1])
+    w.propensity = w.propensity + (sigma / np.sqrt(12.0))[:, None] * e
+
+
 def response_probability(m: Month, theatre: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Chance that one occurrence of each trigger opens a crisis in this state, (R, J).
 
-    logit P_j = logit p_j + b_post posture_k + b_mem M_k + b_G (G_t,h - G_t,h(0))
-                + b_bal (log B_k - log B_k(0)),
+    logit P_j = logit p_j + lambda_k + b_post posture_k + b_mem M_k
+                + b_G (G_t,h - G_t,h(0)) + b_bal (log B_k - log B_k(0)),
 
     with p_j the trigger's ``crisis_probability`` (its chance in the reference state:
-    posture 0, no crisis memory, grievance and balance at their starting values), k its
+    propensity at its start, posture 0, no crisis memory, grievance and balance at their
+    starting values), lambda_k the theatre's propensity (`drift_propensity`), k its
     theatre, t its target and h the theatre's holder. Where every shift is 0 the chance is
     p_j exactly.
     """
@@ -298,9 +322,12 @@ def response_probability(m: Month, theatre: np.ndarray, target: np.ndarray) -> n
     base = np.broadcast_to(p.crisis_probability, (m.runs, theatre.shape[0]))
     b_post, b_mem = p.posture_effect[:, None], p.memory_effect[:, None]
     b_g, b_bal = p.grievance_effect[:, None], p.balance_effect[:, None]
-    if not (b_post.any() or b_mem.any() or b_g.any() or b_bal.any()):
+    drifts = bool(p.propensity_volatility.any())
+    if not (b_post.any() or b_mem.any() or b_g.any() or b_bal.any() or drifts):
         return base.astype(np.float64, copy=False)
     shift = b_post * w.posture[:, theatre] + b_mem * w.crisis_memory[:, theatre]
+    if drifts:
+        shift = shift + w.propensity[:, theatre]
     if b_bal.any():
         shift = shift + b_bal * (log_balance(m) - w.log_balance_start)[:, theatre]
     if b_g.any() and m.on("grievance"):
@@ -315,10 +342,11 @@ def response_probability(m: Month, theatre: np.ndarray, target: np.ndarray) -> n
 
 
 def step(m: Month) -> None:
-    """Update crisis memory; draw each trigger's occurrences; raise grievance; open crises."""
+    """Update crisis memory and propensity; draw occurrences; raise grievance; open crises."""
     if m.t == 0:
         m.state.world.log_balance_start = log_balance(m)
     remember_crises(m)
+    drift_propensity(m)
     p = m.params.triggers
     if p.kind.shape[1] == 0:
         return
@@ -442,6 +470,12 @@ MECHANISM = Mechanism(
             np.float64,
             "Crises in the theatre, each weighted exp(-age / memory_months).",
             init=lambda p: p.triggers.crisis_memory,
+        ),
+        world(
+            "propensity",
+            ("theatre",),
+            np.float64,
+            "Random-walk shift of the log-odds that a trigger opens a crisis (0 at the start).",
         ),
         world(
             "crises_remembered",

@@ -365,3 +365,50 @@ def test_between_draw_variance_is_recovered():
     # no between-draw spread: tau^2 near 0 (clipped at 0)
     _, tau0, _ = between_draws(rng.normal(0, 1, group.size), group)
     assert tau0 < 0.05
+
+
+# --- actor-scope parameters ---------------------------------------------------------
+
+
+def test_an_actor_scope_prior_adds_the_parameter(small_scenario):
+    scen = load_scenario(small_scenario)
+    prior = Prior("loguniform", 0.1, 1.0, "test")
+    chosen = calibrated_parameters(scen, priors={"actors.CHN.misperception": prior})
+    added = [c for c in chosen if c.path == "actors.CHN.misperception"]
+    assert len(added) == 1 and added[0].prior == prior and added[0].unit == "log-sd"
+    for bad in ("actors.XXX.misperception", "actors.CHN.no_such_key", "model.crisis.nothing"):
+        with pytest.raises(SimError, match="not calibratable here"):
+            calibrated_parameters(scen, priors={bad: prior})
+    with pytest.raises(SimError, match="leaves the parameter's bounds"):
+        calibrated_parameters(
+            scen, priors={"actors.CHN.audience_cost": Prior("uniform", 0.0, 2.0, "test")}
+        )
+
+
+def test_runs_draw_an_actor_scope_parameter_for_its_actor_only(small_scenario, tmp_path):
+    """A fit with China's misperception: each run's value is its draw's, for China only;
+    the other actors keep the scenario's value; --set holds it."""
+    targets = write_targets(tmp_path / "targets.csv")
+    prior = Prior("loguniform", 0.1, 1.0, "test")
+    folder = calibrate(
+        small_scenario, targets, tmp_path / "post", params=PATHS, particles=8, runs=1, seed=2,
+        priors={"actors.CHN.misperception": prior},
+    )  # fmt: skip
+    post = load_posterior(folder)
+    col = post.paths.index("actors.CHN.misperception")
+    scen = load_scenario(small_scenario, {"calibration.posterior": str(folder)})
+    structure, params = compile_scenario(scen)
+    seeds = np.arange(3, 11, dtype=np.uint64)
+    rows = params.for_seeds(seeds)
+    chn = structure.actors.index("CHN")
+    draws = draw_of(post.weights, seeds)
+    assert np.array_equal(rows.crisis.misperception[:, chn], post.values[draws, col])
+    others = [a for a in range(len(structure.actors)) if a != chn]
+    assert np.all(rows.crisis.misperception[:, others] == 0.3)
+    held = load_scenario(
+        small_scenario,
+        {"calibration.posterior": str(folder), "actors.CHN.misperception": 0.77},
+    )
+    _, held_params = compile_scenario(held)
+    assert np.all(held_params.for_seeds(seeds).crisis.misperception[:, chn] == 0.77)
+    assert "actors.CHN.misperception" in held_params.posterior["held"]

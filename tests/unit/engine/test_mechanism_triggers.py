@@ -276,3 +276,38 @@ def test_balance_of_a_subnormal_capability_stays_finite() -> None:
     d["model"]["triggers"] = {"balance_effect": 1.0}
     _, result = run(d, runs=3)
     assert np.isfinite(result.world.log_balance_start).all()
+
+
+def test_propensity_is_a_random_walk_of_the_stated_volatility() -> None:
+    """sigma 0.6 a year, 25 months: after the updates of months 1..24 the propensity is
+    N(0, 0.6^2 x 24 / 12) per run (two years). 4,000 runs: the sample variance's relative
+    standard error is sqrt(2 / 3999) = 2.2%, so it lies within 0.72 +/- 4 x 2.2%; the mean
+    within 4 x sqrt(0.72 / 4000)."""
+    d = scenario()
+    d["meta"]["months"] = 25
+    d["model"]["triggers"] = {"propensity_volatility": 0.6}
+    _, result = run(d, runs=4000)
+    lam = result.world.propensity[:, 0]
+    var = 0.6**2 * 24 / 12
+    assert abs(lam.var(ddof=1) / var - 1.0) < 4 * math.sqrt(2 / 3999)
+    assert abs(lam.mean()) < 4 * math.sqrt(var / 4000)
+
+
+def test_propensity_shifts_the_response_like_the_other_effects() -> None:
+    """One certain-month trigger at month 13 with sigma 1: P = E[logistic(logit 0.1 +
+    lambda)], lambda ~ N(0, 1) after twelve monthly steps. 20,000 runs against the
+    expectation by quadrature; 4 binomial standard errors."""
+    from statistics import NormalDist
+
+    trig = {"kind": "statement", "theatre": "isle", "by": "BBB", "months": ["2031-01"],
+            "crisis_probability": 0.1}  # fmt: skip
+    d = scenario([trig])
+    d["meta"]["months"] = 13
+    d["model"]["triggers"] = {"propensity_volatility": 1.0}
+    _, result = run(d, runs=20000)
+    nodes = [NormalDist().inv_cdf((q + 0.5) / 2000) for q in range(2000)]
+    p = sum(1.0 / (1.0 + math.exp(-(math.log(0.1 / 0.9) + e))) for e in nodes) / len(nodes)
+    k = int((result.outcome.crises[:, 0] > 0).sum())
+    assert abs(k / 20000 - p) < 4 * math.sqrt(p * (1 - p) / 20000), (k, p)
+    # without the walk the chance is 0.1, outside that band (the test can fail)
+    assert abs(0.1 - p) > 4 * math.sqrt(p * (1 - p) / 20000)

@@ -131,3 +131,38 @@ def test_diagnostic_without_drift_zeroes_every_drift() -> None:
     assert drifts and all(o.endswith("=0") or o.endswith("=0.0") for o in drifts)
     with_drift, _ = g.scenario_overrides(2016)
     assert "theatres.senkaku.greyzone.air_approaches.drift_per_year=0.451634" in with_drift
+
+
+def test_cumulative_drift_is_the_engines_damped_sum() -> None:
+    """The backtest's path equals the engine's monthly recursion g <- keep^(1/12) g after a
+    step of g / 12 (MODEL.md 7.3), summed over the months of `years`."""
+    for keep in (0.0, 0.5, 0.8, 1.0):
+        for years in (1, 3):
+            g_month, level = 0.4, 0.0
+            for _ in range(12 * years):
+                level += g_month / 12.0
+                g_month *= keep ** (1 / 12)
+            assert g.cumulative_drift(0.4, keep, years) == pytest.approx(level, rel=1e-12)
+
+
+def _write_series(folder: Path, values: dict[int, float]) -> None:
+    with (folder / record.GREYZONE_FILE).open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["series", "year", "period", "value", "unit", "status", "source", "note"])
+        for year, value in values.items():
+            writer.writerow(["senkaku_cz_days", year, "calendar", value, "days", "RETRIEVED",
+                             "test", ""])  # fmt: skip
+
+
+@pytest.mark.parametrize(("persistent", "expected"), [(True, 1.0), (False, 0.0)])
+def test_backtest_picks_the_damping_the_years_before_the_origin_favour(
+    tmp_path: Path, persistent: bool, expected: float
+) -> None:
+    """A series whose logit rises by 0.3 every year to the origin favours an undamped
+    trend; one that rose by 0.3 a year and then stood still for six years favours none."""
+    logit = [-2.0 + 0.3 * k if persistent or k < 6 else -2.0 + 0.3 * 5 for k in range(14)]
+    days = {2008 + k: 366.0 / (1.0 + math.exp(-x)) - 0.5 for k, x in enumerate(logit)}
+    _write_series(tmp_path, days)
+    assert g.select_damping(2021, folder=tmp_path) == expected
+    errors = g.backtest_errors(2021, folder=tmp_path)
+    assert errors[expected] == min(errors.values())

@@ -76,13 +76,19 @@ def test_table_states_at_known_occurrences() -> None:
 
 def test_log_posterior_matches_a_plain_reference() -> None:
     table = trigger_fit.build_table(2016)
-    theta = trigger_fit.prior_draws(3, seed=4)
+    years = 2016 - trigger_fit.FIRST_YEAR + 1
+    theta = trigger_fit.prior_draws(3, seed=4, years=years)
     got = trigger_fit.log_posterior(theta, table)
     for s in range(3):
         th = theta[s]
+        sigma = math.exp(th[10])
+        level = [0.0]
+        for z in th[11:]:
+            level.append(level[-1] + sigma * z)
         total = 0.0
         for i in range(table.size):
-            eta = (th[0] + th[1 + table.kinds[i]] + th[7] * table.posture[i]
+            year = int(table.dates[i][:4]) - 1995
+            eta = (th[0] + th[1 + table.kinds[i]] + level[year] + th[7] * table.posture[i]
                    + th[8] * table.memory[i] + th[9] * table.balance[i])  # fmt: skip
             total += table.opened[i] * eta - math.log1p(math.exp(eta))
         total -= 0.5 * ((th[0] - trigger_fit.PRIOR_MU[0]) / trigger_fit.PRIOR_MU[1]) ** 2
@@ -90,7 +96,43 @@ def test_log_posterior_matches_a_plain_reference() -> None:
         for e, name in enumerate(trigger_fit.EFFECTS):
             mean, sd = trigger_fit.PRIORS[name]
             total -= 0.5 * ((th[7 + e] - mean) / sd) ** 2
+        # half-normal on sigma, on the log scale (Jacobian sigma), and N(0, 1) steps
+        total += -0.5 * (sigma / trigger_fit.PRIOR_SIGMA_SCALE) ** 2 + th[10]
+        total -= 0.5 * sum(z * z for z in th[11:])
         assert got[s] == pytest.approx(total, rel=1e-12, abs=1e-9)
+
+
+def test_predictive_probability_matches_a_plain_reference() -> None:
+    """The chance after the origin: posterior draws x normal nodes of the propensity's
+    drift over h years, h counted from the end of the origin's year."""
+    post = trigger_fit.fit(2016, draws=20, burn=500, thin=5)
+    after = trigger_fit.build_table(2016, first="2017-01", last="2019-12")
+    got = trigger_fit.predictive_probability(post, after)
+    from statistics import NormalDist
+
+    nodes = [NormalDist().inv_cdf((q + 0.5) / trigger_fit.NODES) for q in range(trigger_fit.NODES)]
+    for i in (0, after.size // 2, after.size - 1):
+        date = after.dates[i]
+        h = int(date[:4]) - 2017 + int(date[5:7]) / 12.0
+        total = 0.0
+        for th, lam, sig in zip(post.draws, post.level(), post.volatility(), strict=True):
+            base = (th[0] + th[1 + after.kinds[i]] + th[7] * after.posture[i]
+                    + th[8] * after.memory[i] + th[9] * after.balance[i])  # fmt: skip
+            for e in nodes:
+                total += 1.0 / (1.0 + math.exp(-(base + lam + sig * math.sqrt(h) * e)))
+        assert got[i] == pytest.approx(total / (len(post.draws) * len(nodes)), rel=1e-10)
+
+
+def test_rate_draws_follow_their_gamma_posterior() -> None:
+    """n occurrences in ten years: Gamma(n + 0.5, 10). 20,000 draws: the mean's standard
+    error is sqrt(n + 0.5) / 10 / sqrt(20,000) < 0.004 for n <= 30; 5 standard errors."""
+    counts = trigger_fit.occurrence_counts(2022)
+    draws = trigger_fit.rate_draws(2022, 20_000, seed=3)
+    for kind, n in counts.items():
+        mean = (n + 0.5) / 10.0
+        se = math.sqrt(n + 0.5) / 10.0 / math.sqrt(20_000)
+        assert abs(draws[kind].mean() - mean) < 5 * se
+    assert counts["arms_sale"] == 20 and counts["statement"] == 1
 
 
 def test_fit_is_a_function_of_data_and_seed() -> None:

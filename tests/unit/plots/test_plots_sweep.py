@@ -145,7 +145,7 @@ def test_small_sobol_sample_warns(sobol):
         "a": {"mu_star": 0.3, "mu_star_conf": 0.5, "sigma": 0.1, "mu": 0.3},
         "b": {"mu_star": 0.001, "mu_star_conf": 0.002, "sigma": 0.0, "mu": 0.0},
     }
-    assert "1 of 2 parameters" in stability_warning("war.x", "morris", morris)
+    assert "2 of 2 parameters" in stability_warning("war.x", "morris", morris)
 
 
 @pytest.mark.slow
