@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from sim._version import __version__
 
 _LAZY: dict[str, tuple[str, str | None]] = {
     "load_scenario": ("sim.scenario.loader", "load_scenario"),

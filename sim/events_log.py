@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.calendar import format_month
 from sim.engine.declare import MonthView
 from sim.engine.registry import MECHANISMS
 from sim.engine.simulate import Engine
-from sim.scenario.months import format_month
 
 
 def month_events(

@@ -143,7 +143,7 @@ def result_tables(folder: str | Path, annual: bool = True) -> dict[str, pd.DataF
         tables["summary"] = sweep_summary
     tables["runs"] = results.runs
     tables["outcomes"] = results.outcomes
-    from sim.query import crisis_table
+    from sim.analysis.query import crisis_table
 
     tables["crises"] = crisis_table(results.crises, str(m.get("start", "2000-01")))
     if annual:

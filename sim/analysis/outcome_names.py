@@ -15,7 +15,7 @@ holder), the column of a sweep's ``summary.parquet`` that holds it per point (if
 measures are computed from ``outcomes.parquet``), and how to read it per run.
 
 An outcome named as an expression (anything with ``and``/``or``/``not`` or a comparison,
-see `sim.query`) is a probability: the share of runs where the expression holds.
+see `sim.analysis.query`) is a probability: the share of runs where the expression holds.
 """
 
 from __future__ import annotations
@@ -262,7 +262,7 @@ class Outcome:
     theatre : str or None
         Its theatre (for an expression: the theatre when all terms name the same one).
     tree : object or None
-        The parsed expression (`sim.query`), None for a plain measure.
+        The parsed expression (`sim.analysis.query`), None for a plain measure.
     """
 
     measure: Measure | None
@@ -273,7 +273,7 @@ class Outcome:
     def name(self) -> str:
         """Return the canonical name, e.g. ``war.taiwan`` or ``war.taiwan or blockade.taiwan``."""
         if self.tree is not None:
-            from sim.query import unparse
+            from sim.analysis.expressions import unparse
 
             return unparse(self.tree)
         assert self.measure is not None
@@ -307,7 +307,7 @@ class Outcome:
         """Return the theatres the outcome names, in order."""
         if self.tree is None:
             return [str(self.theatre)]
-        from sim.query import terms_of
+        from sim.analysis.expressions import terms_of
 
         return list(dict.fromkeys(str(t.theatre) for t in terms_of(self.tree)))
 
@@ -363,7 +363,7 @@ def parse_outcome(
     ----------
     text : str
         The outcome, e.g. ``war.taiwan``, ``rung5.senkaku`` or
-        ``'war.taiwan or blockade.taiwan'`` (any `sim.query` expression).
+        ``'war.taiwan or blockade.taiwan'`` (any `sim.analysis.query` expression).
     theatres : iterable of str, optional
         The known theatres; an unknown theatre raises `SimError`.
     what : str
@@ -374,7 +374,7 @@ def parse_outcome(
     Outcome
         The measure and theatre, or the parsed expression.
     """
-    from sim.query import Term, parse_where, terms_of
+    from sim.analysis.expressions import Term, parse_where, terms_of
 
     text = text.strip()
     plain = text and not any(c in text for c in " ()<>=!'\"")
@@ -503,7 +503,7 @@ def wide_outcomes(outcomes: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _evaluate_tree(
     tree: Any, wide: dict[str, pd.DataFrame], run_ids: pd.Index, what: str, expr: str
 ) -> np.ndarray:
-    from sim.query import Term, compare, evaluate
+    from sim.analysis.expressions import Term, compare, evaluate
 
     def leaf(term: Term) -> np.ndarray:
         if term.theatre not in wide:
@@ -524,7 +524,7 @@ def evaluate_runs(
     outcomes: pd.DataFrame, expr: str, run_ids: pd.Index, what: str = "--where"
 ) -> tuple[np.ndarray, Any]:
     """Return (one bool per run of `run_ids`, the parsed tree) for a run expression."""
-    from sim.query import parse_where
+    from sim.analysis.expressions import parse_where
 
     tree = parse_where(expr, theatres=True, what=what)
     return _evaluate_tree(tree, wide_outcomes(outcomes), run_ids, what, expr), tree

@@ -63,7 +63,7 @@ def outcome_uncertainty(
     outcomes, runs : DataFrame
         ``outcomes.parquet`` and ``runs.parquet`` of a result folder.
     weights : (D,) float
-        The posterior's weights (`sim.calibrate.posterior.Posterior.weights`).
+        The posterior's weights (`sim.scenario.posterior.Posterior.weights`).
     years : float
         Simulated years per run (for crises per year).
     """
@@ -154,7 +154,7 @@ def results_uncertainty(results: Any) -> pd.DataFrame | None:
     record = results.manifest.get("posterior")
     if not record:
         return None
-    from sim.calibrate.posterior import load_posterior
+    from sim.scenario.posterior import load_posterior
 
     post = load_posterior(record["folder"])
     if post.sha256 != record["sha256"]:

@@ -15,7 +15,6 @@ interrupt loses at most the step in progress (``sim calibrate --resume DIR``).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -24,32 +23,25 @@ from typing import Any
 import numpy as np
 
 from sim.calibrate.smc import SMCState
-from sim.errors import SimError
 from sim.results.folder import atomic_write_bytes
+from sim.scenario.posterior import KIND, MANIFEST, POSTERIOR, file_hash, read_manifest
 
-MANIFEST = "calibration.json"
-POSTERIOR = "posterior.parquet"
-KIND = "calibration"
+__all__ = [
+    "KIND",
+    "MANIFEST",
+    "POSTERIOR",
+    "file_hash",
+    "latest_state",
+    "read_manifest",
+    "save_state",
+    "write_manifest",
+]
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Write ``calibration.json`` atomically."""
     data = json.dumps(manifest, indent=2, sort_keys=False, default=float).encode()
     atomic_write_bytes(folder / MANIFEST, data)
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """Read ``calibration.json`` (clear error if it is missing or not a calibration)."""
-    path = folder / MANIFEST
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SimError(f"{folder}: not a calibration folder ({MANIFEST} is missing)") from None
-    except (OSError, ValueError) as exc:
-        raise SimError(f"{path}: unreadable ({exc})") from None
-    if data.get("kind") != KIND:
-        raise SimError(f"{path}: kind: expected {KIND!r}, got {data.get('kind')!r}")
-    return data
 
 
 def save_state(folder: Path, state: SMCState) -> None:
@@ -68,8 +60,3 @@ def latest_state(folder: Path) -> SMCState | None:
         return None
     with np.load(files[-1]) as data:
         return SMCState.from_arrays(dict(data))
-
-
-def file_hash(path: Path) -> str:
-    """SHA-256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()

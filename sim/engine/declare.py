@@ -474,7 +474,7 @@ class EventKind:
 
     def compile_values(self, event: dict, index: Any) -> ParamBlock:
         """Return the occurrence's numbers as length-1 arrays."""
-        from sim.scenario.months import parse_month
+        from sim.engine.calendar import parse_month
 
         assert self.values is not None
         arrays = {}

@@ -16,34 +16,44 @@ source folder may not be writable) and worker processes (which inherit the varia
 or derive the same folder) share one cache. The first run after installing compiles
 the kernels (a few seconds); later processes load them from the cache.
 
-The kernels live in `sim.engine._kernels`; this module imports it (and numba) when a
-kernel is first used, so commands that never simulate (``sim check``, ``sim --help``)
-do not pay for numba's import.
+The kernels live beside their callers (`MODULES`: `sim.engine._kernels_random`,
+`_kernels_forces`, `_kernels_choice`, `sim.engine.mechanisms.triggers_kernels`,
+`grievance_kernels`), numba configured once in `sim.engine.jit`; this module imports a
+kernel's module (and numba) when the kernel is first used, so commands that never
+simulate (``sim check``, ``sim --help``) do not pay for numba's import.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
+MODULES = {
+    "sim.engine._kernels_random": ("uniforms", "ndtri", "poisson_search", "binomial_search"),
+    "sim.engine._kernels_forces": (
+        "side_force",
+        "nuclear_exposure",
+        "count_equal",
+        "basing",
+        "gather",
+        "gather_k",
+    ),
+    "sim.engine._kernels_choice": ("concession_arguments", "initiation_hazard"),
+    "sim.engine.mechanisms.triggers_kernels": ("trigger_effects",),
+    "sim.engine.mechanisms.grievance_kernels": ("grievance_month",),
+}
+"""The module of each kernel (a kernel calls only kernels of its own module, so numba's
+per-file cache never serves one stale)."""
 
-def cache_dir() -> Path:
-    """Return the folder numba caches the compiled kernels in (see the module doc)."""
-    explicit = os.environ.get("NUMBA_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "escalation-sim" / "numba"
+_WHERE = {name: module for module, names in MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    """Return kernel `name`, importing the compiled module on first use."""
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from sim.engine import _kernels
+    """Return kernel `name`, importing its compiled module on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'sim.engine.kernels' has no kernel {name!r}")
+    import importlib
 
-    value = getattr(_kernels, name)
+    value = getattr(importlib.import_module(_WHERE[name]), name)
     globals()[name] = value
     return value
 

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.declare import Array, Param, ParamBlock
+from sim.engine.blocks import Index, compile_block
+from sim.engine.calendar import parse_month
+from sim.engine.declare import Array, ParamBlock
 from sim.errors import SimError
-from sim.scenario.months import parse_month
 
 if TYPE_CHECKING:
     from sim.scenario.loader import Scenario
@@ -210,67 +211,6 @@ def stack(params: list[Params]) -> Params:
     )
 
 
-@dataclass(frozen=True)
-class Index:
-    """Positions of a scenario's actors, theatres, alliances and activities."""
-
-    actors: dict[str, int]
-    theatres: dict[str, int]
-    alliances: dict[str, int]
-    activities: dict[tuple[str, str], int]
-    start: int
-
-
-def _get(table: dict, key: str) -> Any:
-    for part in key.split("."):
-        table = table[part]
-    return table
-
-
-def _activity_tables(d: dict) -> list[dict]:
-    return [spec for th in d["theatres"].values() for spec in th["greyzone"].values()]
-
-
-def _compile_param(p: Param, d: dict, ix: Index, mechanism: str) -> Array:
-    """Return the (1, ...) array of one declared parameter."""
-    dtype = {"int": np.int64, "bool": bool}.get(p.spec.kind, np.float64)
-    n = len(ix.actors)
-    if p.scope == "model":
-        return np.array([float(d["model"][mechanism][p.key])])
-    if p.scope == "grievance":
-        out = np.zeros((n, n))
-        for g in d["grievances"]:
-            out[ix.actors[g["from"]], ix.actors[g["to"]]] = g[p.key]
-        return out[None]
-    tables = {
-        "actor": list(d["actors"].values()),
-        "theatre": list(d["theatres"].values()),
-        "alliance": d["alliances"],
-        "activity": _activity_tables(d),
-    }[p.scope]
-    if p.spec.kind == "actor":
-        return np.array([[ix.actors[_get(t, p.key)] for t in tables]], dtype=np.int64)
-    if p.spec.kind == "actor_map":
-        out = np.zeros((len(tables), n))
-        for i, table in enumerate(tables):
-            for code, value in _get(table, p.key).items():
-                out[i, ix.actors[code]] = value
-        return out[None]
-    return np.asarray([_get(t, p.key) for t in tables], dtype=dtype).reshape(1, len(tables))
-
-
-def compile_block(block: type[ParamBlock], d: dict, ix: Index, mechanism: str) -> ParamBlock:
-    """Return a mechanism's parameter block (length-1 arrays) from resolved data `d`.
-
-    A block whose numbers live in a section no scope covers (``[[triggers]]``) compiles
-    itself: a ``compile(d, ix)`` classmethod.
-    """
-    own = getattr(block, "compile", None)
-    if own is not None:
-        return own(d, ix)
-    return block(**{name: _compile_param(p, d, ix, mechanism) for name, p in block.declared()})
-
-
 def _structure(d: dict, ix: Index) -> dict[str, Any]:
     codes, theatres = list(ix.actors), list(ix.theatres)
     n, k = len(codes), len(theatres)
@@ -372,14 +312,12 @@ def compile_scenario(
     (and a swept value) always wins over the posterior.
     """
     structure, params = _compile(scenario)
-    name = scenario.data.get("calibration", {}).get("posterior")
-    if posterior and name and name != "none":
-        from sim.calibrate.posterior import load_posterior
-
+    post = scenario.posterior() if posterior else None  # read by the scenario layer
+    if post is not None:
         keep = override_paths(scenario.overrides) if held is None else frozenset(held)
         ids = tuple(t["id"] for t in scenario.data.get("triggers", []))
         actors = tuple(scenario.data["actors"])
-        params = with_posterior(params, load_posterior(name), keep, ids, actors)
+        params = with_posterior(params, post, keep, ids, actors)
     return structure, params
 
 

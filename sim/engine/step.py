@@ -12,7 +12,7 @@ import numpy as np
 from sim.engine.context import Month
 from sim.engine.ladder import GREYZONE_RUNG, WAR_RUNG
 from sim.engine.params import Params, Structure
-from sim.engine.registry import MECHANISMS
+from sim.engine.registry import EVENT_KINDS, MECHANISMS
 from sim.engine.rng import CounterRNG
 from sim.engine.state import State, new_scratch
 
@@ -21,7 +21,16 @@ def advance(st: State, params: Params, s: Structure, rng: CounterRNG, due: froze
     """Advance every run of the batch by one month (in place)."""
     runs = st.world.milex.shape[0]
     st.scratch = new_scratch(s, st.world, runs)
-    m = Month(state=st, params=params, structure=s, rng=rng, t=st.t, runs=runs, due=due)
+    m = Month(
+        state=st,
+        params=params,
+        structure=s,
+        rng=rng,
+        t=st.t,
+        runs=runs,
+        due=due,
+        event_kinds=EVENT_KINDS,
+    )
     for mechanism in MECHANISMS:
         if mechanism.step is not None and (not mechanism.switchable or s.on(mechanism.name)):
             mechanism.step(m)

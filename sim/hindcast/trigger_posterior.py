@@ -106,9 +106,8 @@ def write_posterior(
     """
     import pyarrow as pa
 
-    from sim.calibrate.posterior import load_posterior
-    from sim.calibrate.store import MANIFEST, POSTERIOR, file_hash, read_manifest
     from sim.results.folder import atomic_write_bytes, atomic_write_table
+    from sim.scenario.posterior import MANIFEST, POSTERIOR, file_hash, load_posterior, read_manifest
 
     crisis = load_posterior(crisis_folder)
     crisis_manifest = read_manifest(Path(crisis_folder))

@@ -1,6 +1,6 @@
 """Figures and the HTML report (``sim plot``, ``sim compare``, ``sim report``).
 
-Nothing here imports matplotlib at package import time: `sim.plots.cli` (which the
+Nothing here imports matplotlib at package import time: `sim.cli.plot` (which the
 command line loads to build its parser) is light, and the figure modules select the
 ``Agg`` backend through `sim.plots.style` when they are first imported.
 

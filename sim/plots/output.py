@@ -8,7 +8,7 @@ Rules (documented in ``sim plot --help``):
   filename *stem* (``-o out/run.png`` writes ``out/run-war.png``, ``out/run-ladder.png``…),
   otherwise PATH is a folder (``-o out`` writes ``out/war.png``…).
 
-The format is ``--format`` if given, else the suffix of ``-o``, else PNG.
+The format is ``--figure-format`` if given, else the suffix of ``-o``, else PNG.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def targets(
     if fmt is None:
         fmt = suffix if suffix in FORMATS else "png"
     if fmt not in FORMATS:
-        raise SimError(f"unknown --format {fmt!r}; choose from {', '.join(FORMATS)}")
+        raise SimError(f"unknown --figure-format {fmt!r}; choose from {', '.join(FORMATS)}")
     if out is None:
         return [default_dir / f"{n}.{fmt}" for n in names]
     path = Path(out)

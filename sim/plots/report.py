@@ -7,8 +7,6 @@ archived and opens offline.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 import shlex
 from collections.abc import Sequence
@@ -18,6 +16,9 @@ from typing import Any
 import pandas as pd
 
 from sim.plots import style
+from sim.plots.html import escape as _e
+from sim.plots.html import figures_html as _figures_html
+from sim.plots.html import table as _table
 from sim.plots.kinds import KINDS
 from sim.plots.paths import paths_html
 from sim.scenario.schema import RUNG_NAMES
@@ -34,24 +35,6 @@ figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #
 figcaption{font-size:.85em;color:#555}.q{font-style:italic;background:#f6f6f6;padding:.6em 1em;
 border-left:4px solid #E69F00}.small{font-size:.85em;color:#555}code{font-size:.9em}
 """
-
-
-def _e(x: Any) -> str:
-    return html.escape("" if x is None else str(x))
-
-
-def _table(
-    header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()
-) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="n">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
-            for i, v in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _pct(p: float | None, digits: int = 1) -> str:
@@ -298,24 +281,6 @@ def findings_html(r: Any) -> str:
     if not items:
         return ""
     return "<h2>Key findings</h2><ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>"
-
-
-def _caption(r: Any, text: str) -> str:
-    extra = style.overrides_text(r.manifest)
-    return f"{text} {style.scenario_text(r) if extra else ''}".strip()
-
-
-def _figures_html(r: Any, plots: Sequence[Any], captions: dict[str, str]) -> list[str]:
-    figs = []
-    for p in plots:
-        data = base64.b64encode(p.png_bytes()).decode("ascii")
-        cap = captions.get(p.name) or captions.get(p.name.split("-")[0], p.name)
-        figs.append(
-            f'<figure><img alt="{_e(p.name)} figure" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_e(_caption(r, cap))}</figcaption></figure>"
-        )
-        p.close()
-    return figs
 
 
 def _head(r: Any) -> str:

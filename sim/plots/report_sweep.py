@@ -17,7 +17,9 @@ import pandas as pd
 from sim.analysis.outcome_names import MEASURES
 from sim.errors import SimError
 from sim.plots import style
-from sim.plots.report import _e, _figures_html, _table
+from sim.plots.html import escape as _e
+from sim.plots.html import figures_html as _figures_html
+from sim.plots.html import table as _table
 from sim.plots.sweep import (
     DEFAULT_ORDER,
     default_outcome,

@@ -163,7 +163,7 @@ class Manifest:
         Exception that interrupted the job (incomplete folders).
     posterior : dict or None
         The posterior the runs drew their calibrated parameters from (folder, sha256,
-        draws, parameters; `sim.calibrate.posterior.Posterior.record`), or None when every
+        draws, parameters; `sim.scenario.posterior.Posterior.record`), or None when every
         run used the scenario's own values.
     extra : dict
         Keys this version does not know, kept as read.
@@ -411,7 +411,7 @@ def _parameters(v: Any) -> bool:
 
 
 def _month(v: Any) -> bool:
-    from sim.scenario.months import parse_month
+    from sim.engine.calendar import parse_month
 
     try:
         parse_month(v)

@@ -41,7 +41,7 @@ def provenance() -> Provenance:
     import pyarrow
     import scipy
 
-    from sim import __version__
+    from sim._version import __version__
 
     commit = git_commit()
     return Provenance(

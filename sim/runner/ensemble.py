@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import shutil
@@ -79,39 +78,12 @@ def chunk_size_for(runs: int, workers: int) -> int:
     return int(max(250, math.ceil(runs / (workers * rounds))))
 
 
-TAG_MAX = 40
-"""Longest overrides slug in a default folder name; longer ones become a short hash."""
-
-
-def overrides_tag(overrides: Iterable[str]) -> str:
-    """Return ``+set-<slug>`` naming the overrides in a folder name, or ``""`` if none.
-
-    The slug joins the overrides with ``+``, each as its path's last two parts and its
-    value (``USA-TWN.commitment=0.9``), keeping only characters safe in file names; when
-    that is longer than `TAG_MAX` it is the first 8 hex digits of the SHA-256 of the
-    overrides instead. The manifest's ``overrides`` always has them in full.
-    """
-    import hashlib
-    import re
-
-    items = list(overrides)
-    if not items:
-        return ""
-    parts = []
-    for item in items:
-        path, _, value = item.partition("=")
-        short = ".".join(path.split(".")[-2:])
-        parts.append(re.sub(r"[^A-Za-z0-9._=,-]+", "", f"{short}={value}"))
-    slug = "+".join(parts)
-    if len(slug) > TAG_MAX or not slug:
-        slug = hashlib.sha256("\n".join(items).encode()).hexdigest()[:8]
-    return f"+set-{slug}"
-
-
 def default_out(scenario: Scenario) -> Path:
-    """``results/<name>[+set-<overrides>]-<YYYYmmdd-HHMMSS>`` (see `overrides_tag`)."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("results") / f"{scenario.name}{overrides_tag(scenario.overrides)}-{stamp}"
+    """``results/<name>[__<overrides in words>]__<hash>`` (`sim.results.names`)."""
+    from sim.results.names import folder_name, free_folder
+
+    name = folder_name(scenario.name, scenario.overrides, scenario.digest)
+    return free_folder(Path("results"), name)
 
 
 def run(

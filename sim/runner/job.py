@@ -49,8 +49,8 @@ def _posterior_record(scen: Scenario, sweep: SweepDesign | None) -> dict[str, An
 
     Sweeps of the older ``per-point`` seeding ran at the scenario's own values.
     """
-    from sim.calibrate.posterior import posterior_record
     from sim.engine.params import override_paths
+    from sim.scenario.posterior import posterior_record
 
     if sweep is not None and sweep.seeding != "common":
         return None

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.engine.calendar import month_label, parse_month
 from sim.errors import ScenarioError
-from sim.scenario.months import month_label, parse_month
+from sim.scenario.checks import check_structure, item_id
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.validate import check_structure, item_id, resolve
+from sim.scenario.validate import resolve
 
 ARRAY_SECTIONS = ("alliances", "grievances", "events", "triggers")
 
@@ -81,6 +82,19 @@ class Scenario:
     def mechanisms(self) -> list[str]:
         """Mechanisms switched on."""
         return list(self.data["model"]["mechanisms"])
+
+    def posterior(self) -> Any:
+        """Return the `sim.scenario.posterior.Posterior` it names, or None.
+
+        ``[calibration] posterior`` (absent or ``"none"``: None). The engine's
+        `compile_scenario` calls this, so that it reads no file itself.
+        """
+        name = self.data.get("calibration", {}).get("posterior")
+        if not name or name == "none":
+            return None
+        from sim.scenario.posterior import load_posterior
+
+        return load_posterior(name)
 
     def month_label(self, offset: int) -> str:
         """``YYYY-MM`` of month `offset` (0-based)."""

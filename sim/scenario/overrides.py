@@ -18,7 +18,7 @@ from typing import Any
 
 from sim.errors import ScenarioError
 from sim.scenario import schema as S
-from sim.scenario.validate import item_id, suggest
+from sim.scenario.checks import item_id, suggest
 
 SECTIONS = tuple(section for section in S.TOP_LEVEL if section != "sweep")
 """Top-level tables a ``--set`` path may start with (``[sweep]`` is not a scenario value)."""

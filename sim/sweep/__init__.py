@@ -4,9 +4,9 @@ Parameter definitions (`space`), sampling (`samplers`), execution (`run`) and an
 (`sim.analysis.sensitivity`, `sim.analysis.discovery`) are separate, as in EMA Workbench.
 
 This package is also the public function ``sim.sweep(scenario, params, ...)``
-(`sim.api.sweep`): calling the module runs a sweep and returns its summary as a
-DataFrame. (``import sim.sweep.run`` binds the name ``sim.sweep`` to this package, so the
-package itself is what must be callable.)
+(`sim.sweep.frame.sweep`, also `sim.api.sweep`): calling the module runs a sweep and
+returns its summary as a DataFrame. (``import sim.sweep.run`` binds the name ``sim.sweep``
+to this package, so the package itself is what must be callable.)
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 
 
 class _CallableModule(types.ModuleType):
-    """A module that runs `sim.api.sweep` when called."""
+    """A module that runs `sim.sweep.frame.sweep` when called."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from sim.api import sweep
+        from sim.sweep.frame import sweep
 
         return sweep(*args, **kwargs)
 

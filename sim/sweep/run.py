@@ -7,7 +7,6 @@ parameter row per run, so a sweep costs about what the same number of plain runs
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -230,11 +229,11 @@ def sweep_annual_runs(mode: str, total: int) -> int:
 
 
 def default_sweep_out(scen: Scenario) -> Path:
-    """``results/<name>[+set-<overrides>]-sweep-<YYYYmmdd-HHMMSS>``."""
-    from sim.runner.ensemble import overrides_tag
+    """``results/<name>__sweep[__<overrides in words>]__<hash>`` (`sim.results.names`)."""
+    from sim.results.names import folder_name, free_folder
 
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("results") / f"{scen.name}{overrides_tag(scen.overrides)}-sweep-{stamp}"
+    name = folder_name(scen.name, scen.overrides, scen.digest, kind="sweep")
+    return free_folder(Path("results"), name)
 
 
 def run_sweep(

@@ -34,7 +34,7 @@ from sim.model import EscalationModel
 from sim.results.reader import Results
 from sim.runner.seeds import run_seeds
 from sim.scenario.loader import Scenario, load_scenario
-from sim.viz.cli import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, parse_run, split_folders
+from sim.viz.launch import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, parse_run, split_folders
 from sim.viz.pages import PLAY_INTERVAL_MS, Controls, ResultsPanel, RunView, Settings
 from sim.viz.results import FolderView, open_folder, replay_scenario
 

@@ -19,7 +19,10 @@ OWN = [
     "run", "sweep", "demo", "check", "list", "show", "trace", "validate", "analyze",
     "discover", "runs", "export",
 ]  # fmt: skip
-WRITERS = ["run", "sweep", "demo", "validate", "export", "runs"]
+WRITERS = [
+    "run", "sweep", "demo", "validate", "export", "runs", "crises", "trace", "show", "analyze",
+    "plot", "compare", "report", "calibrate",
+]  # fmt: skip
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -53,6 +56,93 @@ def test_validate_keeps_output_alias():
     assert p.parse_args(["--output", "x.png"]).out == "x.png"
     assert p.parse_args(["-o", "y.png"]).out == "y.png"
     assert p.parse_args([]).out.startswith("results")  # never a tracked file by default
+
+
+# --- one option vocabulary across every command ---------------------------------------
+
+
+def all_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Every subcommand's parser, walked from the top-level parser (none is left out)."""
+    return subparsers()
+
+
+def test_the_walk_finds_every_command():
+    assert set(OWN) | {"viz", "plot", "compare", "report", "calibrate", "crises"} <= set(
+        all_parsers()
+    )
+
+
+@pytest.mark.parametrize("name", sorted(subparsers()))
+def test_vocabulary_of_every_command(name):
+    """-q/--quiet everywhere; an output is -o/--out; --format a table; --figure-format images."""
+    from sim.cli.args import DEFAULT_RUNS, FIGURE_FORMATS
+
+    p = all_parsers()[name]
+    shown = {o for a in p._actions if a.help != argparse.SUPPRESS for o in a.option_strings}
+    by_option = {o: a for a in p._actions for o in a.option_strings}
+    assert {"-q", "--quiet"} <= shown, f"sim {name} has no -q/--quiet"
+    assert by_option["-q"] is by_option["--quiet"]
+    for a in p._actions:
+        if a.dest == "out" and a.help != argparse.SUPPRESS:
+            assert {"-o", "--out"} <= set(a.option_strings), f"sim {name}: {a.option_strings}"
+    assert "--output" not in shown, f"sim {name}: --output is a hidden alias of -o/--out"
+    if "--format" in shown:  # a table's format, never an image's
+        assert not set(by_option["--format"].choices or ()) & set(FIGURE_FORMATS)
+    if "--figure-format" in shown:
+        assert by_option["--figure-format"].metavar == "{" + ",".join(FIGURE_FORMATS) + "}"
+    runs = by_option.get("--runs")
+    if runs is not None and name not in ("sweep", "calibrate"):  # per point, per particle
+        assert runs.default == DEFAULT_RUNS, f"sim {name} --runs defaults to {runs.default}"
+    text = p.format_help()
+    assert "%%" not in text, f"sim {name} --help shows a literal %%"
+
+
+def test_top_level_help_has_no_double_percent():
+    assert "%%" not in build_parser().format_help()
+
+
+@pytest.mark.parametrize(
+    "name, old, new, value",
+    [
+        ("plot", "--output", "out", "x.png"),
+        ("compare", "--output", "out", "x.csv"),
+        ("report", "--output", "out", "x.html"),
+        ("validate", "--output", "out", "x.png"),
+        ("plot", "--format", "figure_format", "svg"),
+    ],
+)
+def test_old_spellings_still_work_with_a_note(name, old, new, value, capsys):
+    p = all_parsers()[name]
+    positional = {"plot": ["DIR"], "compare": ["A", "B"], "report": ["DIR"], "validate": []}
+    args = p.parse_args([*positional[name], old, value])
+    assert getattr(args, new) == value
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{old} is deprecated" in err
+    assert old not in p.format_help().replace(f"{old}-", "")  # hidden from --help
+
+
+def test_validate_out_is_a_folder_and_a_file_still_works():
+    from sim.cli.validate import figure_path
+
+    assert figure_path("results/hindcast", None) == Path("results/hindcast/hindcast.png")
+    assert figure_path("out", "svg") == Path("out/hindcast.svg")
+    assert figure_path("my/fig.png", None) == Path("my/fig.png")
+
+
+def test_trace_quiet_leaves_out_the_legend_and_out_writes_a_file(tmp_path, capsys):
+    scen = str(REPO / "scenarios" / "two_state.toml")
+    assert main(["trace", scen, "--seed", "3", "-q"]) == 0
+    quiet = capsys.readouterr().out
+    assert main(["trace", scen, "--seed", "3", "-o", str(tmp_path / "t.txt")]) == 0
+    assert capsys.readouterr().out.strip() == f"trace: {tmp_path / 't.txt'}"
+    full = (tmp_path / "t.txt").read_text()
+    assert len(quiet) < len(full) and quiet.splitlines()[0] == full.splitlines()[0]
+
+
+def test_list_quiet_prints_names_only(capsys):
+    assert main(["list", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "baseline.toml" in lines and all(" " not in line for line in lines)
 
 
 def test_annual_takes_the_same_values_on_run_and_sweep():
@@ -94,19 +184,31 @@ def test_run_quiet_prints_only_the_path_and_header_names_overrides(tmp_path, cap
     ]
 
 
-def test_default_folder_names_mention_the_overrides(monkeypatch, tmp_path):
-    from sim.runner.ensemble import default_out, overrides_tag
+def test_default_folder_names_say_the_overrides_in_words(monkeypatch, tmp_path):
+    import re
+
+    from sim.results.names import folder_name, free_folder
+    from sim.runner.ensemble import default_out
     from sim.scenario import load_scenario
     from sim.sweep.run import default_sweep_out
 
+    monkeypatch.chdir(tmp_path)
     scen = REPO / "scenarios" / "baseline.toml"
-    assert default_out(load_scenario(scen)).name.startswith("baseline-2023-2")
-    one = load_scenario(scen, ["alliances.USA-TWN.commitment=0.9"])
-    assert default_out(one).name.startswith("baseline-2023+set-USA-TWN.commitment=0.9-")
-    assert default_sweep_out(one).name.startswith("baseline-2023+set-USA-TWN.commitment=0.9-sweep-")
+    assert re.fullmatch(r"baseline-2023__[0-9a-f]{6}", default_out(load_scenario(scen)).name)
+    one = load_scenario(scen, ["alliances.USA-TWN.commitment=0.5"])
+    assert re.fullmatch(r"baseline-2023__commitment-0.5__[0-9a-f]{6}", default_out(one).name)
+    sweep = default_sweep_out(one).name
+    assert re.fullmatch(r"baseline-2023__sweep__commitment-0.5__[0-9a-f]{6}", sweep)
+    other = load_scenario(scen, ["alliances.USA-JPN.commitment=0.5"])
+    assert default_out(other).name != default_out(one).name  # the hash tells them apart
     many = [f"actors.JPN.arms.reaction.CHN=0.0{i}" for i in range(1, 6)]
-    tag = overrides_tag(many)
-    assert tag.startswith("+set-") and len(tag) == len("+set-") + 8  # a short hash
+    name = folder_name("base", many)
+    assert name.startswith("base__CHN-0.01__CHN-0.02") and re.search(r"\+\d__[0-9a-f]{6}$", name)
+    taken = tmp_path / "x"
+    taken.mkdir()
+    (taken / "manifest.json").write_text("{}")
+    assert free_folder(tmp_path, "x") == tmp_path / "x-2"
+    assert free_folder(tmp_path, "y") == tmp_path / "y"
 
 
 def test_list_finds_the_shipped_scenarios_from_any_directory(tmp_path):

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.calibrate.posterior import load_posterior
 from sim.engine.params import compile_scenario
 from sim.engine.rng import draw_of
 from sim.scenario.loader import load_scenario
+from sim.scenario.posterior import load_posterior
 from sim.sweep.run import run_sweep
 
 REPO = Path(__file__).resolve().parents[2]

@@ -33,7 +33,7 @@ from sim.engine.declare import Field as F
 from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
 from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
 from sim.engine.mechanisms.diplomacy import hold_talks
-from sim.engine.mechanisms.greyzone import default_opponent
+from sim.engine.mechanisms.greyzone_records import default_opponent
 
 if TYPE_CHECKING:
     from sim.engine.params import EventSpec, Index
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 
 def step(m: Month) -> None:
     """Apply every event occurrence scheduled for this month."""
-    from sim.engine.registry import EVENT_KINDS
-
     p, s = m.params, m.structure
     for e, ev in enumerate(s.events):
         if e not in m.due:
@@ -55,7 +53,7 @@ def step(m: Month) -> None:
             values = values.with_arrays(
                 {k: np.broadcast_to(v, (m.runs,)) for k, v in values.arrays().items()}
             )
-        EVENT_KINDS[ev.kind].apply(m, ev, fire, values)
+        m.event_kinds[ev.kind].apply(m, ev, fire, values)
 
 
 # --- structure of each kind: who and where ------------------------------------------------

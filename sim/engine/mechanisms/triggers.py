@@ -207,7 +207,7 @@ class TriggerParams(ParamBlock):
     @classmethod
     def compile(cls, d: dict, ix: Index) -> TriggerParams:
         """Return the (1, J) arrays of the scenario's triggers (resolved data `d`)."""
-        from sim.scenario.months import parse_month  # the scenario package imports the registry
+        from sim.engine.calendar import parse_month  # the scenario package imports the registry
 
         items = d.get("triggers", [])
         width = max([1, *(len(t["months"]) for t in items)])
@@ -222,7 +222,7 @@ class TriggerParams(ParamBlock):
         def floats(key: str) -> Array:
             return np.array([[float(t[key]) for t in items]]).reshape(1, len(items))
 
-        from sim.engine.params import _compile_param
+        from sim.engine.blocks import compile_param as _compile_param
 
         scoped = {name: _compile_param(p, d, ix, "triggers") for name, p in cls.declared()}
         return cls(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import SimError
-from sim.sweep.samplers import Design
+from sim.sweep.samplers.design import Design
 from sim.sweep.space import Parameter
 
 MAX_POINTS = 1_000_000

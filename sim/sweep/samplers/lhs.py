@@ -5,7 +5,7 @@ from __future__ import annotations
 from scipy.stats import qmc
 
 from sim.errors import SimError
-from sim.sweep.samplers import Design, values_of
+from sim.sweep.samplers.design import Design, values_of
 from sim.sweep.space import Parameter
 
 

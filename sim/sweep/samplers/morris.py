@@ -9,7 +9,7 @@ from __future__ import annotations
 from SALib.sample import morris as salib_morris
 
 from sim.errors import SimError
-from sim.sweep.samplers import Design, unit_problem, values_of
+from sim.sweep.samplers.design import Design, unit_problem, values_of
 from sim.sweep.space import Parameter
 
 LEVELS = 4

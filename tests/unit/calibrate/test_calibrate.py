@@ -14,7 +14,6 @@ from conftest import BASE_TOML, REPO
 from scipy import stats
 
 from sim.calibrate import smc
-from sim.calibrate.posterior import draw_of, load_posterior
 from sim.calibrate.priors import (
     Calibrated,
     calibrated_parameters,
@@ -27,9 +26,11 @@ from sim.calibrate.run import calibrate, resume
 from sim.calibrate.targets import Target, load_targets, log_predictive, run_counts
 from sim.engine.declare import Prior
 from sim.engine.params import compile_scenario
+from sim.engine.rng import draw_of
 from sim.engine.simulate import simulate
 from sim.errors import SimError
 from sim.scenario.loader import load_scenario
+from sim.scenario.posterior import load_posterior
 
 TARGET_ROWS = [
     # target, theatre, kind, peak_min, subset, count, base

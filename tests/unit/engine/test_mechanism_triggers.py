@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
+from sim.engine.calendar import parse_month
 from sim.engine.ladder import LOG_COLUMNS
 from sim.engine.params import compile_scenario
 from sim.engine.simulate import Engine, simulate
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
-from sim.scenario.months import parse_month
 
 START = "2030-01"
 

@@ -245,7 +245,7 @@ def test_hindcast_spending_scores_meet_the_acceptance_line():
     at 400 runs is about 2% of the band's width), so the check keeps the acceptance line of
     24 of 30 rather than the measured value.
     """
-    from sim.hindcast.cli import forecast_scores, validate
+    from sim.cli.validate import forecast_scores, validate
 
     _, observed, years, arrays, *_ = validate(HINDCAST, runs=400, workers=1)
     scores, summary = forecast_scores(HINDCAST, observed, years, arrays, 400, None, 2018, [])

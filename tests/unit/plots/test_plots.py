@@ -231,7 +231,10 @@ def test_formats_and_output_rules(folders, tmp_path):
     assert main(["plot", d, "--kind", "war", "-o", str(tmp_path / "w.svg")]) == 0
     ET.parse(tmp_path / "w.svg")  # well-formed XML
     assert (
-        main(["plot", d, "--kind", "ladder", "--format", "pdf", "-o", str(tmp_path / "l.pdf")]) == 0
+        main(
+            ["plot", d, "--kind", "ladder", "--figure-format", "pdf", "-o", str(tmp_path / "l.pdf")]
+        )
+        == 0
     )
     assert (tmp_path / "l.pdf").read_bytes()[:4] == b"%PDF"
     # several kinds and -o with a suffix: a stem
@@ -336,7 +339,7 @@ def test_cli_errors_are_one_line_exit_2(folders, tmp_path, capsys):
         (["plot", d, "--metric", "nope"], "milex_usd_bn"),
         (["plot", d, "--metric", "milex_usd_bn", "--subject", "XXX"], "JPN"),
         (["plot", d, "--kind", "grievance", "--year", "1999"], "2023"),
-        (["plot", d, "--kind", "war", "--format", "gif"], "png, svg, pdf"),
+        (["plot", d, "--kind", "war", "--figure-format", "gif"], "png, svg, pdf"),
         (["plot", str(tmp_path / "missing")], "no such result folder"),
         (["plot", str(tmp_path)], "manifest"),
         (["compare", d], "at least two"),

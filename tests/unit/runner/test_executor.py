@@ -73,7 +73,7 @@ def test_forkserver_preload_warms_the_kernels() -> None:
     import sys
 
     code = (
-        "import sys, sim.runner.preload as p; from sim.engine import _kernels as k; "
+        "import sys, sim.runner.preload as p; from sim.engine import _kernels_random as k; "
         "print('numba' in sys.modules, len(k.uniforms.overloads) > 0)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -18,7 +18,7 @@ from sim.engine.mechanisms.world import steady_capability
 from sim.errors import ScenarioError
 from sim.scenario import load_scenario
 from sim.scenario import schema as S
-from sim.scenario.validate import item_id
+from sim.scenario.checks import item_id
 
 SMALL = {
     "meta": {"name": "derived", "start": "2030-01", "months": 24},

@@ -22,8 +22,8 @@ with warnings.catch_warnings():
 
 import sim
 from sim.viz.app import build, build_from_env
-from sim.viz.cli import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, server_command
 from sim.viz.components import events_html, status_html
+from sim.viz.launch import ENV_RESULTS, ENV_RUN, ENV_SCENARIO, ENV_SEED, server_command
 from sim.viz.results import (
     compare_html,
     compare_rows,
@@ -295,7 +295,7 @@ def test_server_command_is_solara_production():
 
 def test_cli_does_not_import_solara_or_mesa():
     code = (
-        "import sys; from sim.cli import build_parser; import sim.viz.cli; "
+        "import sys; from sim.cli import build_parser; import sim.viz.launch; "
         "p = build_parser(); p.parse_args(['viz', 'x.toml']); "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('solara', 'mesa', 'ipyvuetify', 'matplotlib', 'numpy')); "

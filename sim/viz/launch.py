@@ -180,7 +180,14 @@ def cmd_viz(args: argparse.Namespace) -> int:
     )
     shown = f"[{args.host}]" if ":" in args.host else args.host
     preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    proc = subprocess.Popen(server_command(args.host, args.port), env=env, preexec_fn=preexec)
+    quiet = getattr(args, "quiet", False)  # -q: the server's own log is not shown
+    proc = subprocess.Popen(
+        server_command(args.host, args.port),
+        env=env,
+        preexec_fn=preexec,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
     # SIGTERM (kill, a test's terminate()) stops the server like Ctrl-C does
     try:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -204,56 +211,3 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if code:
         print(f"sim viz: the solara server exited with status {code}", file=sys.stderr)
     return code
-
-
-def register_viz(sub: argparse._SubParsersAction) -> None:
-    """``sim viz``."""
-    p = sub.add_parser(
-        "viz",
-        help="explore runs and result folders in the browser",
-        description=(
-            "Serve the explorer: step one run of a scenario month by month (tab 'Explore a "
-            "run'), and show whole result folders, compare two and replay any run by id "
-            "(tab 'Result folders')."
-        ),
-        epilog=(
-            "examples:\n"
-            "  sim viz scenarios/baseline.toml --seed 42\n"
-            "  sim viz scenarios/baseline.toml --results results/baseline "
-            "--results results/no_talks"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "scenario",
-        nargs="?",
-        default=None,
-        metavar="SCENARIO",
-        help="scenario file (or use --run, or only --results to start with run 0 of a folder)",
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        help="seed of the first run (default: run 0 of the scenario's master seed)",
-    )
-    p.add_argument(
-        "--run",
-        default=None,
-        metavar="DIR:RUN_ID",
-        help="replay run RUN_ID of a result folder (its stored scenario and seed)",
-    )
-    p.add_argument(
-        "--results",
-        action="append",
-        default=None,
-        metavar="DIR",
-        help="result folder for the 'Result folders' tab (repeat to compare two or more)",
-    )
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    p.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
-    )
-    p.set_defaults(func=cmd_viz)

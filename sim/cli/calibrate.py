@@ -9,6 +9,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.args import (
+    add_out,
+    add_parser,
+    add_quiet,
+    add_set,
+)
+
 DEFAULT_TARGETS = "data/calibration_targets.csv"
 
 
@@ -101,8 +108,6 @@ def format_diagnostics(diag: dict) -> str:
 
 def register_calibrate(sub: argparse._SubParsersAction) -> None:
     """``sim calibrate``."""
-    from sim.cli import add_parser, add_quiet, add_set
-
     p = add_parser(
         sub,
         "calibrate",
@@ -119,7 +124,7 @@ def register_calibrate(sub: argparse._SubParsersAction) -> None:
         help=f"targets CSV (default {DEFAULT_TARGETS}; docs/calibration.md)",
     )
     p.add_argument("--vintage", type=int, default=None, help="use the targets of this vintage")
-    p.add_argument("--out", metavar="DIR", help="output folder")
+    add_out(p, "calibration folder (posterior, diagnostics, figures)", metavar="DIR")
     p.add_argument("--particles", type=int, default=256, help="population size (default 256)")
     p.add_argument("--runs", type=int, default=20, help="runs per particle and step (default 20)")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")

@@ -3,8 +3,9 @@
 This module is imported when the ``sim`` parser is built, so it imports nothing heavy:
 matplotlib, pandas and the figure modules load inside the handlers.
 
-Shared vocabulary: ``--out`` (aliases ``-o``, ``--output``) names what is written,
-``-q``/``--quiet`` hides progress and summaries, outcomes are ``MEASURE.THEATRE``
+Shared vocabulary (`sim.cli.args`): ``-o/--out`` names what is written (``--output``
+still works, deprecated), ``--format`` is a table's format and ``--figure-format`` an
+image's, ``-q/--quiet`` hides progress and summaries, outcomes are ``MEASURE.THEATRE``
 (``war.taiwan``, ``rung5.senkaku``; see `sim.analysis.outcome_names`).
 """
 
@@ -13,6 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from sim.cli.args import (
+    add_figure_format,
+    add_format,
+    add_out,
+    add_quiet,
+    deprecated,
+)
 
 KIND_NAMES = ("ladder", "war", "survival", "fan", "grievance", "response", "heatmap", "sensitivity")
 """Kinds listed in ``--help`` (the registry is `sim.plots.kinds.KINDS`)."""
@@ -37,7 +46,8 @@ def _load(folders):
     return [load_results(f) for f in folders]
 
 
-def _write(plots, default_dir: Path, out: str | None, fmt: str | None) -> list[Path]:
+def write_figures(plots, default_dir: Path, out: str | None, fmt: str | None) -> list[Path]:
+    """Save `plots` under `out` (a folder or one file) or `default_dir`; return the paths."""
     from sim.plots.output import targets
 
     paths = targets([p.name for p in plots], default_dir, out, fmt)
@@ -78,7 +88,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
             year=args.year,
             outcome=args.outcome,
         )
-    for path in _write(plots, results.path / "figures", args.out, args.format):
+    for path in write_figures(plots, results.path / "figures", args.out, args.figure_format):
         _say(args, str(path))
     return 0
 
@@ -148,7 +158,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for p in kind.draw(results):
                 p.name = f"compare-{p.name}"
                 plots.append(p)
-        for path in _write(plots, out_dir, str(out_dir), args.figure_format):
+        for path in write_figures(plots, out_dir, str(out_dir), args.figure_format):
             _say(args, str(path), sys.stderr if out_file is None else None)
     return 0
 
@@ -182,11 +192,11 @@ def _parser(sub: argparse._SubParsersAction, name: str, help: str, description: 
 
 
 def _out(p: argparse.ArgumentParser, metavar: str, help: str) -> None:
-    p.add_argument("--out", "-o", "--output", dest="out", default=None, metavar=metavar, help=help)
+    add_out(p, help, aliases=("--output",), metavar=metavar)
 
 
 def _quiet(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
+    add_quiet(p, QUIET_HELP)
 
 
 def register_plot(sub: argparse._SubParsersAction) -> None:
@@ -211,12 +221,8 @@ def register_plot(sub: argparse._SubParsersAction) -> None:
         help=f"figure kind (repeatable): {', '.join(KIND_NAMES)}",
     )
     _out(p, "PATH", OUTPUT_HELP)
-    p.add_argument(
-        "--format",
-        default=None,
-        metavar="FMT",
-        help="png, svg or pdf (default: from --out, else png)",
-    )
+    add_figure_format(p, "png, svg or pdf (default: from the --out suffix, else png)")
+    deprecated(p, "--format", "--figure-format", "figure_format", metavar="FMT")
     p.add_argument(
         "--outcome",
         default=None,
@@ -249,7 +255,7 @@ def register_compare(sub: argparse._SubParsersAction) -> None:
         "Print, per theatre, P(war), P(blockade), P(rung >= 5), P(any crisis), P(lost) (the "
         "holder changed), any --outcome asked for, crises per year and the grey-zone "
         "activity, and per actor the military "
-        "spending in chosen years, for each folder with its 95%% interval and the difference "
+        "spending in chosen years, for each folder with its 95% interval and the difference "
         "from the first folder with its interval. Differences are paired (common random "
         "numbers) when the folders share seeds, e.g. runs with the same --seed; otherwise "
         "unpaired, with a warning. Figures only with --figures.",
@@ -270,11 +276,11 @@ def register_compare(sub: argparse._SubParsersAction) -> None:
         metavar="YEAR[,YEAR...]",
         help="calendar years of the spending and grey-zone metrics (default: the last full year)",
     )
-    p.add_argument(
-        "--format",
-        choices=TABLE_FORMATS,
-        default=None,
-        help="output format (default: table, or from the --out suffix .csv/.md/.json)",
+    add_format(
+        p,
+        TABLE_FORMATS,
+        None,
+        "format of the table (default: table, or from the --out suffix .csv/.md/.json)",
     )
     _out(
         p,
@@ -302,12 +308,7 @@ def register_compare(sub: argparse._SubParsersAction) -> None:
         metavar="KIND",
         help="with --figures, figure kind (repeatable): ladder, war, survival",
     )
-    p.add_argument(
-        "--figure-format",
-        default=None,
-        metavar="FMT",
-        help="with --figures: png, svg or pdf (default png)",
-    )
+    add_figure_format(p, "with --figures: png, svg or pdf (default png)")
     _quiet(p)
     p.set_defaults(func=cmd_compare)
 
@@ -332,4 +333,4 @@ def register_report(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTER = [register_plot, register_compare, register_report]
-"""Registration functions added to `sim.commands.REGISTER`."""
+"""Registration functions (`sim.cli.main.REGISTER` lists them)."""

@@ -10,16 +10,52 @@ which keeps replay (`sim trace`, `sim.EscalationModel`) and batch independence i
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.engine.rng import draw_of
 from sim.errors import SimError
 
-__all__ = ["Posterior", "draw_of", "find_folder", "load_posterior", "posterior_record"]
+__all__ = [
+    "MANIFEST",
+    "POSTERIOR",
+    "Posterior",
+    "file_hash",
+    "find_folder",
+    "load_posterior",
+    "posterior_record",
+    "read_manifest",
+]
+
+MANIFEST = "calibration.json"
+"""A calibration folder's manifest (written by `sim.calibrate.store`)."""
+POSTERIOR = "posterior.parquet"
+"""A calibration folder's posterior draws: draw, weight, one column per parameter."""
+KIND = "calibration"
+"""The ``kind`` of a calibration manifest."""
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """Read ``calibration.json`` (clear error if it is missing or not a calibration)."""
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SimError(f"{folder}: not a calibration folder ({MANIFEST} is missing)") from None
+    except (OSError, ValueError) as exc:
+        raise SimError(f"{path}: unreadable ({exc})") from None
+    if data.get("kind") != KIND:
+        raise SimError(f"{path}: kind: expected {KIND!r}, got {data.get('kind')!r}")
+    return data
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -62,8 +98,6 @@ def load_posterior(folder: str | Path) -> Posterior:
     Cached by the folder and its ``posterior.parquet``'s size and modification time, so
     the several compilations of one job read it once.
     """
-    from sim.calibrate.store import POSTERIOR
-
     path = Path(folder).resolve()
     try:
         stat = (path / POSTERIOR).stat()
@@ -76,8 +110,6 @@ def load_posterior(folder: str | Path) -> Posterior:
 @functools.lru_cache(maxsize=8)
 def _load(folder: str, _key: tuple[int, int]) -> Posterior:
     import pyarrow.parquet as pq
-
-    from sim.calibrate.store import POSTERIOR, file_hash, read_manifest
 
     path = Path(folder)
     manifest = read_manifest(path)
@@ -109,7 +141,8 @@ def find_folder(name: str, scenario_file: str) -> Path | None:
     """Find a posterior folder a scenario names; None if there is none.
 
     A relative name is taken from the scenario file's folder, then from the folder of the
-    shipped scenarios (`sim.cli.scenario_dir`), so installed copies find their posterior.
+    shipped scenarios (`sim.scenario.paths.scenario_dir`), so installed copies find their
+    posterior.
     """
     path = Path(name)
     if path.is_absolute():
@@ -117,7 +150,7 @@ def find_folder(name: str, scenario_file: str) -> Path | None:
     candidates = []
     if scenario_file and not scenario_file.startswith("<"):
         candidates.append(Path(scenario_file).resolve().parent / path)
-    from sim.cli import scenario_dir
+    from sim.scenario.paths import scenario_dir
 
     candidates.append(scenario_dir() / path)
     candidates.append(Path.cwd() / path)

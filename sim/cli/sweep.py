@@ -6,7 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.commands import _interrupted, _progress_bar
+from sim.cli.args import (
+    add_annual,
+    add_out,
+    add_parser,
+    add_posterior,
+    add_quiet,
+    add_set,
+    add_workers,
+    interrupted,
+    progress_bar,
+    run_overrides,
+)
+from sim.cli.run import overrides_text, posterior_text
 from sim.errors import SimError
 
 
@@ -19,7 +31,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if "cb" not in state:
-            state["cb"], state["bar"] = _progress_bar(total, args.quiet)
+            state["cb"], state["bar"] = progress_bar(total, args.quiet)
             state["bar"].__enter__()
         if state["cb"]:
             state["cb"](done, total)
@@ -34,11 +46,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     out, workers=args.workers, scheduler=args.scheduler, progress=progress
                 )
             except (KeyboardInterrupt, Terminated):
-                return _interrupted("sweep", out)
+                return interrupted("sweep", out)
         else:
             if not args.scenario:
                 raise SimError("give a SCENARIO file (or --resume DIR)")
-            from sim.commands import run_overrides
             from sim.scenario import load_scenario
             from sim.sweep.run import default_sweep_out
 
@@ -62,7 +73,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     command=["sim", *sys.argv[1:]],
                 )
             except (KeyboardInterrupt, Terminated):
-                return _interrupted("sweep", out)
+                return interrupted("sweep", out)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
@@ -72,8 +83,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def print_sweep(results, quiet: bool = False) -> None:
     """Print the headline figures of a finished sweep (only the path line if `quiet`)."""
-    from sim.commands import overrides_text, posterior_text
-
     m = results.manifest
     if quiet:
         print(f"results: {results.path}/")
@@ -128,9 +137,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         args.outcome or None,
         outcomes_table=lambda: results.outcomes,
     )
-    print(format_indices(result))
+    data = json.dumps(result, indent=2).encode()
+    if not args.quiet:
+        print(format_indices(result))
     if args.save:
-        atomic_write_bytes(results.path / "sensitivity.json", json.dumps(result, indent=2).encode())
+        atomic_write_bytes(results.path / "sensitivity.json", data)
+        print(f"sensitivity: {results.path / 'sensitivity.json'}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out, data)
+        print(f"sensitivity: {out}")
     return 0
 
 
@@ -151,9 +168,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def register_sweep(sub: argparse._SubParsersAction) -> None:
     """Register ``sim sweep``, ``sim analyze`` and ``sim discover``."""
-    from sim.cli import add_out, add_parser, add_quiet, add_set
-    from sim.commands import add_annual, add_posterior, add_workers
-
     p = add_parser(
         sub,
         "sweep",
@@ -193,7 +207,7 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
     )
     add_set(p)
     add_posterior(p)
-    add_out(p, "result folder (default results/<name>[+set-<overrides>]-sweep-<time>)")
+    add_out(p, "result folder (default results/<name>__sweep[__<overrides in words>]__<hash>)")
     add_workers(p)
     p.add_argument(
         "--scheduler",
@@ -230,6 +244,8 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save", action="store_true", help="replace the folder's sensitivity.json with these"
     )
+    add_out(p, "write the indices as JSON to this file", metavar="FILE")
+    add_quiet(p, "print no table of indices, only the paths written; errors still appear")
     p.set_defaults(func=cmd_analyze)
 
     p = add_parser(
@@ -253,4 +269,5 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
         help="points with the outcome above this are of interest (default: median)",
     )
     p.add_argument("--density", type=float, default=0.8, help="PRIM density target (default 0.8)")
+    add_quiet(p, "print only the box (discover prints no progress); errors still appear")
     p.set_defaults(func=cmd_discover)

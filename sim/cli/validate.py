@@ -9,6 +9,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.args import (
+    FIGURE_FORMATS,
+    add_figure_format,
+    add_out,
+    add_parser,
+    add_quiet,
+    add_runs,
+    add_workers,
+)
+
 DEFAULT_SCENARIO = Path("scenarios") / "hindcast_2013.toml"
 DEFAULT_FIGURE = Path("results") / "hindcast" / "hindcast.png"
 """Default figure: under results/, so that following a tutorial never overwrites a tracked
@@ -16,7 +26,7 @@ file (the documentation's copy, docs/figures/hindcast.png, is written with --out
 
 
 def _default_scenario() -> Path:
-    from sim.cli import shipped_scenario
+    from sim.scenario.paths import shipped_scenario  # sim.scenario imports numpy
 
     return shipped_scenario(DEFAULT_SCENARIO.name)
 
@@ -110,10 +120,10 @@ def forecast_scores(
     ensemble of the scenario under that origin's fitted overrides (`sim.hindcast.origins`).
     Returns the per-observation scores and their summary.
     """
-    import sim
     from sim.hindcast.origins import load_origin
     from sim.hindcast.scores import build_tasks, score_rows, score_task, summarise_scores
     from sim.hindcast.stats import arrays_from_annual
+    from sim.runner.ensemble import run
 
     tasks = build_tasks(observed, cutoff, rolling)
     rows = []
@@ -125,7 +135,7 @@ def forecast_scores(
             # (fitted up to 2018), so its crisis parameters are the judgement defaults it
             # was fitted with
             overrides = {**fit.overrides, "calibration.posterior": "none"}
-            res = sim.run(
+            res = run(
                 scenario, runs=runs, seed=seed, overrides=overrides, out=None,
                 workers=workers, annual="all",
             )  # fmt: skip
@@ -144,11 +154,11 @@ def validate(
     workers: int | None = None,
 ):
     """Run the hindcast; return results, observed, years, arrays, table, summary, pooled."""
-    import sim
     from sim.hindcast.observed import load_observed
     from sim.hindcast.stats import arrays_from_annual, compare, overall, summarise
+    from sim.runner.ensemble import run
 
-    results = sim.run(scenario, runs=runs, seed=seed, out=None, workers=workers, annual="all")
+    results = run(scenario, runs=runs, seed=seed, out=None, workers=workers, annual="all")
     years, arrays = arrays_from_annual(results.annual)
     observed = load_observed(int(years[0]), int(years[-1]))
     table = compare(observed, arrays, years, cutoff)
@@ -212,7 +222,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "(> 0: better); PIT quintile counts (flat is calibrated)."
         )
         print(format_scores(score_summary))
-    from sim.hindcast.figure import draw
+    from sim.plots.hindcast import draw
 
     caption = (
         f"{results.title}. {m['runs']:,} runs, seed {m['master_seed']}. Bands over runs; "
@@ -223,13 +233,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
     )
     fig = draw(observed, arrays, years, args.cutoff, caption)
-    path = Path(args.out)
+    path = figure_path(args.out, args.figure_format)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, metadata={"Software": "escalation-sim"})
+    fig.savefig(path, dpi=150, metadata=_metadata(path))
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    from sim.hindcast.figure import draw_scores
+    from sim.plots.hindcast import draw_scores
 
     spath = path.with_name(path.stem + "-scores" + path.suffix)
     rolling = ", ".join(map(str, args.rolling)) or "none"
@@ -242,7 +252,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"--runs {m['runs']} --seed {m['master_seed']} --cutoff {args.cutoff}."
     )
     fig = draw_scores(score_summary, score_caption)
-    fig.savefig(spath, dpi=150, metadata={"Software": "escalation-sim"})
+    fig.savefig(spath, dpi=150, metadata=_metadata(spath))
     plt.close(fig)
     # with --format csv, stdout holds only the CSV: the paths go to stderr
     report = sys.stderr if args.format == "csv" else sys.stdout
@@ -269,13 +279,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _metadata(path: Path) -> dict[str, str]:
+    key = {".png": "Software", ".pdf": "Creator", ".svg": "Creator"}[path.suffix.lower()]
+    return {key: "escalation-sim"}
+
+
+def figure_path(out: str, fmt: str | None) -> Path:
+    """Return the hindcast figure's path: ``OUT/hindcast.FMT`` for a folder, else OUT."""
+    from sim.errors import SimError
+
+    if fmt is not None and fmt not in FIGURE_FORMATS:
+        raise SimError(f"--figure-format {fmt}: choose png, svg or pdf")
+    path = Path(out)
+    if path.suffix.lower().lstrip(".") in FIGURE_FORMATS:
+        return path.with_suffix("." + fmt) if fmt else path
+    return path / DEFAULT_FIGURE.with_suffix("." + (fmt or "png")).name
+
+
 def print_origins(args: argparse.Namespace) -> int:
     """Run the rolling-origin suite: fit at each origin, score what followed (docs/hindcast.md)."""
-    from sim.cli import scenario_dir
     from sim.hindcast import greyzone_origins, rolling
 
     origins = tuple(args.origins) or rolling.ORIGINS
     seed = 1 if args.seed is None else args.seed
+    from sim.scenario.paths import scenario_dir  # sim.scenario imports numpy
+
     triggers = rolling.origins_table(origins, scenario_dir(), args.runs, seed)
     _, greyzone = greyzone_origins.origin_scores(origins, args.runs, seed, workers=args.workers)
     if args.format == "csv":
@@ -311,9 +339,6 @@ def print_origins(args: argparse.Namespace) -> int:
 
 def register_validate(sub: argparse._SubParsersAction) -> None:
     """``sim validate``."""
-    from sim.cli import add_out, add_parser, add_quiet
-    from sim.commands import add_workers
-
     p = add_parser(
         sub,
         "validate",
@@ -329,7 +354,7 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"hindcast scenario (default {DEFAULT_SCENARIO})",
     )
-    p.add_argument("--runs", type=int, default=1000, help="number of runs (default 1000)")
+    add_runs(p)
     p.add_argument(
         "--seed",
         type=int,
@@ -370,11 +395,12 @@ def register_validate(sub: argparse._SubParsersAction) -> None:
     )
     add_out(
         p,
-        f"figure file (default {DEFAULT_FIGURE}); the scores figure is written next to it "
-        "as NAME-scores.png",
-        str(DEFAULT_FIGURE),
+        f"folder of the figures (default {DEFAULT_FIGURE.parent}): {DEFAULT_FIGURE.name} and "
+        f"{DEFAULT_FIGURE.stem}-scores.png; a file name (x.png) still names the first figure",
+        str(DEFAULT_FIGURE.parent),
         ("--output",),
     )
+    add_figure_format(p, "png, svg or pdf (default: from an --out file name, else png)")
     p.add_argument(
         "--table",
         default=None,

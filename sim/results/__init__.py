@@ -1,0 +1,1 @@
+"""Result folders: writing and reading the Parquet tables and the manifest."""
