@@ -67,3 +67,15 @@ def test_history_scenario_runs_with_its_posterior() -> None:
     assert set(frame["record"]) == {"named", "mid"} and len(frame) == 10
     assert ((frame["pit"] >= 0) & (frame["pit"] <= 1)).all()
     assert 0.0 <= zeros["p_no_war"] <= 1.0 and zeros["joint_log_score"] <= 0.0
+
+
+def test_sim_validate_eras_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from sim.cli import main
+
+    assert main(["validate", "--eras", "--runs", "30", "--workers", "1", "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert len(table) == 10 and {"record", "theatre", "era", "pit"} <= set(table.columns)
+    assert main(["validate", "--eras", "--runs", "30", "--workers", "1"]) == 0
+    assert "Joint log score" in capsys.readouterr().out
