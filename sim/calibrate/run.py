@@ -42,6 +42,12 @@ from sim.scenario.loader import Scenario, load_scenario
 
 Progress = Callable[[smc.SMCState, int], None]
 """Called after each step with the state and the runs simulated so far."""
+MAX_PARTICLES = 100_000
+"""Largest population: the SMC keeps every particle's values, weights and per-target
+counts in memory and writes them at each step (~1 KB per particle)."""
+MAX_RUNS_PER_PARTICLE = 10_000
+"""Most runs per particle: a particle's runs go through the engine in one chunk, whose
+memory grows with its runs (~100-150 MB per 10,000, as `sim.runner.sizing.MAX_CHUNK`)."""
 PREDICTIVE_SEED = 7
 """Stream purpose of the posterior predictive replicates."""
 
@@ -128,6 +134,16 @@ def calibrate(
     if particles < 8 or runs < 1:
         raise SimError(
             f"--particles must be at least 8 and --runs at least 1 ({particles}, {runs})"
+        )
+    if particles > MAX_PARTICLES:
+        raise SimError(
+            f"--particles {particles:,}: more than a calibration holds in memory "
+            f"({MAX_PARTICLES:,}); ask for fewer particles"
+        )
+    if runs > MAX_RUNS_PER_PARTICLE:
+        raise SimError(
+            f"--runs {runs:,}: more runs per particle than one chunk takes "
+            f"({MAX_RUNS_PER_PARTICLE:,}); ask for fewer runs per particle"
         )
     folder = Path(out)
     prepare_folder(folder, force)

@@ -422,7 +422,7 @@ def test_full_disk_is_one_line_error_and_resumable(
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         monkeypatch.setattr(folder_mod, "ParquetAppender", FullWriter)
-    monkeypatch.setattr(ensemble, "chunk_size_for", lambda runs, workers: 200)
+    monkeypatch.setattr(ensemble, "chunk_size_for", lambda runs, workers, cap=None: 200)
     out = tmp_path / "full"
     code = main(
         [
