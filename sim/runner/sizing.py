@@ -256,7 +256,8 @@ def estimate_line(
     if seconds < ESTIMATE_FROM:
         return None
     rate = runs / seconds
-    where = f"{workers} workers of this machine" if scheduler else f"{parallel} workers"
+    n = workers if scheduler else parallel
+    where = f"{n} worker{'s' if n > 1 else ''}" + (" of this machine" if scheduler else "")
     return (
         f"estimated time: {human_seconds(seconds)} for {runs:,} runs "
         f"(~{rate:,.0f} runs/s on {where}, measured just now); Ctrl-C keeps the finished "
