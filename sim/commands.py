@@ -270,7 +270,8 @@ def add_workers(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="worker processes (default: one per core); results do not depend on it",
+        help="worker processes (default: one per idle core, one for a job of a few seconds); "
+        "results do not depend on it",
     )
 
 

@@ -240,12 +240,15 @@ def estimate_line(
     structure: Structure,
     params: Params,
     scheduler: str | None = None,
+    what: str | None = None,
+    after: str | None = None,
 ) -> str | None:
     """Return the line a long job prints before it starts (None for a short job).
 
     The reference model (`reference_cost`) decides whether the job may be long; if so, a
     quick measurement on this machine (`probe_rate`) gives the estimate. A Dask cluster's
-    speed is not known here: its estimate is per worker of this machine's speed.
+    speed is not known here: its estimate is per worker of this machine's speed. `what`
+    replaces "N runs" and `after` the note on interrupting (for a calibration).
     """
     parallel = max(1, min(workers, math.ceil(runs / chunk)))
     guess = reference_cost(structure).seconds(runs, chunk) / parallel
@@ -258,8 +261,9 @@ def estimate_line(
     rate = runs / seconds
     n = workers if scheduler else parallel
     where = f"{n} worker{'s' if n > 1 else ''}" + (" of this machine" if scheduler else "")
+    if after is None:
+        after = f"Ctrl-C keeps the finished chunks of {chunk:,} runs and --resume completes them"
     return (
-        f"estimated time: {human_seconds(seconds)} for {runs:,} runs "
-        f"(~{rate:,.0f} runs/s on {where}, measured just now); Ctrl-C keeps the finished "
-        f"chunks of {chunk:,} runs and --resume completes them"
+        f"estimated time: {human_seconds(seconds)} for {what or f'{runs:,} runs'} "
+        f"(~{rate:,.0f} runs/s on {where}, measured just now); {after}"
     )

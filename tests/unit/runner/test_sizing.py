@@ -305,3 +305,14 @@ def test_concurrent_locks_admit_one(tmp_path):
     barrier_hold.set()
     for t in threads:
         t.join()
+
+
+def test_a_long_calibration_prints_an_estimate(monkeypatch):
+    from sim.calibrate.run import _estimate
+
+    monkeypatch.setattr(sizing, "probe_rate", lambda s, p: sizing.Cost(batch=0.2, per_run=0.5e-3))
+    scen = load_scenario(BASELINE)
+    assert _estimate(scen, 256, 20, 1, None) is None  # the shipped fits: about a minute
+    line = _estimate(scen, 2048, 20, 2, None)
+    assert line is not None and "a fit of ~20 steps of 2,048 x 20 runs" in line, line
+    assert "--resume continues" in line
