@@ -372,7 +372,8 @@ def resume_sweep(
         raise SimError(f"{path}: points.parquet is missing; the sweep cannot be resumed")
     manifest = check_resumable(path, data)
     if workers is None:
-        cost = reference_cost(compile_scenario(load_scenario(manifest.scenario))[0])
+        structure = compile_scenario(load_scenario(manifest.scenario), posterior=False)[0]
+        cost = reference_cost(structure)
         left = manifest.runs - (manifest.runs_done or 0)
         workers = default_workers(cost.seconds(left, manifest.chunk_size))
     manifest.workers = int(workers)
