@@ -52,7 +52,7 @@ def _progress_bar(total: int, quiet: bool):
         speed_estimate_period=120,  # chunks can take tens of seconds on a slow machine
     )
     task = bar.add_task("runs", total=total)
-    started = []
+    started: list[int] = []
 
     def update(done: int, _total: int) -> None:
         if not started:  # the job starts (after runs kept by an earlier attempt)

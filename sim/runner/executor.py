@@ -298,7 +298,19 @@ def start_early(workers: int, chunks: int) -> None:
     local_pool(workers - 1)
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    # The server and the workers it forks must not see Ctrl-C (the terminal sends it to
+    # the whole process group; this process records what was kept): a server interrupted
+    # while importing its preload printed a traceback and broke the pool. Started while
+    # this thread blocks SIGINT, it inherits the blocked mask (a child's pending signals
+    # start empty), so it is protected from its first instruction; a Ctrl-C meanwhile
+    # stays pending here and is raised as soon as the mask is restored, not lost.
+    masked = hasattr(signal, "pthread_sigmask")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def shutdown_pool(cancel: bool = False) -> None:
@@ -309,6 +321,29 @@ def shutdown_pool(cancel: bool = False) -> None:
 
 
 atexit.register(shutdown_pool)
+
+
+def load_kernels() -> None:
+    """Load the engine's compiled kernels in this process, holding Ctrl-C until they are in.
+
+    numba's import and the first kernel loads take most of a second and run Python code
+    inside ctypes callbacks of llvmlite, where a KeyboardInterrupt is printed as "Exception
+    ignored" and dropped: a Ctrl-C then was lost and the job ran on to the end. Here a
+    Ctrl-C meanwhile is only noted, and raised once the kernels are loaded.
+    """
+    from sim.engine.kernels import warm_up
+
+    if threading.current_thread() is not threading.main_thread():
+        warm_up()
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        warm_up()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def make_executor(workers: int, scheduler: str | None = None) -> Runner:

@@ -28,7 +28,7 @@ from sim.results.folder import (
     write_manifest,
 )
 from sim.results.manifest import Manifest, SweepDesign
-from sim.runner.executor import make_executor
+from sim.runner.executor import load_kernels, make_executor
 from sim.runner.plan import chunk_numbers, runs_of, unfinished
 from sim.runner.tasks import ChunkTask, execute
 
@@ -179,6 +179,8 @@ def execute_job(
         write_manifest(folder, manifest)
         if progress:
             progress(done, total)
+        if count and scheduler is None:
+            load_kernels()  # this process computes chunks: Ctrl-C must not get lost there
         runner = make_executor(workers, scheduler)
         for chunk, n in runner.map_unordered(execute, todo, count):
             done += n

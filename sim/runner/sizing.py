@@ -20,8 +20,11 @@ measured 2026-12-07 over every shipped scenario, one core, CPU time, batch 100 a
 
 The model errs high for light scenarios, which only makes their chunks smaller than they
 need be. A chunk holds at most `CHUNK_SECONDS` of per-run work at the reference speed, so
-an interrupt loses at most one chunk per worker: about 4-6 s of work here when idle,
-twice that under a load of two, and ~30 s only on a machine five times slower.
+an interrupt loses at most one chunk per worker: about 3-4 s of work here when idle,
+~8 s under a load of 3.5, and ~30 s only on a machine about eight times slower (or four
+times slower and that busy). Smaller chunks would cost throughput: a batch has ~0.2 s of
+fixed cost (numpy calls per month), 3 s of work per chunk keeps that near 7 % (4 s: 5 %,
+2 s: 10 %).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ chunk of 10,000 runs holds ~100-150 MB more than one at rest (docs/performance.m
 "Memory of a million runs")."""
 MIN_CHUNK = 250
 """Smallest chunk (but for a job of fewer runs): below it the per-batch overhead dominates."""
-CHUNK_SECONDS = 4.0
+CHUNK_SECONDS = 3.0
 """Per-run work in one chunk, in seconds at the reference speed (see the module docstring)."""
 SPLIT_FROM = 5_000
 """With several workers, an ensemble that would fill one round of chunks of at least
@@ -221,8 +224,10 @@ def probe_rate(structure: Structure, params: Params, small: int = 32, large: int
     import numpy as np
 
     from sim.engine.simulate import simulate
+    from sim.runner.executor import load_kernels
     from sim.runner.seeds import run_seeds
 
+    load_kernels()
     seconds = []
     for n in (4, small, large):  # the first loads the compiled kernels
         seeds = run_seeds(0, np.arange(n, dtype=np.int64))

@@ -316,3 +316,24 @@ def test_a_long_calibration_prints_an_estimate(monkeypatch):
     line = _estimate(scen, 2048, 20, 2, None)
     assert line is not None and "a fit of ~20 steps of 2,048 x 20 runs" in line, line
     assert "--resume continues" in line
+
+
+def test_ctrl_c_while_the_kernels_load_is_raised_after_not_lost(monkeypatch):
+    """numba drops a KeyboardInterrupt raised inside its callbacks; the runner holds it."""
+    import os
+    import signal
+
+    import sim.engine.kernels as kernels
+
+    steps = []
+
+    def warm_up():
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while numba loads
+        for _ in range(1000):  # the Python handler runs at one of these bytecodes
+            steps.append(1)
+
+    monkeypatch.setattr(kernels, "warm_up", warm_up)
+    with pytest.raises(KeyboardInterrupt):
+        executor.load_kernels()
+    assert len(steps) == 1000  # the loading finished first
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
