@@ -200,9 +200,12 @@ def execute_job(
         manifest.interrupted_by = None
         finish(folder, manifest)
         manifest.files = file_facts(folder)
-    except BaseException as exc:
+    except BaseException as caught:
         merger.abort()
+        exc = interrupt_behind(caught) or caught
         kept = _mark_incomplete(folder, manifest, tasks, exc)
+        if exc is not caught:
+            raise exc from None
         if isinstance(exc, OSError):
             command = "sweep" if manifest.kind == "sweep" else "run"
             reason = exc.strerror or str(exc) or type(exc).__name__
@@ -223,6 +226,24 @@ def execute_job(
         ) from None
     remove_chunks(folder, chunks)
     return manifest
+
+
+def interrupt_behind(exc: BaseException) -> BaseException | None:
+    """Return the Ctrl-C or SIGTERM behind another exception, if one is.
+
+    numba loads a compiled kernel from its cache on the kernel's first call, running
+    Python code inside a C call; a Ctrl-C that lands there comes out as a ``SystemError``
+    ("returned a result with an exception set") caused by the KeyboardInterrupt, which
+    would print a traceback instead of what was kept.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, Terminated)):
+            return None if cause is exc else cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _mark_incomplete(

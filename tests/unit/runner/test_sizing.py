@@ -337,3 +337,40 @@ def test_ctrl_c_while_the_kernels_load_is_raised_after_not_lost(monkeypatch):
         executor.load_kernels()
     assert len(steps) == 1000  # the loading finished first
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_inside_a_kernel_load_is_an_interrupt(tmp_path, monkeypatch):
+    """numba turns a Ctrl-C during a lazy kernel load into a SystemError caused by it: the
+    run still stops as interrupted (one line, exit 130 in the CLI), not with a traceback."""
+    import json
+
+    import sim.runner.job as job
+
+    real = job.execute
+    calls = {"n": 0}
+
+    def execute(task):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as exc:
+                raise SystemError("returned a result with an exception set") from exc
+        return real(task)
+
+    monkeypatch.setattr(job, "execute", execute)
+    out = tmp_path / "r"
+    with pytest.raises(KeyboardInterrupt):
+        run(
+            BASELINE,
+            runs=400,
+            chunk_size=200,
+            seed=1,
+            overrides=["meta.months=60"],
+            workers=1,
+            out=out,
+        )
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "incomplete" and m["interrupted_by"] == "KeyboardInterrupt"
+    assert m["runs_done"] == 200 and not (out / ".lock").exists()
+    assert job.interrupt_behind(ValueError()) is None
