@@ -42,6 +42,15 @@ from sim.scenario.loader import Scenario, load_scenario
 
 Progress = Callable[[smc.SMCState, int], None]
 """Called after each step with the state and the runs simulated so far."""
+MAX_PARTICLES = 100_000
+"""Largest population: the SMC keeps every particle's values, weights and per-target
+counts in memory and writes them at each step (~1 KB per particle)."""
+TYPICAL_STEPS = 20
+"""Simulating steps of a typical fit, for the estimate printed before a long one starts
+(the shipped posteriors took 19 steps each: ``diagnostics.json``)."""
+MAX_RUNS_PER_PARTICLE = 10_000
+"""Most runs per particle: a particle's runs go through the engine in one chunk, whose
+memory grows with its runs (~100-150 MB per 10,000, as `sim.runner.sizing.MAX_CHUNK`)."""
 PREDICTIVE_SEED = 7
 """Stream purpose of the posterior predictive replicates."""
 
@@ -95,6 +104,7 @@ def calibrate(
     progress: Progress | None = None,
     command: list[str] | None = None,
     priors: Mapping[str, Prior] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Path:
     """Fit the calibratable parameters of `scenario` to `targets`; return the folder.
 
@@ -119,6 +129,9 @@ def calibrate(
         Local worker processes.
     scheduler : str, optional
         Dask scheduler address.
+    notify : callable(str), optional
+        Called with a one-line time estimate before a fit expected to take more than a
+        couple of minutes starts (`TYPICAL_STEPS` steps of ``particles * runs`` runs).
     """
     scen = load_scenario(scenario, overrides or ())
     chosen = calibrated_parameters(scen, params, priors)
@@ -129,6 +142,20 @@ def calibrate(
         raise SimError(
             f"--particles must be at least 8 and --runs at least 1 ({particles}, {runs})"
         )
+    if particles > MAX_PARTICLES:
+        raise SimError(
+            f"--particles {particles:,}: more than a calibration holds in memory "
+            f"({MAX_PARTICLES:,}); ask for fewer particles"
+        )
+    if runs > MAX_RUNS_PER_PARTICLE:
+        raise SimError(
+            f"--runs {runs:,}: more runs per particle than one chunk takes "
+            f"({MAX_RUNS_PER_PARTICLE:,}); ask for fewer runs per particle"
+        )
+    if notify is not None:
+        line = _estimate(scen, particles, runs, workers, scheduler)
+        if line:
+            notify(line)
     folder = Path(out)
     prepare_folder(folder, force)
     master = scen.seed if seed is None else int(seed)
@@ -154,6 +181,27 @@ def calibrate(
         write_manifest(folder, manifest)
         _fit(folder, manifest, None, workers, scheduler, progress)
     return folder
+
+
+def _estimate(
+    scen: Scenario, particles: int, runs: int, workers: int, scheduler: str | None
+) -> str | None:
+    """Return the estimate line of a fit of `TYPICAL_STEPS` steps (`sim.runner.sizing`)."""
+    from sim.calibrate.batch import CHUNK_RUNS
+    from sim.engine.params import compile_scenario
+    from sim.runner.sizing import estimate_line
+
+    total = TYPICAL_STEPS * particles * runs
+    chunk = max(runs, min(CHUNK_RUNS, -(-particles // max(workers, 1)) * runs))
+    return estimate_line(
+        total,
+        max(workers, 1),
+        chunk,
+        *compile_scenario(scen),
+        scheduler=scheduler,
+        what=f"a fit of ~{TYPICAL_STEPS} steps of {particles:,} x {runs:,} runs",
+        after="Ctrl-C keeps the finished steps and --resume continues from them",
+    )
 
 
 def resume(

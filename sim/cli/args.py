@@ -157,7 +157,8 @@ def add_workers(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="worker processes (default: one per core); results do not depend on it",
+        help="worker processes (default: one per idle core, one for a job of a few seconds); "
+        "results do not depend on it",
     )
 
 
@@ -218,10 +219,17 @@ def progress_bar(total: int, quiet: bool):
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=False,
+        speed_estimate_period=120,  # chunks can take tens of seconds on a slow machine
     )
     task = bar.add_task("runs", total=total)
+    started: list[int] = []
 
     def update(done: int, _total: int) -> None:
+        if not started:  # the job starts (after runs kept by an earlier attempt)
+            started.append(done)
+            bar.reset(task, completed=done)
+            bar.advance(task, 0)  # a speed sample now: the time left shows after one chunk
+            return
         bar.update(task, completed=done)
 
     return update, bar

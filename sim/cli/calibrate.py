@@ -44,6 +44,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate.priors import parse_prior
     from sim.calibrate.run import calibrate, resume
     from sim.errors import SimError
+    from sim.runner.sizing import stderr_notice
 
     progress = _progress(args.quiet)
     try:
@@ -72,6 +73,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 force=args.force,
                 progress=progress,
                 command=["sim", *sys.argv[1:]],
+                notify=None if args.quiet else stderr_notice("calibrate"),
             )
     except KeyboardInterrupt:
         where = args.resume or args.out

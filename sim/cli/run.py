@@ -32,6 +32,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.analysis.summary import format_findings, format_summary
     from sim.runner.ensemble import default_out, resume, run
     from sim.runner.job import Terminated
+    from sim.runner.sizing import stderr_notice
     from sim.scenario import load_scenario
 
     if args.resume:
@@ -69,6 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     annual=args.annual,
                     progress=callback,
                     command=["sim", *sys.argv[1:]],
+                    notify=None if args.quiet else stderr_notice("run"),
                 )
         except (KeyboardInterrupt, Terminated):
             return interrupted("run", out)

@@ -25,6 +25,7 @@ from sim.errors import SimError
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a parameter sweep and print its headline results."""
     from sim.runner.job import Terminated
+    from sim.runner.sizing import stderr_notice
     from sim.sweep.run import resume_sweep, run_sweep
 
     state: dict = {}
@@ -71,6 +72,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     annual=args.annual,
                     progress=progress,
                     command=["sim", *sys.argv[1:]],
+                    notify=None if args.quiet else stderr_notice("sweep"),
                 )
             except (KeyboardInterrupt, Terminated):
                 return interrupted("sweep", out)

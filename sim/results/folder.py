@@ -24,6 +24,7 @@ import contextlib
 import fcntl
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -192,26 +193,46 @@ def locked_by_another(folder: Path) -> bool:
 
 
 class FolderLock:
-    """An exclusive lock on a result folder, so two writers cannot corrupt each other."""
+    """An exclusive lock on a result folder, so two writers cannot corrupt each other.
+
+    The lock is ``flock`` on the folder's ``.lock`` file, which exists only while a
+    process holds it: the holder deletes it before letting go, so finished (and
+    interrupted) folders have none. A process that opened the file just before the
+    holder deleted it would lock a file no longer in the folder; it therefore checks,
+    once it holds the lock, that the file it locked is still the folder's ``.lock``, and
+    tries again if not.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / ".lock"
         self.fh: TextIO | None = None
 
     def __enter__(self) -> FolderLock:
-        try:
-            fh = open(self.path, "w")
-        except OSError as exc:
-            raise SimError(
-                f"{self.path.parent}: cannot write to the output folder ({exc.strerror})"
-            ) from None
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            raise SimError(
-                f"{self.path.parent}: another sim process is writing this folder"
-            ) from None
+        for _attempt in range(20):
+            try:
+                fh = open(self.path, "a+")
+            except OSError as exc:
+                raise SimError(
+                    f"{self.path.parent}: cannot write to the output folder ({exc.strerror})"
+                ) from None
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                raise SimError(
+                    f"{self.path.parent}: another sim process is writing this folder"
+                ) from None
+            try:
+                current = os.stat(self.path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fh.fileno()).st_ino:
+                break
+            fh.close()  # locked a file its holder deleted meanwhile: take the new one
+        else:  # pragma: no cover - twenty processes racing for one folder
+            raise SimError(f"{self.path.parent}: another sim process is writing this folder")
+        fh.seek(0)
+        fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
         self.fh = fh
@@ -219,10 +240,12 @@ class FolderLock:
 
     def __exit__(self, *exc: object) -> None:
         if self.fh is not None:
-            # the lock file stays: unlinking it would let a third process lock a new
-            # file while a second still holds the old one
+            # deleted while still held, so that no other process can lock it meanwhile
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
             fcntl.flock(self.fh, fcntl.LOCK_UN)
             self.fh.close()
+            self.fh = None
 
 
 def chunk_path(folder: Path, chunk: int, table: str) -> Path:
@@ -274,13 +297,13 @@ class ChunkMerger:
     ----------
     folder : Path
         Result folder.
-    chunks : list of int
+    chunks : list or range of int
         Every chunk of the job.
     """
 
-    def __init__(self, folder: Path, chunks: list[int]) -> None:
+    def __init__(self, folder: Path, chunks: Sequence[int]) -> None:
         self.folder = folder
-        self.order = sorted(chunks)
+        self.order = _ordered(chunks)
         self.next = 0
         self.ready: set[int] = set()
         self.writers: dict[str, tuple[BinaryIO, ParquetAppender]] = {}
@@ -365,8 +388,15 @@ class ChunkMerger:
         return True
 
 
+def _ordered(chunks: Sequence[int]) -> Sequence[int]:
+    """Chunk numbers in order; a range (a lazily planned job's) stays a range."""
+    if isinstance(chunks, range) and chunks.step > 0:
+        return chunks
+    return sorted(chunks)
+
+
 def merge_chunks(
-    folder: Path, chunks: list[int], keep: bool = False, merger: ChunkMerger | None = None
+    folder: Path, chunks: Sequence[int], keep: bool = False, merger: ChunkMerger | None = None
 ) -> None:
     """Concatenate chunk tables into the final Parquet files (their row groups, copied).
 
@@ -375,14 +405,14 @@ def merge_chunks(
     that already appended the first chunks while the job ran is finished instead of
     starting again.
     """
-    if merger is None or merger.order != sorted(chunks):
+    if merger is None or list(merger.order) != list(_ordered(chunks)):
         merger = ChunkMerger(folder, chunks)
     merger.finish()
     if not keep:
         remove_chunks(folder, chunks)
 
 
-def remove_chunks(folder: Path, chunks: list[int]) -> None:
+def remove_chunks(folder: Path, chunks: Iterable[int]) -> None:
     """Delete merged chunk files, temporary files a killed writer left, and the folder."""
     for c in chunks:
         for path in (*(chunk_path(folder, c, table) for table in TABLES), tally_path(folder, c)):

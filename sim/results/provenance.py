@@ -20,13 +20,27 @@ def git_commit() -> dict[str, Any]:
             text=True,
             timeout=5,
             check=True,
+            start_new_session=True,
         ).stdout.strip()
         dirty = (
             subprocess.run(
-                ["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
+                # no index.lock (a Ctrl-C of sim run while git refreshed the index left
+                # one behind, blocking the user's next git command), and its own session,
+                # out of reach of the terminal's Ctrl-C
+                [
+                    "git",
+                    "--no-optional-locks",
+                    "-C",
+                    str(root),
+                    "status",
+                    "--porcelain",
+                    "--",
+                    "sim",
+                ],
                 capture_output=True,
                 text=True,
                 timeout=5,
+                start_new_session=True,
             ).stdout.strip()
             != ""
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -14,12 +13,23 @@ from sim.errors import SimError
 from sim.results.folder import FolderLock, prepare_folder
 from sim.runner.executor import start_early
 from sim.runner.job import check_resumable, execute_job, job_manifest
+from sim.runner.plan import ChunkPlan
+from sim.runner.sizing import (  # noqa: F401  (MAX_CHUNK, SPLIT_FROM: re-exported)
+    MAX_CHUNK,
+    SPLIT_FROM,
+    check_disk,
+    chunk_cap,
+    chunk_size_for,
+    default_workers,
+    estimate_line,
+    reference_cost,
+)
 from sim.runner.tasks import EnsembleChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 
 if TYPE_CHECKING:
     from sim.analysis.tally import Tally
-    from sim.engine.params import Structure
+    from sim.engine.params import Params, Structure
     from sim.results.manifest import Manifest
     from sim.results.reader import Results
 
@@ -27,13 +37,8 @@ ANNUAL_ALL_UP_TO = 20_000
 """With ``annual="auto"``, every run keeps its annual rows up to this many runs..."""
 ANNUAL_SAMPLE = 10_000
 """...and above it, only the first this-many runs (an i.i.d. sample) do."""
-MAX_CHUNK = 10_000
-"""Largest chunk: the engine's cost per run falls with the batch up to about this size
-(benchmarks/README.md: ~4 % cheaper per run than chunks of 5,000, which makes two
-workers ~1.93x one at 200,000 runs instead of ~1.83x); a process computing a chunk of
-10,000 runs holds ~100-150 MB more than one at rest (the engine's state, the annual
-accumulators and table), so a million runs on two workers peak at ~0.9 GB for the
-process tree (docs/performance.md, "Memory of a million runs")."""
+MAX_IN_MEMORY = 2_000_000
+"""Most runs `run` reads back into memory when it has no `out` folder to leave them in."""
 
 
 def annual_runs_for(mode: str, runs: int) -> int:
@@ -47,35 +52,6 @@ def annual_runs_for(mode: str, runs: int) -> int:
     if mode == "auto":
         return runs if runs <= ANNUAL_ALL_UP_TO else ANNUAL_SAMPLE
     raise SimError(f"--annual must be all, sample, off or auto, not '{mode}'")
-
-
-def default_workers() -> int:
-    """One worker per available core."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
-
-
-SPLIT_FROM = 5_000
-"""With several workers, an ensemble that would fill one round of chunks of at least
-twice this size runs in two rounds instead, so that the main process merges the first
-round's tables while the workers compute the second."""
-
-
-def chunk_size_for(runs: int, workers: int) -> int:
-    """Chunk size: big enough to amortise overhead, small enough to spread and stream.
-
-    The chunks come in whole rounds of one per worker, as equal as possible, so that the
-    workers finish together and none is left alone with a last chunk while the others
-    idle. With several workers there are at least two rounds once chunks would keep
-    `SPLIT_FROM` runs or more (see there).
-    """
-    workers = max(workers, 1)
-    rounds = math.ceil(runs / (workers * MAX_CHUNK))
-    if workers > 1 and rounds == 1 and runs >= 2 * workers * SPLIT_FROM:
-        rounds = 2
-    return int(max(250, math.ceil(runs / (workers * rounds))))
 
 
 def default_out(scenario: Scenario) -> Path:
@@ -99,6 +75,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     command: list[str] | None = None,
     scheduler: str | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Results:
     """Run an ensemble and return its results.
 
@@ -113,9 +90,11 @@ def run(
     overrides : ``PATH=VALUE`` strings or mapping, optional
         ``--set`` overrides.
     out : path, optional
-        Result folder. None: a temporary folder, read back and deleted.
+        Result folder. None: a temporary folder, read back and deleted (at most
+        `MAX_IN_MEMORY` runs).
     workers : int, optional
-        Worker processes; default one per core.
+        Worker processes; default one per idle core, one for a job of a few seconds
+        (`sim.runner.sizing.default_workers`).
     force : bool
         Overwrite a non-empty `out`.
     annual : {"auto", "all", "sample", "off"}
@@ -128,11 +107,20 @@ def run(
         Command line recorded in the manifest.
     scheduler : str, optional
         Address of a Dask scheduler to run chunks on instead of local processes.
+    notify : callable(str), optional
+        Called with a one-line time estimate before a job expected to take more than a
+        couple of minutes starts (`sim.runner.sizing.estimate_line`).
 
     Returns
     -------
     Results
         Tables and manifest of the finished folder.
+
+    Raises
+    ------
+    SimError
+        For bad arguments and for a job whose results cannot fit on the disk, before
+        anything is written.
     """
     if runs < 1:
         raise SimError(f"--runs must be at least 1, got {runs}")
@@ -140,12 +128,25 @@ def run(
     master = scen.seed if seed is None else int(seed)
     if not 0 <= master < 2**63:
         raise SimError(f"--seed must be between 0 and 2^63-1, got {master}")
-    workers = default_workers() if workers is None else int(workers)
-    if workers < 1:
+    if workers is not None and int(workers) < 1:
         raise SimError(f"--workers must be at least 1, got {workers}")
-    if scheduler is None:
-        start_early(workers, math.ceil(runs / (chunk_size or chunk_size_for(runs, workers))))
+    if chunk_size is not None and int(chunk_size) < 1:
+        raise SimError(f"chunk_size must be at least 1, got {chunk_size}")
     temporary = out is None
+    if temporary and runs > MAX_IN_MEMORY:
+        raise SimError(
+            f"--runs {runs:,}: a run without an output folder is read back into memory, "
+            f"which takes at most {MAX_IN_MEMORY:,} runs; give out=FOLDER"
+        )
+    check_disk(runs, Path(tempfile.gettempdir()) if out is None else Path(out))
+    compiled = compile_ensemble(scen)
+    workers, size = ensemble_sizing(compiled[0], runs, workers, chunk_size)
+    if scheduler is None:
+        start_early(workers, math.ceil(runs / size))
+    if notify is not None:
+        line = estimate_line(runs, workers, size, *compiled, scheduler=scheduler)
+        if line:
+            notify(line)
     folder = Path(tempfile.mkdtemp(prefix="sim-run-")) if out is None else Path(out)
     prepare_folder(folder, force or temporary)
     try:
@@ -157,10 +158,11 @@ def run(
                 folder,
                 workers,
                 annual,
-                chunk_size,
+                size,
                 progress,
                 command,
                 scheduler,
+                compiled=compiled,
             )
         from sim.results.reader import load_results
 
@@ -174,6 +176,31 @@ def run(
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def compile_ensemble(scen: Scenario, held: Iterable[str] | None = None) -> tuple[Structure, Params]:
+    """Compile the scenario every chunk of an ensemble runs (see `plan_ensemble`)."""
+    from sim.engine.params import compile_scenario
+
+    return compile_scenario(scen, held=held)
+
+
+def ensemble_sizing(
+    structure: Structure, runs: int, workers: int | None, chunk_size: int | None
+) -> tuple[int, int]:
+    """Return (workers, chunk size) of an ensemble: the given ones, or the defaults.
+
+    The chunk size is at most `sim.runner.sizing.chunk_cap` of the scenario's modelled
+    cost (a few seconds of work, so that an interrupt loses little) and `MAX_CHUNK`; the
+    default worker count depends on the expected time and the machine's load
+    (`sim.runner.sizing.default_workers`). Neither depends on a timing.
+    """
+    cost = reference_cost(structure)
+    cap = min(MAX_CHUNK, chunk_cap(cost))
+    if workers is None:
+        workers = default_workers(cost.seconds(runs, chunk_size or min(cap, runs)))
+    workers = int(workers)
+    return workers, int(chunk_size or chunk_size_for(runs, workers, cap))
+
+
 def plan_ensemble(
     scen: Scenario,
     runs: int,
@@ -182,22 +209,23 @@ def plan_ensemble(
     size: int,
     annual_runs: int,
     held: Iterable[str] | None = None,
-) -> list[EnsembleChunkTask]:
+    compiled: tuple[Structure, Params] | None = None,
+) -> ChunkPlan[EnsembleChunkTask]:
     """Chunk tasks of an ensemble (a pure function of its arguments, so resumable).
 
     This is the one place that gives the chunks their parameters. `held`: posterior
     parameters kept at the scenario's values (default: those its overrides set; a resumed
     job passes its manifest's record, since its resolved scenario carries no overrides).
+    The plan is lazy (`sim.runner.plan.ChunkPlan`): a chunk's task, with its run ids, is
+    built when the chunk is handed out.
     """
     import numpy as np
 
-    from sim.engine.params import compile_scenario
+    structure, params = compiled if compiled is not None else compile_ensemble(scen, held)
 
-    structure, params = compile_scenario(scen, held=held)
-    bounds = list(range(0, runs, size)) + [runs]
-    return [
-        EnsembleChunkTask(
-            chunk=i,
+    def make(chunk: int, lo: int, hi: int) -> EnsembleChunkTask:
+        return EnsembleChunkTask(
+            chunk=chunk,
             run_ids=np.arange(lo, hi, dtype=np.int64),
             master_seed=master,
             structure=structure,
@@ -205,8 +233,8 @@ def plan_ensemble(
             folder=str(folder),
             annual_runs=annual_runs,
         )
-        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
-    ]
+
+    return ChunkPlan(runs, size, make)
 
 
 def chunk_tallies(folder: Path, chunks: Iterable[int], structure: Structure) -> Tally:
@@ -263,12 +291,15 @@ def execute_ensemble(
     progress: Callable[[int, int], None] | None,
     command: list[str] | None,
     scheduler: str | None,
+    compiled: tuple[Structure, Params] | None = None,
 ) -> Manifest:
     """Run all chunks into `folder`, merge them and write the final manifest."""
-    size = chunk_size or chunk_size_for(runs, workers)
+    if compiled is None:
+        compiled = compile_ensemble(scen)
+    size = chunk_size or ensemble_sizing(compiled[0], runs, workers, None)[1]
     annual_runs = annual_runs_for(annual, runs)
-    tasks = plan_ensemble(scen, runs, master, folder, size, annual_runs)
-    structure = tasks[0].structure
+    tasks = plan_ensemble(scen, runs, master, folder, size, annual_runs, compiled=compiled)
+    structure = compiled[0]
     manifest = job_manifest(
         scen,
         structure,
@@ -306,8 +337,10 @@ def resume(
     if data.get("status") == "complete":
         raise SimError(f"{path}: already complete; nothing to resume")
     manifest = check_resumable(path, data)
-    workers = default_workers() if workers is None else int(workers)
     scen = load_scenario(manifest.scenario)
+    compiled = compile_ensemble(scen, held=(manifest.posterior or {}).get("held", ()))
+    left = manifest.runs - (manifest.runs_done or 0)
+    workers, _ = ensemble_sizing(compiled[0], left, workers, manifest.chunk_size)
     tasks = plan_ensemble(
         scen,
         manifest.runs,
@@ -315,7 +348,7 @@ def resume(
         path,
         manifest.chunk_size,
         manifest.annual_runs,
-        held=(manifest.posterior or {}).get("held", ()),
+        compiled=compiled,
     )
     manifest.workers = workers
     with FolderLock(path):

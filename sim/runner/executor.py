@@ -119,10 +119,18 @@ class Runner:
         self.workers = workers
         self.scheduler = scheduler
 
-    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        """Yield ``fn(task)`` for every task, in completion order."""
-        tasks = list(tasks)
-        in_process = self.workers == 1 or len(tasks) == 1
+    def map_unordered(
+        self, fn: Callable[[Any], Any], tasks: Iterable[Any], count: int | None = None
+    ) -> Iterator[Any]:
+        """Yield ``fn(task)`` for every task, in completion order.
+
+        `tasks` is consumed as tasks are handed out (a lazy plan stays lazy); `count`, the
+        number of tasks, is needed for an iterator (a sequence has its length).
+        """
+        if count is None:
+            tasks = list(tasks)
+            count = len(tasks)
+        in_process = self.workers == 1 or count == 1
         caller = None if in_process or self.scheduler else main_reexecutes_caller()
         if caller is not None:
             warnings.warn_explicit(
@@ -140,7 +148,7 @@ class Runner:
                 yield fn(task)
             return
         if self.scheduler is None:
-            yield from self._shared(fn, tasks)
+            yield from self._shared(fn, iter(tasks), count)
             return
         from sim.runner.dask_exec import dask_executor
 
@@ -150,7 +158,7 @@ class Runner:
         finally:
             close_dask()
 
-    def _shared(self, fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
+    def _shared(self, fn: Callable[[Any], Any], tasks: Iterator[Any], count: int) -> Iterator[Any]:
         """Run tasks in this process and in ``workers - 1`` pool processes at once.
 
         This process is one of the workers: it computes a task while the pool's
@@ -158,9 +166,24 @@ class Runner:
         core waits for them. The pool's first tasks are handed over by a background
         thread, because handing a task to a pool process that is still starting blocks
         until it has started. Each pool process gets its next task as soon as it
-        finishes one; this process takes the next task whenever it is free.
+        finishes one; this process takes the next task whenever it is free. Tasks are
+        taken from `tasks` only when handed out, under a lock (the pool's callbacks run
+        in other threads).
         """
-        queue = deque(tasks)
+        lock = threading.Lock()
+        returned: deque[Any] = deque()  # tasks the pool refused, to compute here
+        exhausted = False
+
+        def take() -> Any:
+            nonlocal exhausted
+            with lock:
+                if returned:
+                    return returned.popleft()
+                for task in tasks:
+                    return task
+                exhausted = True
+                return None
+
         results: SimpleQueue[Future[Any] | None] = SimpleQueue()
         pool = local_pool(self.workers - 1)
         ok = False
@@ -168,14 +191,14 @@ class Runner:
         def feed(_done: Future[Any] | None = None) -> None:
             if _done is not None:
                 results.put(_done)
-            try:
-                task = queue.popleft()
-            except IndexError:
+            task = take()
+            if task is None:
                 return
             try:
                 future = pool.submit(fn, task)
             except RuntimeError:  # the pool is shutting down or broken: compute it here
-                queue.appendleft(task)
+                with lock:
+                    returned.appendleft(task)
                 results.put(None)  # wakes this process if it waits for that task
                 return
             future.add_done_callback(feed)
@@ -185,18 +208,19 @@ class Runner:
                 feed()
 
         threading.Thread(target=start, name="sim-pool-start", daemon=True).start()
-        running = len(tasks)
+        running = count
         try:
             while running:
-                if not results.empty() or not queue:
+                with lock:
+                    nothing_left = exhausted and not returned
+                if not results.empty() or nothing_left:
                     done = results.get()
                     if done is not None:
                         running -= 1
                         yield done.result()
                     continue
-                try:
-                    task = queue.popleft()
-                except IndexError:
+                task = take()
+                if task is None:
                     continue
                 running -= 1
                 yield fn(task)
@@ -207,7 +231,7 @@ class Runner:
 
 
 def _as_completed(
-    executor: Executor, fn: Callable[[Any], Any], tasks: list[Any], limit: int
+    executor: Executor, fn: Callable[[Any], Any], tasks: Iterable[Any], limit: int
 ) -> Iterator[Any]:
     """Yield ``fn(task)`` as they finish, keeping at most `limit` tasks submitted."""
     pending = set()
@@ -274,7 +298,19 @@ def start_early(workers: int, chunks: int) -> None:
     local_pool(workers - 1)
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    # The server and the workers it forks must not see Ctrl-C (the terminal sends it to
+    # the whole process group; this process records what was kept): a server interrupted
+    # while importing its preload printed a traceback and broke the pool. Started while
+    # this thread blocks SIGINT, it inherits the blocked mask (a child's pending signals
+    # start empty), so it is protected from its first instruction; a Ctrl-C meanwhile
+    # stays pending here and is raised as soon as the mask is restored, not lost.
+    masked = hasattr(signal, "pthread_sigmask")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def shutdown_pool(cancel: bool = False) -> None:
@@ -285,6 +321,29 @@ def shutdown_pool(cancel: bool = False) -> None:
 
 
 atexit.register(shutdown_pool)
+
+
+def load_kernels() -> None:
+    """Load the engine's compiled kernels in this process, holding Ctrl-C until they are in.
+
+    numba's import and the first kernel loads take most of a second and run Python code
+    inside ctypes callbacks of llvmlite, where a KeyboardInterrupt is printed as "Exception
+    ignored" and dropped: a Ctrl-C then was lost and the job ran on to the end. Here a
+    Ctrl-C meanwhile is only noted, and raised once the kernels are loaded.
+    """
+    from sim.engine.kernels import warm_up
+
+    if threading.current_thread() is not threading.main_thread():
+        warm_up()
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        warm_up()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def make_executor(workers: int, scheduler: str | None = None) -> Runner:

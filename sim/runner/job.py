@@ -28,7 +28,8 @@ from sim.results.folder import (
     write_manifest,
 )
 from sim.results.manifest import Manifest, SweepDesign
-from sim.runner.executor import make_executor
+from sim.runner.executor import load_kernels, make_executor
+from sim.runner.plan import chunk_numbers, runs_of, unfinished
 from sim.runner.tasks import ChunkTask, execute
 
 if TYPE_CHECKING:
@@ -160,10 +161,11 @@ def execute_job(
     Manifest
         The final manifest.
     """
-    total = sum(len(t.run_ids) for t in tasks)
+    total = runs_of(tasks)
+    chunks = chunk_numbers(tasks)
     done_chunks = finished_chunks(folder, verify=True)
-    todo = [t for t in tasks if t.chunk not in done_chunks]
-    done = total - sum(len(t.run_ids) for t in todo)
+    todo, count = unfinished(tasks, done_chunks)
+    done = runs_of(tasks, done_chunks)
     manifest.status = "running"
     manifest.runs_done = done
     resumed = done if done else (manifest.resumed_runs or 0)
@@ -171,21 +173,23 @@ def execute_job(
     t0 = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     # the final tables grow in chunk order while later chunks still run
-    merger = ChunkMerger(folder, [t.chunk for t in tasks])
+    merger = ChunkMerger(folder, chunks)
     merger.mark_ready(done_chunks)
     try:
         write_manifest(folder, manifest)
         if progress:
             progress(done, total)
+        if count and scheduler is None:
+            load_kernels()  # this process computes chunks: Ctrl-C must not get lost there
         runner = make_executor(workers, scheduler)
-        for chunk, n in runner.map_unordered(execute, todo):
+        for chunk, n in runner.map_unordered(execute, todo, count):
             done += n
             if progress:
                 progress(done, total)
             merger.add(chunk)
         # the merge and the summaries are part of the job: an interruption there leaves
         # the manifest saying "incomplete" too, and the chunks stay until it says complete
-        merge_chunks(folder, [t.chunk for t in tasks], keep=True, merger=merger)
+        merge_chunks(folder, chunks, keep=True, merger=merger)
         wall = time.perf_counter() - t0
         manifest.status = "complete"
         manifest.runs_done = total
@@ -196,9 +200,12 @@ def execute_job(
         manifest.interrupted_by = None
         finish(folder, manifest)
         manifest.files = file_facts(folder)
-    except BaseException as exc:
+    except BaseException as caught:
         merger.abort()
+        exc = interrupt_behind(caught) or caught
         kept = _mark_incomplete(folder, manifest, tasks, exc)
+        if exc is not caught:
+            raise exc from None
         if isinstance(exc, OSError):
             command = "sweep" if manifest.kind == "sweep" else "run"
             reason = exc.strerror or str(exc) or type(exc).__name__
@@ -217,8 +224,26 @@ def execute_job(
             f"{folder}: cannot write manifest.json ({exc.strerror or exc}); "
             "the folder is not marked complete"
         ) from None
-    remove_chunks(folder, [t.chunk for t in tasks])
+    remove_chunks(folder, chunks)
     return manifest
+
+
+def interrupt_behind(exc: BaseException) -> BaseException | None:
+    """Return the Ctrl-C or SIGTERM behind another exception, if one is.
+
+    numba loads a compiled kernel from its cache on the kernel's first call, running
+    Python code inside a C call; a Ctrl-C that lands there comes out as a ``SystemError``
+    ("returned a result with an exception set") caused by the KeyboardInterrupt, which
+    would print a traceback instead of what was kept.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, Terminated)):
+            return None if cause is exc else cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _mark_incomplete(
@@ -234,7 +259,7 @@ def _mark_incomplete(
     kept = 0
     for _attempt in range(5):
         try:
-            kept = sum(len(t.run_ids) for t in tasks if t.chunk in finished_chunks(folder))
+            kept = runs_of(tasks, finished_chunks(folder))
             manifest.status = "incomplete"
             manifest.runs_done = kept
             manifest.interrupted_by = type(exc).__name__

@@ -30,9 +30,18 @@ from sim.results.folder import (
 )
 from sim.results.manifest import Manifest, SweepDesign
 from sim.results.reader import Results, load_results
-from sim.runner.ensemble import chunk_size_for, default_workers
 from sim.runner.executor import start_early
 from sim.runner.job import check_resumable, execute_job, job_manifest
+from sim.runner.plan import ChunkPlan
+from sim.runner.sizing import (
+    MAX_CHUNK,
+    check_disk,
+    chunk_cap,
+    chunk_size_for,
+    default_workers,
+    estimate_line,
+    reference_cost,
+)
 from sim.runner.tasks import COMMON, SweepChunkTask
 from sim.scenario.loader import Scenario, load_scenario
 from sim.sweep.samplers import Design, sample
@@ -46,6 +55,31 @@ from sim.sweep.space import (
 
 ANNUAL_UP_TO = 20_000
 """``--annual auto`` keeps per-run annual series only for sweeps of at most this many runs."""
+MAX_POINTS = 100_000
+"""Most design points a sweep takes: its design, ``points.parquet``, the overrides of every
+point and the per-point summary are held in memory (a few KB per point)."""
+
+
+def check_points(method: str, n_points: int, params: list[Parameter]) -> None:
+    """Refuse, in one line naming ``--points``, a design of more than `MAX_POINTS` points.
+
+    Checked before the design is built: Sobol designs have ``points (D + 2)`` points,
+    Morris ``points (D + 1)`` (D parameters), a grid the product of its levels (``points``
+    per range).
+    """
+    d = len(params)
+    if method == "grid":
+        size = math.prod(n_points if p.is_range else len(p.levels) for p in params)
+        what = f"a grid of {size:,} points"
+    else:
+        factor = {"sobol": d + 2, "morris": d + 1}.get(method, 1)
+        size = n_points * factor
+        what = f"a {method} design of {size:,} points"
+    if size > MAX_POINTS:
+        raise SimError(
+            f"--points {n_points:,}: {what} is more than a sweep takes ({MAX_POINTS:,}); "
+            "ask for fewer points"
+        )
 
 
 def sweep_settings(
@@ -90,8 +124,8 @@ def sweep_settings(
     return check_parameters(scenario, parsed), method, n_points, n_runs
 
 
-def plan_sweep(manifest: Manifest, folder: Path) -> list[SweepChunkTask]:
-    """Chunk tasks of a sweep from its manifest and points (pure, so resumable)."""
+def plan_sweep(manifest: Manifest, folder: Path) -> ChunkPlan[SweepChunkTask]:
+    """Chunk tasks of a sweep from its manifest and points (pure, so resumable; lazy)."""
     design = _design(manifest)
     points = pd.read_parquet(folder / "points.parquet")
     params = [parameter_from_manifest(p) for p in design.parameters]
@@ -103,27 +137,25 @@ def plan_sweep(manifest: Manifest, folder: Path) -> list[SweepChunkTask]:
     runs, size = design.runs_per_point, manifest.chunk_size
     total = len(points) * runs
     held = tuple(sorted(override_paths(manifest.overrides) | set(design.swept)))
-    bounds = list(range(0, total, size)) + [total]
-    tasks = []
-    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+
+    def make(chunk: int, lo: int, hi: int) -> SweepChunkTask:
         run_ids = np.arange(lo, hi, dtype=np.int64)
         pids = run_ids // runs
-        tasks.append(
-            SweepChunkTask(
-                chunk=i,
-                run_ids=run_ids,
-                master_seed=manifest.master_seed,
-                folder=str(folder),
-                annual_runs=manifest.annual_runs,
-                point_ids=pids,
-                local_ids=run_ids % runs,
-                scenario=manifest.scenario,
-                points={int(p): overrides[int(p)] for p in np.unique(pids)},
-                seeding=design.seeding,
-                held=held,
-            )
+        return SweepChunkTask(
+            chunk=chunk,
+            run_ids=run_ids,
+            master_seed=manifest.master_seed,
+            folder=str(folder),
+            annual_runs=manifest.annual_runs,
+            point_ids=pids,
+            local_ids=run_ids % runs,
+            scenario=manifest.scenario,
+            points={int(p): overrides[int(p)] for p in np.unique(pids)},
+            seeding=design.seeding,
+            held=held,
         )
-    return tasks
+
+    return ChunkPlan(total, size, make)
 
 
 def parameter_from_manifest(entry: dict[str, Any]) -> Parameter:
@@ -254,6 +286,7 @@ def run_sweep(
     command: list[str] | None = None,
     chunk_size: int | None = None,
     seeding: str = COMMON,
+    notify: Callable[[str], None] | None = None,
 ) -> Results:
     """Run a sweep and return its results (see ``sim sweep --help``).
 
@@ -265,19 +298,29 @@ def run_sweep(
         scen, params, sweep_file, sampler, points, runs
     )
     master = scen.seed if seed is None else int(seed)
+    check_points(method, n_points, plist)
     design = sample(method, plist, n_points, master)
     total = len(design.values) * n_runs
-    workers = default_workers() if workers is None else int(workers)
-    annual = "all" if annual == "on" else annual  # "on": the older name of "all"
-    annual_runs = sweep_annual_runs(annual, total)
     if out is None:
         out = default_sweep_out(scen)
     folder = Path(out)
-    prepare_folder(folder, force)
-    size = chunk_size or chunk_size_for(total, workers)
+    check_disk(total, folder, f"--runs {n_runs:,} x {len(design.values):,} points =")
+    annual = "all" if annual == "on" else annual  # "on": the older name of "all"
+    annual_runs = sweep_annual_runs(annual, total)
+    structure, params = compile_scenario(scen)
+    cost = reference_cost(structure)
+    cap = min(MAX_CHUNK, chunk_cap(cost))
+    if workers is None:
+        workers = default_workers(cost.seconds(total, chunk_size or min(cap, total)))
+    workers = int(workers)
+    size = chunk_size or chunk_size_for(total, workers, cap)
     if scheduler is None:
         start_early(workers, math.ceil(total / size))
-    structure, _ = compile_scenario(scen)
+    if notify is not None:
+        line = estimate_line(total, workers, size, structure, params, scheduler=scheduler)
+        if line:
+            notify(line)
+    prepare_folder(folder, force)
     manifest = job_manifest(
         scen,
         structure,
@@ -333,7 +376,12 @@ def resume_sweep(
     if not (path / "points.parquet").exists():
         raise SimError(f"{path}: points.parquet is missing; the sweep cannot be resumed")
     manifest = check_resumable(path, data)
-    manifest.workers = default_workers() if workers is None else int(workers)
+    if workers is None:
+        structure = compile_scenario(load_scenario(manifest.scenario), posterior=False)[0]
+        cost = reference_cost(structure)
+        left = manifest.runs - (manifest.runs_done or 0)
+        workers = default_workers(cost.seconds(left, manifest.chunk_size))
+    manifest.workers = int(workers)
     manifest.scheduler = scheduler
     with FolderLock(path):
         tasks = plan_sweep(manifest, path)

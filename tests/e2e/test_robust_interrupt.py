@@ -168,6 +168,7 @@ def check_refused_then_resume(out: Path, reference) -> None:
     assert finished.manifest["status"] == "complete"
     assert finished.manifest["runs_done"] == RUNS
     assert not (out / "chunks").exists() and not leftovers(out)
+    assert not (out / ".lock").exists()
     tables_equal(finished, reference)
 
 
@@ -196,6 +197,7 @@ def test_killed_run_is_refused_then_resumes_to_identical_tables(tmp_path, refere
         )
         kept = m["runs_done"]
         assert CHUNK <= kept < RUNS and kept % CHUNK == 0
+        assert not (out / ".lock").exists()  # the interrupted writer let go of the folder
         # Ctrl-C (and kill) say what was kept and how to finish, in one line
         lines = err.strip().splitlines()
         assert len(lines) == 1, err
@@ -231,6 +233,92 @@ def test_ctrl_c_to_the_process_group_prints_no_traceback(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert "Traceback" not in err, err
     assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.slow
+def test_default_chunks_keep_finished_work(tmp_path):
+    """Default settings: a long-horizon run is cut into chunks of a few seconds of work, so
+    Ctrl-C after the first one keeps it (before issue 24 this run was one chunk and kept
+    nothing); the folder has no lock and resumes."""
+    from sim.runner import sizing
+    from sim.runner.ensemble import compile_ensemble
+    from sim.scenario import load_scenario
+
+    out = tmp_path / "default"
+    months = ["--set", "meta.months=600"]
+    cmd = [sys.executable, "-m", "sim", "run", str(BASELINE), "--runs", "2400", "--seed"]
+    proc = subprocess.Popen(
+        [*cmd, str(SEED), "--workers", "1", "--out", str(out), "-q", *months],
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for_first_chunk(proc, out)
+    assert proc.poll() is None, "the run finished before the signal"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    m = manifest(out)
+    size = m["chunk_size"]
+    assert m["chunks"] >= 2 and m["status"] == "incomplete"
+    assert size <= m["runs_done"] < 2400 and m["runs_done"] % size == 0
+    assert not (out / ".lock").exists()
+    structure = compile_ensemble(load_scenario(BASELINE, ["meta.months=600"]))[0]
+    cost = sizing.reference_cost(structure)
+    assert size * cost.per_run <= sizing.CHUNK_SECONDS  # what an interrupt can lose
+    assert f"kept {m['runs_done']:,} of 2,400 runs" in err
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "--resume", str(out), "-q"],
+        cwd=ROOT,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert manifest(out)["status"] == "complete" and not (out / ".lock").exists()
+
+
+HUGE = (
+    "import sys; import sim.runner.sizing as z; z.free_bytes = lambda folder: 10**18; "
+    "from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+"""``sim run`` in a fresh process on a disk that claims to be big enough for anything."""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+def test_huge_runs_stream_in_bounded_memory_with_an_estimate(tmp_path):
+    """``--runs 1000000000000`` on a (pretend) huge disk: the estimate comes first, chunks
+    stream to disk, the peak memory stays at that of one chunk (before issue 24: 10 GB in
+    25 s, nothing written), and Ctrl-C keeps what was done."""
+    out = tmp_path / "huge"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HUGE, "run", str(BASELINE), "--runs", "1000000000000"]
+        + ["--workers", "1", "--out", str(out), "--seed", str(SEED)],
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for_first_chunk(proc, out)
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    peak_kb = int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM")).split()[1])
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert peak_kb < 700_000, f"peak {peak_kb / 1000:.0f} MB"
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("sim run: estimated time: ") and "years" in lines[0], err
+    m = manifest(out)
+    assert m["status"] == "incomplete" and m["runs_done"] >= m["chunk_size"]
+    assert m["chunks"] == -(-(10**12) // m["chunk_size"])
+    assert not (out / ".lock").exists()
 
 
 # ------------------------------------------------------------------ forced late moments
@@ -422,7 +510,7 @@ def test_full_disk_is_one_line_error_and_resumable(
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         monkeypatch.setattr(folder_mod, "ParquetAppender", FullWriter)
-    monkeypatch.setattr(ensemble, "chunk_size_for", lambda runs, workers: 200)
+    monkeypatch.setattr(ensemble, "chunk_size_for", lambda runs, workers, cap=None: 200)
     out = tmp_path / "full"
     code = main(
         [

@@ -15,7 +15,7 @@ from sim.errors import SimError
 from sim.sweep.samplers.design import Design
 from sim.sweep.space import Parameter
 
-MAX_POINTS = 1_000_000
+MAX_POINTS = 100_000  # as sim.sweep.run.MAX_POINTS, which checks it before sampling
 
 
 def sample(params: list[Parameter], points: int, seed: int) -> Design:
