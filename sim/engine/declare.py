@@ -182,13 +182,14 @@ class Param:
 
 
 def param(
-    key: str,
+    *,
+    key: str | None = None,
     scope: Scope,
     kind: str,
     default: Any,
-    lo: float | None,
-    hi: float | None,
-    unit: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    unit: str = "",
     doc: str,
     source: str = JUDGEMENT,
     literature: str = "",
@@ -197,25 +198,47 @@ def param(
 ) -> Any:
     """Declare a parameter as a field of a `ParamBlock` dataclass.
 
-    A `prior` marks it calibratable (``sim calibrate``).
+    Keyword-only, in the order of `Field` (after the key and scope). The scenario key is
+    the attribute's name, behind the block's `prefix` in tables several mechanisms share
+    (see `ParamBlock`); `key` gives it where it differs. A `prior` marks it calibratable
+    (``sim calibrate``).
     """
     spec = Field(
-        kind,
-        default,
-        lo,
-        hi,
-        unit,
-        doc,
+        kind=kind,
+        default=default,
+        lo=lo,
+        hi=hi,
+        unit=unit,
+        doc=doc,
         source=source,
         literature=literature,
         derive=derive,
         prior=prior,
     )
-    return field(metadata={"param": Param(key, scope, spec)})
+    return field(metadata={"param": Param(key or "", scope, spec)})
+
+
+SHARED_SCOPES: tuple[Scope, ...] = ("actor", "theatre", "alliance", "grievance")
+"""Scopes whose tables hold the parameters of several mechanisms, where a block's `prefix`
+applies (``[model.<mechanism>]``, an activity and an event are one mechanism's own)."""
 
 
 class ParamBlock:
-    """Base of the frozen dataclasses that hold one mechanism's parameter arrays."""
+    """Base of the frozen dataclasses that hold one mechanism's parameter arrays.
+
+    A subclass may give a `prefix` (``class ArmsParams(ParamBlock, prefix="arms.")``):
+    the key of each of its parameters in a scope of `SHARED_SCOPES` without an explicit
+    ``key=`` is then the prefix and the attribute's name (``actors.<code>.arms.fatigue``).
+    """
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            declared = getattr(value, "metadata", {}).get("param")
+            if isinstance(value, dataclasses.Field) and declared is not None and not declared.key:
+                shared = prefix if declared.scope in SHARED_SCOPES else ""
+                key = Param(shared + name, declared.scope, declared.spec)
+                setattr(cls, name, field(metadata={"param": key}))
 
     @classmethod
     def declared(cls) -> tuple[tuple[str, Param], ...]:
@@ -276,26 +299,26 @@ class Var:
 
 
 def world(
-    name: str, axes: Axes, dtype: type, doc: str, fill: Any = 0, init: Init | None = None
+    name: str, /, *, axes: Axes, dtype: type, fill: Any = 0, init: Init | None = None, doc: str
 ) -> Var:
-    """Declare a world array (carried from month to month)."""
+    """Declare a world array (carried from month to month); arguments in `Var`'s order."""
     return Var(name, "world", axes, dtype, fill, init, doc)
 
 
 def outcome(
-    name: str, axes: Axes, dtype: type, doc: str, fill: Any = 0, init: Init | None = None
+    name: str, /, *, axes: Axes, dtype: type, fill: Any = 0, init: Init | None = None, doc: str
 ) -> Var:
-    """Declare an outcome accumulator."""
+    """Declare an outcome accumulator; arguments in `Var`'s order."""
     return Var(name, "outcome", axes, dtype, fill, init, doc)
 
 
 def scratch(
-    name: str, axes: Axes, dtype: type, doc: str, fill: Any = 0, init: Init | None = None
+    name: str, /, *, axes: Axes, dtype: type, fill: Any = 0, init: Init | None = None, doc: str
 ) -> Var:
     """Declare a scratch array, rebuilt at the start of every month.
 
     It starts at `fill`, or at ``init(state.world)`` (e.g. this month's peak rung starts
-    at the current rung).
+    at the current rung). Arguments in `Var`'s order.
     """
     return Var(name, "scratch", axes, dtype, fill, init, doc)
 
