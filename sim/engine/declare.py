@@ -7,9 +7,12 @@ value. Everything else is derived from these declarations: the scenario schema a
 tables (`sim.engine.simulate`, `sim.results.tables`), the event log (`sim.events_log`)
 and the field tables of the documentation (`scripts/generate_docs.py`).
 
-Parameters are declared as fields of a frozen dataclass (one per mechanism), so the
-engine reads them as typed attributes (``m.params.crisis.war_cost``), each an array
-whose leading axis runs over runs (length R, or 1 before broadcasting).
+Parameters are declared as fields of a frozen dataclass (one per mechanism), keyword-only
+with the scenario key taken from the field's name (`param`, `ParamBlock`), so the engine
+reads them as attributes (``m.params.crisis.war_cost``, or typed through the block's
+class, ``m.params[CrisisParams].war_cost``), each an array whose leading axis runs over
+runs (length R, or 1 before broadcasting). State arrays (`world`, `outcome`, `scratch`)
+take their arguments in `Var`'s order, and `param` in `Field`'s.
 """
 
 from __future__ import annotations
@@ -252,6 +255,14 @@ class ParamBlock:
     def with_arrays(self, arrays: Mapping[str, Array]) -> ParamBlock:
         """Return a block of the same kind holding `arrays`."""
         return type(self)(**arrays)
+
+
+def block_name(blocks: Mapping[str, ParamBlock], block: type[ParamBlock]) -> str:
+    """Return the mechanism whose parameters are of class `block`."""
+    for name, value in blocks.items():
+        if type(value) is block:
+            return name
+    raise KeyError(f"no parameters of class {block.__name__}")
 
 
 Role = Literal["world", "outcome", "scratch"]
