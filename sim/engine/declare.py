@@ -129,6 +129,12 @@ class Field:
         ``actor_map`` (table from actor code to float), ``enum``, ``mechanisms``.
     default : Any
         Default value, `REQUIRED` or `DERIVED`.
+    derive : Derive or None
+        For a `DERIVED` default, the rule that computes it, ``derive(table, context)``:
+        `table` holds the field (nested, every other default filled in), `context` is a
+        `DeriveContext`. The rule of an ``actor_map`` gives the default of every entry;
+        entries the scenario gives win. Keyword-only: the fields after it may still be
+        given by position in short structural fields (``F("int", 0, 0, 1200, "months")``).
     lo, hi : float or None
         Inclusive bounds for numbers (``hi`` also bounds the values of an ``actor_map``).
     unit : str
@@ -142,11 +148,6 @@ class Field:
         `literature`), a citation, or empty for structural fields without a number.
     literature : str
         For judgement calls, the range in the literature the default was taken from.
-    derive : Derive or None
-        For a `DERIVED` default, the rule that computes it, ``derive(table, context)``:
-        `table` holds the field (nested, every other default filled in), `context` is a
-        `DeriveContext`. The rule of an ``actor_map`` gives the default of every entry;
-        entries the scenario gives win.
     prior : Prior or None
         For a calibratable behavioural parameter, its prior (``sim calibrate``); None
         for everything else.
@@ -154,6 +155,7 @@ class Field:
 
     kind: str
     default: Any = REQUIRED
+    derive: Derive | None = field(default=None, kw_only=True)
     lo: float | None = None
     hi: float | None = None
     unit: str = ""
@@ -161,7 +163,6 @@ class Field:
     choices: tuple = ()
     source: str = ""
     literature: str = ""
-    derive: Derive | None = None
     prior: Prior | None = None
 
 
@@ -190,32 +191,34 @@ def param(
     scope: Scope,
     kind: str,
     default: Any,
+    derive: Derive | None = None,
     lo: float | None = None,
     hi: float | None = None,
     unit: str = "",
     doc: str,
     source: str = JUDGEMENT,
     literature: str = "",
-    derive: Derive | None = None,
     prior: Prior | None = None,
 ) -> Any:
     """Declare a parameter as a field of a `ParamBlock` dataclass.
 
-    Keyword-only, in the order of `Field` (after the key and scope). The scenario key is
-    the attribute's name, behind the block's `prefix` in tables several mechanisms share
-    (see `ParamBlock`); `key` gives it where it differs. A `prior` marks it calibratable
-    (``sim calibrate``).
+    Keyword-only. One order for every declaration: name (`key`), where (`scope`), type
+    (`kind`), start (`default`, `derive`), bounds, `unit`, `doc`, provenance (`source`,
+    `literature`), `prior`; `Field` and `Var` (`world`, `outcome`, `scratch`: name,
+    axes, dtype, fill or init, doc) keep it. The scenario key is the attribute's name,
+    behind the block's `prefix` in tables several mechanisms share (see `ParamBlock`);
+    `key` gives it where it differs. A `prior` marks it calibratable (``sim calibrate``).
     """
     spec = Field(
         kind=kind,
         default=default,
+        derive=derive,
         lo=lo,
         hi=hi,
         unit=unit,
         doc=doc,
         source=source,
         literature=literature,
-        derive=derive,
         prior=prior,
     )
     return field(metadata={"param": Param(key or "", scope, spec)})

@@ -277,8 +277,8 @@ MECHANISM = Mechanism(
             "covers": F(
                 kind="theatres",
                 default=DERIVED,
-                doc="Theatres covered; default every theatre the client claims.",
                 derive=client_theatres,
+                doc="Theatres covered; default every theatre the client claims.",
             ),
             "host_theatres": F(
                 kind="theatres",

@@ -122,12 +122,12 @@ class ArmsParams(ParamBlock, prefix="arms."):
         scope="actor",
         kind="float",
         default=DERIVED,
+        derive=richardson_equilibrium,
         lo=-1e6,
         hi=1e6,
         unit="USD bn/year",
         doc="Richardson grievance g_i; default makes the starting budgets an equilibrium.",
         source="derived",
-        derive=richardson_equilibrium,
     )
     reaction: Array = param(
         scope="actor",
@@ -163,20 +163,20 @@ class ArmsParams(ParamBlock, prefix="arms."):
         scope="actor",
         kind="bool",
         default=DERIVED,
+        derive=burden_switch,
         doc="Burden dynamics in use; default from arms.dynamics (set that instead).",
         source="derived",
-        derive=burden_switch,
     )
     burden_target: Array = param(
         scope="actor",
         kind="float",
         default=DERIVED,
+        derive=starting_burden,
         lo=0,
         hi=1,
         unit="share of GDP",
         doc="Burden b* that burden dynamics revert to; default the starting burden milex/GDP.",
         source="derived",
-        derive=starting_burden,
     )
     burden_adjustment: Array = param(
         scope="actor",

@@ -155,12 +155,12 @@ class IncidentValues(ParamBlock):
         scope="event",
         kind="int",
         default=DERIVED,
+        derive=opening_rung,
         lo=1,
         hi=5,
         unit="rung",
         doc="Rung the crisis opens at; default crisis.opening_rung.",
         source="scenario",
-        derive=opening_rung,
     )
 
 
@@ -398,8 +398,8 @@ KINDS: tuple[EventKind, ...] = (
             "against": F(
                 kind="actor",
                 default=DERIVED,
-                doc="Other party; default the holder or other claimant.",
                 derive=incident_opponent,
+                doc="Other party; default the holder or other claimant.",
             ),
         },
         _by_against,

@@ -428,8 +428,8 @@ MECHANISM = Mechanism(
             "against": F(
                 kind="actor",
                 default=DERIVED,
-                doc="Target; default the holder, or the first other claimant if by is it.",
                 derive=default_target,
+                doc="Target; default the holder, or the first other claimant if by is it.",
             ),
             "unit": F(
                 kind="enum",

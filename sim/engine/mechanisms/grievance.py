@@ -60,11 +60,11 @@ class GrievanceParams(ParamBlock):
         scope="grievance",
         kind="float",
         default=DERIVED,
+        derive=baseline_at_level,
         lo=0,
         hi=1,
         doc="Level grievance relaxes toward; default level.",
         source="derived",
-        derive=baseline_at_level,
     )
     decay_per_year: Array = param(
         scope="model",

@@ -86,9 +86,9 @@ FIELDS: dict[str, F] = {
     "target": F(
         kind="actor",
         default=DERIVED,
+        derive=default_target,
         doc="Actor whose grievance toward `by` rises; default the theatre's challenger "
         "(its holder if the challenger acts).",
-        derive=default_target,
     ),
     "rate_per_year": F(
         kind="float",

@@ -91,13 +91,13 @@ class WorldParams(ParamBlock):
         scope="actor",
         kind="float",
         default=DERIVED,
+        derive=steady_capability,
         lo=0,
         hi=1e9,
         unit="USD bn",
         doc="Military capital stock at the start; default the steady state of the monthly "
         "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
         source="derived",
-        derive=steady_capability,
     )
     capability_depreciation_per_year: Array = param(
         scope="actor",
@@ -135,11 +135,11 @@ class WorldParams(ParamBlock):
         scope="theatre",
         kind="actor_map",
         default=DERIVED,
+        derive=default_stake,
         lo=0,
         hi=1,
         doc="Salience of the theatre to each actor, 0-1; default 0.5 for claimants, 0.3 for "
         "patrons.",
-        derive=default_stake,
     )
     interdependence: Array = param(
         scope="theatre",
