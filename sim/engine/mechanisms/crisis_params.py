@@ -52,10 +52,10 @@ class CrisisParams(ParamBlock):
         unit="stake units",
         doc="Cost of theatre war (rung 6) relative to a stake of 1, before interdependence.",
         prior=Prior(
-            "loguniform",
-            0.05,
-            2.0,
-            "war costs of 5-200% of the stake (Fearon 1995 treats costs as a share of "
+            kind="loguniform",
+            lo=0.05,
+            hi=2.0,
+            why="war costs of 5-200% of the stake (Fearon 1995 treats costs as a share of "
             "the stake; judgement)",
         ),
     )
@@ -77,10 +77,10 @@ class CrisisParams(ParamBlock):
         unit="1/month",
         doc="Chance per month of climbing a rung when no deal exists.",
         prior=Prior(
-            "uniform",
-            0.05,
-            0.9,
-            "a rung a year to nearly a rung a month; MID escalation is rare (Senese & "
+            kind="uniform",
+            lo=0.05,
+            hi=0.9,
+            why="a rung a year to nearly a rung a month; MID escalation is rare (Senese & "
             "Vasquez 2008), judgement",
         ),
     )
@@ -93,10 +93,10 @@ class CrisisParams(ParamBlock):
         unit="1/month",
         doc="Chance per month of settling when a deal exists.",
         prior=Prior(
-            "uniform",
-            0.05,
-            0.9,
-            "median MID duration of weeks to a year (Palmer et al. 2015), judgement ",
+            kind="uniform",
+            lo=0.05,
+            hi=0.9,
+            why="median MID duration of weeks to a year (Palmer et al. 2015), judgement ",
         ),
     )
     accident_probability: Array = param(
@@ -108,10 +108,10 @@ class CrisisParams(ParamBlock):
         unit="1/month",
         doc="Chance per month that a crisis at rung 3-4 climbs one rung by accident.",
         prior=Prior(
-            "loguniform",
-            0.002,
-            0.2,
-            "inadvertent escalation (Posen 1991; Schelling 1960), judgement ",
+            kind="loguniform",
+            lo=0.002,
+            hi=0.2,
+            why="inadvertent escalation (Posen 1991; Schelling 1960), judgement ",
         ),
     )
     initiation_rate_per_year: Array = param(
@@ -123,7 +123,12 @@ class CrisisParams(ParamBlock):
         unit="1/year",
         doc="Scale of the hazard that a challenger deliberately opens a crisis "
         "(Section 7.4 of MODEL.md).",
-        prior=Prior("loguniform", 0.3, 30.0, "two decades either side of the default 3, judgement"),
+        prior=Prior(
+            kind="loguniform",
+            lo=0.3,
+            hi=30.0,
+            why="two decades either side of the default 3, judgement",
+        ),
     )
     exercise_value: Array = param(
         scope="model",
@@ -136,7 +141,12 @@ class CrisisParams(ParamBlock):
         "grievance toward the holder.",
         literature="exercises as costly signals (Fearon 1997); PLA drills after visits and "
         "speeches, data/crisis_triggers.csv",
-        prior=Prior("loguniform", 0.05, 5.0, "a tenth to ten times the default 0.5, judgement"),
+        prior=Prior(
+            kind="loguniform",
+            lo=0.05,
+            hi=5.0,
+            why="a tenth to ten times the default 0.5, judgement",
+        ),
     )
     concession_scale: Array = param(
         scope="model",
