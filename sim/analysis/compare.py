@@ -247,8 +247,9 @@ def _over_parameters(
             continue
         d, few = direct
         lo, hi = spread.central_range(d, level)
-        diffs.append({"diff_param_low": lo, "diff_param_high": hi, "diff_param_few": few,
-                      "draws": d})  # fmt: skip
+        diffs.append(
+            {"diff_param_low": lo, "diff_param_high": hi, "diff_param_few": few, "draws": d}
+        )
     return own, diffs
 
 
@@ -360,8 +361,13 @@ def compare_results(
     )
 
 
-STRUCTURAL_KEYS = {"war": "war", "blockade": "blockade", "rung5": "rung5", "crisis": "crisis",
-                   "lost": "holder_changed"}  # fmt: skip
+STRUCTURAL_KEYS = {
+    "war": "war",
+    "blockade": "blockade",
+    "rung5": "rung5",
+    "crisis": "crisis",
+    "lost": "holder_changed",
+}
 """Compared outcome -> `sim.analysis.structural` outcome key."""
 
 

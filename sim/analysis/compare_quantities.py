@@ -137,8 +137,9 @@ def quantities(
                 Quantity(t, outcome, m.label, "probability", None, _per_run(outcome, t)),
             )
         for q in extra.pop(t, []):
-            out.append(Quantity(t, q.outcome, q.label.removesuffix(f" in {t}"), q.kind, None,
-                                q.values))  # fmt: skip
+            out.append(
+                Quantity(t, q.outcome, q.label.removesuffix(f" in {t}"), q.kind, None, q.values)
+            )
         out.append(
             Quantity(t, f"crises_per_year.{t}", "crises per year", "mean", None, _crisis_rate(t))
         )

@@ -155,13 +155,34 @@ def _column_measure(column: Any) -> Measure:
 
 
 DERIVED = (
-    Measure("rung4", "P(rung ≥ 4)", "p_rung_ge4", "probability", _rung_at_least(4), "bool",
-            doc="Reached rung 4 or higher."),
-    Measure("rung5", "P(rung ≥ 5)", "p_rung_ge5", "probability", _rung_at_least(5), "bool",
-            doc="Reached rung 5 or higher."),
-    Measure("crisis", "P(any crisis)", "p_crisis", "probability", _crisis, "bool",
-            doc="At least one crisis opened."),
-)  # fmt: skip
+    Measure(
+        name="rung4",
+        label="P(rung ≥ 4)",
+        column="p_rung_ge4",
+        kind="probability",
+        per_run=_rung_at_least(4),
+        dtype="bool",
+        doc="Reached rung 4 or higher.",
+    ),
+    Measure(
+        name="rung5",
+        label="P(rung ≥ 5)",
+        column="p_rung_ge5",
+        kind="probability",
+        per_run=_rung_at_least(5),
+        dtype="bool",
+        doc="Reached rung 5 or higher.",
+    ),
+    Measure(
+        name="crisis",
+        label="P(any crisis)",
+        column="p_crisis",
+        kind="probability",
+        per_run=_crisis,
+        dtype="bool",
+        doc="At least one crisis opened.",
+    ),
+)
 """Measures computed from the outcome columns."""
 
 

@@ -193,7 +193,7 @@ def _ensemble_findings(results: Any) -> list[str]:
         lines.append(
             _event(
                 rows, theatre, "war (rung >= 6)", rows["war"], horizon, zeros.get((theatre, "war"))
-            )  # fmt: skip
+            )
         )
         lines.append(
             _event(

@@ -136,9 +136,14 @@ def forecast_scores(
             # was fitted with
             overrides = {**fit.overrides, "calibration.posterior": "none"}
             res = run(
-                scenario, runs=runs, seed=seed, overrides=overrides, out=None,
-                workers=workers, annual="all",
-            )  # fmt: skip
+                scenario,
+                runs=runs,
+                seed=seed,
+                overrides=overrides,
+                out=None,
+                workers=workers,
+                annual="all",
+            )
             ens_years, ens = arrays_from_annual(res.annual)
         for task in group:
             rows += score_task(task, ens, ens_years, first_year=int(years[0]))
@@ -209,9 +214,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     m = results.manifest
     scores, score_summary = forecast_scores(
-        scenario, observed, years, arrays, args.runs, args.seed, args.cutoff, args.rolling,
+        scenario,
+        observed,
+        years,
+        arrays,
+        args.runs,
+        args.seed,
+        args.cutoff,
+        args.rolling,
         args.workers,
-    )  # fmt: skip
+    )
     if args.format == "csv":
         score_summary.to_csv(sys.stdout, index=False, float_format="%.4g")
     elif not args.quiet:
@@ -359,8 +371,11 @@ def print_eras(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         print(eras.format_markdown(frame, zeros))
     else:
-        print(frame.drop(columns=["first", "last"]).to_string(
-            index=False, float_format=lambda x: f"{x:.3g}"))  # fmt: skip
+        print(
+            frame.drop(columns=["first", "last"]).to_string(
+                index=False, float_format=lambda x: f"{x:.3g}"
+            )
+        )
         print(eras.format_markdown(frame, zeros).split("\n\n", 1)[1].strip())
     return 0
 

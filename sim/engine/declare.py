@@ -7,9 +7,12 @@ value. Everything else is derived from these declarations: the scenario schema a
 tables (`sim.engine.simulate`, `sim.results.tables`), the event log (`sim.events_log`)
 and the field tables of the documentation (`scripts/generate_docs.py`).
 
-Parameters are declared as fields of a frozen dataclass (one per mechanism), so the
-engine reads them as typed attributes (``m.params.crisis.war_cost``), each an array
-whose leading axis runs over runs (length R, or 1 before broadcasting).
+Parameters are declared as fields of a frozen dataclass (one per mechanism), keyword-only
+with the scenario key taken from the field's name (`param`, `ParamBlock`), so the engine
+reads them as attributes (``m.params.crisis.war_cost``, or typed through the block's
+class, ``m.params[CrisisParams].war_cost``), each an array whose leading axis runs over
+runs (length R, or 1 before broadcasting). State arrays (`world`, `outcome`, `scratch`)
+take their arguments in `Var`'s order, and `param` in `Field`'s.
 """
 
 from __future__ import annotations
@@ -126,6 +129,12 @@ class Field:
         ``actor_map`` (table from actor code to float), ``enum``, ``mechanisms``.
     default : Any
         Default value, `REQUIRED` or `DERIVED`.
+    derive : Derive or None
+        For a `DERIVED` default, the rule that computes it, ``derive(table, context)``:
+        `table` holds the field (nested, every other default filled in), `context` is a
+        `DeriveContext`. The rule of an ``actor_map`` gives the default of every entry;
+        entries the scenario gives win. Keyword-only: the fields after it may still be
+        given by position in short structural fields (``F("int", 0, 0, 1200, "months")``).
     lo, hi : float or None
         Inclusive bounds for numbers (``hi`` also bounds the values of an ``actor_map``).
     unit : str
@@ -139,11 +148,6 @@ class Field:
         `literature`), a citation, or empty for structural fields without a number.
     literature : str
         For judgement calls, the range in the literature the default was taken from.
-    derive : Derive or None
-        For a `DERIVED` default, the rule that computes it, ``derive(table, context)``:
-        `table` holds the field (nested, every other default filled in), `context` is a
-        `DeriveContext`. The rule of an ``actor_map`` gives the default of every entry;
-        entries the scenario gives win.
     prior : Prior or None
         For a calibratable behavioural parameter, its prior (``sim calibrate``); None
         for everything else.
@@ -151,6 +155,7 @@ class Field:
 
     kind: str
     default: Any = REQUIRED
+    derive: Derive | None = field(default=None, kw_only=True)
     lo: float | None = None
     hi: float | None = None
     unit: str = ""
@@ -158,7 +163,6 @@ class Field:
     choices: tuple = ()
     source: str = ""
     literature: str = ""
-    derive: Derive | None = None
     prior: Prior | None = None
 
 
@@ -182,40 +186,65 @@ class Param:
 
 
 def param(
-    key: str,
+    *,
+    key: str | None = None,
     scope: Scope,
     kind: str,
     default: Any,
-    lo: float | None,
-    hi: float | None,
-    unit: str,
+    derive: Derive | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    unit: str = "",
     doc: str,
     source: str = JUDGEMENT,
     literature: str = "",
-    derive: Derive | None = None,
     prior: Prior | None = None,
 ) -> Any:
     """Declare a parameter as a field of a `ParamBlock` dataclass.
 
-    A `prior` marks it calibratable (``sim calibrate``).
+    Keyword-only. One order for every declaration: name (`key`), where (`scope`), type
+    (`kind`), start (`default`, `derive`), bounds, `unit`, `doc`, provenance (`source`,
+    `literature`), `prior`; `Field` and `Var` (`world`, `outcome`, `scratch`: name,
+    axes, dtype, fill or init, doc) keep it. The scenario key is the attribute's name,
+    behind the block's `prefix` in tables several mechanisms share (see `ParamBlock`);
+    `key` gives it where it differs. A `prior` marks it calibratable (``sim calibrate``).
     """
     spec = Field(
-        kind,
-        default,
-        lo,
-        hi,
-        unit,
-        doc,
+        kind=kind,
+        default=default,
+        derive=derive,
+        lo=lo,
+        hi=hi,
+        unit=unit,
+        doc=doc,
         source=source,
         literature=literature,
-        derive=derive,
         prior=prior,
     )
-    return field(metadata={"param": Param(key, scope, spec)})
+    return field(metadata={"param": Param(key or "", scope, spec)})
+
+
+SHARED_SCOPES: tuple[Scope, ...] = ("actor", "theatre", "alliance", "grievance")
+"""Scopes whose tables hold the parameters of several mechanisms, where a block's `prefix`
+applies (``[model.<mechanism>]``, an activity and an event are one mechanism's own)."""
 
 
 class ParamBlock:
-    """Base of the frozen dataclasses that hold one mechanism's parameter arrays."""
+    """Base of the frozen dataclasses that hold one mechanism's parameter arrays.
+
+    A subclass may give a `prefix` (``class ArmsParams(ParamBlock, prefix="arms.")``):
+    the key of each of its parameters in a scope of `SHARED_SCOPES` without an explicit
+    ``key=`` is then the prefix and the attribute's name (``actors.<code>.arms.fatigue``).
+    """
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            declared = getattr(value, "metadata", {}).get("param")
+            if isinstance(value, dataclasses.Field) and declared is not None and not declared.key:
+                shared = prefix if declared.scope in SHARED_SCOPES else ""
+                key = Param(shared + name, declared.scope, declared.spec)
+                setattr(cls, name, field(metadata={"param": key}))
 
     @classmethod
     def declared(cls) -> tuple[tuple[str, Param], ...]:
@@ -229,6 +258,14 @@ class ParamBlock:
     def with_arrays(self, arrays: Mapping[str, Array]) -> ParamBlock:
         """Return a block of the same kind holding `arrays`."""
         return type(self)(**arrays)
+
+
+def block_name(blocks: Mapping[str, ParamBlock], block: type[ParamBlock]) -> str:
+    """Return the mechanism whose parameters are of class `block`."""
+    for name, value in blocks.items():
+        if type(value) is block:
+            return name
+    raise KeyError(f"no parameters of class {block.__name__}")
 
 
 Role = Literal["world", "outcome", "scratch"]
@@ -276,26 +313,26 @@ class Var:
 
 
 def world(
-    name: str, axes: Axes, dtype: type, doc: str, fill: Any = 0, init: Init | None = None
+    name: str, /, *, axes: Axes, dtype: type, fill: Any = 0, init: Init | None = None, doc: str
 ) -> Var:
-    """Declare a world array (carried from month to month)."""
+    """Declare a world array (carried from month to month); arguments in `Var`'s order."""
     return Var(name, "world", axes, dtype, fill, init, doc)
 
 
 def outcome(
-    name: str, axes: Axes, dtype: type, doc: str, fill: Any = 0, init: Init | None = None
+    name: str, /, *, axes: Axes, dtype: type, fill: Any = 0, init: Init | None = None, doc: str
 ) -> Var:
-    """Declare an outcome accumulator."""
+    """Declare an outcome accumulator; arguments in `Var`'s order."""
     return Var(name, "outcome", axes, dtype, fill, init, doc)
 
 
 def scratch(
-    name: str, axes: Axes, dtype: type, doc: str, fill: Any = 0, init: Init | None = None
+    name: str, /, *, axes: Axes, dtype: type, fill: Any = 0, init: Init | None = None, doc: str
 ) -> Var:
     """Declare a scratch array, rebuilt at the start of every month.
 
     It starts at `fill`, or at ``init(state.world)`` (e.g. this month's peak rung starts
-    at the current rung).
+    at the current rung). Arguments in `Var`'s order.
     """
     return Var(name, "scratch", axes, dtype, fill, init, doc)
 

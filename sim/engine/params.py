@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from sim.engine.blocks import Index, compile_block
 from sim.engine.calendar import parse_month
-from sim.engine.declare import Array, ParamBlock
+from sim.engine.declare import Array, ParamBlock, block_name
 from sim.errors import SimError
 
 if TYPE_CHECKING:
@@ -103,6 +103,9 @@ class Structure:
         )
 
 
+B = TypeVar("B", bound=ParamBlock)
+
+
 def _map_block(block: ParamBlock, fn: Callable[[Array], Array]) -> ParamBlock:
     return block.with_arrays({k: fn(v) for k, v in block.arrays().items()})
 
@@ -114,7 +117,8 @@ class Params:
     Attributes
     ----------
     blocks : dict[str, ParamBlock]
-        Mechanism name -> its parameter arrays; also readable as ``params.<name>``.
+        Mechanism name -> its parameter arrays; also readable as ``params.<name>``, or
+        typed by the block's class, ``params[CrisisParams]``.
     event_month : (R, E) int
         Month offset of each event occurrence.
     event_values : tuple[ParamBlock or None, ...]
@@ -143,6 +147,12 @@ class Params:
             return self.blocks[name]
         except KeyError:
             raise AttributeError(f"no parameters declared for '{name}'") from None
+
+    def __getitem__(self, block: type[B]) -> B:
+        """Return the parameters of class `block` (``params[CrisisParams].war_cost``), typed."""
+        value = self.blocks[block_name(self.blocks, block)]
+        assert isinstance(value, block)
+        return value
 
     @property
     def rows(self) -> int:

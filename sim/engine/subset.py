@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from sim.engine.context import Month
-from sim.engine.declare import ParamBlock
+from sim.engine.declare import ParamBlock, block_name
 
 if TYPE_CHECKING:
     from sim.engine.params import Params
+
+B = TypeVar("B", bound=ParamBlock)
 
 SUBSET_BELOW = 0.5
 """Use a subset when fewer than this share of the runs are selected (else run on all)."""
@@ -64,6 +66,11 @@ class RowParams:
         value = getattr(self._params, name)[self._rows]
         setattr(self, name, value)
         return value
+
+    def __getitem__(self, block: type[B]) -> B:
+        """Return the cut parameters of class `block`, as `Params.__getitem__`."""
+        out: B = getattr(self, block_name(self._params.blocks, block))
+        return out
 
 
 def on_rows(step: Callable[[Month], None], m: Month, selected: Any) -> None:

@@ -101,12 +101,13 @@ def mid_counts(folder: Path | None = None) -> dict[tuple[str, str], int]:
         rows = [(r["dyad"], int(float(r["start"]))) for r in csv.DictReader(fh)]
     return {
         (theatre, label): sum(
-            1 for dyad, year in rows if dyad == MID_DYADS[theatre]
-            and int(first[:4]) <= year <= int(last[:4])
+            1
+            for dyad, year in rows
+            if dyad == MID_DYADS[theatre] and int(first[:4]) <= year <= int(last[:4])
         )
         for theatre in THEATRES
         for label, first, last in MID_ERAS
-    }  # fmt: skip
+    }
 
 
 def _month_offset(month: str, start: str) -> int:
@@ -164,8 +165,14 @@ def era_table(
 
     folder = scenarios or Path(__file__).resolve().parents[2] / "scenarios"
     with tempfile.TemporaryDirectory() as tmp:
-        results = run(folder / SCENARIO, runs=runs, seed=seed, out=Path(tmp) / "r",
-                      workers=workers, annual="off")  # fmt: skip
+        results = run(
+            folder / SCENARIO,
+            runs=runs,
+            seed=seed,
+            out=Path(tmp) / "r",
+            workers=workers,
+            annual="off",
+        )
         crises = results.table("crises")
         outcomes = results.table("outcomes")
         start = results.manifest["start"]
@@ -174,16 +181,31 @@ def era_table(
     mid_sims = simulated_counts(crises, runs, start, MID_ERAS)
     mids = mid_counts()
     rows = []
-    for name, table, obs, eras in (("named", sims, observed, ERAS), ("mid", mid_sims, mids,
-                                                                     MID_ERAS)):  # fmt: skip
+    for name, table, obs, eras in (
+        ("named", sims, observed, ERAS),
+        ("mid", mid_sims, mids, MID_ERAS),
+    ):
         for (theatre, label), counts in table.items():
             first, last = next((f, la) for lab, f, la in eras if lab == label)
             lo, med, hi = np.quantile(counts, [0.05, 0.5, 0.95])
             pit, p, log = score(counts, obs[(theatre, label)])
             rows.append(
-                EraRow(name, theatre, label, first, last, obs[(theatre, label)],
-                       float(counts.mean()), float(med), float(lo), float(hi), pit, p, log)
-            )  # fmt: skip
+                EraRow(
+                    record=name,
+                    theatre=theatre,
+                    era=label,
+                    first=first,
+                    last=last,
+                    observed=obs[(theatre, label)],
+                    mean=float(counts.mean()),
+                    median=float(med),
+                    low90=float(lo),
+                    high90=float(hi),
+                    pit=pit,
+                    p_observed=p,
+                    log_score=log,
+                )
+            )
     frame = pd.DataFrame([asdict(r) for r in rows])
     by_run = outcomes.groupby("run_id")
     named = frame[frame["record"] == "named"]

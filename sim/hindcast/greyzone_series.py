@@ -46,22 +46,46 @@ class SeriesSpec:
 
 SERIES = (
     SeriesSpec(
-        "adiz", "taiwan_adiz_pla_aircraft", "adiz_incursions", "taiwan", "taiwan",
-        "adiz_incursions", False, False,
+        name="adiz",
+        record="taiwan_adiz_pla_aircraft",
+        metric="adiz_incursions",
+        subject="taiwan",
+        theatre="taiwan",
+        activity="adiz_incursions",
+        days=False,
+        fiscal=False,
     ),
     SeriesSpec(
-        "scrambles_china", "jasdf_scrambles_vs_china", "scrambles", "JPN", "senkaku",
-        "air_approaches", False, True,
+        name="scrambles_china",
+        record="jasdf_scrambles_vs_china",
+        metric="scrambles",
+        subject="JPN",
+        theatre="senkaku",
+        activity="air_approaches",
+        days=False,
+        fiscal=True,
     ),
     SeriesSpec(
-        "presence_days", "senkaku_cz_days", "presence_days", "senkaku", "senkaku",
-        "presence_days", True, False,
+        name="presence_days",
+        record="senkaku_cz_days",
+        metric="presence_days",
+        subject="senkaku",
+        theatre="senkaku",
+        activity="presence_days",
+        days=True,
+        fiscal=False,
     ),
     SeriesSpec(
-        "intrusion_days", "senkaku_ts_intrusion_days", "intrusion_days", "senkaku",
-        "senkaku", "intrusion_days", True, False,
+        name="intrusion_days",
+        record="senkaku_ts_intrusion_days",
+        metric="intrusion_days",
+        subject="senkaku",
+        theatre="senkaku",
+        activity="intrusion_days",
+        days=True,
+        fiscal=False,
     ),
-)  # fmt: skip
+)
 
 
 # --------------------------------------------------------------------------- data up to T

@@ -97,8 +97,15 @@ def simulated_counts(
     from sim.runner.ensemble import run
 
     with tempfile.TemporaryDirectory() as tmp:
-        results = run(scenario, runs=runs, seed=seed, out=Path(tmp) / "r", workers=workers,
-                      annual="off", overrides=list(overrides))  # fmt: skip
+        results = run(
+            scenario,
+            runs=runs,
+            seed=seed,
+            out=Path(tmp) / "r",
+            workers=workers,
+            annual="off",
+            overrides=list(overrides),
+        )
         crises = results.table("crises")
         start = results.manifest["start"]
     lo = trigger_fit.month_index(first) - trigger_fit.month_index(start)

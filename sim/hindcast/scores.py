@@ -220,12 +220,17 @@ def score_task(
         q = np.quantile(d, [0.05, 0.25, 0.75, 0.95])
         rows.append(
             _row(
-                task, "model", y, obs,
-                crps=crps_ensemble(d, obs), median=float(np.median(d)),
-                in50=bool(q[1] <= obs <= q[2]), in90=bool(q[0] <= obs <= q[3]),
+                task,
+                "model",
+                y,
+                obs,
+                crps=crps_ensemble(d, obs),
+                median=float(np.median(d)),
+                in50=bool(q[1] <= obs <= q[2]),
+                in90=bool(q[0] <= obs <= q[3]),
                 pit=pit_ensemble(d, obs),
             )
-        )  # fmt: skip
+        )
     for name, build in SIMPLE.items():
         f = build(fit, [s.values[y] for y in fit], np.asarray(targets))
         lo50, hi50 = f.interval(Z50)
@@ -234,19 +239,34 @@ def score_task(
             obs = s.values[y]
             rows.append(
                 _row(
-                    task, name, y, obs,
-                    crps=float(crps_normal(f.mean[k], f.sd[k], obs)), median=float(f.mean[k]),
-                    in50=bool(lo50[k] <= obs <= hi50[k]), in90=bool(lo90[k] <= obs <= hi90[k]),
+                    task,
+                    name,
+                    y,
+                    obs,
+                    crps=float(crps_normal(f.mean[k], f.sd[k], obs)),
+                    median=float(f.mean[k]),
+                    in50=bool(lo50[k] <= obs <= hi50[k]),
+                    in90=bool(lo90[k] <= obs <= hi90[k]),
                     pit=float(norm.cdf((obs - f.mean[k]) / f.sd[k])),
                 )
-            )  # fmt: skip
+            )
     return rows
 
 
 SCORE_COLUMNS = [
-    "group", "origin", "series", "forecaster", "year", "horizon", "observed",
-    "crps", "median", "in50", "in90", "pit",
-]  # fmt: skip
+    "group",
+    "origin",
+    "series",
+    "forecaster",
+    "year",
+    "horizon",
+    "observed",
+    "crps",
+    "median",
+    "in50",
+    "in90",
+    "pit",
+]
 
 
 def score_rows(rows: list[dict]) -> pd.DataFrame:

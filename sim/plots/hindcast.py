@@ -149,9 +149,14 @@ def draw_scores(summary, caption: str = ""):
         ax.set_xlabel("PIT", fontsize=8.5)
     if caption:
         fig.text(
-            0.01, 0.008, textwrap.fill(caption, 180), ha="left", va="bottom", fontsize=7.5,
+            0.01,
+            0.008,
+            textwrap.fill(caption, 180),
+            ha="left",
+            va="bottom",
+            fontsize=7.5,
             color=GREY,
-        )  # fmt: skip
+        )
     fig.suptitle("Hindcast forecast scores: model against persistence and trend", fontweight="bold")
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     return fig

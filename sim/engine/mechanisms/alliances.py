@@ -70,44 +70,71 @@ class AlliancesParams(ParamBlock):
     """Commitments and basing per alliance; how patrons weigh joining."""
 
     commitment: Array = param(
-        "commitment", "alliance", "float", 0.5, 0, 1, "",
-        "Credibility of the commitment to fight for the client.",
+        scope="alliance",
+        kind="float",
+        default=0.5,
+        lo=0,
+        hi=1,
+        doc="Credibility of the commitment to fight for the client.",
         literature="allies honoured commitments in about 75% of wars 1816-1944 (Leeds, Long & "
         "Mitchell 2000); lower for ambiguous commitments",
-    )  # fmt: skip
+    )
     basing: Array = param(
-        "basing", "alliance", "bool", False, None, None, "",
-        "Whether the patron may fight from the client's territory.", source="scenario",
-    )  # fmt: skip
+        scope="alliance",
+        kind="bool",
+        default=False,
+        doc="Whether the patron may fight from the client's territory.",
+        source="scenario",
+    )
     no_basing_factor: Array = param(
-        "no_basing_factor", "model", "float", 0.5, 0, 1, "",
-        "Share of a patron's regional force that reaches a theatre without basing.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.5,
+        lo=0,
+        hi=1,
+        doc="Share of a patron's regional force that reaches a theatre without basing.",
+    )
     host_force_share: Array = param(
-        "host_force_share", "model", "float", 1.0, 0, 1, "",
-        "Share of a host country's regional force that fights when its patron fights "
+        scope="model",
+        kind="float",
+        default=1.0,
+        lo=0,
+        hi=1,
+        doc="Share of a host country's regional force that fights when its patron fights "
         "from its territory (it is then a target).",
         literature="a host whose bases are struck is itself attacked and defends itself "
         "(Japan: 2015 security legislation on 'survival-threatening situations'); 0.3-1",
-    )  # fmt: skip
+    )
     credibility_gain: Array = param(
-        "credibility_gain", "model", "float", 0.1, 0, 1, "",
-        "Share of the way to full commitment a patron's credibility gains when it acts "
+        scope="model",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        doc="Share of the way to full commitment a patron's credibility gains when it acts "
         "in its client's crisis.",
         literature="reputation effects of past behaviour (Weisiger & Yarhi-Milo 2015); "
         "small or none (Press 2005)",
-    )  # fmt: skip
+    )
     credibility_loss: Array = param(
-        "credibility_loss", "model", "float", 0.1, 0, 1, "",
-        "Share of its commitment a patron's credibility loses when it stands aside in its "
+        scope="model",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        doc="Share of its commitment a patron's credibility loses when it stands aside in its "
         "client's crisis.",
         literature="reputation effects of past behaviour (Weisiger & Yarhi-Milo 2015); "
         "small or none (Press 2005)",
-    )  # fmt: skip
+    )
     join_sensitivity: Array = param(
-        "join_sensitivity", "model", "float", 4.0, 0, 100, "",
-        "Slope of the patron's join probability in stake minus cost.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=4.0,
+        lo=0,
+        hi=100,
+        doc="Slope of the patron's join probability in stake minus cost.",
+    )
 
 
 def step(m: Month) -> None:
@@ -245,64 +272,87 @@ MECHANISM = Mechanism(
     params=AlliancesParams,
     fields={
         "alliance": {
-            "patron": F("actor", REQUIRED, doc="The protecting actor."),
-            "client": F("actor", REQUIRED, doc="The protected actor."),
+            "patron": F(kind="actor", default=REQUIRED, doc="The protecting actor."),
+            "client": F(kind="actor", default=REQUIRED, doc="The protected actor."),
             "covers": F(
-                "theatres",
-                DERIVED,
-                doc="Theatres covered; default every theatre the client claims.",
+                kind="theatres",
+                default=DERIVED,
                 derive=client_theatres,
+                doc="Theatres covered; default every theatre the client claims.",
             ),
             "host_theatres": F(
-                "theatres",
-                [],
+                kind="theatres",
+                default=[],
                 doc="Theatres beyond those covered for which the client lets the patron fight "
                 "from its territory while basing is on (third-country basing: US forces in "
                 "Japan for a Taiwan war); the client then becomes a party and a target.",
             ),
         }
-    },  # fmt: skip
+    },
     state=(
         world(
             "commitment",
-            ("alliance",),
-            np.float64,
-            "Current commitment, 0-1.",
+            axes=("alliance",),
+            dtype=np.float64,
             init=lambda p: p.alliances.commitment,
+            doc="Current commitment, 0-1.",
         ),
         world(
             "basing",
-            ("alliance",),
-            bool,
-            "Current basing access.",
+            axes=("alliance",),
+            dtype=bool,
             init=lambda p: p.alliances.basing,
+            doc="Current basing access.",
         ),
-        world("joined", ("theatre", "alliance"), bool, "The patron fights in the current war."),
         world(
-            "decided", ("theatre", "alliance"), bool, "The patron has decided for the current war."
+            "joined",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron fights in the current war.",
+        ),
+        world(
+            "decided",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron has decided for the current war.",
         ),
         world(
             "deployed",
-            ("theatre", "alliance"),
-            bool,
-            "The patron has deployed forces to the current crisis.",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron has deployed forces to the current crisis.",
         ),
         world(
             "deploy_decided",
-            ("theatre", "alliance"),
-            bool,
-            "The patron has decided whether to act in the current crisis.",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron has decided whether to act in the current crisis.",
         ),
-        outcome("ever_joined", ("theatre", "alliance"), bool, "The patron joined a war there."),
+        outcome(
+            "ever_joined",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron joined a war there.",
+        ),
         outcome(
             "ever_deployed",
-            ("theatre", "alliance"),
-            bool,
-            "The patron deployed forces to a crisis there.",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron deployed forces to a crisis there.",
         ),
-        scratch("joined_now", ("theatre", "alliance"), bool, "The patron joined this month."),
-        scratch("deployed_now", ("theatre", "alliance"), bool, "The patron deployed this month."),
-    ),  # fmt: skip
+        scratch(
+            "joined_now",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron joined this month.",
+        ),
+        scratch(
+            "deployed_now",
+            axes=("theatre", "alliance"),
+            dtype=bool,
+            doc="The patron deployed this month.",
+        ),
+    ),
     columns=(
         Column(
             "allies_joined",
@@ -310,7 +360,7 @@ MECHANISM = Mechanism(
             _allies_joined,
             doc="Comma-separated codes of the patrons that joined a war in the theatre.",
         ),
-    ),  # fmt: skip
+    ),
     log=log_month,
     needs=("crisis",),
     step=step,

@@ -105,80 +105,142 @@ def starting_burden(actor: dict, context: DeriveContext) -> float:
 
 
 @dataclass(frozen=True)
-class ArmsParams(ParamBlock):
+class ArmsParams(ParamBlock, prefix="arms."):
     """Spending dynamics (Richardson or burden), the spending ceiling and economic shocks."""
 
     fatigue: Array = param(
-        "arms.fatigue", "actor", "float", 0.1, 0, 10, "1/year", "Richardson fatigue a_i.",
+        scope="actor",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=10,
+        unit="1/year",
+        doc="Richardson fatigue a_i.",
         literature="0.05-0.5 per year in fitted Richardson models (Ward 1984; Dunne & Smith 2007)",
-    )  # fmt: skip
+    )
     grievance: Array = param(
-        "arms.grievance", "actor", "float", DERIVED, -1e6, 1e6, "USD bn/year",
-        "Richardson grievance g_i; default makes the starting budgets an equilibrium.",
-        source="derived", derive=richardson_equilibrium,
-    )  # fmt: skip
+        scope="actor",
+        kind="float",
+        default=DERIVED,
+        derive=richardson_equilibrium,
+        lo=-1e6,
+        hi=1e6,
+        unit="USD bn/year",
+        doc="Richardson grievance g_i; default makes the starting budgets an equilibrium.",
+        source="derived",
+    )
     reaction: Array = param(
-        "arms.reaction", "actor", "actor_map", {}, 0, 10, "1/year",
-        "Richardson reaction k_ij to each rival's spending.",
+        scope="actor",
+        kind="actor_map",
+        default={},
+        lo=0,
+        hi=10,
+        unit="1/year",
+        doc="Richardson reaction k_ij to each rival's spending.",
         literature="0-0.3 per year in fitted dyadic models (Dunne & Smith 2007)",
-    )  # fmt: skip
+    )
     max_share_gdp: Array = param(
-        "arms.max_share_gdp", "actor", "float", 0.1, 0, 1, "share of GDP", "Ceiling on spending.",
+        scope="actor",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="share of GDP",
+        doc="Ceiling on spending.",
         literature="peacetime burdens above 10% of GDP are rare (SIPRI 1990-2024)",
-    )  # fmt: skip
+    )
     grievance_sensitivity: Array = param(
-        "arms.grievance_sensitivity", "actor", "float", 0.05, 0, 10, "1/year",
-        "Extra spending per unit of grievance above its start, as a share of starting spending "
+        scope="actor",
+        kind="float",
+        default=0.05,
+        lo=0,
+        hi=10,
+        unit="1/year",
+        doc="Extra spending per unit of grievance above its start, as a share of starting spending "
         "(Richardson) or as log-burden drift (burden).",
-    )  # fmt: skip
+    )
     burden: Array = param(
-        "arms.burden", "actor", "bool", DERIVED, None, None, "",
-        "Burden dynamics in use; default from arms.dynamics (set that instead).",
-        source="derived", derive=burden_switch,
-    )  # fmt: skip
+        scope="actor",
+        kind="bool",
+        default=DERIVED,
+        derive=burden_switch,
+        doc="Burden dynamics in use; default from arms.dynamics (set that instead).",
+        source="derived",
+    )
     burden_target: Array = param(
-        "arms.burden_target", "actor", "float", DERIVED, 0, 1, "share of GDP",
-        "Burden b* that burden dynamics revert to; default the starting burden milex/GDP.",
-        source="derived", derive=starting_burden,
-    )  # fmt: skip
+        scope="actor",
+        kind="float",
+        default=DERIVED,
+        derive=starting_burden,
+        lo=0,
+        hi=1,
+        unit="share of GDP",
+        doc="Burden b* that burden dynamics revert to; default the starting burden milex/GDP.",
+        source="derived",
+    )
     burden_adjustment: Array = param(
-        "arms.burden_adjustment", "actor", "float", 0.19, 0, 12, "1/year",
-        "Speed phi_i at which the log burden reverts to its target.",
+        scope="actor",
+        kind="float",
+        default=0.19,
+        lo=0,
+        hi=12,
+        unit="1/year",
+        doc="Speed phi_i at which the log burden reverts to its target.",
         source=f"estimate: {PANEL}, ln(milex_share_gdp_pct) of AUS CHN IND JPN KOR PHL RUS TWN "
         "USA VNM 2000-2024 (231 annual changes), pooled within-country AR(1) coefficient 0.828, "
         "phi = -ln 0.828 = 0.19/yr",
         literature="partial-adjustment coefficients 0.7-0.9 on the lagged burden (Dunne, "
         "Perlo-Freeman & Smith 2008)",
-    )  # fmt: skip
+    )
     burden_reaction: Array = param(
-        "arms.burden_reaction", "actor", "actor_map", {}, 0, 10, "1/year",
-        "Log-burden drift per unit of log spending of each rival relative to the actor's own, "
+        scope="actor",
+        kind="actor_map",
+        default={},
+        lo=0,
+        hi=10,
+        unit="1/year",
+        doc="Log-burden drift per unit of log spending of each rival relative to the actor's own, "
         "above its starting ratio (action-reaction on burdens).",
         literature="long-run elasticities of spending to rivals' spending 0-0.3, often "
         "insignificant (Dunne & Smith 2007; Dunne, Perlo-Freeman & Smith 2008)",
-    )  # fmt: skip
+    )
     burden_volatility: Array = param(
-        "arms.burden_volatility", "actor", "float", 0.068, 0, 2, "1/sqrt(year)",
-        "Standard deviation of the annual log-burden shock.",
+        scope="actor",
+        kind="float",
+        default=0.068,
+        lo=0,
+        hi=2,
+        unit="1/sqrt(year)",
+        doc="Standard deviation of the annual log-burden shock.",
         source=f"estimate: {PANEL}, residual standard deviation of the pooled AR(1) of "
         "ln(milex_share_gdp_pct), 10 countries 2000-2024 (see burden_adjustment): 0.068",
-    )  # fmt: skip
+    )
     gdp_volatility: Array = param(
-        "arms.gdp_volatility", "actor", "float", 0.038, 0, 2, "1/sqrt(year)",
-        "Standard deviation of annual log GDP growth in local currency (monthly shocks).",
+        scope="actor",
+        kind="float",
+        default=0.038,
+        lo=0,
+        hi=2,
+        unit="1/sqrt(year)",
+        doc="Standard deviation of annual log GDP growth in local currency (monthly shocks).",
         source=f"estimate: {PANEL}, GDP in local currency = milex_local_currency_cy / "
         "milex_share_gdp_pct; std of annual log growth 2000-2024, median of AUS CHN IND JPN KOR "
         "PHL RUS TWN USA VNM = 0.038 (range 0.023 KOR - 0.095 VNM)",
-    )  # fmt: skip
+    )
     fx_volatility: Array = param(
-        "arms.fx_volatility", "actor", "float", 0.0, 0, 2, "1/sqrt(year)",
-        "Standard deviation of the annual log change of the local currency per USD "
+        scope="actor",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=2,
+        unit="1/sqrt(year)",
+        doc="Standard deviation of the annual log change of the local currency per USD "
         "(0: spending in USD).",
         source=f"0 = USD-denominated; estimate for other currencies: {PANEL}, rate = "
         "milex_local_currency_cy / milex_current_usd_m, std of annual log change 2000-2024, "
         "median of the nine non-USD countries 0.057 (CHN 0.036, TWN 0.042, JPN 0.090, "
         "RUS 0.127)",
-    )  # fmt: skip
+    )
 
 
 def _economy(m: Month) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -359,18 +421,34 @@ class BudgetValues(ParamBlock):
     """An official annual budget: its growth or its level, and how long it binds."""
 
     growth: Array = param(
-        "growth", "event", "float", None, -0.9, 2, "",
-        "Announced growth of the budget over current spending, in local currency.",
+        scope="event",
+        kind="float",
+        default=None,
+        lo=-0.9,
+        hi=2,
+        doc="Announced growth of the budget over current spending, in local currency.",
         source="scenario",
-    )  # fmt: skip
+    )
     milex_usd_bn: Array = param(
-        "milex_usd_bn", "event", "float", None, 0, 1e6, "USD bn/year",
-        "Announced budget, converted to local currency at the month's rate.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=None,
+        lo=0,
+        hi=1e6,
+        unit="USD bn/year",
+        doc="Announced budget, converted to local currency at the month's rate.",
+        source="scenario",
+    )
     months: Array = param(
-        "months", "event", "int", 12, 1, 120, "months",
-        "Months the budget fixes local spending (a fiscal year).", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="int",
+        default=12,
+        lo=1,
+        hi=120,
+        unit="months",
+        doc="Months the budget fixes local spending (a fiscal year).",
+        source="scenario",
+    )
 
 
 def _budget_spec(ev: dict, ix: Index) -> dict[str, Any]:
@@ -394,7 +472,11 @@ def _budget(m: Month, ev: EventSpec, fire: np.ndarray, values: BudgetValues) -> 
 
 BUDGET = EventKind(
     "budget",
-    {"actor": F("actor", REQUIRED, doc="Actor that announces its annual defence budget.")},
+    {
+        "actor": F(
+            kind="actor", default=REQUIRED, doc="Actor that announces its annual defence budget."
+        )
+    },
     _budget_spec,
     _budget,
     BudgetValues,
@@ -409,35 +491,52 @@ MECHANISM = Mechanism(
     fields={
         "actor": {
             "arms.dynamics": F(
-                "enum",
-                "richardson",
-                choices=DYNAMICS,
+                kind="enum",
+                default="richardson",
                 doc="Spending dynamics: richardson (linear, USD-level) or burden "
                 "(share of GDP times GDP).",
+                choices=DYNAMICS,
             )
         }
     },
     state=(
-        world("policy_active", ("actor",), bool, "A spending policy is being followed."),
-        world("policy_m0", ("actor",), np.float64, "Local spending when the policy was adopted."),
-        world("policy_t0", ("actor",), np.int64, "Month the policy was adopted."),
-        world("policy_end", ("actor",), np.int64, "Month the policy's target is reached."),
-        world("policy_target", ("actor",), np.float64, "The policy's target, local currency."),
+        world(
+            "policy_active", axes=("actor",), dtype=bool, doc="A spending policy is being followed."
+        ),
+        world(
+            "policy_m0",
+            axes=("actor",),
+            dtype=np.float64,
+            doc="Local spending when the policy was adopted.",
+        ),
+        world("policy_t0", axes=("actor",), dtype=np.int64, doc="Month the policy was adopted."),
+        world(
+            "policy_end",
+            axes=("actor",),
+            dtype=np.int64,
+            doc="Month the policy's target is reached.",
+        ),
+        world(
+            "policy_target",
+            axes=("actor",),
+            dtype=np.float64,
+            doc="The policy's target, local currency.",
+        ),
         world(
             "fx",
-            ("actor",),
-            np.float64,
-            "Local currency per USD relative to the start (1 at the start).",
+            axes=("actor",),
+            dtype=np.float64,
             fill=1.0,
+            doc="Local currency per USD relative to the start (1 at the start).",
         ),
         world(
             "burden_target",
-            ("actor",),
-            np.float64,
-            "Burden that burden dynamics revert to, share of GDP.",
+            axes=("actor",),
+            dtype=np.float64,
             init=lambda p: p.arms.burden_target,
+            doc="Burden that burden dynamics revert to, share of GDP.",
         ),
-    ),  # fmt: skip
+    ),
     needs=("grievance", "war"),
     step=step,
     event_kinds=(BUDGET,),

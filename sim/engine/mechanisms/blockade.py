@@ -40,45 +40,79 @@ _ECONOMY = (
 
 
 @dataclass(frozen=True)
-class BlockadeParams(ParamBlock):
+class BlockadeParams(ParamBlock, prefix="blockade."):
     """Economic costs, pain and the risk that a blockade turns into a clash."""
 
     target_gdp_loss_per_month: Array = param(
-        "blockade.target_gdp_loss_per_month", "theatre", "float", 0.0, 0, 1,
-        "share of GDP/month",
-        "GDP the blockaded holder loses per month of blockade (0: a blockade of this "
-        "theatre costs nothing, e.g. uninhabited islets).", literature=_ECONOMY,
-    )  # fmt: skip
+        scope="theatre",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        unit="share of GDP/month",
+        doc="GDP the blockaded holder loses per month of blockade (0: a blockade of this "
+        "theatre costs nothing, e.g. uninhabited islets).",
+        literature=_ECONOMY,
+    )
     challenger_gdp_loss_per_month: Array = param(
-        "blockade.challenger_gdp_loss_per_month", "theatre", "float", 0.0, 0, 1,
-        "share of GDP/month",
-        "GDP the blockading challenger loses per month of blockade.", literature=_ECONOMY,
-    )  # fmt: skip
+        scope="theatre",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        unit="share of GDP/month",
+        doc="GDP the blockading challenger loses per month of blockade.",
+        literature=_ECONOMY,
+    )
     third_party_gdp_loss_per_month: Array = param(
-        "blockade.third_party_gdp_loss_per_month", "theatre", "float", 0.0, 0, 1,
-        "share of GDP/month",
-        "GDP every other actor with a stake loses per month of blockade, times the "
-        "theatre's interdependence.", literature=_ECONOMY,
-    )  # fmt: skip
+        scope="theatre",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        unit="share of GDP/month",
+        doc="GDP every other actor with a stake loses per month of blockade, times the "
+        "theatre's interdependence.",
+        literature=_ECONOMY,
+    )
     resolve_cost_per_gdp_share: Array = param(
-        "resolve_cost_per_gdp_share", "model", "float", 5.0, 0, 1000, "stake units",
-        "Loss of the holder's value of resisting per unit share of GDP lost to the "
+        scope="model",
+        kind="float",
+        default=5.0,
+        lo=0,
+        hi=1000,
+        unit="stake units",
+        doc="Loss of the holder's value of resisting per unit share of GDP lost to the "
         "blockade, divided by its stake.",
-    )  # fmt: skip
+    )
     expected_months: Array = param(
-        "expected_months", "model", "float", 6.0, 0, 120, "months",
-        "Duration a challenger expects a blockade to last when it weighs one.",
+        scope="model",
+        kind="float",
+        default=6.0,
+        lo=0,
+        hi=120,
+        unit="months",
+        doc="Duration a challenger expects a blockade to last when it weighs one.",
         literature="scenario studies assume months to a year (Bloomberg Economics 2024; "
         "CSIS 2025 quarantine tabletop exercises)",
-    )  # fmt: skip
+    )
     run_probability: Array = param(
-        "run_probability", "model", "float", 0.3, 0, 1, "1/month",
-        "Chance per month that the holder or its patrons try to run the blockade.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.3,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Chance per month that the holder or its patrons try to run the blockade.",
+    )
     clash_probability: Array = param(
-        "clash_probability", "model", "float", 0.2, 0, 1, "",
-        "Chance that an attempt to run the blockade becomes a limited armed clash.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.2,
+        lo=0,
+        hi=1,
+        doc="Chance that an attempt to run the blockade becomes a limited armed clash.",
+    )
 
 
 def step(m: Month) -> None:
@@ -121,14 +155,19 @@ MECHANISM = Mechanism(
     doc="Blockades and quarantines: economic costs, pain, attempts to run them, clashes.",
     params=BlockadeParams,
     state=(
-        world("blockade", ("theatre",), bool, "The open crisis is a blockade or quarantine."),
+        world(
+            "blockade",
+            axes=("theatre",),
+            dtype=bool,
+            doc="The open crisis is a blockade or quarantine.",
+        ),
         world(
             "blockade_pain",
-            ("theatre",),
-            np.float64,
-            "Loss of the holder's value of resisting from the blockade's economic damage.",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="Loss of the holder's value of resisting from the blockade's economic damage.",
         ),
-        outcome("blockade_months", ("theatre",), np.int64, "Months under blockade."),
+        outcome("blockade_months", axes=("theatre",), dtype=np.int64, doc="Months under blockade."),
     ),
     columns=(
         Column(

@@ -19,8 +19,6 @@ limited strike, invasion) by perceived expected value (`sim.engine.choice`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from sim.engine import streams
@@ -35,14 +33,10 @@ from sim.engine.choice import (
 )
 from sim.engine.context import Month
 from sim.engine.declare import (
-    Array,
     Column,
     Mechanism,
     MonthView,
-    ParamBlock,
-    Prior,
     outcome,
-    param,
     scratch,
     world,
 )
@@ -59,145 +53,8 @@ from sim.engine.ladder import (
     open_crisis,
     transfer,
 )
+from sim.engine.mechanisms.crisis_params import CrisisParams
 from sim.engine.subset import SUBSET_BELOW, on_rows, row_month
-
-
-@dataclass(frozen=True)
-class CrisisParams(ParamBlock):
-    """Perceptions, costs and the tempo of crisis bargaining."""
-
-    misperception: Array = param(
-        "misperception", "actor", "float", 0.3, 0, 3, "log-sd",
-        "Sd of the log-normal noise on the actor's estimate of relative strength (0 = truth).",
-    )  # fmt: skip
-    audience_cost: Array = param(
-        "audience_cost", "actor", "float", 0.1, 0, 1, "stake units",
-        "Cost of backing down from rung 8, scaled by rung/8.",
-        literature="Fearon 1994; Weeks 2008 (larger for democracies and personalist regimes)",
-    )  # fmt: skip
-    opening_rung: Array = param(
-        "opening_rung", "model", "int", 3, 1, 5, "rung",
-        "Rung at which an incident opens a crisis.",
-    )  # fmt: skip
-    war_cost: Array = param(
-        "war_cost", "model", "float", 0.2, 0, 10, "stake units",
-        "Cost of theatre war (rung 6) relative to a stake of 1, before interdependence.",
-        prior=Prior(
-            "loguniform", 0.05, 2.0,
-            "war costs of 5-200% of the stake (Fearon 1995 treats costs as a share of "
-            "the stake; judgement)",
-        ),
-    )  # fmt: skip
-    csf_exponent: Array = param(
-        "csf_exponent", "model", "float", 1.0, 0.1, 10, "",
-        "Decisiveness gamma of the contest success function.",
-        literature="0.5-2 (Hirshleifer 1989; Jia, Skaperdas & Vaidya 2013)",
-    )  # fmt: skip
-    escalation_probability: Array = param(
-        "escalation_probability", "model", "float", 0.5, 0, 1, "1/month",
-        "Chance per month of climbing a rung when no deal exists.",
-        prior=Prior(
-            "uniform", 0.05, 0.9,
-            "a rung a year to nearly a rung a month; MID escalation is rare (Senese & "
-            "Vasquez 2008), judgement",
-        ),
-    )  # fmt: skip
-    settlement_probability: Array = param(
-        "settlement_probability", "model", "float", 0.4, 0, 1, "1/month",
-        "Chance per month of settling when a deal exists.",
-        prior=Prior(
-            "uniform", 0.05, 0.9,
-            "median MID duration of weeks to a year (Palmer et al. 2015), judgement "
-            "",
-        ),
-    )  # fmt: skip
-    accident_probability: Array = param(
-        "accident_probability", "model", "float", 0.02, 0, 1, "1/month",
-        "Chance per month that a crisis at rung 3-4 climbs one rung by accident.",
-        prior=Prior(
-            "loguniform", 0.002, 0.2,
-            "inadvertent escalation (Posen 1991; Schelling 1960), judgement "
-            "",
-        ),
-    )  # fmt: skip
-    initiation_rate_per_year: Array = param(
-        "initiation_rate_per_year", "model", "float", 3.0, 0, 100, "1/year",
-        "Scale of the hazard that a challenger deliberately opens a crisis "
-        "(Section 7.4 of MODEL.md).",
-        prior=Prior("loguniform", 0.3, 30.0, "two decades either side of the default 3, judgement"),
-    )  # fmt: skip
-    exercise_value: Array = param(
-        "exercise_value", "model", "float", 0.5, 0, 10, "stake units",
-        "Value to a challenger of a large exercise (signalling resolve), per unit of its "
-        "grievance toward the holder.",
-        literature="exercises as costly signals (Fearon 1997); PLA drills after visits and "
-        "speeches, data/crisis_triggers.csv",
-        prior=Prior("loguniform", 0.05, 5.0, "a tenth to ten times the default 0.5, judgement"),
-    )  # fmt: skip
-    concession_scale: Array = param(
-        "concession_scale", "model", "float", 0.1, 0.001, 10, "stake units",
-        "Spread of the challenger's belief that the defender concedes to coercion: "
-        "P = 1 / (1 + exp(E_df / scale)).",
-    )  # fmt: skip
-    nuclear_cost_factor: Array = param(
-        "nuclear_cost_factor", "model", "float", 0.25, 0, 100, "",
-        "Extra war cost, as a multiple of the conventional cost, when the war would be "
-        "fought between nuclear-armed sides (times the chance that it would be).",
-        literature="nuclear shadow and the stability-instability paradox (Snyder 1965; "
-        "Jervis 1989); 0 reproduces a conventional-only model",
-    )  # fmt: skip
-    concession_months: Array = param(
-        "concession_months", "model", "int", 3, 2, 24, "months",
-        "Consecutive months in which the defender's value of resisting stays below its value "
-        "of conceding before it concedes (capitulates, or accepts a seizure).",
-        literature="compellence works over months, not at once (Schelling 1966; Sechser "
-        "2011); blockade studies assume months to a year (Bloomberg Economics 2024): 2-6, "
-        "judgement",
-    )  # fmt: skip
-    concession_cost: Array = param(
-        "concession_cost", "model", "float", 1.0, 0, 5, "stake units",
-        "What conceding costs the defender beyond the share it gives up: its value of "
-        "conceding is -concession_cost against E_df for resisting (1: conceding costs the "
-        "stake again, in reputation for resolve and in office).",
-        literature="governments resist to deter later challengers (Walter 2009) and are "
-        "punished at home for backing down (Fearon 1994; Tomz 2007); 0.5-2, judgement; 0 "
-        "restores the old comparison with 0",
-    )  # fmt: skip
-    settlement_share: Array = param(
-        "settlement_share", "model", "float", 0.1, 0, 1, "",
-        "Share of the challenger's perceived value of climbing (E_ch, floored at 0) that a "
-        "crisis settlement below war moves to it while the holder keeps the theatre.",
-        literature="most militarised disputes end in stalemate; compromise or yield in about "
-        "5-15% (Palmer et al. 2015, MID 4); 0-0.3, judgement",
-    )  # fmt: skip
-    war_negotiation_probability: Array = param(
-        "war_negotiation_probability", "model", "float", 0.05, 0, 1, "1/month",
-        "Chance per month that a war in which a bargain exists ends in a negotiated "
-        "settlement (the midpoint of the bargaining range moves to the challenger).",
-        literature="about half of interstate wars end in negotiation, median duration "
-        "months to a year (Reiter 2009; Bennett & Stam 1996): 0.02-0.1 next to "
-        "war.decisive_probability_per_month 0.08, judgement",
-    )  # fmt: skip
-    opportunity_threshold: Array = param(
-        "opportunity_threshold", "model", "float", 0.8, 0, 1, "probability",
-        "Perceived chance of prevailing from which a challenger whose relative power is "
-        "not falling invades deliberately (an opening window).",
-        literature="initiators win about 60-70% of the wars they start, autocracies about "
-        "60% and democracies over 90% (Wang & Ray 1994; Reiter & Stam 2002); power-"
-        "transition wars near or past parity (Organski & Kugler 1980): 0.6-0.9, judgement",
-    )  # fmt: skip
-    seizable: Array = param(
-        "seizable", "theatre", "bool", False, None, None, "",
-        "The theatre can be seized and held by fait accompli at rung 5 (small, lightly "
-        "held territory such as islets).",
-        literature="fait accompli land grabs mostly target small territories (Altman 2017)",
-    )  # fmt: skip
-    power_shift_horizon_years: Array = param(
-        "power_shift_horizon_years", "model", "float", 5.0, 0, 50, "years",
-        "Horizon over which a challenger projects today's budgets into the balance of "
-        "forces (the power-shift motive).",
-        literature="windows of opportunity of 5-10 years (Copeland 2000; Powell 2006)",
-    )  # fmt: skip
 
 
 def step(m: Month) -> None:
@@ -460,47 +317,68 @@ MECHANISM = Mechanism(
     state=(
         world(
             "sigma",
-            ("actor",),
-            np.float64,
-            "Current misperception (log-sd).",
+            axes=("actor",),
+            dtype=np.float64,
             init=lambda p: p.crisis.misperception,
+            doc="Current misperception (log-sd).",
         ),
         world(
             "audience",
-            ("actor",),
-            np.float64,
-            "Current audience cost (stake units at rung 8); domestic politics moves it.",
+            axes=("actor",),
+            dtype=np.float64,
             init=lambda p: p.crisis.audience_cost,
+            doc="Current audience cost (stake units at rung 8); domestic politics moves it.",
         ),
         world(
             "resist_months",
-            ("theatre",),
-            np.int64,
-            "Consecutive months of the open crisis in which the defender preferred conceding.",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Consecutive months of the open crisis in which the defender preferred conceding.",
         ),
         world(
             "seized_at",
-            ("theatre",),
-            np.int64,
-            "Month of the last fait-accompli seizure of the theatre, -1 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
             fill=-1,
+            doc="Month of the last fait-accompli seizure of the theatre, -1 if none.",
         ),
         outcome(
             "concession_share",
-            ("theatre",),
-            np.float64,
-            "Share of the stake moved to challengers by settlements, 1 - prod(1 - x).",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="Share of the stake moved to challengers by settlements, 1 - prod(1 - x).",
         ),
-        outcome("seizures", ("theatre",), np.int64, "Fait-accompli seizures of the theatre."),
-        scratch("move", ("theatre",), np.int64, "Crisis move of the month (code into MOVES)."),
+        outcome(
+            "seizures",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Fait-accompli seizures of the theatre.",
+        ),
         scratch(
-            "utility_ch", ("theatre",), np.float64, "Challenger's perceived value of the next rung."
+            "move",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Crisis move of the month (code into MOVES).",
         ),
         scratch(
-            "utility_df", ("theatre",), np.float64, "Defender's perceived value of the next rung."
+            "utility_ch",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="Challenger's perceived value of the next rung.",
         ),
-        scratch("gap", ("theatre",), np.float64, "E_ch + E_df - 1; > 0: no bargain both accept."),
-    ),  # fmt: skip
+        scratch(
+            "utility_df",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="Defender's perceived value of the next rung.",
+        ),
+        scratch(
+            "gap",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="E_ch + E_df - 1; > 0: no bargain both accept.",
+        ),
+    ),
     columns=(
         Column(
             "concession_share",

@@ -35,29 +35,55 @@ class DiplomacyParams(ParamBlock):
     """How often open channels meet and what a round of talks achieves."""
 
     talks_per_year: Array = param(
-        "talks_per_year", "model", "float", 1.0, 0, 52, "1/year",
-        "Rounds per year of an open dialogue channel.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=1.0,
+        lo=0,
+        hi=52,
+        unit="1/year",
+        doc="Rounds per year of an open dialogue channel.",
+    )
     talks_grievance_relief: Array = param(
-        "talks_grievance_relief", "model", "float", 0.05, 0, 1, "",
-        "Share of grievance removed by one round of talks.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.05,
+        lo=0,
+        hi=1,
+        doc="Share of grievance removed by one round of talks.",
+    )
     talks_misperception_relief: Array = param(
-        "talks_misperception_relief", "model", "float", 0.1, 0, 1, "",
-        "Share of misperception removed by one round of talks.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        doc="Share of misperception removed by one round of talks.",
+    )
     misperception_recovery_per_year: Array = param(
-        "misperception_recovery_per_year", "model", "float", 0.2, 0, 12, "1/year",
-        "Rate at which misperception returns to its baseline.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.2,
+        lo=0,
+        hi=12,
+        unit="1/year",
+        doc="Rate at which misperception returns to its baseline.",
+    )
     hotline_incident_relief: Array = param(
-        "hotline_incident_relief", "model", "float", 0.3, 0, 1, "",
-        "Share of incident probability a hotline removes.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.3,
+        lo=0,
+        hi=1,
+        doc="Share of incident probability a hotline removes.",
+    )
     hotline_accident_relief: Array = param(
-        "hotline_accident_relief", "model", "float", 0.5, 0, 1, "",
-        "Share of accidental escalation a hotline removes.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.5,
+        lo=0,
+        hi=1,
+        doc="Share of accidental escalation a hotline removes.",
+    )
 
 
 def hold_talks(m: Month, mask: np.ndarray, i: int, j: int) -> None:
@@ -111,9 +137,14 @@ def metrics(s: Structure) -> list[Metric]:
     ti = np.array([i for i, _ in s.talks_dyads])
     tj = np.array([j for _, j in s.talks_dyads])
     return [
-        Metric("talks", _pairs, "sum", lambda st: st.scratch.talks[:, ti, tj],
-               "Rounds of talks in the year.")
-    ]  # fmt: skip
+        Metric(
+            "talks",
+            _pairs,
+            "sum",
+            lambda st: st.scratch.talks[:, ti, tj],
+            "Rounds of talks in the year.",
+        )
+    ]
 
 
 def log_month(v: MonthView) -> list[tuple[str, str, str]]:
@@ -121,11 +152,14 @@ def log_month(v: MonthView) -> list[tuple[str, str, str]]:
     s, st, r = v.s, v.st, v.run
     g = st.world.grievance
     return [
-        ("", "talks", f"talks {s.actors[i]}-{s.actors[j]}: grievance now "
-                      f"{g[r, i, j]:.2f}/{g[r, j, i]:.2f}")
+        (
+            "",
+            "talks",
+            f"talks {s.actors[i]}-{s.actors[j]}: grievance now {g[r, i, j]:.2f}/{g[r, j, i]:.2f}",
+        )
         for i, j in s.talks_dyads
         if st.scratch.talks[r, i, j] > 0
-    ]  # fmt: skip
+    ]
 
 
 MECHANISM = Mechanism(
@@ -133,9 +167,14 @@ MECHANISM = Mechanism(
     doc="Dialogue channels and hotlines that lower grievance, misperception and accidents.",
     params=DiplomacyParams,
     state=(
-        world("channel", ("actor", "actor"), bool, "A dialogue channel is open."),
-        world("hotline", ("actor", "actor"), bool, "A crisis hotline exists."),
-        scratch("talks", ("actor", "actor"), np.float64, "Rounds of talks held this month."),
+        world("channel", axes=("actor", "actor"), dtype=bool, doc="A dialogue channel is open."),
+        world("hotline", axes=("actor", "actor"), dtype=bool, doc="A crisis hotline exists."),
+        scratch(
+            "talks",
+            axes=("actor", "actor"),
+            dtype=np.float64,
+            doc="Rounds of talks held this month.",
+        ),
     ),
     metrics=metrics,
     log=log_month,

@@ -104,21 +104,42 @@ class PolicyValues(ParamBlock):
     """A spending target (exactly one of three forms) and when it is reached."""
 
     target_share_gdp: Array = param(
-        "target_share_gdp", "event", "float", None, 0, 1, "share of GDP",
-        "Spending target at `reach_by`.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=None,
+        lo=0,
+        hi=1,
+        unit="share of GDP",
+        doc="Spending target at `reach_by`.",
+        source="scenario",
+    )
     target_milex_usd_bn: Array = param(
-        "target_milex_usd_bn", "event", "float", None, 0, 1e6, "USD bn/year",
-        "Spending target at `reach_by`.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=None,
+        lo=0,
+        hi=1e6,
+        unit="USD bn/year",
+        doc="Spending target at `reach_by`.",
+        source="scenario",
+    )
     growth_per_year: Array = param(
-        "growth_per_year", "event", "float", None, -0.9, 2, "1/year",
-        "Spending growth until `reach_by`.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=None,
+        lo=-0.9,
+        hi=2,
+        unit="1/year",
+        doc="Spending growth until `reach_by`.",
+        source="scenario",
+    )
     reach_by: Array = param(
-        "reach_by", "event", "month", REQUIRED, None, None, "",
-        "Month the target is reached; Richardson dynamics resume then.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="month",
+        default=REQUIRED,
+        doc="Month the target is reached; Richardson dynamics resume then.",
+        source="scenario",
+    )
 
 
 def opening_rung(event: dict, context: DeriveContext) -> None:
@@ -131,10 +152,16 @@ class IncidentValues(ParamBlock):
     """The rung an incident's crisis opens at."""
 
     rung: Array = param(
-        "rung", "event", "int", DERIVED, 1, 5, "rung",
-        "Rung the crisis opens at; default crisis.opening_rung.", source="scenario",
+        scope="event",
+        kind="int",
+        default=DERIVED,
         derive=opening_rung,
-    )  # fmt: skip
+        lo=1,
+        hi=5,
+        unit="rung",
+        doc="Rung the crisis opens at; default crisis.opening_rung.",
+        source="scenario",
+    )
 
 
 @dataclass(frozen=True)
@@ -142,9 +169,13 @@ class RulesValues(ParamBlock):
     """A new chance per unit of an activity that it becomes an incident."""
 
     incident_probability: Array = param(
-        "incident_probability", "event", "float", REQUIRED, 0, 1, "",
-        "New chance that one unit of the activity becomes an incident.",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1,
+        doc="New chance that one unit of the activity becomes an incident.",
+    )
 
 
 @dataclass(frozen=True)
@@ -152,11 +183,21 @@ class DrillValues(ParamBlock):
     """What a drill does to the other claimants."""
 
     grievance_increase: Array = param(
-        "grievance_increase", "event", "float", 0.05, 0, 1, "", "Grievance of the other claimants.",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.05,
+        lo=0,
+        hi=1,
+        doc="Grievance of the other claimants.",
+    )
     crisis_probability: Array = param(
-        "crisis_probability", "event", "float", 0.05, 0, 1, "", "Chance the drill opens a crisis.",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.05,
+        lo=0,
+        hi=1,
+        doc="Chance the drill opens a crisis.",
+    )
 
 
 @dataclass(frozen=True)
@@ -164,13 +205,23 @@ class VisitValues(ParamBlock):
     """What a visit does to the other claimants."""
 
     grievance_increase: Array = param(
-        "grievance_increase", "event", "float", 0.1, 0, 1, "", "Grievance of the other claimants.",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        doc="Grievance of the other claimants.",
+    )
     crisis_probability: Array = param(
-        "crisis_probability", "event", "float", 0.3, 0, 1, "", "Chance the visit opens a crisis.",
+        scope="event",
+        kind="float",
+        default=0.3,
+        lo=0,
+        hi=1,
+        doc="Chance the visit opens a crisis.",
         literature="e.g. the 1995-96 Strait crisis after Lee Teng-hui's visit, the 2022 drills "
         "after Pelosi's visit (data/crisis_triggers.csv)",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -178,12 +229,20 @@ class AllianceValues(ParamBlock):
     """New commitment and basing of an alliance (NaN: unchanged)."""
 
     commitment: Array = param(
-        "commitment", "event", "float", None, 0, 1, "", "New commitment (unchanged if absent).",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=None,
+        lo=0,
+        hi=1,
+        doc="New commitment (unchanged if absent).",
+    )
     basing: Array = param(
-        "basing", "event", "bool", None, None, None, "", "New basing access (unchanged if absent).",
+        scope="event",
+        kind="bool",
+        default=None,
+        doc="New basing access (unchanged if absent).",
         source="scenario",
-    )  # fmt: skip
+    )
 
 
 # --- what each kind changes ------------------------------------------------------------
@@ -300,90 +359,136 @@ def incident_opponent(event: dict, context: DeriveContext) -> str:
 KINDS: tuple[EventKind, ...] = (
     EventKind(
         "talks",
-        {"parties": F("actors", REQUIRED,
-                      doc="The two actors that meet; opens a dialogue channel.")},
-        _parties, _talks,
+        {
+            "parties": F(
+                kind="actors",
+                default=REQUIRED,
+                doc="The two actors that meet; opens a dialogue channel.",
+            )
+        },
+        _parties,
+        _talks,
     ),
     EventKind(
         "hotline",
-        {"parties": F("actors", REQUIRED, doc="The two actors that set up a crisis hotline.")},
-        _parties, _hotline,
+        {
+            "parties": F(
+                kind="actors", default=REQUIRED, doc="The two actors that set up a crisis hotline."
+            )
+        },
+        _parties,
+        _hotline,
     ),
     EventKind(
         "policy",
-        {"actor": F("actor", REQUIRED, doc="Actor whose spending policy changes.")},
-        _policy_spec, _policy, PolicyValues,
+        {"actor": F(kind="actor", default=REQUIRED, doc="Actor whose spending policy changes.")},
+        _policy_spec,
+        _policy,
+        PolicyValues,
     ),
     EventKind(
         "incident",
         {
-            "theatre": F("theatre", REQUIRED, doc="Theatre of the incident."),
-            "by": F("actor", REQUIRED,
-                    doc="Actor whose act caused it (the challenger if it is not the holder)."),
-            "against": F("actor", DERIVED,
-                         doc="Other party; default the holder or other claimant.",
-                         derive=incident_opponent),
+            "theatre": F(kind="theatre", default=REQUIRED, doc="Theatre of the incident."),
+            "by": F(
+                kind="actor",
+                default=REQUIRED,
+                doc="Actor whose act caused it (the challenger if it is not the holder).",
+            ),
+            "against": F(
+                kind="actor",
+                default=DERIVED,
+                derive=incident_opponent,
+                doc="Other party; default the holder or other claimant.",
+            ),
         },
-        _by_against, _incident, IncidentValues,
+        _by_against,
+        _incident,
+        IncidentValues,
     ),
     EventKind(
         "rules_of_engagement",
         {
-            "theatre": F("theatre", REQUIRED, doc="Theatre of the activity."),
-            "activity": F("str", REQUIRED, doc="Grey-zone activity whose encounters change."),
+            "theatre": F(kind="theatre", default=REQUIRED, doc="Theatre of the activity."),
+            "activity": F(
+                kind="str", default=REQUIRED, doc="Grey-zone activity whose encounters change."
+            ),
         },
-        _roe_spec, _rules, RulesValues,
+        _roe_spec,
+        _rules,
+        RulesValues,
     ),
     EventKind(
         "drill",
         {
-            "theatre": F("theatre", REQUIRED, doc="Theatre near which the drill takes place."),
-            "parties": F("actors", REQUIRED, doc="Actors drilling (together)."),
+            "theatre": F(
+                kind="theatre", default=REQUIRED, doc="Theatre near which the drill takes place."
+            ),
+            "parties": F(kind="actors", default=REQUIRED, doc="Actors drilling (together)."),
         },
-        _parties, _pressure, DrillValues,
+        _parties,
+        _pressure,
+        DrillValues,
     ),
     EventKind(
         "visit",
         {
-            "theatre": F("theatre", REQUIRED, doc="Theatre the visit concerns."),
-            "by": F("actor", REQUIRED, doc="Visiting actor."),
-            "to": F("actor", REQUIRED, doc="Host actor."),
+            "theatre": F(kind="theatre", default=REQUIRED, doc="Theatre the visit concerns."),
+            "by": F(kind="actor", default=REQUIRED, doc="Visiting actor."),
+            "to": F(kind="actor", default=REQUIRED, doc="Host actor."),
         },
-        _visit, _pressure, VisitValues,
+        _visit,
+        _pressure,
+        VisitValues,
     ),
     EventKind(
         "blockade",
         {
-            "theatre": F("theatre", REQUIRED, doc="Blockaded theatre."),
-            "by": F("actor", REQUIRED, doc="Blockading actor; opens a crisis at rung 4."),
+            "theatre": F(kind="theatre", default=REQUIRED, doc="Blockaded theatre."),
+            "by": F(
+                kind="actor", default=REQUIRED, doc="Blockading actor; opens a crisis at rung 4."
+            ),
         },
-        _by, _forcing(COERCION_RUNG),
+        _by,
+        _forcing(COERCION_RUNG),
     ),
     EventKind(
         "landing",
         {
-            "theatre": F("theatre", REQUIRED, doc="Theatre where personnel land."),
-            "by": F("actor", REQUIRED, doc="Landing actor; opens a crisis at rung 4 (seizure)."),
+            "theatre": F(kind="theatre", default=REQUIRED, doc="Theatre where personnel land."),
+            "by": F(
+                kind="actor",
+                default=REQUIRED,
+                doc="Landing actor; opens a crisis at rung 4 (seizure).",
+            ),
         },
-        _by, _forcing(COERCION_RUNG),
+        _by,
+        _forcing(COERCION_RUNG),
     ),
     EventKind(
         "invasion",
         {
-            "theatre": F("theatre", REQUIRED, doc="Invaded theatre."),
-            "by": F("actor", REQUIRED, doc="Invading actor; the theatre goes to rung 6 (war)."),
+            "theatre": F(kind="theatre", default=REQUIRED, doc="Invaded theatre."),
+            "by": F(
+                kind="actor",
+                default=REQUIRED,
+                doc="Invading actor; the theatre goes to rung 6 (war).",
+            ),
         },
-        _by, _forcing(WAR_RUNG),
+        _by,
+        _forcing(WAR_RUNG),
     ),
     EventKind(
         "alliance",
         {
-            "patron": F("actor", REQUIRED, doc="Patron of an existing alliance."),
-            "client": F("actor", REQUIRED, doc="Client of that alliance."),
+            "patron": F(kind="actor", default=REQUIRED, doc="Patron of an existing alliance."),
+            "client": F(kind="actor", default=REQUIRED, doc="Client of that alliance."),
         },
-        _alliance_spec, _alliance, AllianceValues,
+        _alliance_spec,
+        _alliance,
+        AllianceValues,
     ),
-)  # fmt: skip
+)
 """Every scheduled event kind, in the order the schema lists them."""
 
 

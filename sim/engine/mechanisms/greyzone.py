@@ -362,16 +362,25 @@ class RateValues(ParamBlock):
     """What a ``greyzone_rate`` event does to an activity's level and drift."""
 
     factor: Array = param(
-        "factor", "event", "float", 1.0, 0, 1000, "",
-        "Multiplies the activity's rate from the event's month on (adds ln factor to its "
+        scope="event",
+        kind="float",
+        default=1.0,
+        lo=0,
+        hi=1000,
+        doc="Multiplies the activity's rate from the event's month on (adds ln factor to its "
         "level; shared budget: to its share logit; response: to its log ratio, in bounds).",
         source="scenario",
-    )  # fmt: skip
+    )
     drift_change: Array = param(
-        "drift_change", "event", "float", 0.0, -5, 5, "log units/year",
-        "Added to the drift of the activity's level from the event's month on.",
+        scope="event",
+        kind="float",
+        default=0.0,
+        lo=-5,
+        hi=5,
+        unit="log units/year",
+        doc="Added to the drift of the activity's level from the event's month on.",
         source="scenario",
-    )  # fmt: skip
+    )
 
 
 def _rate_spec(ev: dict, ix: Index) -> dict[str, int]:
@@ -397,8 +406,8 @@ def _rate(m: Month, ev: EventSpec, fire: np.ndarray, values: RateValues) -> None
 RATE_EVENT = EventKind(
     "greyzone_rate",
     {
-        "theatre": F("theatre", REQUIRED, doc="Theatre of the activity."),
-        "activity": F("str", REQUIRED, doc="Grey-zone activity whose rate changes."),
+        "theatre": F(kind="theatre", default=REQUIRED, doc="Theatre of the activity."),
+        "activity": F(kind="str", default=REQUIRED, doc="Grey-zone activity whose rate changes."),
     },
     _rate_spec,
     _rate,
@@ -415,76 +424,93 @@ MECHANISM = Mechanism(
     params=GreyzoneParams,
     fields={
         "activity": {
-            "by": F("actor", REQUIRED, doc="Actor that performs the activity."),
+            "by": F(kind="actor", default=REQUIRED, doc="Actor that performs the activity."),
             "against": F(
-                "actor",
-                DERIVED,
-                doc="Target; default the holder, or the first other claimant if by is it.",
+                kind="actor",
+                default=DERIVED,
                 derive=default_target,
+                doc="Target; default the holder, or the first other claimant if by is it.",
             ),
             "unit": F(
-                "enum",
-                "count",
-                choices=ACTIVITY_UNITS,
+                kind="enum",
+                default="count",
                 doc="count (events per year) or days (days per year with activity).",
+                choices=ACTIVITY_UNITS,
             ),
             "responds_to": F(
-                "str", "", doc="Activity of the same theatre this one answers (scrambles)."
+                kind="str",
+                default="",
+                doc="Activity of the same theatre this one answers (scrambles).",
             ),
         }
-    },  # fmt: skip
+    },
     state=(
         world(
             "incident_p",
-            ("activity",),
-            np.float64,
-            "Chance that one unit of the activity becomes a serious incident.",
+            axes=("activity",),
+            dtype=np.float64,
             init=lambda p: p.greyzone.incident_probability,
+            doc="Chance that one unit of the activity becomes a serious incident.",
         ),
         world(
             "gz_dev",
-            ("activity",),
-            np.float64,
-            "Transient AR(1) deviation of the log intensity around its level (log units).",
+            axes=("activity",),
+            dtype=np.float64,
+            doc="Transient AR(1) deviation of the log intensity around its level (log units).",
         ),
-        world("gz_var", ("activity",), np.float64, "Variance of the AR(1) deviation so far."),
+        world(
+            "gz_var",
+            axes=("activity",),
+            dtype=np.float64,
+            doc="Variance of the AR(1) deviation so far.",
+        ),
         world(
             "gz_level",
-            ("activity",),
-            np.float64,
-            "Random-walk level of the log intensity (days: logit; shared budget: share "
+            axes=("activity",),
+            dtype=np.float64,
+            doc="Random-walk level of the log intensity (days: logit; shared budget: share "
             "logit; response: log of the ratio over its starting value).",
         ),
         world(
             "gz_drift",
-            ("activity",),
-            np.float64,
-            "Drift of the level this month, log units a year (greyzone_rate events move it).",
+            axes=("activity",),
+            dtype=np.float64,
             init=lambda p: p.greyzone.drift_per_year,
+            doc="Drift of the level this month, log units a year (greyzone_rate events move it).",
         ),
         world(
             "gz_budget_drift",
-            ("actor",),
-            np.float64,
-            "Drift of the actor's shared budget this month, log units a year (damped).",
+            axes=("actor",),
+            dtype=np.float64,
             init=lambda p: p.greyzone.budget_drift_per_year,
+            doc="Drift of the actor's shared budget this month, log units a year (damped).",
         ),
         world(
             "gz_budget",
-            ("actor",),
-            np.float64,
-            "Log of the actor's shared grey-zone budget over its start.",
+            axes=("actor",),
+            dtype=np.float64,
+            doc="Log of the actor's shared grey-zone budget over its start.",
         ),
         world(
             "gz_crisis_seen",
-            ("theatre",),
-            np.int64,
-            "Start month of the open crisis already answered by a spike, -1 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
             fill=-1,
+            doc="Start month of the open crisis already answered by a spike, -1 if none.",
         ),
-        scratch("activity", ("activity",), np.float64, "Units of each activity this month."),
-        scratch("incidents", ("theatre",), bool, "A serious grey-zone incident this month."),
-    ),  # fmt: skip
+        scratch(
+            "activity",
+            axes=("activity",),
+            dtype=np.float64,
+            doc="Units of each activity this month.",
+        ),
+        scratch(
+            "incidents",
+            axes=("theatre",),
+            dtype=bool,
+            doc="A serious grey-zone incident this month.",
+        ),
+    ),
     metrics=metrics,
     log=log_month,
     needs=("grievance", "crisis", "diplomacy"),

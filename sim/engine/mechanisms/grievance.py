@@ -48,28 +48,53 @@ class GrievanceParams(ParamBlock):
     """Starting and baseline grievances, and how fast grievance moves."""
 
     level: Array = param(
-        "level", "grievance", "float", REQUIRED, 0, 1, "", "Grievance at the start, 0-1.",
+        scope="grievance",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1,
+        doc="Grievance at the start, 0-1.",
         source="scenario",
-    )  # fmt: skip
+    )
     baseline: Array = param(
-        "baseline", "grievance", "float", DERIVED, 0, 1, "",
-        "Level grievance relaxes toward; default level.", source="derived",
+        scope="grievance",
+        kind="float",
+        default=DERIVED,
         derive=baseline_at_level,
-    )  # fmt: skip
+        lo=0,
+        hi=1,
+        doc="Level grievance relaxes toward; default level.",
+        source="derived",
+    )
     decay_per_year: Array = param(
-        "decay_per_year", "model", "float", 0.3, 0, 12, "1/year",
-        "Rate at which grievance relaxes toward its baseline.",
+        scope="model",
+        kind="float",
+        default=0.3,
+        lo=0,
+        hi=12,
+        unit="1/year",
+        doc="Rate at which grievance relaxes toward its baseline.",
         literature="half-lives of 1-5 years for dyadic hostility (rivalry literature: "
         "Goertz & Diehl 1993; Colaresi, Rasler & Thompson 2007)",
-    )  # fmt: skip
+    )
     crisis_gain_per_month: Array = param(
-        "crisis_gain_per_month", "model", "float", 0.03, 0, 1, "1/month",
-        "Grievance added between crisis parties per month, times rung/8, times (1 - G).",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.03,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Grievance added between crisis parties per month, times rung/8, times (1 - G).",
+    )
     war_gain_per_month: Array = param(
-        "war_gain_per_month", "model", "float", 0.05, 0, 1, "1/month",
-        "Grievance added between war parties per month of war.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.05,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Grievance added between war parties per month of war.",
+    )
 
 
 def step(m: Month) -> None:
@@ -108,9 +133,14 @@ def metrics(s: Structure) -> list[Metric]:
     ii = np.array([i for i, _ in s.grievance_dyads])
     jj = np.array([j for _, j in s.grievance_dyads])
     return [
-        Metric("grievance", _dyads, "last", lambda st: st.world.grievance[:, ii, jj],
-               "Grievance of FROM toward TO at the year's end, 0-1.")
-    ]  # fmt: skip
+        Metric(
+            "grievance",
+            _dyads,
+            "last",
+            lambda st: st.world.grievance[:, ii, jj],
+            "Grievance of FROM toward TO at the year's end, 0-1.",
+        )
+    ]
 
 
 MECHANISM = Mechanism(
@@ -119,25 +149,25 @@ MECHANISM = Mechanism(
     params=GrievanceParams,
     fields={
         "grievance": {
-            "from": F("actor", doc="Aggrieved actor."),
-            "to": F("actor", doc="Actor the grievance is directed at."),
+            "from": F(kind="actor", doc="Aggrieved actor."),
+            "to": F(kind="actor", doc="Actor the grievance is directed at."),
         }
     },
     state=(
         world(
             "grievance",
-            ("actor", "actor"),
-            np.float64,
-            "Grievance [i, j] of i toward j, 0-1.",
+            axes=("actor", "actor"),
+            dtype=np.float64,
             init=lambda p: p.grievance.level,
+            doc="Grievance [i, j] of i toward j, 0-1.",
         ),
         scratch(
             "hostility",
-            ("actor", "actor"),
-            np.float64,
-            "Hostile input gathered this month [i, j]: felt by i, caused by j.",
+            axes=("actor", "actor"),
+            dtype=np.float64,
+            doc="Hostile input gathered this month [i, j]: felt by i, caused by j.",
         ),
-    ),  # fmt: skip
+    ),
     metrics=metrics,
     step=step,
 )

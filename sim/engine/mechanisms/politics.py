@@ -57,17 +57,26 @@ class PoliticsParams(ParamBlock):
     """How elections raise audience costs."""
 
     election_window_months: Array = param(
-        "election_window_months", "model", "int", 6, 0, 24, "months",
-        "Months up to and including an election in which the actor's audience cost is raised.",
+        scope="model",
+        kind="int",
+        default=6,
+        lo=0,
+        hi=24,
+        unit="months",
+        doc="Months up to and including an election in which the actor's audience cost is raised.",
         literature="3-12 months of campaign; Gaubatz 1991 (JCR 35:2) finds democracies' war "
         "involvement depends on the point in the electoral cycle; judgement",
-    )  # fmt: skip
+    )
     election_audience_factor: Array = param(
-        "election_audience_factor", "model", "float", 1.5, 1, 3, "",
-        "Factor on the audience cost of an actor in its election window.",
+        scope="model",
+        kind="float",
+        default=1.5,
+        lo=1,
+        hi=3,
+        doc="Factor on the audience cost of an actor in its election window.",
         literature="1-2; Fearon 1994 (APSR 88:3) audience costs; Gaubatz 1991; Weeks 2008 "
         "(IO 62:1) audience costs outside democracies; judgement",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -75,21 +84,40 @@ class ElectionValues(ParamBlock):
     """Chance of a change of leadership and what a change does."""
 
     change_probability: Array = param(
-        "change_probability", "event", "float", REQUIRED, 0, 1, "",
-        "Chance the leadership (president, ruling party) changes.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1,
+        doc="Chance the leadership (president, ruling party) changes.",
+        source="scenario",
+    )
     audience_cost_change: Array = param(
-        "audience_cost_change", "event", "float", 0.0, -1, 1, "stake units",
-        "Shift of the actor's base audience cost after a change.",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.0,
+        lo=-1,
+        hi=1,
+        unit="stake units",
+        doc="Shift of the actor's base audience cost after a change.",
+    )
     grievance_change: Array = param(
-        "grievance_change", "event", "float", 0.0, -1, 1, "",
-        "Shift of every grievance between the actor and others (both ways) after a change.",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.0,
+        lo=-1,
+        hi=1,
+        doc="Shift of every grievance between the actor and others (both ways) after a change.",
+    )
     misperception_change: Array = param(
-        "misperception_change", "event", "float", 0.0, -3, 3, "log-sd",
-        "Shift of the actor's current misperception after a change (a new leader learns).",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.0,
+        lo=-3,
+        hi=3,
+        unit="log-sd",
+        doc="Shift of the actor's current misperception after a change (a new leader learns).",
+    )
 
 
 @dataclass(frozen=True)
@@ -97,23 +125,42 @@ class SanctionValues(ParamBlock):
     """Monthly GDP losses of target and imposer, and when the sanctions end."""
 
     gdp_loss_per_month: Array = param(
-        "gdp_loss_per_month", "event", "float", REQUIRED, 0, 1, "1/month",
-        "Share of the target's GDP lost each month the sanctions last.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Share of the target's GDP lost each month the sanctions last.",
+        source="scenario",
+    )
     cost_per_month: Array = param(
-        "cost_per_month", "event", "float", 0.0, 0, 1, "1/month",
-        "Share of the imposer's GDP lost each month the sanctions last.", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Share of the imposer's GDP lost each month the sanctions last.",
+        source="scenario",
+    )
     until: Array = param(
-        "until", "event", "month", None, None, None, "",
-        "Last month of the sanctions (default: duration_months, else the horizon).",
+        scope="event",
+        kind="month",
+        default=None,
+        doc="Last month of the sanctions (default: duration_months, else the horizon).",
         source="scenario",
-    )  # fmt: skip
+    )
     duration_months: Array = param(
-        "duration_months", "event", "int", None, 1, 1200, "months",
-        "Months the sanctions last, from the event month (if `until` is absent).",
+        scope="event",
+        kind="int",
+        default=None,
+        lo=1,
+        hi=1200,
+        unit="months",
+        doc="Months the sanctions last, from the event month (if `until` is absent).",
         source="scenario",
-    )  # fmt: skip
+    )
 
 
 # --- event kinds ----------------------------------------------------------------------------
@@ -187,24 +234,34 @@ def _sanctions(m: Month, ev: EventSpec, fire: np.ndarray, values: SanctionValues
 EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "election",
-        {"actor": F("actor", REQUIRED, doc="Actor that holds the election.")},
-        _actor_spec, _election, ElectionValues,
+        {"actor": F(kind="actor", default=REQUIRED, doc="Actor that holds the election.")},
+        _actor_spec,
+        _election,
+        ElectionValues,
     ),
     EventKind(
         "talks_close",
-        {"parties": F("actors", REQUIRED,
-                      doc="The two actors whose dialogue channel closes (reopened by talks).")},
-        _pair_spec, _talks_close,
+        {
+            "parties": F(
+                kind="actors",
+                default=REQUIRED,
+                doc="The two actors whose dialogue channel closes (reopened by talks).",
+            )
+        },
+        _pair_spec,
+        _talks_close,
     ),
     EventKind(
         "sanctions",
         {
-            "by": F("actor", REQUIRED, doc="Actor imposing the sanctions."),
-            "against": F("actor", REQUIRED, doc="Actor sanctioned."),
+            "by": F(kind="actor", default=REQUIRED, doc="Actor imposing the sanctions."),
+            "against": F(kind="actor", default=REQUIRED, doc="Actor sanctioned."),
         },
-        _by_against_spec, _sanctions, SanctionValues,
+        _by_against_spec,
+        _sanctions,
+        SanctionValues,
     ),
-)  # fmt: skip
+)
 """Scheduled event kinds of domestic politics and state acts."""
 
 
@@ -244,22 +301,47 @@ MECHANISM = Mechanism(
     "sanctions; closing talks.",
     params=PoliticsParams,
     state=(
-        world("audience_base", ("actor",), np.float64,
-              "Base audience cost outside election windows (stake units at rung 8).",
-              init=lambda p: p.crisis.audience_cost),
-        world("audience_applied", ("actor",), np.float64,
-              "Audience cost domestic politics set last month (its share of world.audience).",
-              init=lambda p: p.crisis.audience_cost),
-        world("sanction_until", ("actor", "actor"), np.int64,
-              "Last month of sanctions [by, against]; -1 none.", fill=-1),
-        world("sanction_loss", ("actor", "actor"), np.float64,
-              "Target's monthly GDP loss share of sanctions [by, against]."),
-        world("sanction_cost", ("actor", "actor"), np.float64,
-              "Imposer's monthly GDP loss share of sanctions [by, against]."),
-        outcome("leader_changes", ("actor",), np.int64,
-                "Elections that changed the actor's leadership."),
+        world(
+            "audience_base",
+            axes=("actor",),
+            dtype=np.float64,
+            init=lambda p: p.crisis.audience_cost,
+            doc="Base audience cost outside election windows (stake units at rung 8).",
+        ),
+        world(
+            "audience_applied",
+            axes=("actor",),
+            dtype=np.float64,
+            init=lambda p: p.crisis.audience_cost,
+            doc="Audience cost domestic politics set last month (its share of world.audience).",
+        ),
+        world(
+            "sanction_until",
+            axes=("actor", "actor"),
+            dtype=np.int64,
+            fill=-1,
+            doc="Last month of sanctions [by, against]; -1 none.",
+        ),
+        world(
+            "sanction_loss",
+            axes=("actor", "actor"),
+            dtype=np.float64,
+            doc="Target's monthly GDP loss share of sanctions [by, against].",
+        ),
+        world(
+            "sanction_cost",
+            axes=("actor", "actor"),
+            dtype=np.float64,
+            doc="Imposer's monthly GDP loss share of sanctions [by, against].",
+        ),
+        outcome(
+            "leader_changes",
+            axes=("actor",),
+            dtype=np.int64,
+            doc="Elections that changed the actor's leadership.",
+        ),
     ),
     needs=("crisis", "grievance"),
     step=step,
     event_kinds=EVENT_KINDS,
-)  # fmt: skip
+)

@@ -78,36 +78,55 @@ def default_target(trigger: dict, context: DeriveContext) -> str | None:
 
 
 FIELDS: dict[str, F] = {
-    "kind": F("enum", REQUIRED, doc="What happens.", choices=KINDS),
-    "theatre": F("theatre", REQUIRED, doc="Theatre whose crisis it can open."),
-    "by": F("actor", REQUIRED, doc="Actor performing the act (USA for an arms sale...)."),
+    "kind": F(kind="enum", default=REQUIRED, doc="What happens.", choices=KINDS),
+    "theatre": F(kind="theatre", default=REQUIRED, doc="Theatre whose crisis it can open."),
+    "by": F(
+        kind="actor", default=REQUIRED, doc="Actor performing the act (USA for an arms sale...)."
+    ),
     "target": F(
-        "actor",
-        DERIVED,
+        kind="actor",
+        default=DERIVED,
+        derive=default_target,
         doc="Actor whose grievance toward `by` rises; default the theatre's challenger "
         "(its holder if the challenger acts).",
-        derive=default_target,
     ),
     "rate_per_year": F(
-        "float", 0.0, 0, 120, "1/year", "Poisson rate of occurrences (0: calendar months only).",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=120,
+        unit="1/year",
+        doc="Poisson rate of occurrences (0: calendar months only).",
         source="judgement where data give no occurrence rate (docs/MODEL.md, Triggers)",
     ),
     "months": F(
-        "months", [], unit="", doc="Calendar months with one occurrence each (YYYY-MM); "
-        "months outside the simulated span are ignored.", source="calendar",
+        kind="months",
+        default=[],
+        doc="Calendar months with one occurrence each (YYYY-MM); "
+        "months outside the simulated span are ignored.",
+        source="calendar",
     ),
     "crisis_probability": F(
-        "float", 0.0, 0, 1, "", "Chance one occurrence opens a crisis at crisis.opening_rung.",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        doc="Chance one occurrence opens a crisis at crisis.opening_rung.",
         source="crises by kind in data/crisis_triggers.csv / occurrences (docs/MODEL.md)",
         literature="1 of 8 Taiwan elections (1996) and 1 of 8 inaugurations (2024) "
         "1995-2025; visits 3 crises in 31 years",
     ),
     "grievance_increase": F(
-        "float", 0.0, 0, 1, "", "Rise of the target's grievance toward `by` per occurrence, "
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        doc="Rise of the target's grievance toward `by` per occurrence, "
         "as a share of the distance to 1.",
-        source="judgement", literature="as the scheduled visit (0.1) and drill (0.05) events",
+        source="judgement",
+        literature="as the scheduled visit (0.1) and drill (0.05) events",
     ),
-}  # fmt: skip
+}
 """Fields of one ``[[triggers]]`` item (besides ``id`` and ``remove``, see the schema)."""
 
 _EMPTY = np.zeros((1, 0))
@@ -128,63 +147,102 @@ class TriggerParams(ParamBlock):
     """
 
     posture_effect: Array = param(
-        "posture_effect", "model", "float", 0.0, -5, 5, "log-odds",
-        "Shift of the log-odds that a trigger opens a crisis while the theatre's posture "
+        scope="model",
+        kind="float",
+        default=0.0,
+        lo=-5,
+        hi=5,
+        unit="log-odds",
+        doc="Shift of the log-odds that a trigger opens a crisis while the theatre's posture "
         "is 1 (e.g. the party the challenger treats as provocative governs the holder).",
         source="fitted where a scenario says so (docs/calibration.md, trigger response); "
         "else 0 (no effect)",
         literature="no published estimate; the record 1995-2022 gives 2 Taiwan crises after "
         "112 triggers (one under each party); prior N(0, 1)",
-    )  # fmt: skip
+    )
     memory_effect: Array = param(
-        "memory_effect", "model", "float", 0.0, 0, 5, "log-odds",
-        "Shift of the log-odds per unit of crisis memory (recent crises in the theatre, "
+        scope="model",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=5,
+        unit="log-odds",
+        doc="Shift of the log-odds per unit of crisis memory (recent crises in the theatre, "
         "each weighted exp(-age / memory_months)): crises cluster.",
         source="fitted where a scenario says so; else 0",
         literature="disputes recur soonest after a dispute: Hensel 1994 (JPR 31:3), Goertz & "
         "Diehl 1992; recurrence hazard a few times the base rate, log-odds 0.5-2 (judgement)",
-    )  # fmt: skip
+    )
     memory_months: Array = param(
-        "memory_months", "model", "float", 24.0, 1, 240, "months",
-        "E-folding time of crisis memory.",
+        scope="model",
+        kind="float",
+        default=24.0,
+        lo=1,
+        hi=240,
+        unit="months",
+        doc="E-folding time of crisis memory.",
         literature="1-3 years (judgement after Hensel 1994: recurrence risk highest in the "
         "first years after a dispute)",
-    )  # fmt: skip
+    )
     grievance_effect: Array = param(
-        "grievance_effect", "model", "float", 0.0, -10, 10, "log-odds",
-        "Shift of the log-odds per unit of the target's grievance toward the theatre's "
+        scope="model",
+        kind="float",
+        default=0.0,
+        lo=-10,
+        hi=10,
+        unit="log-odds",
+        doc="Shift of the log-odds per unit of the target's grievance toward the theatre's "
         "holder above its starting level (grievance is latent: not fitted).",
         literature="judgement, 0-3: a grievance 0.3 above its start multiplies the odds by "
         "up to 2.5",
-    )  # fmt: skip
+    )
     balance_effect: Array = param(
-        "balance_effect", "model", "float", 0.0, -5, 5, "log-odds",
-        "Shift of the log-odds per unit of log(capability of the challenger / capability of "
+        scope="model",
+        kind="float",
+        default=0.0,
+        lo=-5,
+        hi=5,
+        unit="log-odds",
+        doc="Shift of the log-odds per unit of log(capability of the challenger / capability of "
         "the holder) above its starting value (a rising challenger responds more often).",
         source="fitted where a scenario says so; else 0",
-        literature="power-transition arguments (Organski & Kugler 1980) suggest > 0; prior "
-        "N(0, 1)",
-    )  # fmt: skip
+        literature="power-transition arguments (Organski & Kugler 1980) suggest > 0; prior N(0, 1)",
+    )
     propensity_volatility: Array = param(
-        "propensity_volatility", "model", "float", 0.0, 0, 5, "log-odds/sqrt(year)",
-        "Annual volatility of each theatre's propensity, a random walk in the log-odds that "
+        scope="model",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=5,
+        unit="log-odds/sqrt(year)",
+        doc="Annual volatility of each theatre's propensity, a random walk in the log-odds that "
         "a trigger opens a crisis (monthly steps of this / sqrt(12)); 0: no drift.",
-        source="fitted where a scenario says so (docs/calibration.md, trigger response); "
-        "else 0",
+        source="fitted where a scenario says so (docs/calibration.md, trigger response); else 0",
         literature="no published estimate; prior Half-Normal(0.5): over a decade the odds "
         "may drift by a factor of about e^1.6 at one sd (judgement)",
-    )  # fmt: skip
+    )
     posture: Array = param(
-        "posture", "theatre", "float", 0.0, 0, 1, "",
-        "Starting posture of the holder's government as the challenger sees it (1: the "
+        scope="theatre",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=1,
+        doc="Starting posture of the holder's government as the challenger sees it (1: the "
         "party it treats as provocative governs, e.g. the DPP in Taipei; `posture` events "
-        "change it).", source="scenario",
-    )  # fmt: skip
+        "change it).",
+        source="scenario",
+    )
     crisis_memory: Array = param(
-        "crisis_memory", "theatre", "float", 0.0, 0, 50, "crises",
-        "Crisis memory at the start: the sum over earlier crises in the theatre of "
-        "exp(-(start - opened) / memory_months).", source="scenario",
-    )  # fmt: skip
+        scope="theatre",
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=50,
+        unit="crises",
+        doc="Crisis memory at the start: the sum over earlier crises in the theatre of "
+        "exp(-(start - opened) / memory_months).",
+        source="scenario",
+    )
 
     kind: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
     theatre: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
@@ -402,10 +460,15 @@ class PostureValues(ParamBlock):
     """The posture a ``posture`` event sets."""
 
     value: Array = param(
-        "value", "event", "float", REQUIRED, 0, 1, "",
-        "Posture of the theatre's holder from this month (1: the party the challenger treats "
-        "as provocative governs).", source="scenario",
-    )  # fmt: skip
+        scope="event",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1,
+        doc="Posture of the theatre's holder from this month (1: the party the challenger treats "
+        "as provocative governs).",
+        source="scenario",
+    )
 
 
 def _theatre_spec(ev: dict, ix: Index) -> dict[str, Any]:
@@ -421,10 +484,16 @@ def _posture(m: Month, ev: EventSpec, fire: np.ndarray, values: PostureValues) -
 EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "posture",
-        {"theatre": F("theatre", REQUIRED, doc="Theatre whose holder's posture changes.")},
-        _theatre_spec, _posture, PostureValues,
+        {
+            "theatre": F(
+                kind="theatre", default=REQUIRED, doc="Theatre whose holder's posture changes."
+            )
+        },
+        _theatre_spec,
+        _posture,
+        PostureValues,
     ),
-)  # fmt: skip
+)
 """A change of government that changes how the challenger reads the holder (dated)."""
 
 
@@ -459,47 +528,47 @@ MECHANISM = Mechanism(
     state=(
         world(
             "posture",
-            ("theatre",),
-            np.float64,
-            "Posture of the holder's government as the challenger sees it (0-1).",
+            axes=("theatre",),
+            dtype=np.float64,
             init=lambda p: p.triggers.posture,
+            doc="Posture of the holder's government as the challenger sees it (0-1).",
         ),
         world(
             "crisis_memory",
-            ("theatre",),
-            np.float64,
-            "Crises in the theatre, each weighted exp(-age / memory_months).",
+            axes=("theatre",),
+            dtype=np.float64,
             init=lambda p: p.triggers.crisis_memory,
+            doc="Crises in the theatre, each weighted exp(-age / memory_months).",
         ),
         world(
             "propensity",
-            ("theatre",),
-            np.float64,
-            "Random-walk shift of the log-odds that a trigger opens a crisis (0 at the start).",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="Random-walk shift of the log-odds that a trigger opens a crisis (0 at the start).",
         ),
         world(
             "crises_remembered",
-            ("theatre",),
-            np.int64,
-            "Crises of the run already folded into crisis_memory.",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Crises of the run already folded into crisis_memory.",
         ),
         world(
             "log_balance_start",
-            ("theatre",),
-            np.float64,
-            "log(challenger / holder capability) in the first month.",
+            axes=("theatre",),
+            dtype=np.float64,
+            doc="log(challenger / holder capability) in the first month.",
         ),
         scratch(
             "triggered",
-            ("theatre",),
-            np.int64,
-            "Kinds of trigger that occurred this month (bit i: KINDS[i]).",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Kinds of trigger that occurred this month (bit i: KINDS[i]).",
         ),
         scratch(
             "trigger_opened",
-            ("theatre",),
-            np.int64,
-            "1 + kind of the trigger that opened a crisis this month, 0 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="1 + kind of the trigger that opened a crisis this month, 0 if none.",
         ),
     ),
     log=log_month,

@@ -54,45 +54,91 @@ class WarParams(ParamBlock):
     """Tempo, losses and the nuclear threshold of war."""
 
     decisive_probability_per_month: Array = param(
-        "decisive_probability_per_month", "model", "float", 0.08, 0, 1, "1/month",
-        "Chance per month of war that the fighting is decided.",
+        scope="model",
+        kind="float",
+        default=0.08,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Chance per month of war that the fighting is decided.",
         literature="median interstate war lasts about a year (COW wars 1816-2007; "
         "Bennett & Stam 1996)",
-    )  # fmt: skip
+    )
     attrition_per_month: Array = param(
-        "attrition_per_month", "model", "float", 0.03, 0, 1, "1/month",
-        "Capability lost per month of war, times the enemy's force share.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.03,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Capability lost per month of war, times the enemy's force share.",
+    )
     gdp_loss_per_month: Array = param(
-        "gdp_loss_per_month", "model", "float", 0.01, 0, 1, "1/month",
-        "Share of GDP each war party loses per month of war.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.01,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Share of GDP each war party loses per month of war.",
+    )
     learning_per_month: Array = param(
-        "learning_per_month", "model", "float", 0.1, 0, 1, "1/month",
-        "Share of misperception that fighting removes each month.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Share of misperception that fighting removes each month.",
+    )
     mobilisation_share_gdp: Array = param(
-        "mobilisation_share_gdp", "model", "float", 0.06, 0, 1, "share of GDP",
-        "Spending that war parties mobilise toward (capped).",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.06,
+        lo=0,
+        hi=1,
+        unit="share of GDP",
+        doc="Spending that war parties mobilise toward (capped).",
+    )
     nuclear_threshold: Array = param(
-        "nuclear_threshold", "model", "float", 0.15, 0, 1, "probability",
-        "A nuclear power whose chance of prevailing falls below this faces decisive defeat.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.15,
+        lo=0,
+        hi=1,
+        unit="probability",
+        doc="A nuclear power whose chance of prevailing falls below this faces decisive defeat.",
+    )
     nuclear_use_probability_per_month: Array = param(
-        "nuclear_use_probability_per_month", "model", "float", 0.01, 0, 1, "1/month",
-        "Chance per month that such a power crosses rung 8.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.01,
+        lo=0,
+        hi=1,
+        unit="1/month",
+        doc="Chance per month that such a power crosses rung 8.",
+    )
     nuclear_min_stake: Array = param(
-        "nuclear_min_stake", "model", "float", 0.5, 0, 1, "stake units",
-        "Least stake in a theatre for which a nuclear power facing defeat may use nuclear weapons.",
+        scope="model",
+        kind="float",
+        default=0.5,
+        lo=0,
+        hi=1,
+        unit="stake units",
+        doc="Least stake in a theatre for which a nuclear power facing defeat may use nuclear "
+        "weapons.",
         literature="nuclear threats are credible only for core interests (Schelling 1966; "
         "Sechser & Fuhrmann 2017); 0.5 is a claimant's default stake",
-    )  # fmt: skip
+    )
     nuclear_gdp_loss: Array = param(
-        "nuclear_gdp_loss", "model", "float", 0.1, 0, 1, "share of GDP",
-        "GDP lost by both sides at nuclear use.",
-    )  # fmt: skip
+        scope="model",
+        kind="float",
+        default=0.1,
+        lo=0,
+        hi=1,
+        unit="share of GDP",
+        doc="GDP lost by both sides at nuclear use.",
+    )
 
 
 def war_parties(m: Month, fought_only: bool = False) -> np.ndarray:
@@ -232,8 +278,15 @@ MECHANISM = Mechanism(
     doc="Attrition, learning, decisive outcomes and the nuclear threshold.",
     params=WarParams,
     state=(
-        outcome("nuclear_use", ("theatre",), bool, "Nuclear weapons were used there."),
-        scratch("war_ended", ("theatre",), np.int64, "How a war ended this month (WAR_ENDINGS)."),
+        outcome(
+            "nuclear_use", axes=("theatre",), dtype=bool, doc="Nuclear weapons were used there."
+        ),
+        scratch(
+            "war_ended",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="How a war ended this month (WAR_ENDINGS).",
+        ),
     ),
     columns=(
         Column(
@@ -242,7 +295,7 @@ MECHANISM = Mechanism(
             lambda st, s: st.outcome.nuclear_use,
             doc="Nuclear weapons were used in the theatre.",
         ),
-    ),  # fmt: skip
+    ),
     log=log_month,
     needs=("crisis", "alliances"),
     step=step,

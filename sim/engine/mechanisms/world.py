@@ -58,57 +58,114 @@ class WorldParams(ParamBlock):
     """Actors' economies and forces; theatres' holders, stakes and quiet rungs."""
 
     gdp_usd_bn: Array = param(
-        "gdp_usd_bn", "actor", "float", REQUIRED, 0, 1e6, "USD bn/year",
-        "GDP at the start, current USD.", source="scenario",
-    )  # fmt: skip
-    milex_usd_bn: Array = param(
-        "milex_usd_bn", "actor", "float", REQUIRED, 0, 1e6, "USD bn/year",
-        "Military expenditure at the start.", source="scenario",
-    )  # fmt: skip
-    gdp_growth_per_year: Array = param(
-        "gdp_growth_per_year", "actor", "float", 0.02, -0.5, 0.5, "1/year", "Nominal GDP growth.",
-        source="scenario; default a round figure",
-    )  # fmt: skip
-    capability_usd_bn: Array = param(
-        "capability_usd_bn", "actor", "float", DERIVED, 0, 1e9, "USD bn",
-        "Military capital stock at the start; default the steady state of the monthly "
-        "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
-        source="derived", derive=steady_capability,
-    )  # fmt: skip
-    capability_depreciation_per_year: Array = param(
-        "capability_depreciation_per_year", "actor", "float", 0.1, 0.001, 1, "1/year",
-        "Depreciation of the capital stock (perpetual inventory).",
-        literature="0.05-0.15 for military equipment (SIPRI/NATO capital-stock studies)",
-    )  # fmt: skip
-    forces_in_region_share: Array = param(
-        "forces_in_region_share", "actor", "float", 1.0, 0, 1, "",
-        "Share of capability that can fight in the scenario's theatres.",
-    )  # fmt: skip
-    nuclear: Array = param(
-        "nuclear", "actor", "bool", False, None, None, "", "Whether the actor has nuclear weapons.",
+        scope="actor",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1e6,
+        unit="USD bn/year",
+        doc="GDP at the start, current USD.",
         source="scenario",
-    )  # fmt: skip
+    )
+    milex_usd_bn: Array = param(
+        scope="actor",
+        kind="float",
+        default=REQUIRED,
+        lo=0,
+        hi=1e6,
+        unit="USD bn/year",
+        doc="Military expenditure at the start.",
+        source="scenario",
+    )
+    gdp_growth_per_year: Array = param(
+        scope="actor",
+        kind="float",
+        default=0.02,
+        lo=-0.5,
+        hi=0.5,
+        unit="1/year",
+        doc="Nominal GDP growth.",
+        source="scenario; default a round figure",
+    )
+    capability_usd_bn: Array = param(
+        scope="actor",
+        kind="float",
+        default=DERIVED,
+        derive=steady_capability,
+        lo=0,
+        hi=1e9,
+        unit="USD bn",
+        doc="Military capital stock at the start; default the steady state of the monthly "
+        "update, (milex/12) / (1 - (1 - depreciation)^(1/12)), about milex / depreciation.",
+        source="derived",
+    )
+    capability_depreciation_per_year: Array = param(
+        scope="actor",
+        kind="float",
+        default=0.1,
+        lo=0.001,
+        hi=1,
+        unit="1/year",
+        doc="Depreciation of the capital stock (perpetual inventory).",
+        literature="0.05-0.15 for military equipment (SIPRI/NATO capital-stock studies)",
+    )
+    forces_in_region_share: Array = param(
+        scope="actor",
+        kind="float",
+        default=1.0,
+        lo=0,
+        hi=1,
+        doc="Share of capability that can fight in the scenario's theatres.",
+    )
+    nuclear: Array = param(
+        scope="actor",
+        kind="bool",
+        default=False,
+        doc="Whether the actor has nuclear weapons.",
+        source="scenario",
+    )
     holder: Array = param(
-        "holder", "theatre", "actor", REQUIRED, None, None, "",
-        "Claimant that holds (administers) it at the start.", source="scenario",
-    )  # fmt: skip
+        scope="theatre",
+        kind="actor",
+        default=REQUIRED,
+        doc="Claimant that holds (administers) it at the start.",
+        source="scenario",
+    )
     stake: Array = param(
-        "stake", "theatre", "actor_map", DERIVED, 0, 1, "",
-        "Salience of the theatre to each actor, 0-1; default 0.5 for claimants, 0.3 for patrons.",
+        scope="theatre",
+        kind="actor_map",
+        default=DERIVED,
         derive=default_stake,
-    )  # fmt: skip
+        lo=0,
+        hi=1,
+        doc="Salience of the theatre to each actor, 0-1; default 0.5 for claimants, 0.3 for "
+        "patrons.",
+    )
     interdependence: Array = param(
-        "interdependence", "theatre", "float", 0.3, 0, 1, "",
-        "Economic interdependence of the parties; raises costs of conflict.",
-    )  # fmt: skip
+        scope="theatre",
+        kind="float",
+        default=0.3,
+        lo=0,
+        hi=1,
+        doc="Economic interdependence of the parties; raises costs of conflict.",
+    )
     defender_advantage: Array = param(
-        "defender_advantage", "theatre", "float", 1.0, 0.01, 100, "",
-        "Force multiplier of the holder's side (terrain, sea crossing).",
-    )  # fmt: skip
+        scope="theatre",
+        kind="float",
+        default=1.0,
+        lo=0.01,
+        hi=100,
+        doc="Force multiplier of the holder's side (terrain, sea crossing).",
+    )
     baseline_rung: Array = param(
-        "baseline_rung", "theatre", "int", 1, 0, 2, "rung",
-        "Rung of the theatre when nothing happens.",
-    )  # fmt: skip
+        scope="theatre",
+        kind="int",
+        default=1,
+        lo=0,
+        hi=2,
+        unit="rung",
+        doc="Rung of the theatre when nothing happens.",
+    )
 
 
 def log_month(v: MonthView) -> list[tuple[str, str, str]]:
@@ -127,114 +184,140 @@ MECHANISM = Mechanism(
     params=WorldParams,
     switchable=False,
     fields={
-        "actor": {"name": F("str", doc="Full name.")},
-        "theatre": {"claimants": F("actors", doc="Actors that claim the theatre (at least two).")},
+        "actor": {"name": F(kind="str", doc="Full name.")},
+        "theatre": {
+            "claimants": F(kind="actors", doc="Actors that claim the theatre (at least two).")
+        },
     },
     state=(
         world(
             "milex",
-            ("actor",),
-            np.float64,
-            "Military expenditure, USD bn/year.",
+            axes=("actor",),
+            dtype=np.float64,
             init=lambda p: p.world.milex_usd_bn,
+            doc="Military expenditure, USD bn/year.",
         ),
         world(
-            "gdp", ("actor",), np.float64, "GDP, USD bn/year.", init=lambda p: p.world.gdp_usd_bn
+            "gdp",
+            axes=("actor",),
+            dtype=np.float64,
+            init=lambda p: p.world.gdp_usd_bn,
+            doc="GDP, USD bn/year.",
         ),
         world(
             "capability",
-            ("actor",),
-            np.float64,
-            "Military capital stock, USD bn.",
+            axes=("actor",),
+            dtype=np.float64,
             init=lambda p: p.world.capability_usd_bn,
+            doc="Military capital stock, USD bn.",
         ),
         world(
             "rung",
-            ("theatre",),
-            np.int64,
-            "Current rung of each theatre's ladder.",
+            axes=("theatre",),
+            dtype=np.int64,
             init=lambda p: p.world.baseline_rung,
+            doc="Current rung of each theatre's ladder.",
         ),
-        world("crisis", ("theatre",), bool, "A crisis (or war) is open."),
+        world("crisis", axes=("theatre",), dtype=bool, doc="A crisis (or war) is open."),
         world(
             "challenger",
-            ("theatre",),
-            np.int64,
-            "Challenger of the open crisis, -1 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
             fill=-1,
+            doc="Challenger of the open crisis, -1 if none.",
         ),
         world(
-            "defender", ("theatre",), np.int64, "Defender of the open crisis, -1 if none.", fill=-1
+            "defender",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="Defender of the open crisis, -1 if none.",
         ),
         world(
             "crisis_start",
-            ("theatre",),
-            np.int64,
-            "Month the open crisis began, -1 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
             fill=-1,
+            doc="Month the open crisis began, -1 if none.",
         ),
         world(
             "holder",
-            ("theatre",),
-            np.int64,
-            "Actor that holds the theatre.",
+            axes=("theatre",),
+            dtype=np.int64,
             init=lambda p: p.world.holder,
+            doc="Actor that holds the theatre.",
         ),
-        world("run_index", (), np.int64, "Row of the run in its batch (set at the start)."),
+        world(
+            "run_index",
+            axes=(),
+            dtype=np.int64,
+            doc="Row of the run in its batch (set at the start).",
+        ),
         world(
             "crisis_trigger",
-            ("theatre",),
-            np.int64,
-            "What opened the open crisis (code into Structure.trigger_labels), -1 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
             fill=-1,
+            doc="What opened the open crisis (code into Structure.trigger_labels), -1 if none.",
         ),
-        world("crisis_peak", ("theatre",), np.int64, "Highest rung of the open crisis."),
+        world(
+            "crisis_peak", axes=("theatre",), dtype=np.int64, doc="Highest rung of the open crisis."
+        ),
         world(
             "war_path",
-            ("theatre",),
-            np.int64,
-            "How the open crisis's war began (code into sim.engine.choice.WAR_PATHS), 0.",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="How the open crisis's war began (code into sim.engine.choice.WAR_PATHS), 0.",
         ),
         outcome(
             "first_war_path",
-            ("theatre",),
-            np.int64,
-            "How the first war in the theatre began (code into WAR_PATHS), 0 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="How the first war in the theatre began (code into WAR_PATHS), 0 if none.",
         ),
         world(
             "crisis_parties",
-            ("theatre",),
-            np.int64,
-            "Bit mask of the actors taking part in the open crisis.",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Bit mask of the actors taking part in the open crisis.",
         ),
         outcome(
             "max_rung",
-            ("theatre",),
-            np.int64,
-            "Highest rung reached.",
+            axes=("theatre",),
+            dtype=np.int64,
             init=lambda p: p.world.baseline_rung,
+            doc="Highest rung reached.",
         ),
         outcome(
             "war_month",
-            ("theatre",),
-            np.int64,
-            "First month at rung 6 or more, -1 if none.",
+            axes=("theatre",),
+            dtype=np.int64,
             fill=-1,
+            doc="First month at rung 6 or more, -1 if none.",
         ),
         outcome(
-            "first_crisis", ("theatre",), np.int64, "Month the first crisis opened, -1.", fill=-1
+            "first_crisis",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="Month the first crisis opened, -1.",
         ),
-        outcome("crises", ("theatre",), np.int64, "Crises opened."),
-        outcome("holder_changes", ("theatre",), np.int64, "Times the theatre changed hands."),
-        scratch("opened", ("theatre",), bool, "A crisis opened this month."),
+        outcome("crises", axes=("theatre",), dtype=np.int64, doc="Crises opened."),
+        outcome(
+            "holder_changes",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Times the theatre changed hands.",
+        ),
+        scratch("opened", axes=("theatre",), dtype=bool, doc="A crisis opened this month."),
         scratch(
             "peak",
-            ("theatre",),
-            np.int64,
-            "Highest rung reached this month.",
+            axes=("theatre",),
+            dtype=np.int64,
             init=lambda w: w.rung,
+            doc="Highest rung reached this month.",
         ),
-    ),  # fmt: skip
+    ),
     metrics=lambda s: [
         Metric(
             "milex_usd_bn",
@@ -278,7 +361,7 @@ MECHANISM = Mechanism(
             lambda st: st.scratch.peak >= WAR_RUNG,
             "1 if the theatre was at war (rung 6 or more) in the year.",
         ),
-    ],  # fmt: skip
+    ],
     columns=(
         Column("max_rung", "int8", lambda st, s: st.outcome.max_rung, doc="Highest rung reached."),
         Column("war", "bool", lambda st, s: st.outcome.max_rung >= WAR_RUNG, doc="Reached rung 6."),
@@ -315,6 +398,6 @@ MECHANISM = Mechanism(
             lambda st, s: np.array(WAR_PATHS, dtype=object)[st.outcome.first_war_path],
             doc="How the first war began: bargaining failure, commitment, scheduled, or empty.",
         ),
-    ),  # fmt: skip
+    ),
     log=log_month,
 )
