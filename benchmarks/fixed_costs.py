@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,8 +50,11 @@ from _common import host_line, median, pin_one_core, unpin  # noqa: E402
 
 SCENARIO = str(REPO / "scenarios" / "baseline.toml")
 
-BEFORE_MS = 0.0
-"""Fixed cost per month measured before issue 25 (docs/performance.md); set below."""
+BEFORE_MS = 1.77
+"""Fixed cost per month before issue 25, item 7 (main at 1488828, load 2.3-2.7; ms of CPU)."""
+
+BEFORE_CPU = 1908.0
+"""Engine runs per CPU second at batch 10,000 before issue 25, item 7 (1488828, load 3.3)."""
 
 
 def load() -> str:
@@ -103,18 +107,25 @@ def fit(args: argparse.Namespace) -> None:
 def cli10(args: argparse.Namespace) -> None:
     """``sim run --runs 10 --workers 1`` as a fresh process."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    walls = []
+    walls, cpus = [], []
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [sys.executable, "-m", "sim", "run", args.scenario, "--runs", "10"]
             cmd += ["--workers", "1", "-q", "-o", f"{tmp}/r"]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), children_cpu()
             subprocess.run(cmd, check=True, env=env, cwd=REPO, capture_output=True)
             walls.append(time.perf_counter() - t0)
+            cpus.append(children_cpu() - c0)
     print(
         f"cli10         sim run --runs 10 --workers 1: {median(walls):.3f} s wall "
-        f"(min {min(walls):.3f}; target <= 0.5 s; {load()})"
+        f"(min {min(walls):.3f}), {median(cpus):.3f} s CPU (target <= 0.5 s wall; {load()})"
     )
+
+
+def children_cpu() -> float:
+    """CPU seconds of the waited-for child processes so far."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def api200(args: argparse.Namespace) -> None:
@@ -208,7 +219,10 @@ def main() -> None:
         "--before-ms", type=float, default=BEFORE_MS, help="fixed cost per month before (ms)"
     )
     parser.add_argument(
-        "--before-cpu", type=float, default=0.0, help="runs per CPU second before, batch 10,000"
+        "--before-cpu",
+        type=float,
+        default=BEFORE_CPU,
+        help="runs per CPU second before, batch 10,000",
     )
     args = parser.parse_args()
     print(host_line())
