@@ -152,6 +152,8 @@ def _allocate(var: Var, runs: int, sizes: dict[str, int], source: Any) -> np.nda
     if var.init is None:
         return np.full(shape, var.fill, dtype=var.dtype)
     value = np.asarray(var.init(source))
+    if value.shape == shape:  # the same copy, without a broadcast view
+        return np.array(value, dtype=var.dtype)
     return np.array(np.broadcast_to(value, shape), dtype=var.dtype)
 
 
