@@ -50,8 +50,9 @@ from _common import host_line, median, pin_one_core, unpin  # noqa: E402
 
 SCENARIO = str(REPO / "scenarios" / "baseline.toml")
 
-BEFORE_MS = 1.77
-"""Fixed cost per month before issue 25, item 7 (main at 1488828, load 2.3-2.7; ms of CPU)."""
+BEFORE_MS = 1.61
+"""Fixed cost per month before issue 25, item 7: ms of CPU, main at 1488828, median of 5
+rounds at load 1.9-3.5 (docs/performance.md)."""
 
 BEFORE_CPU = 1908.0
 """Engine runs per CPU second at batch 10,000 before issue 25, item 7 (1488828, load 3.3)."""
