@@ -130,11 +130,35 @@ def side_force(
         _rows(params.alliances.host_force_share, (runs,), np.float64),
         _rows(state.world.holder, party.shape, np.int64),
         _rows(params.world.defender_advantage, party.shape, np.float64),
+        *_alliance_arrays(s),
+    )
+
+
+def _alliance_arrays(s: Structure) -> tuple[np.ndarray, ...]:
+    """(client, patron, covers, host table) as `kernels.side_force` takes them.
+
+    They depend on the structure only: made once per structure (kept while the very same
+    arrays are in use, as `arrays.once` does), not in every `side_force` call.
+    """
+    key = (id(s.client), id(s.patron), id(s.covers), id(s.hosts))
+    hit = _ALLIANCE_ARRAYS.get(key)
+    if hit is not None and all(
+        a is b for a, b in zip(hit[0], (s.client, s.patron, s.covers, s.hosts), strict=True)
+    ):
+        return hit[1]
+    value = (
         s.client.astype(np.int64),
         s.patron.astype(np.int64),
         s.covers.astype(np.bool_),
         _host_table(s),
     )
+    if len(_ALLIANCE_ARRAYS) >= 8:
+        _ALLIANCE_ARRAYS.clear()
+    _ALLIANCE_ARRAYS[key] = ((s.client, s.patron, s.covers, s.hosts), value)
+    return value
+
+
+_ALLIANCE_ARRAYS: dict[tuple[int, ...], tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]] = {}
 
 
 def _rows(x: np.ndarray, shape: tuple[int, ...], dtype: type) -> np.ndarray:

@@ -29,4 +29,32 @@ import numba  # noqa: E402
 if getattr(numba.config, "CACHE_DIR", "") != os.environ["NUMBA_CACHE_DIR"]:  # imported before
     numba.config.reload_config()
 
+
+def _without_blas_probe() -> None:
+    """Import ``numba.np.arraymath`` without its BLAS probe importing ``scipy.linalg``.
+
+    When numba sets up its code generator (the first compiled kernel a process calls or
+    loads), ``numba.np.arraymath`` runs ``ensure_blas()`` at import only to learn whether
+    ``np.dot`` and friends may be typed; that imports ``scipy.linalg`` (~0.18-0.25 s of
+    CPU per process). No kernel of the engine uses linear algebra. The probe is answered
+    "available" without the import, and the real ``ensure_blas`` is put back at once: a
+    kernel that did use ``np.dot`` would still import scipy's BLAS when it is compiled
+    (numba calls ``ensure_blas`` again then), or fail there if scipy were missing.
+    """
+    import sys
+
+    if "numba.np.arraymath" in sys.modules:
+        return
+    from numba.np import linalg
+
+    probe = linalg.ensure_blas
+    linalg.ensure_blas = lambda: None
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        linalg.ensure_blas = probe
+
+
+_without_blas_probe()
+
 __all__ = ["cache_dir", "numba"]

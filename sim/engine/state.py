@@ -152,6 +152,8 @@ def _allocate(var: Var, runs: int, sizes: dict[str, int], source: Any) -> np.nda
     if var.init is None:
         return np.full(shape, var.fill, dtype=var.dtype)
     value = np.asarray(var.init(source))
+    if value.shape == shape:  # the same copy, without a broadcast view
+        return np.array(value, dtype=var.dtype)
     return np.array(np.broadcast_to(value, shape), dtype=var.dtype)
 
 
@@ -165,6 +167,32 @@ def initial_state(structure: Structure, params: Params, runs: int) -> State:
 
 
 def new_scratch(structure: Structure, world: Arrays, runs: int) -> Arrays:
-    """Return this month's scratch arrays at their declared starting values."""
+    """Return this month's scratch arrays at their declared starting values.
+
+    Arrays filled with a constant are copied from templates made once per batch shape
+    (the same values, dtype and layout as `_allocate` gives); those with an ``init``
+    are computed from this month's world.
+    """
+    from sim.engine.registry import MECHANISMS
+
     sizes = axis_sizes(structure)
-    return Arrays({v.name: _allocate(v, runs, sizes, world) for v in _declared("scratch")})
+    key = (id(MECHANISMS), runs, *sizes.values())
+    plan = _SCRATCH.get(key)
+    if plan is None:
+        if len(_SCRATCH) >= 8:
+            _SCRATCH.clear()
+        plan = [
+            (v, None if v.init is not None else _allocate(v, runs, sizes, None))
+            for v in _declared("scratch")
+        ]
+        _SCRATCH[key] = plan
+    return Arrays(
+        {
+            v.name: _allocate(v, runs, sizes, world) if template is None else template.copy()
+            for v, template in plan
+        }
+    )
+
+
+_SCRATCH: dict[tuple[int, ...], list[tuple[Var, np.ndarray | None]]] = {}
+"""Scratch declarations with their filled templates, by (registry, runs, axis sizes)."""

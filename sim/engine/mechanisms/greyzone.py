@@ -168,6 +168,15 @@ def _start_shares(rate: np.ndarray, member: np.ndarray) -> np.ndarray:
     return np.where(total > 0, rate / np.where(total > 0, total, 1.0), 1.0)
 
 
+def _start_shares_of(rate: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Return `_start_shares` of the rate parameter itself (`once`).
+
+    `once` is keyed by the arrays it is passed: a broadcast view made every month would
+    miss every month (and fill its cache, evicting the other parameter-only values).
+    """
+    return _start_shares(np.broadcast_to(rate, member.shape[:2]), member)
+
+
 def _response_bounds(
     ratio: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +266,7 @@ def _intensity(m: Month) -> np.ndarray:
     w, gz, s = m.state.world, m.params.greyzone, m.structure
     spike = _advance(m)
     member = once(_pools, gz.shared_budget, s.act_by, s.act_days, s.act_responds)
-    start = once(_start_shares, np.broadcast_to(gz.rate_per_year, member.shape[:2]), member)
+    start = once(_start_shares_of, gz.rate_per_year, member)
     heat, capability = _deviation(m)
     x = log_intensity(
         w.gz_level, heat, capability, spike, w.gz_dev, w.gz_var, w.gz_budget[:, s.act_by],

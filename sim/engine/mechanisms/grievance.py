@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import kernels
+from sim.engine.arrays import once
 from sim.engine.context import Month
 from sim.engine.declare import (
     DERIVED,
@@ -106,19 +107,54 @@ def step(m: Month) -> None:
     # Compiled, element by element in numpy's order (`sim.engine.kernels.grievance_month`).
     if not w.grievance.flags.c_contiguous:
         w.grievance = np.ascontiguousarray(w.grievance)
+    if p.baseline.shape == w.grievance.shape and p.decay_per_year.shape == (runs,):
+        # parameters only, one row per run (the engine's batches): computed once per batch
+        baseline, decay, crisis_gain, war_gain = once(
+            _kernel_params,
+            p.baseline,
+            p.decay_per_year,
+            p.crisis_gain_per_month,
+            p.war_gain_per_month,
+        )
+    else:
+        baseline, decay, crisis_gain, war_gain = _kernel_params(
+            p.baseline,
+            p.decay_per_year,
+            p.crisis_gain_per_month,
+            p.war_gain_per_month,
+            w.grievance.shape,
+        )
     kernels.grievance_month(
         w.grievance,
         x.hostility,
-        np.ascontiguousarray(np.broadcast_to(p.baseline, w.grievance.shape)),
-        np.ascontiguousarray(np.broadcast_to(np.minimum(p.decay_per_year / 12.0, 1.0), (runs,))),
+        baseline,
+        decay,
         w.crisis,
         w.rung,
         w.challenger,
         w.defender,
-        np.ascontiguousarray(np.broadcast_to(p.crisis_gain_per_month, (runs,))),
-        np.ascontiguousarray(np.broadcast_to(p.war_gain_per_month, (runs,))),
+        crisis_gain,
+        war_gain,
         TOP_RUNG,
         WAR_RUNG,
+    )
+
+
+def _kernel_params(
+    baseline: np.ndarray,
+    decay_per_year: np.ndarray,
+    crisis_gain: np.ndarray,
+    war_gain: np.ndarray,
+    shape: tuple[int, ...] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the kernel's parameter arguments: contiguous read-only views, (R, N, N) / (R,)."""
+    shape = baseline.shape if shape is None else shape
+    runs = (shape[0],)
+    return (
+        np.ascontiguousarray(np.broadcast_to(baseline, shape)),
+        np.ascontiguousarray(np.broadcast_to(np.minimum(decay_per_year / 12.0, 1.0), runs)),
+        np.ascontiguousarray(np.broadcast_to(crisis_gain, runs)),
+        np.ascontiguousarray(np.broadcast_to(war_gain, runs)),
     )
 
 
