@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from sim.hindcast import record
+from sim.hindcast.stats import crises_in_window
 
 SCENARIO = "history_2000.toml"
 ERAS = (
@@ -110,25 +111,15 @@ def mid_counts(folder: Path | None = None) -> dict[tuple[str, str], int]:
     }
 
 
-def _month_offset(month: str, start: str) -> int:
-    return (int(month[:4]) - int(start[:4])) * 12 + int(month[5:7]) - int(start[5:7])
-
-
 def simulated_counts(
     crises: pd.DataFrame, runs: int, start: str, eras: tuple[tuple[str, str, str], ...] = ERAS
 ) -> dict[tuple[str, str], np.ndarray]:
     """Crises opened in each (theatre, era) per run, from a ``crises`` table."""
-    out = {}
-    for theatre in THEATRES:
-        mine = crises[crises["theatre"] == theatre]
-        for label, first, last in eras:
-            lo, hi = _month_offset(first, start), _month_offset(last, start)
-            sel = mine[(mine["opened_month"] >= lo) & (mine["opened_month"] <= hi)]
-            per_run = sel.groupby("run_id").size()
-            counts = np.zeros(runs)
-            counts[per_run.index.to_numpy()] = per_run.to_numpy()
-            out[(theatre, label)] = counts
-    return out
+    return {
+        (theatre, label): crises_in_window(crises, runs, start, theatre, first, last)
+        for theatre in THEATRES
+        for label, first, last in eras
+    }
 
 
 def score(counts: np.ndarray, observed: int) -> tuple[float, float, float]:

@@ -108,14 +108,9 @@ def simulated_counts(
         )
         crises = results.table("crises")
         start = results.manifest["start"]
-    lo = trigger_fit.month_index(first) - trigger_fit.month_index(start)
-    hi = trigger_fit.month_index(last) - trigger_fit.month_index(start)
-    mine = crises[(crises["theatre"] == trigger_fit.THEATRE)]
-    mine = mine[(mine["opened_month"] >= lo) & (mine["opened_month"] <= hi)]
-    counts = mine.groupby("run_id").size()
-    out = np.zeros(runs)
-    out[counts.index.to_numpy()] = counts.to_numpy()
-    return out
+    from sim.hindcast.stats import crises_in_window
+
+    return crises_in_window(crises, runs, start, trigger_fit.THEATRE, first, last)
 
 
 def origin_row(

@@ -179,3 +179,23 @@ def arrays_from_batch(batch) -> tuple[np.ndarray, dict[tuple[str, str], np.ndarr
         for n, subject in enumerate(b.subjects):
             out[(b.metric, subject)] = arr[:, :, n]
     return np.asarray(batch.years), out
+
+
+def crises_in_window(
+    crises: pd.DataFrame, runs: int, start: str, theatre: str, first: str, last: str
+) -> np.ndarray:
+    """Crises of `theatre` opened in months `first`..`last` (``YYYY-MM``) in each run, (runs,).
+
+    `crises` is a result folder's ``crises`` table and `start` its first month.
+    """
+
+    def offset(month: str) -> int:
+        return (int(month[:4]) - int(start[:4])) * 12 + int(month[5:7]) - int(start[5:7])
+
+    mine = crises[crises["theatre"] == theatre]
+    opened = mine["opened_month"]
+    sel = mine[(opened >= offset(first)) & (opened <= offset(last))]
+    per_run = sel.groupby("run_id").size()
+    counts = np.zeros(runs)
+    counts[per_run.index.to_numpy()] = per_run.to_numpy()
+    return counts
