@@ -133,28 +133,25 @@ def actor_parameter(scenario: Scenario, path: str, prior: Prior) -> Calibrated |
     calibrated set. Returns None unless ID is an actor of `scenario` and KEY a numeric
     actor-scope parameter of a switched-on mechanism, with the prior inside its bounds.
     """
-    from sim.engine.registry import MECHANISMS
+    from sim.engine.params import actor_param
 
     parts = path.split(".")
     if len(parts) != 3 or parts[0] != "actors" or parts[1] not in scenario.data["actors"]:
         return None
-    on = set(scenario.data["model"]["mechanisms"])
-    for mechanism in MECHANISMS:
-        if mechanism.params is None or mechanism.name not in on:
-            continue
-        for _, param in mechanism.params.declared():
-            spec = param.spec
-            if param.scope != "actor" or param.key != parts[2] or spec.kind != "float":
-                continue
-            low = -np.inf if spec.lo is None else spec.lo
-            high = np.inf if spec.hi is None else spec.hi
-            if prior.lo < low or prior.hi > high:
-                raise SimError(
-                    f"{scenario.file}: --prior {path}: [{prior.lo}, {prior.hi}] leaves the "
-                    f"parameter's bounds [{spec.lo}, {spec.hi}]"
-                )
-            return Calibrated(path, prior, spec.unit, spec.doc)
-    return None
+    found = actor_param(parts[2])
+    if found is None or found[0] not in scenario.data["model"]["mechanisms"]:
+        return None
+    spec = found[2].spec
+    if spec.kind != "float":
+        return None
+    low = -np.inf if spec.lo is None else spec.lo
+    high = np.inf if spec.hi is None else spec.hi
+    if prior.lo < low or prior.hi > high:
+        raise SimError(
+            f"{scenario.file}: --prior {path}: [{prior.lo}, {prior.hi}] leaves the "
+            f"parameter's bounds [{spec.lo}, {spec.hi}]"
+        )
+    return Calibrated(path, prior, spec.unit, spec.doc)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

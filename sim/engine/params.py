@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.engine.blocks import Index, compile_block
 from sim.engine.calendar import parse_month
-from sim.engine.declare import Array, ParamBlock, block_name
+from sim.engine.declare import Array, Param, ParamBlock, block_name
 from sim.errors import SimError
 
 if TYPE_CHECKING:
@@ -380,9 +380,10 @@ def with_posterior(
             blocks["triggers"] = blocks["triggers"].with_arrays(arrays)
             continue
         if len(parts) == 3 and parts[0] == "actors" and parts[1] in actor_ids:
-            block, name = _actor_param(parts[2])
-            if block is None or name is None:
+            found_actor = actor_param(parts[2])
+            if found_actor is None:
                 raise SimError(f"{post.folder}: parameter {path}: not an actor-scope parameter")
+            block, name, _ = found_actor
             if path in held:
                 continue
             arrays = blocks[block].arrays()
@@ -416,8 +417,8 @@ def with_posterior(
     )
 
 
-def _actor_param(key: str) -> tuple[str | None, str | None]:
-    """(mechanism, attribute) of the actor-scope parameter `key`, or (None, None)."""
+def actor_param(key: str) -> tuple[str, str, Param] | None:
+    """(mechanism, attribute, declaration) of the actor-scope parameter `key`, or None."""
     from sim.engine.registry import MECHANISMS
 
     for mech in MECHANISMS:
@@ -425,8 +426,8 @@ def _actor_param(key: str) -> tuple[str | None, str | None]:
             continue
         for attr, prm in mech.params.declared():
             if prm.scope == "actor" and prm.key == key:
-                return mech.name, attr
-    return None, None
+                return mech.name, attr, prm
+    return None
 
 
 def _compile(scenario: Scenario) -> tuple[Structure, Params]:
