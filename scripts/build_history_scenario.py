@@ -171,6 +171,7 @@ def dated_triggers(base: dict) -> list[dict]:
         for n, dated in enumerate(rounds or [[]]):
             item = dict(by_id[f"{kind}-taiwan"])
             item.pop("rate_per_year", None)
+            item.pop("rate_volatility", None)
             item.pop("notes", None)
             item["id"] = f"{kind}-taiwan" + (f"-{n + 1}" if n else "")
             item["months"] = dated
@@ -193,6 +194,7 @@ def dated_triggers(base: dict) -> list[dict]:
         item = dict(item)
         if item["kind"] == "incident_sea":
             item.pop("rate_per_year", None)
+            item.pop("rate_volatility", None)
             item["months"] = sorted(set(flashpoints))
             item["source"] = (
                 "data/political_triggers_1995_2025.csv: the japan_china_flashpoint rows "

@@ -7,7 +7,7 @@ Usage (from the repository folder)::
         --out scenarios/posteriors/baseline-2022-history
 
 prints the posterior summary (median and 90% interval of each engine parameter), the
-occurrence rates per kind in the ten years up to the origin and the crisis memory at the
+occurrence rates per kind at the origin (`sim.hindcast.trigger_rates`) and the crisis memory at the
 month after it, and writes the joint posterior folder that ``[calibration] posterior``
 names (`sim.hindcast.trigger_posterior`). The fit is a pure function of the record up to
 the origin and the seed (docs/calibration.md, "Trigger response").
@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.hindcast import record, trigger_fit
+from sim.hindcast import record, trigger_fit, trigger_rates
 from sim.hindcast.trigger_posterior import write_posterior
 
 
@@ -52,8 +52,12 @@ def main() -> int:
     )
     for name, (median, low, high) in post.summary().items():
         print(f"  {name:34s} {median:7.3f}  [{low:.3f}, {high:.3f}]")
-    rates = trigger_fit.occurrence_rates(args.origin)
-    print("occurrences per year, ten years to the origin:", rates)
+    if not args.no_rates:
+        fitted = trigger_rates.fit(args.origin)
+        low, median, high = fitted.sigma_quantiles()
+        print(f"trigger rates (local level), volatility {median:.2f} [{low:.2f}, {high:.2f}]")
+        for kind, (mid, lo, hi) in fitted.rate_summary().items():
+            print(f"  {kind:34s} {mid:7.2f}  [{lo:.2f}, {hi:.2f}] a year in {fitted.origin[:4]}")
     start = record.add_months(post.origin, 1)
     print(f"crisis memory at {start}: {trigger_fit.memory_at(start):.4f}")
     ids = None

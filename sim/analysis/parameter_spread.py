@@ -168,6 +168,25 @@ def _match_mean(link: str, eta: np.ndarray, target: float) -> float:
     return (lo + hi) / 2
 
 
+def _independent(raw: np.ndarray, columns: list[int]) -> list[int]:
+    """Return `columns` without those linearly dependent on earlier ones (and the intercept).
+
+    A posterior may carry one draw under several names (the trigger kinds' shared rate
+    volatility): the copies add nothing to the regression and make its information matrix
+    singular, so each is kept once, in the first column that carries it.
+    """
+    kept: list[int] = []
+    basis = np.ones((raw.shape[0], 1))
+    for i in columns:
+        column = raw[:, i] - raw[:, i].mean()
+        column = column / np.linalg.norm(column)
+        trial = np.column_stack([basis, column])
+        if np.linalg.matrix_rank(trial, tol=1e-9 * np.sqrt(raw.shape[0])) == trial.shape[1]:
+            kept.append(i)
+            basis = trial
+    return kept
+
+
 def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
     """Fit m(theta) to per-run `values` (module doc); None when there is nothing to fit.
 
@@ -198,6 +217,7 @@ def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
         return None
     if kind == "difference" and np.count_nonzero(y) < MIN_EVENTS:
         return None
+    varying = _independent(raw, varying)
     raw = raw[:, varying]
     columns = tuple(str(theta.columns[i]) for i in varying)
     centre, scale = raw.mean(axis=0), raw.std(axis=0)

@@ -274,7 +274,7 @@ Role = Literal["world", "outcome", "scratch"]
 
 Axes = tuple[str, ...]
 """Axes after the run axis, by name: ``actor`` (N), ``theatre`` (K), ``alliance`` (A),
-``activity`` (Q); e.g. ``("actor", "actor")`` for a dyad matrix."""
+``activity`` (Q), ``trigger`` (J); e.g. ``("actor", "actor")`` for a dyad matrix."""
 
 Init = Callable[[Any], Array]
 """Initial value of a state array (broadcast to R rows); see `Var.init`."""

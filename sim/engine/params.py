@@ -70,6 +70,7 @@ class Structure:
     months: int
     start: int  # absolute month of the first simulated month
     trigger_labels: tuple[str, ...] = ()  # what can open a crisis (crises.parquet `trigger`)
+    triggers: int = 0  # J, the ``[[triggers]]`` items (the axis ``trigger``)
 
     def trigger(self, label: str) -> int:
         """Code of a crisis trigger label (see `trigger_labels`)."""
@@ -100,6 +101,7 @@ class Structure:
             self.months,
             self.start,
             self.trigger_labels,
+            self.triggers,
         )
 
 
@@ -331,7 +333,12 @@ def compile_scenario(
     return structure, params
 
 
-TRIGGER_NUMBERS = ("crisis_probability", "rate_per_year", "grievance_increase")
+TRIGGER_NUMBERS = (
+    "crisis_probability",
+    "rate_per_year",
+    "rate_volatility",
+    "grievance_increase",
+)
 """Numbers of a ``[[triggers]]`` item that a posterior may carry (``triggers.ID.NAME``)."""
 
 
@@ -455,6 +462,7 @@ def _compile(scenario: Scenario) -> tuple[Structure, Params]:
         months=months,
         start=start,
         trigger_labels=_trigger_labels(d, specs, MECHANISMS),
+        triggers=len(d.get("triggers", [])),
     )
 
     blocks = {

@@ -144,6 +144,7 @@ def axis_sizes(structure: Structure) -> dict[str, int]:
         "theatre": len(structure.theatres),
         "alliance": len(structure.alliance_ids),
         "activity": len(structure.activities),
+        "trigger": structure.triggers,
     }
 
 

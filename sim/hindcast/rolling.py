@@ -3,7 +3,9 @@
 For each origin T the trigger response is fitted on the record up to T
 (`sim.hindcast.trigger_fit.fit`) and scored on the trigger occurrences after T (Brier
 score, against a stationary chance per kind and one constant chance fitted on the same
-data). Where a scenario starts at the origin (``ORIGIN_SCENARIOS``), the model's Taiwan
+data), and the forecast of how often each kind occurs (CRPS of the counts after T, the
+local-level rates of `sim.hindcast.trigger_rates` against the stationary ten-year rates).
+Where a scenario starts at the origin (``ORIGIN_SCENARIOS``), the model's Taiwan
 crisis count over the window after it is simulated and scored too (90% band, CRPS of the
 simulated count, and where the count on record falls).
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.hindcast import record, trigger_fit
+from sim.hindcast import record, trigger_fit, trigger_rates
 
 ORIGINS = (2012, 2016, 2019, 2022)
 """The rolling origins of issue 22."""
@@ -35,6 +37,8 @@ ORIGIN_SCENARIOS = {
 """Scenarios that start at an origin (shipped under ``scenarios/``) and the overrides that
 remove what they script after it (the baseline scripts Joint Sword of April 2023, known
 only after the origin): their crisis counts are scored."""
+RATES_SCORED_UNTIL = "2025-12"
+"""Last month of the trigger record whose occurrences are scored."""
 COUNT_WINDOW = {2022: ("2023-02", "2025-12")}
 """Window of the scored crisis count at each origin with a scenario (its start to the
 record's end)."""
@@ -52,6 +56,9 @@ class OriginRow:
     brier_model: float
     brier_by_kind: float
     brier_constant: float
+    rates_crps_model: float = float("nan")
+    rates_crps_stationary: float = float("nan")
+    rates_covered90: float = float("nan")
     count_observed: float = float("nan")
     count_median: float = float("nan")
     count_low90: float = float("nan")
@@ -113,12 +120,37 @@ def simulated_counts(
     return crises_in_window(crises, runs, start, trigger_fit.THEATRE, first, last)
 
 
+def rate_scores(origin: int, draws: int = 4000, seed: int = 1) -> tuple[float, float, float]:
+    """Score the forecast of each kind's occurrences from `origin` to `RATES_SCORED_UNTIL`.
+
+    Returns the CRPS summed over the Poisson kinds of the local-level rates
+    (`trigger_rates`, what the engine runs) and of the stationary ten-year rates, and the
+    share of kinds whose count lies in the local level's 90% band.
+    """
+    cut = record.cutoff(origin)
+    months = 12 * (int(RATES_SCORED_UNTIL[:4]) - int(cut[:4])) + int(RATES_SCORED_UNTIL[5:7])
+    months -= int(cut[5:7])
+    observed = trigger_rates.observed_counts(origin, RATES_SCORED_UNTIL)
+    model = trigger_rates.forecast_counts(trigger_rates.fit(origin), months, draws, seed)
+    stationary = trigger_rates.stationary_forecast_counts(origin, months, draws, seed)
+    covered = [
+        float(np.quantile(model[k], 0.05) <= observed[k] <= np.quantile(model[k], 0.95))
+        for k in trigger_rates.KINDS
+    ]
+    return (
+        sum(crps_sample(model[k], observed[k]) for k in trigger_rates.KINDS),
+        sum(crps_sample(stationary[k], observed[k]) for k in trigger_rates.KINDS),
+        float(np.mean(covered)),
+    )
+
+
 def origin_row(
     origin: int, scenarios: Path | None = None, runs: int = 1000, seed: int = 1
 ) -> OriginRow:
     """Fit at `origin`, score the trigger response and, where possible, the crisis count."""
     post = trigger_fit.fit(origin)
     b = trigger_fit.brier(post, SCORED_UNTIL)
+    rates_model, rates_stationary, covered = rate_scores(origin, seed=seed)
     row = OriginRow(
         origin=origin,
         fitted_occurrences=post.occurrences,
@@ -128,6 +160,9 @@ def origin_row(
         brier_model=b.model,
         brier_by_kind=b.by_kind,
         brier_constant=b.constant,
+        rates_crps_model=rates_model,
+        rates_crps_stationary=rates_stationary,
+        rates_covered90=covered,
     )
     if origin not in ORIGIN_SCENARIOS or scenarios is None:
         return row
@@ -182,6 +217,9 @@ def format_origins(frame: pd.DataFrame, fmt: str = "table") -> str:
         ("Brier model", "brier_model", "{:.4f}"),
         ("by kind", "brier_by_kind", "{:.4f}"),
         ("constant", "brier_constant", "{:.4f}"),
+        ("rates CRPS", "rates_crps_model", "{:.2f}"),
+        ("stationary", "rates_crps_stationary", "{:.2f}"),
+        ("in 90%", "rates_covered90", "{:.2f}"),
         ("count obs.", "count_observed", "{:.0f}"),
         ("median", "count_median", "{:.0f}"),
         ("90% band", "band", "{}"),

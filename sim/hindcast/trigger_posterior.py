@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import SimError
+from sim.hindcast import trigger_rates
 from sim.hindcast.trigger_fit import (
     EFFECTS,
     FIRST_YEAR,
@@ -28,10 +29,7 @@ from sim.hindcast.trigger_fit import (
     PRIOR_MU,
     PRIOR_SIGMA_SCALE,
     PRIORS,
-    RATE_PRIOR_SHAPE,
-    RATE_YEARS,
     TriggerPosterior,
-    rate_draws,
 )
 
 THEATRE_KINDS = {
@@ -43,9 +41,10 @@ THEATRE_KINDS = {
     "transit": "transit-taiwan",
 }
 """Trigger ids of the shipped Taiwan scenarios, by fitted kind."""
-RATE_KINDS = ("leader_visit", "arms_sale", "transit", "statement")
+RATE_KINDS = trigger_rates.KINDS
 """Kinds whose occurrences are a Poisson process in the shipped scenarios (the others are
-on the calendar): their rates are drawn from their posterior (`trigger_fit.rate_draws`)."""
+on the calendar): their rates and the rates' volatility are drawn from their posterior
+(`sim.hindcast.trigger_rates`)."""
 
 
 def trigger_columns(
@@ -125,10 +124,12 @@ def write_posterior(
     ids = ids or dict(THEATRE_KINDS)
     columns.update(trigger_columns(post, ids, at_year))
     if rates:
-        drawn = rate_draws(post.origin, draws, seed=seed + 1)
+        fitted = trigger_rates.fit(post.origin)
+        volatility, drawn = fitted.draws(draws, seed=seed + 1)
         for kind in RATE_KINDS:
             if kind in ids and isinstance(ids[kind], str):
                 columns[f"triggers.{ids[kind]}.rate_per_year"] = drawn[kind]
+                columns[f"triggers.{ids[kind]}.rate_volatility"] = volatility
     columns["weight"] = np.full(draws, 1.0 / draws)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_table(out / POSTERIOR, pa.table(columns))
@@ -190,9 +191,12 @@ def _why(path: str) -> str:
     name = path.rsplit(".", 1)[1]
     if name == "rate_per_year":
         return (
-            f"Gamma(n + {RATE_PRIOR_SHAPE}, {RATE_YEARS}): n occurrences in the {RATE_YEARS} "
-            "years to the origin, Jeffreys prior"
+            "the kind's rate in the origin's year: a Poisson local level (log rate a random "
+            f"walk) fitted on the annual counts {FIRST_YEAR} to the origin, log r_{FIRST_YEAR} ~ "
+            f"N({trigger_rates.PRIOR_LEVEL[0]}, {trigger_rates.PRIOR_LEVEL[1]}^2)"
         )
+    if name == "rate_volatility":
+        return f"sigma ~ Half-Normal({trigger_rates.PRIOR_SIGMA_SCALE}), shared by the kinds"
     if name == "propensity_volatility":
         return f"sigma ~ Half-Normal({PRIOR_SIGMA_SCALE})"
     mean, sd = PRIORS[name]

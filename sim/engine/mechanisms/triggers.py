@@ -4,11 +4,14 @@ Each ``[[triggers]]`` item j is a point process of one kind (leader visit, arms 
 election, inauguration, official statement, incident at sea or in the air) in one theatre,
 performed by actor ``by``. In month t it occurs
 
-    n_j(t) ~ Poisson(rate_per_year_j / 12) + [t is one of months_j]
+    n_j(t) ~ Poisson(rate_per_year_j exp(nu_j(t)) / 12) + [t is one of months_j]
 
-times. Each occurrence raises the grievance of the target toward the actor, and toward
-the theatre's holder h where h is neither (a US arms sale to Taiwan aggrieves China toward
-the United States and toward Taiwan, the dyad whose crisis it can open),
+times, where nu_j is the rate's level, a random walk in the log rate,
+nu_j(t) = nu_j(t-1) + s_j / sqrt(12) e_j(t), nu_j(0) = 0, with s_j its
+``rate_volatility`` per year (0: a stationary Poisson process). Each occurrence raises
+the grievance of the target toward the actor, and toward the theatre's holder h where h
+is neither (a US arms sale to Taiwan aggrieves China toward the United States and toward
+Taiwan, the dyad whose crisis it can open),
 
     G_target,x <- 1 - (1 - G_target,x) (1 - g_j)^n_j,   x in {by, h},
 
@@ -99,6 +102,18 @@ FIELDS: dict[str, F] = {
         doc="Poisson rate of occurrences (0: calendar months only).",
         source="judgement where data give no occurrence rate (docs/MODEL.md, Triggers)",
     ),
+    "rate_volatility": F(
+        kind="float",
+        default=0.0,
+        lo=0,
+        hi=5,
+        unit="1/sqrt(year)",
+        doc="Annual volatility of the log of the occurrence rate, a random walk from "
+        "rate_per_year at the start (monthly steps of this / sqrt(12)); 0: a stationary rate.",
+        source="fitted where a scenario says so (docs/calibration.md, trigger rates); else 0",
+        literature="no published estimate; prior Half-Normal(0.5) (judgement, as the "
+        "propensity's): over a decade the rate may drift by a factor of about e^1.6 at one sd",
+    ),
     "months": F(
         kind="months",
         default=[],
@@ -140,7 +155,7 @@ class TriggerParams(ParamBlock):
     ----------
     kind, theatre, by, target : (R, J) int
         Index into `KINDS`, theatre, acting and aggrieved actor.
-    rate_per_year, crisis_probability, grievance_increase : (R, J) float
+    rate_per_year, rate_volatility, crisis_probability, grievance_increase : (R, J) float
         The numbers of each trigger.
     months : (R, J, M) int
         Month offsets of the calendar occurrences, -1 padding.
@@ -249,6 +264,7 @@ class TriggerParams(ParamBlock):
     by: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
     target: Array = dataclasses.field(default_factory=lambda: _EMPTY.astype(np.int64))
     rate_per_year: Array = dataclasses.field(default_factory=lambda: _EMPTY)
+    rate_volatility: Array = dataclasses.field(default_factory=lambda: _EMPTY)
     crisis_probability: Array = dataclasses.field(default_factory=lambda: _EMPTY)
     grievance_increase: Array = dataclasses.field(default_factory=lambda: _EMPTY)
     months: Array = dataclasses.field(
@@ -290,6 +306,7 @@ class TriggerParams(ParamBlock):
             by=ints([ix.actors[t["by"]] for t in items]),
             target=ints([ix.actors[t["target"]] for t in items]),
             rate_per_year=floats("rate_per_year"),
+            rate_volatility=floats("rate_volatility"),
             crisis_probability=floats("crisis_probability"),
             grievance_increase=floats("grievance_increase"),
             months=months,
@@ -300,6 +317,8 @@ def occurrences(m: Month) -> np.ndarray:
     """Return this month's occurrences of every trigger, (R, J) int."""
     p = m.params.triggers
     rate = np.broadcast_to(p.rate_per_year, (m.runs, p.rate_per_year.shape[1])) / 12.0
+    if p.rate_volatility.any():
+        rate = rate * np.exp(m.state.world.rate_level)
     n = m.rng.poisson(rate, m.t, streams.TRIGGER_OCCURS).astype(np.int64)
     months = np.ascontiguousarray(np.broadcast_to(p.months, n.shape + p.months.shape[2:]))
     return n + kernels.count_equal(months.astype(np.int64, copy=False), m.t)
@@ -363,6 +382,21 @@ def drift_propensity(m: Month) -> None:
     w.propensity = w.propensity + (sigma / np.sqrt(12.0))[:, None] * e
 
 
+def drift_rates(m: Month) -> None:
+    """Move each trigger's rate level one monthly step of its random walk.
+
+    nu_j(t) = nu_j(t-1) + s_j / sqrt(12) e_j(t), e ~ N(0, 1), nu_j(0) = 0: the rate in
+    month t is rate_per_year_j exp(nu_j(t)) (a Poisson process whose log rate is a local
+    level, as the rates are fitted: `sim.hindcast.trigger_rates`).
+    """
+    s = m.params.triggers.rate_volatility
+    if m.t == 0 or not s.any():
+        return
+    w = m.state.world
+    e = m.rng.normal(m.t, streams.TRIGGER_RATE, w.rate_level.shape[1])
+    w.rate_level = w.rate_level + np.broadcast_to(s, e.shape) / np.sqrt(12.0) * e
+
+
 def response_probability(m: Month, theatre: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Chance that one occurrence of each trigger opens a crisis in this state, (R, J).
 
@@ -405,6 +439,7 @@ def step(m: Month) -> None:
         m.state.world.log_balance_start = log_balance(m)
     remember_crises(m)
     drift_propensity(m)
+    drift_rates(m)
     p = m.params.triggers
     if p.kind.shape[1] == 0:
         return
@@ -545,6 +580,12 @@ MECHANISM = Mechanism(
             axes=("theatre",),
             dtype=np.float64,
             doc="Random-walk shift of the log-odds that a trigger opens a crisis (0 at the start).",
+        ),
+        world(
+            "rate_level",
+            axes=("trigger",),
+            dtype=np.float64,
+            doc="Random-walk level of the log of each trigger's occurrence rate (0 at the start).",
         ),
         world(
             "crises_remembered",

@@ -164,3 +164,22 @@ def test_demo_estimates_lie_inside_their_ranges_over_parameters(tmp_path):
     assert (flat.param_low == 0).all() and (flat["mean"] == 0).all()  # only "never"
     text = format_uncertainty(table, "p")
     assert "never" in text or flat.empty
+
+
+def test_a_parameter_carried_under_several_names_is_fitted_once():
+    """The same draw in three columns (the trigger kinds' shared rate volatility) gives the
+    fit of the one column, with no warning from a singular information matrix."""
+    import warnings
+
+    rng = np.random.default_rng(6)
+    theta = _theta(rng, 5_000, dims=2)
+    p = 1 / (1 + np.exp(-(-2 + 0.7 * theta.p0)))
+    y = (rng.random(len(p)) < p).astype(float)
+    copies = theta.assign(a=theta.p0, b=theta.p0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        once = spread.fit(y, theta, "probability")
+        thrice = spread.fit(y, copies, "probability")
+    assert once is not None and thrice is not None
+    assert thrice.columns == ("p0", "p1")
+    np.testing.assert_allclose(thrice.predict(copies), once.predict(theta), rtol=1e-9)

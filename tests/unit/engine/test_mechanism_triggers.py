@@ -311,3 +311,48 @@ def test_propensity_shifts_the_response_like_the_other_effects() -> None:
     assert abs(k / 20000 - p) < 4 * math.sqrt(p * (1 - p) / 20000), (k, p)
     # without the walk the chance is 0.1, outside that band (the test can fail)
     assert abs(0.1 - p) > 4 * math.sqrt(p * (1 - p) / 20000)
+
+
+def test_rate_level_is_a_random_walk_of_the_stated_volatility() -> None:
+    """rate_volatility 0.5 a year, 25 months: after the updates of months 1..24 each
+    trigger's log-rate level is N(0, 0.5^2 x 24 / 12) per run, independently per trigger.
+    4,000 runs: the variance within 4 relative standard errors (sqrt(2 / 3999) = 2.2%),
+    the mean within 4 sqrt(var / 4000), the correlation of two triggers' levels within
+    4 / sqrt(4000)."""
+    trig = {"kind": "statement", "theatre": "isle", "by": "BBB", "rate_per_year": 1.0,
+            "rate_volatility": 0.5}  # fmt: skip
+    d = scenario([trig, {**trig, "kind": "arms_sale", "by": "CCC"}])
+    d["meta"]["months"] = 25
+    _, result = run(d, runs=4000)
+    level = result.world.rate_level
+    assert level.shape == (4000, 2)
+    var = 0.5**2 * 24 / 12
+    for j in range(2):
+        assert abs(level[:, j].var(ddof=1) / var - 1.0) < 4 * math.sqrt(2 / 3999)
+        assert abs(level[:, j].mean()) < 4 * math.sqrt(var / 4000)
+    assert abs(np.corrcoef(level.T)[0, 1]) < 4 / math.sqrt(4000)
+
+
+def test_rate_walk_scales_the_occurrences() -> None:
+    """rate 6 a year with volatility 1: the occurrences of month 12 (after the walk's
+    twelve monthly steps) are Poisson(0.5 exp(nu)), nu ~ N(0, 1), so their mean is
+    0.5 e^0.5 = 0.824 (0.5 without the walk). The counts of 20,000 runs (the month's
+    step as `triggers.step` takes it: the walk moves, then the occurrences are drawn)
+    lie within 4 standard errors of it (the mixture's variance 0.824 + 0.25 (e^2 - e))."""
+    from sim.engine.context import Month
+    from sim.engine.mechanisms import triggers
+
+    trig = {"kind": "statement", "theatre": "isle", "by": "BBB", "rate_per_year": 6.0,
+            "rate_volatility": 1.0}  # fmt: skip
+    d = scenario([trig])
+    d["meta"]["months"] = 13
+    s, p = compile_scenario(load_scenario(d))
+    engine = Engine(s, p, np.arange(20000, dtype=np.uint64))
+    for _ in range(12):
+        engine.step()
+    m = Month(engine.state, engine.params, s, engine.rng, 12, 20000, frozenset())
+    triggers.drift_rates(m)
+    counts = triggers.occurrences(m)[:, 0]
+    mean, var = 0.5 * math.exp(0.5), 0.5 * math.exp(0.5) + 0.25 * (math.e**2 - math.e)
+    assert abs(counts.mean() - mean) < 4 * math.sqrt(var / 20000), counts.mean()
+    assert abs(counts.mean() - 0.5) > 4 * math.sqrt(var / 20000)  # the test can fail
