@@ -156,7 +156,8 @@ class GreyzoneParams(ParamBlock, prefix="greyzone."):
         doc="Log-intensity spike in the month a crisis opens in the theatre (that month only).",
         literature="PLA aircraft around Taiwan in August 2022 several times a normal month, "
         "Chinese ships around the Senkakus in September 2012 (recalled, not in data/): "
-        "0.5-1.5",
+        "0.5-1.5 per named crisis; where a scenario's crises are more frequent than named "
+        "crises, scale it by their ratio (the shipped scenarios do: docs/MODEL.md 7.3)",
     )
     crisis_ratchet: Array = param(
         scope="activity",
@@ -168,7 +169,8 @@ class GreyzoneParams(ParamBlock, prefix="greyzone."):
         doc="Share of the crisis spike that stays in the level (a persistent step).",
         literature="activity stepped up after crises and stayed higher (Senkaku presence "
         "after the 2012 nationalisation, PLA air activity around Taiwan after August 2022), "
-        "but data/ cannot separate the step from the trend: 0-0.5",
+        "but data/ cannot separate the step from the trend: 0-0.5 per named crisis; "
+        "scaled by the ratio of named to model crises as crisis_spike",
     )
     shared_budget: Array = param(
         scope="activity",
