@@ -47,9 +47,15 @@ def ref_trigger_effects(
 
 
 def trigger_inputs(gen: np.random.Generator, runs: int, items: int, actors: int = 4) -> list:
-    """Random arguments (counts 0-3 and some negative, holders -1 to N - 1, kinds 0-5)."""
+    """Random arguments: counts -1 to 12 (half 0), holders -1 to N - 1, kinds 0-5, and a
+    fifth of the uniforms exactly at 1 - (1 - chance)^n, where a product that rounds
+    differently flips whether the crisis opens."""
     theatres = 3
-    n = gen.integers(-1, 4, (runs, items)) * (gen.random((runs, items)) < 0.5)
+    n = gen.integers(-1, 13, (runs, items)) * (gen.random((runs, items)) < 0.5)
+    chance = np.where(gen.random((runs, items)) < 0.1, 0.0, gen.random((runs, items)))
+    u = gen.random((runs, items))
+    for r, j in np.argwhere((gen.random((runs, items)) < 0.2) & (n > 0)):
+        u[r, j] = 1.0 - math.prod([1.0 - chance[r, j]] * int(n[r, j]))
     return [
         n.astype(np.int64),
         gen.integers(0, 6, (runs, items)),
@@ -60,8 +66,8 @@ def trigger_inputs(gen: np.random.Generator, runs: int, items: int, actors: int 
         gen.integers(0, actors, (runs, items)),
         gen.integers(-1, actors, (runs, theatres)),
         np.where(gen.random((runs, items)) < 0.1, 1.0, gen.random((runs, items))),
-        np.where(gen.random((runs, items)) < 0.1, 0.0, gen.random((runs, items))),
-        gen.random((runs, items)),
+        chance,
+        u,
     ]
 
 

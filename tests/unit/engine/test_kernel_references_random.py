@@ -109,7 +109,8 @@ def ref_poisson_search(u, lam, pmf0, limit: int) -> np.ndarray:
 def test_poisson_search_equals_its_recurrence() -> None:
     """Bit-identical (the same IEEE operations in the same order in Python floats), on
     random means in (0, 30), tiny and non-positive means, a NaN mean, uniforms at the
-    ends, a small step limit and pmf0 = 0 (an underflowed start: one step, k = 1)."""
+    ends and exactly at CDF values (ties), a small step limit and pmf0 = 0 (an
+    underflowed start: one step, k = 1)."""
     gen = np.random.default_rng(7)
     n = sized(20_000, 400)
     lam = np.concatenate([gen.random(n) * 30.0, [0.0, -1.0, np.nan, 1e-300, 5.0, 700.0, 800.0]])
@@ -117,6 +118,8 @@ def test_poisson_search_equals_its_recurrence() -> None:
     u[:50] = gen.choice([2.0**-54, 1e-12, BELOW_ONE, 1.0 - 1e-12], size=50)
     pmf0 = np.exp(-np.maximum(lam, 0.0))
     pmf0[np.isnan(lam)] = np.nan
+    for i in range(50, 150):  # u exactly at a CDF value: that count, not the next
+        u[i] = list(islice(_poisson_cdfs(lam[i], pmf0[i], 200), 6))[i % 6][1]
     for limit in (200, 3, 0):
         assert_same(
             kernels.poisson_search(u, lam, pmf0, limit), ref_poisson_search(u, lam, pmf0, limit)
@@ -156,13 +159,16 @@ def ref_binomial_search(u, ratio, pmf0, n: int) -> np.ndarray:
 @pytest.mark.parametrize("n", [0, 1, 5, 28, 31])
 def test_binomial_search_equals_its_recurrence(n: int) -> None:
     """Bit-identical (the same operations in order), on random q in (0, 1) (q = 1 - 1e-9
-    overflows nothing: pmf0 is tiny), q = 0 (ratio 0, pmf0 1), uniforms at the ends."""
+    overflows nothing: pmf0 is tiny), q = 0 (ratio 0, pmf0 1), uniforms at the ends and
+    exactly at CDF(0) or CDF(1) (ties)."""
     gen = np.random.default_rng(9 + n)
     size = sized(20_000, 300)
     q = np.concatenate([gen.random(size), [0.0, 1e-300, 0.5, 1.0 - 1e-9, 0.3]])
     u = np.concatenate([gen.random(size), [0.5, 0.5, BELOW_ONE, 0.5, 2.0**-54]])
     u[:40] = gen.choice([2.0**-54, BELOW_ONE, 1.0 - 1e-12], size=40)
     ratio, pmf0 = q / (1.0 - q), (1.0 - q) ** n
+    for i in range(40, 100):  # u exactly at CDF(k), k = 0 or 1: that count, not the next
+        u[i] = pmf0[i] if i % 2 or n == 0 else pmf0[i] + pmf0[i] * ratio[i] * n / 1.0
     got = kernels.binomial_search(u, ratio, pmf0, n)
     assert_same(got, ref_binomial_search(u, ratio, pmf0, n))
     assert ((got >= 0) & (got <= n)).all()
