@@ -243,3 +243,17 @@ def binomial_search(
                 break
         out[i] = k
     return out
+
+
+if numba.config.DISABLE_JIT:
+    _uniforms_python = uniforms
+
+    def uniforms(keys: np.ndarray, counter: np.uint64, n: int) -> np.ndarray:
+        """`uniforms` run as Python (``NUMBA_DISABLE_JIT=1``), numpy's overflow reports off.
+
+        SplitMix64 wraps modulo 2^64 on purpose; numpy's uint64 scalars wrap too but report
+        it (a warning, or an error under ``np.errstate(over="raise")``), compiled code does
+        not. The arithmetic and the results are the same.
+        """
+        with np.errstate(over="ignore"):
+            return _uniforms_python(keys, counter, n)
