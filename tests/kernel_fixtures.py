@@ -71,3 +71,36 @@ def unmix(x: int) -> int:
     x = (_unshift(x, 31) * pow(M2, -1, 2**64)) & MASK
     x = (_unshift(x, 27) * pow(M1, -1, 2**64)) & MASK
     return _unshift(x, 30)
+
+
+def simulation_digest(which: str, runs: int = 8) -> str:
+    """SHA-256 of every final world and outcome array and annual block of a small batch.
+
+    `which` is ``"rich"`` (`engine_fixtures.rich_scenario`: every mechanism, wars,
+    nuclear use) or ``"baseline"`` (``scenarios/baseline.toml``); seeds
+    ``run_seeds(20240601, 0..runs-1)``.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from engine_fixtures import rich_scenario
+
+    from sim.engine.params import compile_scenario
+    from sim.engine.simulate import simulate
+    from sim.runner.seeds import run_seeds
+    from sim.scenario import load_scenario
+
+    source = (
+        rich_scenario()
+        if which == "rich"
+        else Path(__file__).parents[1] / "scenarios/baseline.toml"
+    )
+    structure, params = compile_scenario(load_scenario(source))
+    result = simulate(structure, params, run_seeds(20240601, np.arange(runs)))
+    digest = hashlib.sha256()
+    for bundle in (result.world, result.outcome):
+        for name in bundle.names():
+            digest.update(name.encode() + np.ascontiguousarray(getattr(bundle, name)).tobytes())
+    for key in sorted(result.annual, key=str):
+        digest.update(str(key).encode() + np.ascontiguousarray(result.annual[key]).tobytes())
+    return digest.hexdigest()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kernel_fixtures import JIT_OFF, simulation_digest
 
 from sim.engine import jit, kernels
 
@@ -105,3 +106,18 @@ def test_every_kernel_has_a_reference_test() -> None:
     assert len(names) == 14
     missing = [name for name in names if f"kernels.{name}(" not in text]
     assert not missing
+
+
+@pytest.mark.skipif(JIT_OFF, reason="compares compiled kernels with the JIT off; both off here")
+@pytest.mark.parametrize("which", ["rich", "baseline"])
+def test_results_equal_with_and_without_the_jit(which: str) -> None:
+    """A batch of 8 runs (the rich scenario: 154 crises, wars, nuclear use) gives the same
+    bits with the kernels compiled and run as Python (``NUMBA_DISABLE_JIT=1``, a child
+    process; ~1 s there)."""
+    code = f"import kernel_fixtures as k; print(k.simulation_digest({which!r}))"
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": f"{TESTS.parents[1]}:{ROOT}"}
+    child = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], env=env, capture_output=True, text=True
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == simulation_digest(which)
