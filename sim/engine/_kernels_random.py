@@ -245,10 +245,12 @@ def binomial_search(
     return out
 
 
-if numba.config.DISABLE_JIT:
+if getattr(numba.config, "DISABLE_JIT", False):
     _uniforms_python = uniforms
 
-    def uniforms(keys: np.ndarray, counter: np.uint64, n: int) -> np.ndarray:
+    def uniforms(  # type: ignore[misc]  # replaces the (uncompiled) dispatcher
+        keys: np.ndarray, counter: np.uint64, n: int
+    ) -> np.ndarray:
         """`uniforms` run as Python (``NUMBA_DISABLE_JIT=1``), numpy's overflow reports off.
 
         SplitMix64 wraps modulo 2^64 on purpose; numpy's uint64 scalars wrap too but report
