@@ -177,7 +177,8 @@ def ndtri(u: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
 
     scipy evaluates Cephes' ndtri in scalar C with the C library's ``log`` and
     ``sqrt`` and no fused multiply-add; so does this (numba calls the same ``log``), which
-    tests/test_rng.py checks against scipy on millions of values, tails included.
+    ``tests/unit/engine/test_kernel_references_random.py`` checks against scipy on 1.5
+    million values, tails included.
     """
     out = np.empty(u.shape[0], dtype=np.float64)
     for i in range(u.shape[0]):
