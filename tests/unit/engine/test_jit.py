@@ -103,7 +103,7 @@ def test_every_kernel_has_a_reference_test() -> None:
     """Each kernel of `MODULES` is called in a ``test_kernel_references_*`` module."""
     text = "".join(p.read_text() for p in TESTS.glob("test_kernel_references_*.py"))
     names = [name for module in kernels.MODULES.values() for name in module]
-    assert len(names) == 14
+    assert len(names) >= 14  # the 14 of issue 25, and any added since
     missing = [name for name in names if f"kernels.{name}(" not in text]
     assert not missing
 
