@@ -7,7 +7,9 @@ hash of the source files of the kernel modules (`sim.engine.kernels.MODULES`) an
 module of ``sim`` they import, this one included. numba checks only the file that defines
 a kernel before it loads the kernel from its cache, so a kernel that inlines or calls one
 from another file would otherwise be served stale after that file changes; with the key,
-changing any of these files starts a new folder and every kernel is compiled afresh. The
+changing any of these files starts a new folder and every kernel is compiled afresh. A
+folder the user sets is keyed too: those who set it (developers, CI) are those who edit
+kernels; other numba code in the process caches there as well, which is harmless. The
 folder's name makes the setting idempotent: worker processes inherit the variable (or
 derive the same folder) and use it as it is. Installed packages (whose source folder may
 not be writable) and workers share one cache. The kernel modules do
