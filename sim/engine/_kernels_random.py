@@ -177,7 +177,8 @@ def ndtri(u: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
 
     scipy evaluates Cephes' ndtri in scalar C with the C library's ``log`` and
     ``sqrt`` and no fused multiply-add; so does this (numba calls the same ``log``), which
-    tests/test_rng.py checks against scipy on millions of values, tails included.
+    ``tests/unit/engine/test_kernel_references_random.py`` checks against scipy on 1.5
+    million values, tails included.
     """
     out = np.empty(u.shape[0], dtype=np.float64)
     for i in range(u.shape[0]):
@@ -243,3 +244,19 @@ def binomial_search(
                 break
         out[i] = k
     return out
+
+
+if getattr(numba.config, "DISABLE_JIT", False):
+    _uniforms_python = uniforms
+
+    def uniforms(  # type: ignore[misc]  # replaces the (uncompiled) dispatcher
+        keys: np.ndarray, counter: np.uint64, n: int
+    ) -> np.ndarray:
+        """`uniforms` run as Python (``NUMBA_DISABLE_JIT=1``), numpy's overflow reports off.
+
+        SplitMix64 wraps modulo 2^64 on purpose; numpy's uint64 scalars wrap too but report
+        it (a warning, or an error under ``np.errstate(over="raise")``), compiled code does
+        not. The arithmetic and the results are the same.
+        """
+        with np.errstate(over="ignore"):
+            return _uniforms_python(keys, counter, n)

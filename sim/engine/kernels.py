@@ -9,12 +9,14 @@ library's ``log``; bit-identical, tested), which keeps scipy out of the engine's
 Element-wise ``exp`` and ``log`` of arrays stay in numpy, whose SIMD versions can differ
 from the scalar C library by one unit in the last place.
 
-Compiled code is cached (``cache=True``) in ``NUMBA_CACHE_DIR``; when that variable is
-not set this module sets it to ``$XDG_CACHE_HOME/escalation-sim/numba`` (default
-``~/.cache/escalation-sim/numba``) before importing numba, so installed packages (whose
-source folder may not be writable) and worker processes (which inherit the variable,
-or derive the same folder) share one cache. The first run after installing compiles
-the kernels (a few seconds); later processes load them from the cache.
+Compiled code is cached (``cache=True``) in a folder keyed by a hash of the kernels'
+source files (`sim.engine.jit.cache_dir`: ``~/.cache/escalation-sim/numba/sim-<key>`` by
+default, or a ``sim-<key>`` subfolder of a ``NUMBA_CACHE_DIR`` the user sets), so a
+change to any kernel module, or to a module of ``sim`` it imports, compiles every kernel
+afresh, and installed packages and worker processes share one cache. The first run
+after installing compiles the kernels (a few seconds); later processes load them from
+the cache. Each kernel has a plain-Python or numpy reference it is tested against
+(``tests/unit/engine/test_kernel_references_*.py``).
 
 The kernels live beside their callers (`MODULES`: `sim.engine._kernels_random`,
 `_kernels_forces`, `_kernels_choice`, `sim.engine.mechanisms.triggers_kernels`,
@@ -41,8 +43,9 @@ MODULES = {
     "sim.engine.mechanisms.triggers_kernels": ("trigger_effects",),
     "sim.engine.mechanisms.grievance_kernels": ("grievance_month",),
 }
-"""The module of each kernel (a kernel calls only kernels of its own module, so numba's
-per-file cache never serves one stale)."""
+"""The module of each kernel. A kernel may call one from another module: the cache folder
+is keyed by the sources of all of them and of what they import (`sim.engine.jit`), so
+numba's per-file check never serves a stale one."""
 
 _WHERE = {name: module for module, names in MODULES.items() for name in names}
 

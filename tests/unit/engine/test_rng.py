@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from kernel_fixtures import GOLDEN, MASK, mix, unmix
 from scipy import stats
 
 from sim.engine.rng import CounterRNG, binomial_quantile, mix64, poisson_quantile
@@ -17,32 +18,6 @@ from sim.runner.seeds import run_seeds
 
 U_MIN = 2.0**-54  # the smallest uniform the generator returns
 U_TOP = 1.0 - 2.0**-53  # the largest double below 1
-
-_MASK = 2**64 - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
-
-
-def _mix(x: int) -> int:
-    """SplitMix64 finaliser in plain Python (checked against sim.engine.rng.mix64)."""
-    x ^= x >> 30
-    x = (x * _M1) & _MASK
-    x ^= x >> 27
-    x = (x * _M2) & _MASK
-    return x ^ (x >> 31)
-
-
-def _unshift(y: int, s: int) -> int:
-    x = y
-    for _ in range(64 // s + 1):
-        x = y ^ (x >> s)
-    return x
-
-
-def _unmix(x: int) -> int:
-    x = (_unshift(x, 31) * pow(_M2, -1, 2**64)) & _MASK
-    x = (_unshift(x, 27) * pow(_M1, -1, 2**64)) & _MASK
-    return _unshift(x, 30)
 
 
 def seed_with_bits(bits: int, month: int = 0, stream: int = 0) -> np.ndarray:
@@ -52,8 +27,8 @@ def seed_with_bits(bits: int, month: int = 0, stream: int = 0) -> np.ndarray:
     values that a sampling test would need ~2^53 draws to meet.
     """
     counter = (month << 40) | (stream << 20)
-    key = _unmix(bits) ^ _mix((counter * _GOLDEN) & _MASK)
-    return np.array([(_unmix(key) - _GOLDEN) & _MASK], dtype=np.uint64)
+    key = unmix(bits) ^ mix((counter * GOLDEN) & MASK)
+    return np.array([(unmix(key) - GOLDEN) & MASK], dtype=np.uint64)
 
 
 def seeds(n: int, master: int = 1) -> np.ndarray:
@@ -79,17 +54,17 @@ def test_uniform_open_interval_and_moments():
 
 
 def test_inverse_finaliser_reaches_chosen_bits():
-    for v in (0, 12345, _MASK):
-        assert _unmix(_mix(v)) == v
-        assert int(mix64(np.array([v], dtype=np.uint64))[0]) == _mix(v)
+    for v in (0, 12345, MASK):
+        assert unmix(mix(v)) == v
+        assert int(mix64(np.array([v], dtype=np.uint64))[0]) == mix(v)
     u = CounterRNG(seed_with_bits(0, 4, 9)).uniform(4, 9, 1)
     assert u[0, 0] == U_MIN
-    u = CounterRNG(seed_with_bits(_MASK - 2**12, 4, 9)).uniform(4, 9, 1)
+    u = CounterRNG(seed_with_bits(MASK - 2**12, 4, 9)).uniform(4, 9, 1)
     assert u[0, 0] < 1.0
 
 
 def test_uniform_top_value_stays_below_one():
-    rng = CounterRNG(seed_with_bits(_MASK))
+    rng = CounterRNG(seed_with_bits(MASK))
     assert rng.uniform(0, 0, 1)[0, 0] < 1.0
     assert np.isfinite(rng.normal(0, 0, 1)).all()
 
@@ -216,28 +191,3 @@ def test_large_seeds_and_duplicates():
     assert ((u > 0) & (u < 1)).all()
     np.testing.assert_array_equal(u[2], u[3])
     assert not np.array_equal(u[0], u[1])
-
-
-def test_compiled_ndtri_is_bit_identical_to_scipy():
-    """The engine's normal quantile (compiled, no scipy import) equals scipy's bit for bit:
-    uniforms, both tails down to the smallest subnormal, the branch points and edges."""
-    from scipy.special import ndtri as scipy_ndtri
-
-    from sim.engine import kernels
-
-    gen = np.random.default_rng(20261130)
-    edge = 0.13533528323661269189  # exp(-2), where Cephes switches approximations
-    cases = [
-        gen.random(1_000_000),
-        np.exp(-gen.random(200_000) * 740.0),  # lower tail, to ~1e-321
-        1.0 - np.exp(-gen.random(200_000) * 36.0),  # upper tail, to 1 - 2^-52
-        (np.arange(2**16) + 0.5) * 2.0**-16,
-        np.array(
-            [0.0, 1.0, 5e-324, 1e-300, 0.5, 1 - 2**-53, edge, 1 - edge, np.exp(-32.0)]
-            + [np.nextafter(edge, 1.0), np.nextafter(1 - edge, 0.0), -1.0, 2.0, np.nan]
-        ),
-    ]
-    for u in cases:
-        ours, theirs = kernels.ndtri(u), scipy_ndtri(u)
-        same = (ours == theirs) | (np.isnan(ours) & np.isnan(theirs))
-        assert same.all(), (u[~same][:5], ours[~same][:5], theirs[~same][:5])
