@@ -3,8 +3,9 @@
 * Every rule of every kind gives its one-line error at ``events.<id>.<key>`` when a
   scenario breaks it, and the valid event loads (kinds of the events, politics and arms
   mechanisms, rules shared from `sim.engine.event_checks` and the kind's own).
-* Rules of kinds outside the events mechanism (talks_close, sanctions, budget) are
-  scenario errors located by file and key, not errors when the scenario is compiled.
+* Rules of kinds outside the events mechanism (talks_close, sanctions, budget,
+  greyzone_rate) are scenario errors located by file and key, not errors (or a KeyError)
+  when the scenario is compiled.
 * A kind reports its first problem, in the order its rules are declared.
 """
 
@@ -104,6 +105,11 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "against",
         "sanctions need two different actors",
     ),
+    "greyzone-rate-unknown-activity": (
+        {"kind": "greyzone_rate", "theatre": "senkaku", "activity": "fishing"},
+        "activity",
+        "unknown activity 'fishing' in theatre 'senkaku'",
+    ),
     "budget-no-target": (
         {"kind": "budget", "actor": "JPN"},
         "",
@@ -126,6 +132,7 @@ VALID: dict[str, dict] = {
     "alliance-unknown": {"client": "TWN"},
     "talks-close-three": {"parties": ["CHN", "JPN"]},
     "sanctions-self": {"against": "CHN"},
+    "greyzone-rate-unknown-activity": {"activity": "cg_presence"},
     "budget-no-target": {"milex_usd_bn": 50.0},
 }
 """For each case, the change that makes its event valid."""
