@@ -31,3 +31,11 @@ class ScenarioError(SimError):
 
 class ResultsError(SimError):
     """A result folder that is missing, incomplete or tampered with."""
+
+
+def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """Return a ``" (did you mean 'x'?)"`` hint for an unknown name, or an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -60,6 +60,7 @@ from sim.engine.forces import (
     win_probability,
 )
 from sim.engine.ladder import COERCION_RUNG, SIGNALLING_RUNG, WAR_RUNG
+from sim.engine.mechanisms.crisis_params import CrisisParams
 
 if TYPE_CHECKING:
     from sim.engine.context import Month
@@ -169,7 +170,7 @@ def initiation_hazard(
     them is compiled (`sim.engine.kernels.concession_arguments`, `initiation_hazard`).
     """
     st, p, s = m.state, m.params, m.structure
-    w, cp = st.world, p.crisis
+    w, cp = st.world, p[CrisisParams]
     df = w.holder
     ch = np.full(df.shape, j)
     f_ch = side_force(st, p, s, ch, h.weights, h.basing)

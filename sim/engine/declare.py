@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -477,6 +477,25 @@ class Mechanism:
     trigger_labels: Callable[[dict], tuple[str, ...]] | None = None
 
 
+class Problem(NamedTuple):
+    """What is wrong with one scenario item (an event), for a located error.
+
+    Attributes
+    ----------
+    key : str
+        Field of the item at fault, empty for the item as a whole.
+    message : str
+        What is wrong, in one sentence.
+    """
+
+    key: str
+    message: str
+
+
+EventCheck = Callable[[dict, DeriveContext], "Problem | None"]
+"""A rule an event kind declares: (resolved occurrence, context) -> the problem, or None."""
+
+
 @dataclass(frozen=True)
 class EventKind:
     """One kind of scheduled event: its fields, the numbers it carries and what it changes.
@@ -494,6 +513,14 @@ class EventKind:
         (resolved event, `sim.engine.params.Index`) -> keyword fields of its `EventSpec`.
     apply : Callable
         ``apply(month, spec, fire, values)``: the change in the runs where `fire` (R,).
+    checks : tuple[EventCheck, ...]
+        Rules of the kind (two different parties, a claimant that acts...), run in order
+        on each occurrence once its defaults are filled in and the actors and theatres it
+        names are known to exist; the first `Problem` is the scenario's error, at
+        ``events.<id>.<key>`` (`sim.engine.event_checks` holds the shared ones).
+    opens_channel : bool
+        Whether an occurrence opens a dialogue channel between its two actors, whose
+        rounds of talks the diplomacy mechanism then records (``talks`` series).
     """
 
     name: str
@@ -501,6 +528,16 @@ class EventKind:
     spec: Callable[[dict, Any], dict]
     apply: Callable[[Any, Any, Array, Any], None]
     values: type[ParamBlock] | None = None
+    checks: tuple[EventCheck, ...] = field(default=(), kw_only=True)
+    opens_channel: bool = field(default=False, kw_only=True)
+
+    def problem(self, event: dict, context: DeriveContext) -> Problem | None:
+        """Return the first problem the kind's `checks` find in a resolved occurrence."""
+        for check in self.checks:
+            found = check(event, context)
+            if found is not None:
+                return found
+        return None
 
     def schema(self) -> dict[str, Field]:
         """Every field of this kind, for the scenario schema."""

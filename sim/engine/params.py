@@ -282,7 +282,7 @@ def _compile_events(d: dict, ix: Index, months: int) -> tuple[list, list, list, 
         kind = EVENT_KINDS[ev["kind"]]
         spec = kind.spec(ev, ix)
         record = kind.compile_values(ev, ix) if kind.values is not None else None
-        if ev["kind"] == "talks":
+        if kind.opens_channel:
             i, j = sorted(spec["actors"])
             if (i, j) not in talks:
                 talks.append((i, j))

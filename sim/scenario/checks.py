@@ -7,7 +7,6 @@ checks.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 
 from sim.engine.calendar import parse_month
 from sim.engine.declare import DeriveContext
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, suggest
 from sim.scenario import schema as S
 
 ACTOR_CODE = re.compile(r"^[A-Z]{3}\Z")
@@ -27,12 +26,6 @@ LIST_SECTIONS = {
     "grievances": S.GRIEVANCE_FIELDS,
     "triggers": S.TRIGGER_FIELDS,
 }
-
-
-def suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    """Return a ``" (did you mean 'x'?)"`` hint, or an empty string."""
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def nested_fields(fields: dict[str, S.Field]) -> dict[str, Any]:

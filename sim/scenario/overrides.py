@@ -16,9 +16,9 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, suggest
 from sim.scenario import schema as S
-from sim.scenario.checks import item_id, suggest
+from sim.scenario.checks import item_id
 
 SECTIONS = tuple(section for section in S.TOP_LEVEL if section != "sweep")
 """Top-level tables a ``--set`` path may start with (``[sweep]`` is not a scenario value)."""

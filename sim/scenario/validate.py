@@ -14,17 +14,16 @@ from typing import Any
 
 from sim.engine.calendar import format_month, parse_month
 from sim.engine.declare import DeriveContext
-from sim.engine.mechanisms.arms import POLICY_TARGETS
+from sim.engine.registry import EVENT_KINDS
+from sim.errors import suggest
 from sim.scenario import schema as S
 from sim.scenario.checks import (
     IDENT,
     NAME,
     Checker,
     check_structure,
-    item_id,
     provisional_where,
     resolve_calibration,
-    suggest,
 )
 
 # --- resolving the merged scenario ---------------------------------------------------------
@@ -401,7 +400,11 @@ def no_check(r: Resolving, item: dict, fields: Fields, where: str) -> None:
 
 
 def check_event(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Check an event's months and references, derive its defaults, run its kind's checks."""
+    """Check an event's months and references, derive its defaults, run its kind's checks.
+
+    The rules of each kind (two parties for talks, a claimant that acts...) are declared
+    with the kind (`sim.engine.declare.EventKind.checks`).
+    """
     at = parse_month(ev["at"])
     if not r.start <= at <= r.end:
         r.c.fail(
@@ -412,101 +415,14 @@ def check_event(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
     if ev["until"] and parse_month(ev["until"]) < at:
         r.c.fail(f"{where}.until", "until is before at")
     check_refs(r, ev, fields, where, kinds=("actor", "actors"))
-    if "parties" in ev:
-        check_parties(r, ev, where)
     check_refs(r, ev, fields, where, kinds=("theatre",))
-    BEFORE_DERIVING.get(ev["kind"], no_check)(r, ev, fields, where)
     derive_and_check(r, ev, fields, where)
-    AFTER_DERIVING.get(ev["kind"], no_check)(r, ev, fields, where)
+    problem = EVENT_KINDS[ev["kind"]].problem(ev, r.context)
+    if problem is not None:
+        r.c.fail(f"{where}.{problem.key}" if problem.key else where, problem.message)
 
 
 EVENTS = ItemArray("events", "event id", event_fields, no_check, check_event, named=True)
-
-PAIRS = ("talks", "hotline")
-"""Event kinds between exactly two parties."""
-
-
-def check_parties(r: Resolving, ev: dict, where: str) -> None:
-    """Require two parties for talks and hotlines, and at least one for any event."""
-    kind = ev["kind"]
-    if kind in PAIRS and len(ev["parties"]) != 2:
-        r.c.fail(f"{where}.parties", f"{kind} needs exactly two parties")
-    if not ev["parties"]:
-        r.c.fail(f"{where}.parties", "needs at least one party")
-
-
-def check_claimant(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require that the acting actor claims the theatre."""
-    theatre = r.context.theatres[ev["theatre"]]
-    if ev["by"] not in theatre["claimants"]:
-        r.c.fail(f"{where}.by", f"'{ev['by']}' is not a claimant of '{ev['theatre']}'")
-
-
-def check_challenger(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require that the acting actor claims the theatre and does not hold it."""
-    check_claimant(r, ev, fields, where)
-    if ev["by"] == r.context.theatres[ev["theatre"]]["holder"]:
-        r.c.fail(f"{where}.by", f"'{ev['by']}' already holds '{ev['theatre']}'")
-
-
-def check_incident(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require two different parties."""
-    if ev["against"] == ev["by"]:
-        r.c.fail(f"{where}.against", "an incident needs two different parties")
-
-
-def check_rules(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require that the activity exists in the theatre."""
-    acts = list(r.context.theatres[ev["theatre"]]["greyzone"])
-    if ev["activity"] not in acts:
-        r.c.fail(
-            f"{where}.activity",
-            f"unknown activity '{ev['activity']}' in theatre "
-            f"'{ev['theatre']}'{suggest(ev['activity'], acts)}",
-        )
-
-
-def check_policy(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require exactly one target and a `reach_by` after the event."""
-    given = [key for key in POLICY_TARGETS if ev[key] is not None]
-    if len(given) != 1:
-        r.c.fail(where, f"a policy event needs exactly one of {', '.join(POLICY_TARGETS)}")
-    if parse_month(ev["reach_by"]) <= parse_month(ev["at"]):
-        r.c.fail(f"{where}.reach_by", "reach_by must be after at")
-
-
-def check_alliance_change(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require that the alliance exists."""
-    ids = [a["id"] for a in r.context.alliances]
-    aid = item_id("alliances", {"patron": ev["patron"], "client": ev["client"]})
-    if aid not in ids:
-        r.c.fail(where, f"no alliance '{aid}' to change{suggest(str(aid), ids)}")
-
-
-def check_visit(r: Resolving, ev: dict, fields: Fields, where: str) -> None:
-    """Require different visitor and host."""
-    if ev["by"] == ev["to"]:
-        r.c.fail(f"{where}.to", "visitor and host are the same actor")
-
-
-EventCheck = Callable[[Resolving, dict, Fields, str], None]
-
-BEFORE_DERIVING: dict[str, EventCheck] = {
-    "incident": check_claimant,
-    "blockade": check_challenger,
-    "landing": check_challenger,
-    "invasion": check_challenger,
-}
-"""Per-kind checks of the acting actor against the theatre, before derived defaults."""
-
-AFTER_DERIVING: dict[str, EventCheck] = {
-    "incident": check_incident,
-    "rules_of_engagement": check_rules,
-    "policy": check_policy,
-    "alliance": check_alliance_change,
-    "visit": check_visit,
-}
-"""Per-kind checks that need the whole event (derived defaults included)."""
 
 
 def check_ref(c: Checker, value: str, known: list[str], where: str, what: str) -> None:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine import event_checks as rules
 from sim.engine import streams
 from sim.engine.arrays import once, sum_last
 from sim.engine.context import Month
@@ -58,7 +59,6 @@ from sim.engine.declare import (
 )
 from sim.engine.declare import Field as F
 from sim.engine.mechanisms.war import war_parties
-from sim.errors import SimError
 
 if TYPE_CHECKING:
     from sim.engine.params import EventSpec, Index
@@ -452,9 +452,7 @@ class BudgetValues(ParamBlock):
 
 
 def _budget_spec(ev: dict, ix: Index) -> dict[str, Any]:
-    given = [key for key in BUDGET_TARGETS if ev.get(key) is not None]
-    if len(given) != 1:
-        raise SimError(f"budget event {ev.get('id')}: give exactly one of {BUDGET_TARGETS}")
+    given = [key for key in BUDGET_TARGETS if ev.get(key) is not None]  # one: see BUDGET
     return {"actors": (ix.actors[ev["actor"]],), "policy": given[0]}
 
 
@@ -480,6 +478,7 @@ BUDGET = EventKind(
     _budget_spec,
     _budget,
     BudgetValues,
+    checks=(rules.exactly_one(BUDGET_TARGETS),),
 )
 """A one-off official budget: spending jumps to it and stays there for a fiscal year."""
 

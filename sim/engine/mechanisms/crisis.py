@@ -73,7 +73,7 @@ def initiate(m: Month) -> None:
     quiet = ~w.crisis
     if not quiet.any():
         return
-    rate = p.crisis.initiation_rate_per_year[:, None] / 12.0
+    rate = p[CrisisParams].initiation_rate_per_year[:, None] / 12.0
     noise = m.rng.normal(m.t, streams.INITIATION_NOISE, len(s.theatres))
     draw = m.rng.uniform(m.t, streams.INITIATION_DRAW, len(s.theatres))
     best_h = np.zeros(quiet.shape)
@@ -139,7 +139,7 @@ def _accident_probability(m: Month) -> np.ndarray:
         np.arange(m.runs)[:, None], np.maximum(w.challenger, 0), np.maximum(w.defender, 0)
     ] & m.on("diplomacy")
     relief = np.where(hot, 1.0 - p.diplomacy.hotline_accident_relief[:, None], 1.0)
-    return p.crisis.accident_probability[:, None] * relief
+    return p[CrisisParams].accident_probability[:, None] * relief
 
 
 def seized(m: Month) -> np.ndarray:
@@ -182,7 +182,7 @@ def decide(m: Month) -> None:
     u_esc = m.rng.uniform(m.t, streams.CRISIS_ESCALATE, k_all)
     u_set = m.rng.uniform(m.t, streams.CRISIS_SETTLE, k_all)
     u_acc = m.rng.uniform(m.t, streams.CRISIS_ACCIDENT, k_all)
-    cp = p.crisis
+    cp = p[CrisisParams]
     # the defender's months of preferring concession to resisting a credible threat (the
     # challenger would rather climb than back down: E_ch > 0), counted afresh in each crisis
     yields = (e_df < -cp.concession_cost[:, None]) & (e_ch > 0.0)
@@ -249,7 +249,7 @@ def _settle_share(
     """
     if not mask.any():
         return
-    st, cp = m.state, m.params.crisis
+    st, cp = m.state, m.params[CrisisParams]
     w, o = st.world, st.outcome
     below = cp.settlement_share[:, None] * np.clip(e_ch, 0.0, 1.0)
     midpoint = np.clip((e_ch + 1.0 - e_df) / 2.0, 0.0, 1.0)
@@ -315,6 +315,59 @@ MECHANISM = Mechanism(
     doc="Crisis bargaining under private information: initiate, hold, escalate, settle.",
     params=CrisisParams,
     state=(
+        world("crisis", axes=("theatre",), dtype=bool, doc="A crisis (or war) is open."),
+        world(
+            "challenger",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="Challenger of the open crisis, -1 if none.",
+        ),
+        world(
+            "defender",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="Defender of the open crisis, -1 if none.",
+        ),
+        world(
+            "crisis_start",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="Month the open crisis began, -1 if none.",
+        ),
+        world(
+            "crisis_trigger",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="What opened the open crisis (code into Structure.trigger_labels), -1 if none.",
+        ),
+        world(
+            "crisis_peak", axes=("theatre",), dtype=np.int64, doc="Highest rung of the open crisis."
+        ),
+        world(
+            "war_path",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="How the open crisis's war began (code into sim.engine.choice.WAR_PATHS), 0.",
+        ),
+        world(
+            "crisis_parties",
+            axes=("theatre",),
+            dtype=np.int64,
+            doc="Bit mask of the actors taking part in the open crisis.",
+        ),
+        outcome(
+            "first_crisis",
+            axes=("theatre",),
+            dtype=np.int64,
+            fill=-1,
+            doc="Month the first crisis opened, -1.",
+        ),
+        outcome("crises", axes=("theatre",), dtype=np.int64, doc="Crises opened."),
+        scratch("opened", axes=("theatre",), dtype=bool, doc="A crisis opened this month."),
         world(
             "sigma",
             axes=("actor",),

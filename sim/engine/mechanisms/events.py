@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine import event_checks as rules
 from sim.engine import streams
+from sim.engine.calendar import parse_month
 from sim.engine.choice import WAR_PATHS
 from sim.engine.context import Month
 from sim.engine.declare import (
@@ -27,13 +29,16 @@ from sim.engine.declare import (
     Mechanism,
     MonthView,
     ParamBlock,
+    Problem,
     param,
 )
 from sim.engine.declare import Field as F
 from sim.engine.ladder import COERCION_RUNG, WAR_RUNG, open_crisis
 from sim.engine.mechanisms.arms import POLICY_TARGETS, adopt_policy
+from sim.engine.mechanisms.crisis_params import CrisisParams
 from sim.engine.mechanisms.diplomacy import hold_talks
 from sim.engine.mechanisms.greyzone_records import default_opponent
+from sim.errors import suggest
 
 if TYPE_CHECKING:
     from sim.engine.params import EventSpec, Index
@@ -92,8 +97,32 @@ def _roe_spec(ev: dict, ix: Index) -> dict[str, Any]:
     }
 
 
+def _alliance_id(ev: dict) -> str:
+    """Return the id of the alliance an ``alliance`` event changes (PATRON-CLIENT)."""
+    return f"{ev['patron']}-{ev['client']}"
+
+
 def _alliance_spec(ev: dict, ix: Index) -> dict[str, Any]:
-    return {"alliance": ix.alliances[f"{ev['patron']}-{ev['client']}"]}
+    return {"alliance": ix.alliances[_alliance_id(ev)]}
+
+
+# --- rules of single kinds (shared ones: sim.engine.event_checks) ----------------------
+
+
+def _reached_later(ev: dict, context: DeriveContext) -> Problem | None:
+    """Require a policy's `reach_by` after the event."""
+    if parse_month(ev["reach_by"]) <= parse_month(ev["at"]):
+        return Problem("reach_by", "reach_by must be after at")
+    return None
+
+
+def _alliance_exists(ev: dict, context: DeriveContext) -> Problem | None:
+    """Require that the alliance an ``alliance`` event changes exists."""
+    ids = [a["id"] for a in context.alliances]
+    aid = _alliance_id(ev)
+    if aid not in ids:
+        return Problem("", f"no alliance '{aid}' to change{suggest(aid, ids)}")
+    return None
 
 
 # --- numbers each kind carries ---------------------------------------------------------
@@ -280,14 +309,19 @@ def _incident(m: Month, ev: EventSpec, fire: np.ndarray, values: IncidentValues)
     if not m.on("crisis"):
         return
     by, against = ev.actors
-    rung = np.where(np.isnan(values.rung), m.params.crisis.opening_rung, values.rung)
+    rung = np.where(np.isnan(values.rung), m.params[CrisisParams].opening_rung, values.rung)
     ch, df = _crisis_parties(m, ev.theatre, by, against)
     code = m.structure.trigger(f"event:{ev.id}")
     open_crisis(m.state, fire, ev.theatre, ch, df, rung.astype(np.int64), trigger=code)
 
 
-def _forcing(rung: int) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
-    """Blockade, landing, invasion: the actor opens a crisis at `rung` against the holder."""
+def _forcing(
+    rung: int, blockade: bool = False
+) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
+    """Blockade, landing, invasion: the actor opens a crisis at `rung` against the holder.
+
+    A `blockade` also puts the theatre under blockade.
+    """
 
     def apply(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
         if not m.on("crisis"):
@@ -302,7 +336,7 @@ def _forcing(rung: int) -> Callable[[Month, EventSpec, np.ndarray, Any], None]:
             m.state, act, k, np.full(m.runs, by), holder, rung, move="initiate", trigger=code
         )
         w = m.state.world
-        if ev.kind == "blockade":
+        if blockade:
             w.blockade[:, k] |= act
         if rung >= WAR_RUNG:
             scheduled = WAR_PATHS.index("scheduled")
@@ -338,7 +372,7 @@ def _pressure(m: Month, ev: EventSpec, fire: np.ndarray, values: Any) -> None:
         ch = np.full(m.runs, -1)
         for i in np.nonzero(s.claimant[k])[0]:
             ch = np.where((ch < 0) & (holder != i), i, ch)
-        rung = m.params.crisis.opening_rung.astype(np.int64)
+        rung = m.params[CrisisParams].opening_rung.astype(np.int64)
         code = s.trigger(f"event:{ev.id}")
         open_crisis(st, crisis, k, ch, holder, rung, trigger=code)
 
@@ -368,6 +402,8 @@ KINDS: tuple[EventKind, ...] = (
         },
         _parties,
         _talks,
+        checks=(rules.pair,),
+        opens_channel=True,
     ),
     EventKind(
         "hotline",
@@ -378,6 +414,7 @@ KINDS: tuple[EventKind, ...] = (
         },
         _parties,
         _hotline,
+        checks=(rules.pair,),
     ),
     EventKind(
         "policy",
@@ -385,6 +422,7 @@ KINDS: tuple[EventKind, ...] = (
         _policy_spec,
         _policy,
         PolicyValues,
+        checks=(rules.exactly_one(POLICY_TARGETS), _reached_later),
     ),
     EventKind(
         "incident",
@@ -405,6 +443,10 @@ KINDS: tuple[EventKind, ...] = (
         _by_against,
         _incident,
         IncidentValues,
+        checks=(
+            rules.claimant,
+            rules.different("by", "against", "an incident needs two different parties"),
+        ),
     ),
     EventKind(
         "rules_of_engagement",
@@ -417,6 +459,7 @@ KINDS: tuple[EventKind, ...] = (
         _roe_spec,
         _rules,
         RulesValues,
+        checks=(rules.activity,),
     ),
     EventKind(
         "drill",
@@ -429,6 +472,7 @@ KINDS: tuple[EventKind, ...] = (
         _parties,
         _pressure,
         DrillValues,
+        checks=(rules.some_parties,),
     ),
     EventKind(
         "visit",
@@ -440,6 +484,7 @@ KINDS: tuple[EventKind, ...] = (
         _visit,
         _pressure,
         VisitValues,
+        checks=(rules.different("by", "to", "visitor and host are the same actor"),),
     ),
     EventKind(
         "blockade",
@@ -450,7 +495,8 @@ KINDS: tuple[EventKind, ...] = (
             ),
         },
         _by,
-        _forcing(COERCION_RUNG),
+        _forcing(COERCION_RUNG, blockade=True),
+        checks=(rules.challenger,),
     ),
     EventKind(
         "landing",
@@ -464,6 +510,7 @@ KINDS: tuple[EventKind, ...] = (
         },
         _by,
         _forcing(COERCION_RUNG),
+        checks=(rules.challenger,),
     ),
     EventKind(
         "invasion",
@@ -477,6 +524,7 @@ KINDS: tuple[EventKind, ...] = (
         },
         _by,
         _forcing(WAR_RUNG),
+        checks=(rules.challenger,),
     ),
     EventKind(
         "alliance",
@@ -487,6 +535,7 @@ KINDS: tuple[EventKind, ...] = (
         _alliance_spec,
         _alliance,
         AllianceValues,
+        checks=(_alliance_exists,),
     ),
 )
 """Every scheduled event kind, in the order the schema lists them."""

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine import event_checks as rules
 from sim.engine import streams
 from sim.engine.arrays import once
 from sim.engine.context import Month
@@ -421,6 +422,7 @@ RATE_EVENT = EventKind(
     _rate_spec,
     _rate,
     RateValues,
+    checks=(rules.activity,),
 )
 """A dated break of an activity's level and drift (a new policy, unit or rule of the actor,
 e.g. the China Coast Guard under the Central Military Commission from July 2018)."""

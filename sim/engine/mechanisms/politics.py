@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine import event_checks as rules
 from sim.engine import streams
 from sim.engine.context import Month
 from sim.engine.declare import (
@@ -46,7 +47,6 @@ from sim.engine.declare import (
     world,
 )
 from sim.engine.declare import Field as F
-from sim.errors import SimError
 
 if TYPE_CHECKING:
     from sim.engine.params import EventSpec, Index
@@ -171,14 +171,10 @@ def _actor_spec(ev: dict, ix: Index) -> dict[str, Any]:
 
 
 def _pair_spec(ev: dict, ix: Index) -> dict[str, Any]:
-    if len(ev["parties"]) != 2 or ev["parties"][0] == ev["parties"][1]:
-        raise SimError(f"event '{ev['id']}': talks_close needs exactly two different parties")
     return {"actors": tuple(ix.actors[c] for c in ev["parties"])}
 
 
 def _by_against_spec(ev: dict, ix: Index) -> dict[str, Any]:
-    if ev["by"] == ev["against"]:
-        raise SimError(f"event '{ev['id']}': sanctions need two different actors")
     return {"actors": (ix.actors[ev["by"]], ix.actors[ev["against"]])}
 
 
@@ -250,6 +246,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
         },
         _pair_spec,
         _talks_close,
+        checks=(rules.pair,),
     ),
     EventKind(
         "sanctions",
@@ -260,6 +257,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
         _by_against_spec,
         _sanctions,
         SanctionValues,
+        checks=(rules.different("by", "against", "sanctions need two different actors"),),
     ),
 )
 """Scheduled event kinds of domestic politics and state acts."""

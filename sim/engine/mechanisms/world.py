@@ -1,10 +1,16 @@
 """The world: actors' economies and forces, theatres, their ladders and holders.
 
 Not a mechanism that can be switched off: it declares what every mechanism reads (GDP,
-spending, the capability stock, each theatre's holder, stakes and rung) and the outcome
-records every run keeps (highest rung, month of war, crises, final holder). After the
-mechanisms have moved, `sim.engine.step.settle_ladder` sets the rungs of theatres outside
-crises and updates these records.
+spending, the capability stock, each theatre's holder, stakes and rung) and the ladder's
+records every run keeps (highest rung, month and path of the first war, changes of
+holder). After the mechanisms have moved, `sim.engine.step.settle_ladder` sets the rungs
+of theatres outside crises and updates these records.
+
+The open crisis of each theatre (its parties, start, trigger, peak) and the count of
+crises are the crisis mechanism's state (`sim.engine.mechanisms.crisis`); every declared
+array exists whichever mechanisms are on, so the world's annual series and outcome
+columns (crises per year, ``crises``, ``first_crisis_month``), which keep their place in
+the result tables, read them too.
 """
 
 from __future__ import annotations
@@ -218,28 +224,6 @@ MECHANISM = Mechanism(
             init=lambda p: p.world.baseline_rung,
             doc="Current rung of each theatre's ladder.",
         ),
-        world("crisis", axes=("theatre",), dtype=bool, doc="A crisis (or war) is open."),
-        world(
-            "challenger",
-            axes=("theatre",),
-            dtype=np.int64,
-            fill=-1,
-            doc="Challenger of the open crisis, -1 if none.",
-        ),
-        world(
-            "defender",
-            axes=("theatre",),
-            dtype=np.int64,
-            fill=-1,
-            doc="Defender of the open crisis, -1 if none.",
-        ),
-        world(
-            "crisis_start",
-            axes=("theatre",),
-            dtype=np.int64,
-            fill=-1,
-            doc="Month the open crisis began, -1 if none.",
-        ),
         world(
             "holder",
             axes=("theatre",),
@@ -253,33 +237,11 @@ MECHANISM = Mechanism(
             dtype=np.int64,
             doc="Row of the run in its batch (set at the start).",
         ),
-        world(
-            "crisis_trigger",
-            axes=("theatre",),
-            dtype=np.int64,
-            fill=-1,
-            doc="What opened the open crisis (code into Structure.trigger_labels), -1 if none.",
-        ),
-        world(
-            "crisis_peak", axes=("theatre",), dtype=np.int64, doc="Highest rung of the open crisis."
-        ),
-        world(
-            "war_path",
-            axes=("theatre",),
-            dtype=np.int64,
-            doc="How the open crisis's war began (code into sim.engine.choice.WAR_PATHS), 0.",
-        ),
         outcome(
             "first_war_path",
             axes=("theatre",),
             dtype=np.int64,
             doc="How the first war in the theatre began (code into WAR_PATHS), 0 if none.",
-        ),
-        world(
-            "crisis_parties",
-            axes=("theatre",),
-            dtype=np.int64,
-            doc="Bit mask of the actors taking part in the open crisis.",
         ),
         outcome(
             "max_rung",
@@ -296,20 +258,11 @@ MECHANISM = Mechanism(
             doc="First month at rung 6 or more, -1 if none.",
         ),
         outcome(
-            "first_crisis",
-            axes=("theatre",),
-            dtype=np.int64,
-            fill=-1,
-            doc="Month the first crisis opened, -1.",
-        ),
-        outcome("crises", axes=("theatre",), dtype=np.int64, doc="Crises opened."),
-        outcome(
             "holder_changes",
             axes=("theatre",),
             dtype=np.int64,
             doc="Times the theatre changed hands.",
         ),
-        scratch("opened", axes=("theatre",), dtype=bool, doc="A crisis opened this month."),
         scratch(
             "peak",
             axes=("theatre",),

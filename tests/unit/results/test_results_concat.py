@@ -6,6 +6,8 @@
 * A file with another Arrow schema is encoded again under the first one's; an empty
   result is a valid empty file; copying through memory (when the kernel cannot copy
   between the files) gives the same file.
+* Files (or tables encoded) with page indexes are refused with an error naming the file:
+  their offset indexes hold absolute page offsets that copying would not move.
 """
 
 from __future__ import annotations
@@ -147,3 +149,25 @@ def test_not_a_parquet_file_is_refused(tmp_path):
     bad.write_bytes(b"PAR1 not really PAR1")
     with open(tmp_path / "out", "wb") as fh, pytest.raises(ThriftError):
         ParquetAppender(fh, parquet_options).append_file(bad)
+
+
+def test_files_with_page_indexes_are_refused(tmp_path):
+    """An offset index holds absolute page offsets the copy would not move: refused, named."""
+    plain, indexed = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    write(plain, table(0, 100))
+    write(indexed, table(100, 100), **parquet_options(table(0, 0).schema), write_page_index=True)
+    meta = pq.ParquetFile(indexed).metadata.row_group(0).column(0)
+    assert meta.has_offset_index and meta.has_column_index  # what the refusal is about
+    assert not concat.page_indexed(parse_struct(footer_bytes(plain)))
+    assert concat.page_indexed(parse_struct(footer_bytes(indexed)))
+    for paths in ([indexed], [plain, indexed]):
+        with pytest.raises(concat.PageIndexError, match="b.parquet: has a page index"):
+            concat_files(paths, tmp_path / "out.parquet", parquet_options)
+
+
+def test_tables_encoded_with_page_indexes_are_refused(tmp_path):
+    def indexed(schema: pa.Schema) -> dict:
+        return {**parquet_options(schema), "write_page_index": True}
+
+    with open(tmp_path / "out", "wb") as fh, pytest.raises(concat.PageIndexError):
+        ParquetAppender(fh, indexed).append_table(table(0, 10))
