@@ -1,8 +1,8 @@
-"""Compiled prototype of a slice of the month: grievance then arms, one run at a time.
+"""Compiled prototype of a slice of the month: grievance then arms, run by run.
 
 Used by `prototype_compiled_month.py` (issue 25, item 7): what a month compiled as one
-loop per run would cost, measured on a real slice of the engine. `run_month` does, for one
-run, what `sim.engine.mechanisms.grievance.step` and `sim.engine.mechanisms.arms.step`
+loop over runs would cost, measured on a real slice of the engine. The kernels do, for
+each run, what `sim.engine.mechanisms.grievance.step` and `sim.engine.mechanisms.arms.step`
 do for the batch, element by element in numpy's order (same operations, same order, no
 fused multiply-add), with the counter-based normals drawn per element. What cannot be
 the same: ``exp`` and ``log`` here are the C library's scalar functions, while the
@@ -11,10 +11,14 @@ for some arguments. ``**`` of parameters only (growth and depreciation factors, 
 starting spending ratios) is computed by numpy once per batch and passed in, as the
 engine does (`sim.engine.arrays.once`).
 
-`month` advances every run by one month (one compiled call per month: the shape of "one
-compiled call per mechanism step"); `horizon` advances them over many months in one call
-(the shape of "the whole month compiled"), with the slice's inputs from other mechanisms
-(hostility, crises) held as they are.
+`grievance` and `arms` each advance every run by one month (the shape of "one compiled
+call per mechanism step"); `month` calls both, `horizon` advances the runs over many
+months in one call (the shape of "the whole month compiled"), with the slice's inputs
+from other mechanisms (hostility, crises) held as they are. A first version called a
+per-run function with the arrays packed in tuples: unpacking them per run cost ~0.4 us
+per run-month (measured with the work itself switched off; most likely numba's reference
+counting of each array unpacked), as much as the arithmetic; they are now unpacked once
+per month.
 """
 
 from __future__ import annotations
@@ -35,24 +39,50 @@ FLOOR = 1e-9
 MOBILISATION_MONTHS = 6.0
 
 
+STREAMS = (71, 70, 72)
+"""The arms step's draw sites: ECONOMY_FX, ECONOMY_GDP, ARMS_BURDEN (`sim.engine.streams`)."""
+
+
 @numba.njit(cache=True, nogil=True)
-def normal(key: np.uint64, t: int, stream: int, i: int) -> float:  # pragma: no cover
-    """Standard normal i of draw site `stream` in month `t` for the run with `key`.
+def salts(t: int, n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """(3, n) salts of month `t`'s draws i = 0..n-1 at the arms step's three draw sites."""
+    out = np.empty((3, n), dtype=np.uint64)
+    for s in range(3):
+        stream = STREAMS[s]
+        counter = (np.uint64(t) << np.uint64(40)) | (np.uint64(stream) << np.uint64(20))
+        for i in range(n):
+            out[s, i] = _mix64((np.uint64(i) + counter) * _GOLDEN)
+    return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def normal(key: np.uint64, salt: np.uint64) -> float:  # pragma: no cover - compiled
+    """Standard normal of the run with `key` at the draw with `salt`.
 
     As `sim.engine.rng.CounterRNG.normal`: the counter-based uniform, then ``ndtri``.
     """
-    counter = (np.uint64(t) << np.uint64(40)) | (np.uint64(stream) << np.uint64(20))
-    salt = _mix64((np.uint64(i) + counter) * _GOLDEN)
     bits = _mix64(key ^ salt)
     value = (np.float64(bits >> np.uint64(11)) + 0.5) * _TO_UNIT
     return _ndtri(min(value, _BELOW_ONE))
 
 
-@numba.njit(cache=True, nogil=True)
-def grievance_run(
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def grievance(w, g, hostility):  # pragma: no cover - compiled
+    """One month of grievance for every run (as `grievance_kernels.grievance_month`)."""
+    G, crisis, rung, challenger, defender = w[10], w[11], w[12], w[13], w[14]
+    B, decay, crisis_gain, war_gain, top, war = g
+    for r in range(G.shape[0]):
+        _grievance_run(
+            r, G, hostility[r], B, decay, crisis, rung, challenger, defender,
+            crisis_gain, war_gain, top, war,
+        )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _grievance_run(
     r, G, H, B, decay, crisis, rung, challenger, defender, crisis_gain, war_gain, top, war
 ):  # pragma: no cover - compiled
-    """One month of grievance for run `r` (as `grievance_kernels.grievance_month`)."""
+    """One month of grievance for run `r`; `H` is its hostility (N, N)."""
     n = G.shape[1]
     d = decay[r]
     for i in range(n):
@@ -86,14 +116,14 @@ def grievance_run(
         G[r, i, i] = 0.0
 
 
-@numba.njit(cache=True, nogil=True)
-def arms_run(r, t, any_active, w, p, flags, keys, scratch):  # pragma: no cover - compiled
-    """One month of arms and economy for run `r` (as `sim.engine.mechanisms.arms.step`).
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def arms(t, w, p, flags, keys):  # pragma: no cover - compiled
+    """One month of arms and economy for every run (as `sim.engine.mechanisms.arms.step`).
 
     `w` holds the world arrays (written in place), `p` the parameter arrays, `flags` the
     batch-wide switches of the numpy code (some fx volatility, some GDP volatility, some
-    burden dynamics, grievance on, war on), `any_active` whether a policy is active in
-    any run this month (the numpy code updates the policy flags only then).
+    burden dynamics, grievance on, war on). The numpy code updates the policy flags only
+    in months where a policy is active in some run of the batch, and so does this.
     """
     (milex, gdp, fx, capability, burden_target, policy_active, policy_end, policy_t0,
      policy_m0, policy_target, G, crisis, rung, challenger, defender, joined) = w  # fmt: skip
@@ -102,87 +132,99 @@ def arms_run(r, t, any_active, w, p, flags, keys, scratch):  # pragma: no cover 
      war_rung) = p  # fmt: skip
     fx_any, gdp_any, burden_any, grievance_on, war_on = flags
     n = milex.shape[1]
-    key = keys[r]
-    fx_old, fx_new, gdp_new, local, new, fighting = scratch
-    # the economy: exchange rates, then GDP (`arms._economy`)
-    for i in range(n):
-        fx_old[i] = fx[r, i]
-        fx_new[i] = fx_old[i]
-        if fx_any:
-            u = normal(key, t, 71, i)
-            fx_new[i] = fx_old[i] * math.exp(fx_vol[r, i] * ROOT * u)
-        g = gdp[r, i] * growth[r, i]
-        if gdp_any:
-            z = normal(key, t, 70, i)
-            g = g * math.exp(gdp_vol[r, i] * ROOT * z)
-        if fx_any:
-            g = g * (fx_old[i] / fx_new[i])
-        gdp_new[i] = g
-        local[i] = milex[r, i] * fx_old[i]
-    for i in range(n):
-        excess = 0.0
-        if grievance_on:  # sum_last: left to right from +0.0
-            excess = (G[r, i, 0] - level[r, i, 0]) + 0.0
-            for j in range(1, n):
-                excess += G[r, i, j] - level[r, i, j]
-        if burden_any and burden[r, i]:
-            log_m = math.log(max(milex[r, i], FLOOR))
-            log_b = log_m - math.log(max(gdp[r, i], FLOOR))
-            target = math.log(max(burden_target[r, i], FLOOR))
-            react = 0.0
-            for j in range(n):
-                rel = (math.log(max(milex[r, j], FLOOR)) - log_m) - start_rel[r, i, j]
-                term = burden_reaction[r, i, j] * rel
-                react = term + 0.0 if j == 0 else react + term
-            drift = -adj[r, i] * (log_b - target) + react
-            drift = drift + sens[r, i] * excess
-            shock = burden_vol[r, i] * ROOT * normal(key, t, 72, i)
-            new[i] = math.exp(log_b + DT * drift + shock) * gdp_new[i] * fx_new[i]
-        else:
-            drive = arms_g[r, i]
-            if grievance_on:
-                drive = drive + sens[r, i] * milex0[r, i] * excess
-            react = 0.0
-            for j in range(n):
-                term = reaction[r, i, j] * milex[r, j]
-                react = term + 0.0 if j == 0 else react + term
-            new[i] = local[i] + DT * (fx_old[i] * react - fatigue[r, i] * local[i] + drive)
-    # spending policies (`arms._policies`)
-    if any_active:
+    any_active = _any_active(t, policy_active, policy_end)
+    salt = salts(t, n)
+    fx_old, fx_new, gdp_new, local, new, log_m = (
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+    )
+    fighting = np.empty(n, dtype=np.bool_)
+    for r in range(milex.shape[0]):
+        key = keys[r]
+        # the economy: exchange rates, then GDP (`arms._economy`)
         for i in range(n):
-            active = policy_active[r, i] and t <= policy_end[r, i]
-            if active:
-                span = max(policy_end[r, i] - policy_t0[r, i], 1)
-                frac = min(max((t + 1 - policy_t0[r, i]) / span, 0.0), 1.0)
-                ratio = max(policy_target[r, i], 1e-9) / max(policy_m0[r, i], 1e-9)
-                new[i] = policy_m0[r, i] * ratio**frac
-            policy_active[r, i] = policy_active[r, i] and t + 1 < policy_end[r, i]
-            if active and not policy_active[r, i]:
-                reached = new[i] / max(fx_new[i] * gdp_new[i], FLOOR)
-                burden_target[r, i] = min(max(reached, 0.0), 1.0)
-    # wartime mobilisation (`war.war_parties`)
-    if war_on:
+            fx_old[i] = fx[r, i]
+            fx_new[i] = fx_old[i]
+            if fx_any:
+                u = normal(key, salt[0, i])
+                fx_new[i] = fx_old[i] * math.exp(fx_vol[r, i] * ROOT * u)
+            g = gdp[r, i] * growth[r, i]
+            if gdp_any:
+                z = normal(key, salt[1, i])
+                g = g * math.exp(gdp_vol[r, i] * ROOT * z)
+            if fx_any:
+                g = g * (fx_old[i] / fx_new[i])
+            gdp_new[i] = g
+            local[i] = milex[r, i] * fx_old[i]
+            if burden_any:
+                log_m[i] = math.log(max(milex[r, i], FLOOR))
         for i in range(n):
-            fighting[i] = False
-        for k in range(crisis.shape[1]):
-            if crisis[r, k] and rung[r, k] >= war_rung:
-                fighting[max(challenger[r, k], 0)] = True
-                fighting[max(defender[r, k], 0)] = True
-                for a in range(patron.shape[0]):
-                    if joined[r, k, a]:
-                        fighting[patron[a]] = True
+            excess = 0.0
+            if grievance_on:  # sum_last: left to right from +0.0
+                excess = (G[r, i, 0] - level[r, i, 0]) + 0.0
+                for j in range(1, n):
+                    excess += G[r, i, j] - level[r, i, j]
+            if burden_any and burden[r, i]:
+                log_b = log_m[i] - math.log(max(gdp[r, i], FLOOR))
+                target = math.log(max(burden_target[r, i], FLOOR))
+                react = 0.0
+                for j in range(n):
+                    rel = (log_m[j] - log_m[i]) - start_rel[r, i, j]
+                    term = burden_reaction[r, i, j] * rel
+                    react = term + 0.0 if j == 0 else react + term
+                drift = -adj[r, i] * (log_b - target) + react
+                drift = drift + sens[r, i] * excess
+                shock = burden_vol[r, i] * ROOT * normal(key, salt[2, i])
+                new[i] = math.exp(log_b + DT * drift + shock) * gdp_new[i] * fx_new[i]
+            else:
+                drive = arms_g[r, i]
+                if grievance_on:
+                    drive = drive + sens[r, i] * milex0[r, i] * excess
+                react = 0.0
+                for j in range(n):
+                    term = reaction[r, i, j] * milex[r, j]
+                    react = term + 0.0 if j == 0 else react + term
+                new[i] = local[i] + DT * (fx_old[i] * react - fatigue[r, i] * local[i] + drive)
+        # spending policies (`arms._policies`)
+        if any_active:
+            for i in range(n):
+                active = policy_active[r, i] and t <= policy_end[r, i]
+                if active:
+                    span = max(policy_end[r, i] - policy_t0[r, i], 1)
+                    frac = min(max((t + 1 - policy_t0[r, i]) / span, 0.0), 1.0)
+                    ratio = max(policy_target[r, i], 1e-9) / max(policy_m0[r, i], 1e-9)
+                    new[i] = policy_m0[r, i] * ratio**frac
+                policy_active[r, i] = policy_active[r, i] and t + 1 < policy_end[r, i]
+                if active and not policy_active[r, i]:
+                    reached = new[i] / max(fx_new[i] * gdp_new[i], FLOOR)
+                    burden_target[r, i] = min(max(reached, 0.0), 1.0)
+        # wartime mobilisation (`war.war_parties`)
+        if war_on:
+            for i in range(n):
+                fighting[i] = False
+            for k in range(crisis.shape[1]):
+                if crisis[r, k] and rung[r, k] >= war_rung:
+                    fighting[max(challenger[r, k], 0)] = True
+                    fighting[max(defender[r, k], 0)] = True
+                    for a in range(patron.shape[0]):
+                        if joined[r, k, a]:
+                            fighting[patron[a]] = True
+            for i in range(n):
+                if fighting[i]:
+                    goal = mobilisation[r] * gdp[r, i] * fx_old[i]
+                    new[i] = max(new[i], local[i] + (goal - local[i]) / MOBILISATION_MONTHS)
         for i in range(n):
-            if fighting[i]:
-                goal = mobilisation[r] * gdp[r, i] * fx_old[i]
-                new[i] = max(new[i], local[i] + (goal - local[i]) / MOBILISATION_MONTHS)
-    for i in range(n):
-        gdp[r, i] = gdp_new[i]
-        fx[r, i] = fx_new[i]
-        hi = max_share[r, i] * gdp_new[i] * fx_new[i]
-        spend = min(max(new[i], 0.0), hi)
-        usd = spend / fx_new[i]
-        capability[r, i] = capability[r, i] * keep[r, i] + usd * DT
-        milex[r, i] = usd
+            gdp[r, i] = gdp_new[i]
+            fx[r, i] = fx_new[i]
+            hi = max_share[r, i] * gdp_new[i] * fx_new[i]
+            spend = min(max(new[i], 0.0), hi)
+            usd = spend / fx_new[i]
+            capability[r, i] = capability[r, i] * keep[r, i] + usd * DT
+            milex[r, i] = usd
 
 
 @numba.njit(cache=True, nogil=True)
@@ -198,41 +240,18 @@ def _any_active(t, policy_active, policy_end):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True)
 def month(t, w, p, g, flags, keys, hostility):  # pragma: no cover - compiled
     """One month of grievance then arms for every run; `hostility` (R, N, N) as gathered."""
-    G, crisis, rung, challenger, defender = w[10], w[11], w[12], w[13], w[14]
-    B, decay, crisis_gain, war_gain, top, war = g
-    n = G.shape[1]
-    scratch = (
-        np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
-        np.empty(n, dtype=np.bool_),
-    )  # fmt: skip
-    any_active = _any_active(t, w[5], w[6])
-    for r in range(G.shape[0]):
-        if flags[3]:
-            grievance_run(
-                r, G, hostility[r], B, decay, crisis, rung, challenger, defender,
-                crisis_gain, war_gain, top, war,
-            )  # fmt: skip
-        arms_run(r, t, any_active, w, p, flags, keys, scratch)
+    if flags[3]:
+        grievance(w, g, hostility)
+    arms(t, w, p, flags, keys)
 
 
 @numba.njit(cache=True, nogil=True)
 def horizon(t0, months, w, p, g, flags, keys):  # pragma: no cover - compiled
     """`months` months of grievance then arms from month `t0`, no hostility from elsewhere."""
-    G, crisis, rung, challenger, defender = w[10], w[11], w[12], w[13], w[14]
-    B, decay, crisis_gain, war_gain, top, war = g
-    n = G.shape[1]
-    scratch = (
-        np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
-        np.empty(n, dtype=np.bool_),
-    )  # fmt: skip
-    H = np.zeros((n, n))
+    G = w[10]
+    hostility = np.zeros(G.shape)
     for t in range(t0, t0 + months):
-        any_active = _any_active(t, w[5], w[6])
-        for r in range(G.shape[0]):
-            if flags[3]:
-                H[:] = 0.0
-                grievance_run(
-                    r, G, H, B, decay, crisis, rung, challenger, defender,
-                    crisis_gain, war_gain, top, war,
-                )  # fmt: skip
-            arms_run(r, t, any_active, w, p, flags, keys, scratch)
+        if flags[3]:
+            hostility[:] = 0.0
+            grievance(w, g, hostility)
+        arms(t, w, p, flags, keys)
