@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -226,7 +227,8 @@ def check_month_by_month(args: argparse.Namespace, scalar: bool) -> None:
 
     structure, params = compiled_scenario(args.scenario)
     engine = Engine(structure, params, run_seeds(1, np.arange(args.check_runs)), record=True)
-    tally, copies = Tally(), {}
+    tally = Tally()
+    copies: dict[str, Any] = {}
 
     def before(step: Callable) -> Callable:
         def run(m) -> None:  # noqa: ANN001
