@@ -23,6 +23,9 @@ numpy's order. This script prints, with the machine's load beside each figure:
     of the scenario), the prototype called once per month (its arguments gathered from
     the engine's state and parameters each month, as an engine step would), and the
     prototype's `horizon` (one call for all months).
+``steps`` (not by default)
+    the same fit for every mechanism's step and the whole month, timed inside full
+    recorded runs: where the month's fixed and marginal costs are.
 """
 
 from __future__ import annotations
@@ -401,13 +404,66 @@ def fit(args: argparse.Namespace) -> None:
     unpin()
 
 
+def steps(args: argparse.Namespace) -> None:
+    """Fixed and marginal cost of every mechanism's step in full runs (what the slice is of)."""
+    from sim.engine.registry import MECHANISMS
+    from sim.engine.simulate import Engine
+    from sim.runner.seeds import run_seeds
+
+    structure, params = compiled_scenario(args.scenario)
+    names = [m.name for m in MECHANISMS if m.step is not None]
+    spent: dict[str, float] = {}
+
+    def timed(name: str) -> Callable:
+        def wrapper(step: Callable) -> Callable:
+            def run(m) -> None:  # noqa: ANN001
+                c0 = time.process_time()
+                step(m)
+                spent[name] = spent.get(name, 0.0) + time.process_time() - c0
+
+            return run
+
+        return wrapper
+
+    pinned = pin_one_core()
+    wrap({name: timed(name) for name in names})
+    points: dict[str, list[float]] = {name: [] for name in [*names, "month"]}
+    try:
+        Engine(structure, params, run_seeds(1, np.arange(20)), record=True).run()
+        for size in args.sizes:
+            seeds = run_seeds(1, np.arange(size))
+            rounds: dict[str, list[float]] = {name: [] for name in points}
+            for _ in range(args.repeats):
+                spent.clear()
+                c0 = time.process_time()
+                Engine(structure, params, seeds, record=True).run()
+                spent["month"] = time.process_time() - c0
+                for name in points:
+                    rounds[name].append(spent.get(name, 0.0) / structure.months)
+            for name in points:
+                points[name].append(median(rounds[name]))
+    finally:
+        unwrap()
+    unpin()
+    print(f"steps         CPU per month of each step, pinned {pinned}, median of {args.repeats}")
+    xs = np.asarray(args.sizes, dtype=float)
+    for name, ys in points.items():
+        slope, intercept = np.polyfit(xs, np.asarray(ys), 1)
+        print(
+            f"  {name:12} batch 1 {1e3 * ys[0]:7.4f} ms  fixed {1e3 * intercept:7.4f} ms  "
+            f"marginal {1e6 * slope:7.4f} us per run-month  ({load()})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=SCENARIO)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 50, 200, 1000, 5000])
     parser.add_argument("--check-runs", type=int, default=2000)
-    parser.add_argument("--figures", nargs="+", default=["check", "fit"], choices=["check", "fit"])
+    parser.add_argument(
+        "--figures", nargs="+", default=["check", "fit"], choices=["check", "fit", "steps"]
+    )
     args = parser.parse_args()
     print(host_line())
     if "check" in args.figures:
@@ -415,6 +471,8 @@ def main() -> None:
         check_horizon(args)
     if "fit" in args.figures:
         fit(args)
+    if "steps" in args.figures:
+        steps(args)
 
 
 if __name__ == "__main__":
