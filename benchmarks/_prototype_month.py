@@ -19,6 +19,9 @@ per-run function with the arrays packed in tuples: unpacking them per run cost ~
 per run-month (measured with the work itself switched off; most likely numba's reference
 counting of each array unpacked), as much as the arithmetic; they are now unpacked once
 per month.
+
+`ladder_moves` compiles the crisis ladder's moves of a month, given the bargaining values
+(`sim.engine.mechanisms.crisis.decide` after `sim.engine.forces.bargaining`).
 """
 
 from __future__ import annotations
@@ -255,3 +258,76 @@ def horizon(t0, months, w, p, g, flags, keys):  # pragma: no cover - compiled
             hostility[:] = 0.0
             grievance(w, g, hostility)
         arms(t, w, p, flags, keys)
+
+
+@numba.njit(cache=True, nogil=True)
+def _uniform(key: np.uint64, t: int, stream: int, i: int) -> float:  # pragma: no cover
+    """Uniform i of draw site `stream` in month `t` for the run with `key` (`CounterRNG`)."""
+    counter = (np.uint64(t) << np.uint64(40)) | (np.uint64(stream) << np.uint64(20))
+    bits = _mix64(key ^ _mix64((np.uint64(i) + counter) * _GOLDEN))
+    return min((np.float64(bits >> np.uint64(11)) + 0.5) * _TO_UNIT, _BELOW_ONE)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def ladder_moves(t, w, bargain, p, keys, move):  # pragma: no cover - compiled
+    """The crisis ladder's moves of one month (`crisis.decide` after `forces.bargaining`).
+
+    For every open crisis not opened this month: the three uniforms (escalate, settle,
+    accident), the defender's months of yielding, capitulation, settlement, escalation,
+    retaking a seized theatre, accidents while holding, the new rung and the war's path.
+    `bargain` holds the bargaining values (e_ch, e_df before blockade pain, gap,
+    commitment gap), `move` the scratch moves (written in place, as are `w`'s arrays).
+    """
+    (crisis, opened, rung, challenger, defender, crisis_start, resist_months, war_path,
+     seized_at, holder, blockade_pain, hotline) = w  # fmt: skip
+    e_ch_all, e_df_all, gap_all, commitment_all = bargain
+    (concession_cost, concession_months, war_negotiation, settlement, escalation,
+     accident_p, hotline_relief, diplomacy_on) = p  # fmt: skip
+    for r in range(rung.shape[0]):
+        key = keys[r]
+        for k in range(rung.shape[1]):
+            if not (crisis[r, k] and not opened[r, k]):
+                continue
+            level = rung[r, k]
+            at_war = level >= 6
+            taken = seized_at[r, k] == crisis_start[r, k] and holder[r, k] == challenger[r, k]
+            e_ch = e_ch_all[r, k]
+            e_df = e_df_all[r, k] - blockade_pain[r, k]
+            gap = gap_all[r, k]
+            u_esc = _uniform(key, t, 12, k)
+            u_set = _uniform(key, t, 13, k)
+            u_acc = _uniform(key, t, 14, k)
+            yields = e_df < -concession_cost[r] and e_ch > 0.0
+            before = 0 if crisis_start[r, k] >= t - 1 else resist_months[r, k]
+            resist_months[r, k] = before + 1 if yields else 0
+            capitulate = resist_months[r, k] >= concession_months[r] and level >= 4
+            deal = gap <= 0.0 and commitment_all[r, k] <= 0.0
+            rate = war_negotiation[r] if at_war else settlement[r]
+            settle = not capitulate and deal and not (taken and not at_war) and u_set < rate
+            go_up = u_esc < escalation[r]
+            escalate = not capitulate and not deal and not at_war and not taken and go_up
+            retake = taken and not at_war and not capitulate and not yields and go_up
+            holding = not settle and not escalate and not capitulate and not retake
+            hot = diplomacy_on and hotline[r, max(challenger[r, k], 0), max(defender[r, k], 0)]
+            relief = 1.0 - hotline_relief[r] if hot else 1.0
+            accident = holding and 3 <= level <= 4 and u_acc < accident_p[r] * relief
+            m = 1  # hold
+            if escalate or retake:
+                m = 2
+            if accident:
+                m = 5
+            if settle:
+                m = 3
+            if capitulate:
+                m = 4
+            move[r, k] = m
+            if retake:
+                rung[r, k] = 6
+            elif escalate or accident:
+                rung[r, k] = min(level + 1, 6)
+            if (escalate or accident or retake) and rung[r, k] >= 6 and not at_war:
+                path = 1 if gap > 0.0 else 2  # bargaining failure, commitment
+                if retake:
+                    path = 4  # fait accompli
+                if war_path[r, k] == 0:
+                    war_path[r, k] = path

@@ -26,6 +26,10 @@ numpy's order. This script prints, with the machine's load beside each figure:
 ``steps`` (not by default)
     the same fit for every mechanism's step and the whole month, timed inside full
     recorded runs: where the month's fixed and marginal costs are.
+``ladder`` (not by default)
+    the crisis ladder's moves after bargaining (`_prototype_month.ladder_moves`) against
+    the engine's `crisis.decide` less `bargaining` and its bookkeeping, in full runs:
+    values compared every month, and the same fit.
 """
 
 from __future__ import annotations
@@ -455,6 +459,115 @@ def steps(args: argparse.Namespace) -> None:
         )
 
 
+LADDER_WORLD = (
+    "crisis", "rung", "challenger", "defender", "crisis_start", "resist_months", "war_path",
+    "seized_at", "holder", "blockade_pain", "hotline",
+)  # fmt: skip
+
+
+def ladder(args: argparse.Namespace) -> None:
+    """The crisis ladder's moves: the engine's `decide` (less what the kernel leaves out)."""
+    from _prototype_month import ladder_moves
+
+    import sim.engine.mechanisms.crisis as crisis
+    from sim.engine.simulate import Engine
+    from sim.runner.seeds import run_seeds
+
+    structure, params = compiled_scenario(args.scenario)
+    decide, others = crisis.decide, ("bargaining", "note_rungs", "_settle_share",
+                                     "transfer", "close_crisis")  # fmt: skip
+    originals = {name: getattr(crisis, name) for name in others}
+    spent = {"decide": 0.0, "others": 0.0, "kernel": 0.0}
+    captured: dict[str, Any] = {}
+    tally = Tally()
+
+    def timed_other(name: str) -> Callable:
+        def run(*a: Any, **k: Any) -> Any:
+            c0 = time.process_time()
+            out = originals[name](*a, **k)
+            spent["others"] += time.process_time() - c0
+            if name == "bargaining":
+                captured["bargain"] = out
+            return out
+
+        return run
+
+    def timed_decide(m) -> None:  # noqa: ANN001
+        w, x, p = m.state.world, m.state.scratch, m.params
+        world = [np.array(getattr(w, name), copy=True) for name in LADDER_WORLD]
+        world.insert(1, np.array(x.opened, copy=True))
+        move = np.array(x.move, copy=True)
+        captured.clear()
+        c0 = time.process_time()
+        decide(m)
+        spent["decide"] += time.process_time() - c0
+        if "bargain" not in captured:
+            return
+        b = captured["bargain"]
+        cp = p.crisis
+        # one type signature whatever the batch (a new one would compile or load again)
+        kernel_params = (
+            *(np.ascontiguousarray(a, dtype=np.float64) for a in (
+                cp.concession_cost, cp.concession_months, cp.war_negotiation_probability,
+                cp.settlement_probability, cp.escalation_probability, cp.accident_probability,
+                p.diplomacy.hotline_accident_relief)),
+            bool(m.on("diplomacy")),
+        )  # fmt: skip
+        bargain = tuple(
+            np.ascontiguousarray(a, dtype=np.float64)
+            for a in (b.e_ch, b.e_df, b.gap, b.commitment_gap)
+        )
+        keys = np.ascontiguousarray(m.rng.keys[:, 0])
+        c0 = time.process_time()
+        ladder_moves(m.t, tuple(world), bargain, kernel_params, keys, move)
+        spent["kernel"] += time.process_time() - c0
+        tally.add("move", x.move, move)
+        tally.add("resist_months", w.resist_months, world[6])
+        kept = (move != 3) & (move != 4)  # settled or capitulated: closed, rung reset
+        tally.add("rung (open)", w.rung[kept], world[2][kept])
+        tally.add("war_path (open)", w.war_path[kept], world[7][kept])
+
+    for name in others:
+        setattr(crisis, name, timed_other(name))
+    crisis.decide = timed_decide
+    pinned = pin_one_core()
+    points: dict[str, list[float]] = {"engine": [], "kernel": []}
+    try:
+        Engine(structure, params, run_seeds(1, np.arange(20)), record=True).run()
+        for size in args.sizes:
+            seeds = run_seeds(1, np.arange(size))
+            engine_ms, kernel_ms = [], []
+            for _ in range(args.repeats):
+                for key in spent:
+                    spent[key] = 0.0
+                Engine(structure, params, seeds, record=True).run()
+                engine_ms.append((spent["decide"] - spent["others"]) / structure.months)
+                kernel_ms.append(spent["kernel"] / structure.months)
+            points["engine"].append(median(engine_ms))
+            points["kernel"].append(median(kernel_ms))
+            print(
+                f"  batch {size:>6}  engine moves {1e3 * points['engine'][-1]:8.4f} ms  "
+                f"kernel {1e3 * points['kernel'][-1]:8.4f} ms per month  ({load()})"
+            )
+    finally:
+        crisis.decide = decide
+        for name, fn in originals.items():
+            setattr(crisis, name, fn)
+        unpin()
+    print(
+        f"ladder        crisis moves (decide less bargaining and its bookkeeping), pinned "
+        f"{pinned}, median of {args.repeats}; values against the engine, every month:"
+    )
+    tally.report()
+    xs = np.asarray(args.sizes, dtype=float)
+    for name, ys in points.items():
+        slope, intercept = np.polyfit(xs, np.asarray(ys), 1)
+        print(
+            f"  {name:8} fixed {1e3 * intercept:8.4f} ms per month, marginal "
+            f"{1e6 * slope:7.4f} us per run-month  ({load()})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=SCENARIO)
@@ -462,7 +575,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 50, 200, 1000, 5000])
     parser.add_argument("--check-runs", type=int, default=2000)
     parser.add_argument(
-        "--figures", nargs="+", default=["check", "fit"], choices=["check", "fit", "steps"]
+        "--figures",
+        nargs="+",
+        default=["check", "fit"],
+        choices=["check", "fit", "steps", "ladder"],
     )
     args = parser.parse_args()
     print(host_line())
@@ -473,6 +589,8 @@ def main() -> None:
         fit(args)
     if "steps" in args.figures:
         steps(args)
+    if "ladder" in args.figures:
+        ladder(args)
 
 
 if __name__ == "__main__":
