@@ -121,6 +121,13 @@ def cli10(args: argparse.Namespace) -> None:
         f"cli10         sim run --runs 10 --workers 1: {median(walls):.3f} s wall "
         f"(min {min(walls):.3f}), {median(cpus):.3f} s CPU (target <= 0.5 s wall; {load()})"
     )
+    if not (REPO / "sim" / "__pycache__").is_dir():
+        # PYTHONDONTWRITEBYTECODE (set in some sandboxes) or a fresh tree: every process
+        # compiles sim's ~110 source files (~0.15 s) that an installed package would not
+        print(
+            "              (no bytecode cache in sim/: each process above compiled sim's "
+            "sources; `python -m compileall -q sim` removes that)"
+        )
 
 
 def children_cpu() -> float:

@@ -47,12 +47,8 @@ def settle_ladder(st: State, params: Params, s: Structure) -> None:
     w, o, x = st.world, st.outcome, st.scratch
     quiet = ~w.crisis
     active_theatres = np.zeros_like(quiet)
-    if len(s.activities):
-        primary = s.act_responds < 0
-        for k in range(len(s.theatres)):
-            mine = primary & (s.act_theatre == k)
-            if mine.any():
-                active_theatres[:, k] = x.activity[:, mine].sum(axis=1) > 0
+    for k, mine in _primary_activities(s):
+        active_theatres[:, k] = x.activity[:, mine].sum(axis=1) > 0
     baseline = params.world.baseline_rung
     floor = np.where(active_theatres, np.maximum(baseline, GREYZONE_RUNG), baseline)
     w.rung = np.where(quiet, floor, w.rung)
@@ -63,3 +59,29 @@ def settle_ladder(st: State, params: Params, s: Structure) -> None:
     # a war that began and ended this month kept its path when its crisis closed
     recorded = o.first_war_path[new_war]
     o.first_war_path[new_war] = np.where(recorded > 0, recorded, w.war_path[new_war])
+
+
+def _primary_activities(s: Structure) -> list[tuple[int, np.ndarray]]:
+    """(theatre, indices of its primary grey-zone activities) for theatres that have some.
+
+    Kept per structure (the same columns, in the same order, as the boolean mask they
+    replace, so the sums are the same bits).
+    """
+    hit = _PRIMARY.get(id(s))
+    if hit is not None and hit[0] is s:
+        return hit[1]
+    plan = []
+    if len(s.activities):
+        primary = s.act_responds < 0
+        for k in range(len(s.theatres)):
+            mine = np.flatnonzero(primary & (s.act_theatre == k))
+            if mine.size:
+                plan.append((k, mine))
+    if len(_PRIMARY) >= 8:
+        _PRIMARY.clear()
+    _PRIMARY[id(s)] = (s, plan)
+    return plan
+
+
+_PRIMARY: dict[int, tuple[Structure, list[tuple[int, np.ndarray]]]] = {}
+"""`_primary_activities` by structure (identity; the structure is kept alive with it)."""

@@ -1,6 +1,15 @@
-"""Turn a batch's numpy results into the tidy tables of the result-folder contract."""
+"""Turn a batch's numpy results into the tidy tables of the result-folder contract.
+
+Columns are built from their buffers (`numeric`, `strings`), not with ``pa.array``: for
+any numpy array or list, ``pa.array`` asks pyarrow's pandas shim whether the values are
+a pandas categorical, and the shim imports pandas to answer (0.13-0.25 s of CPU per
+process, the last import of pandas on the path of ``sim run``). The arrays hold the same
+values, so the Parquet files are the same bytes.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -17,14 +26,90 @@ _ARROW = {
     "bool": pa.bool_(),
     "string": pa.string(),
 }
-_NUMPY = {
-    "int8": np.int8,
-    "int32": np.int32,
-    "int64": np.int64,
-    "float64": np.float64,
-    "bool": bool,
-    "string": object,
+
+
+_BY_DTYPE: dict[np.dtype, pa.DataType] = {
+    np.dtype(np.int8): pa.int8(),
+    np.dtype(np.int16): pa.int16(),
+    np.dtype(np.int32): pa.int32(),
+    np.dtype(np.int64): pa.int64(),
+    np.dtype(np.uint64): pa.uint64(),
+    np.dtype(np.float64): pa.float64(),
+    np.dtype(bool): pa.bool_(),
 }
+"""The numpy dtypes `numeric` builds from buffers, and their Arrow types."""
+_DTYPE_OF = {arrow: dtype for dtype, arrow in _BY_DTYPE.items()}
+
+
+def _bits(flags: np.ndarray) -> pa.Buffer:
+    """Return booleans as an Arrow bitmap (least significant bit first)."""
+    return pa.py_buffer(np.packbits(flags, bitorder="little"))
+
+
+def numeric(
+    values: np.ndarray, type: pa.DataType | None = None, mask: np.ndarray | None = None
+) -> pa.Array:
+    """Return a 1-d numeric or boolean numpy array as an Arrow array, as ``pa.array`` would.
+
+    `type` (default: from the dtype) must be one of `_BY_DTYPE`'s; the values are cast to
+    its numpy dtype. Where `mask` is True the value is null. Built from the buffers, so
+    pandas is not imported (see the module doc).
+    """
+    values = np.asarray(values)
+    if type is None:
+        type = _BY_DTYPE[values.dtype]
+    dtype = _DTYPE_OF[type]
+    values = np.ascontiguousarray(values.astype(dtype, copy=False).reshape(-1))
+    validity, nulls = None, 0
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool).reshape(-1)
+        nulls = int(mask.sum())
+        if nulls:
+            validity = _bits(~mask)
+    data = _bits(values) if dtype == np.dtype(bool) else pa.py_buffer(values)
+    return pa.Array.from_buffers(type, len(values), [validity, data], null_count=nulls)
+
+
+def strings(codes: np.ndarray, names: Sequence[str]) -> pa.Array:
+    """Return a string column whose row i is ``names[codes[i]]``, built from its buffers.
+
+    No Python string per row and no ``pa.array`` (which imports pandas: module doc).
+    """
+    codes = np.asarray(codes, dtype=np.intp).reshape(-1)
+    encoded = [name.encode("utf-8") for name in names]
+    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    row_lengths = lengths[codes]
+    offsets = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(row_lengths, out=offsets[1:])
+    if offsets[-1] > np.iinfo(np.int32).max:
+        raise ValueError("string column over 2 GB: not one Arrow array")
+    pool = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    at = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - starts[codes], row_lengths)
+    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(pool[at])]
+    return pa.Array.from_buffers(pa.string(), len(codes), buffers, null_count=0)
+
+
+def text(values: np.ndarray) -> pa.Array:
+    """Return an object array of Python strings as a string column.
+
+    `strings` of its distinct values; ``pa.array`` if a value is not a string.
+    """
+    flat = np.asarray(values, dtype=object).reshape(-1)
+    try:
+        names, codes = np.unique(flat, return_inverse=True)
+    except TypeError:  # values that do not compare with strings
+        return pa.array(flat, pa.string())
+    if not all(isinstance(name, str) for name in names.tolist()):
+        return pa.array(flat, pa.string())
+    return strings(codes, names.tolist())
+
+
+def column(values: np.ndarray | Sequence) -> pa.Array:
+    """Return a column of values of any kind: `numeric` where it can, else ``pa.array``."""
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype in _BY_DTYPE:
+        return numeric(values)
+    return pa.array(values)
 
 
 def outcomes_schema() -> pa.Schema:
@@ -57,13 +142,13 @@ def runs_table(
 
     `extra` adds columns after those, e.g. a posterior run's ``draw`` and drawn values.
     """
-    cols = {"run_id": pa.array(run_ids, pa.int64()), "seed": pa.array(seeds, pa.uint64())}
+    cols = {"run_id": numeric(run_ids, pa.int64()), "seed": numeric(seeds, pa.uint64())}
     if point_ids is not None:
-        cols["point_id"] = pa.array(point_ids, pa.int64())
+        cols["point_id"] = numeric(point_ids, pa.int64())
         for name, values in (point_values or {}).items():
-            cols[name] = pa.array(values)
+            cols[name] = column(values)
     for name, values in (extra or {}).items():
-        cols[name] = pa.array(values)
+        cols[name] = column(values)
     return pa.table(cols)
 
 
@@ -72,15 +157,18 @@ def outcomes_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
     s = result.structure
     runs, k = result.runs, len(s.theatres)
     cols = {
-        "run_id": pa.array(np.repeat(run_ids, k), pa.int64()),
-        "theatre": pa.array(np.tile(np.array(s.theatres, dtype=object), runs), pa.string()),
+        "run_id": numeric(np.repeat(run_ids, k), pa.int64()),
+        "theatre": strings(np.tile(np.arange(k), runs), s.theatres),
     }
-    for column in outcome_columns():
-        values = np.asarray(result.column(column)).ravel()
-        mask = values < 0 if column.null_below_zero else None
-        cols[column.name] = pa.array(
-            values.astype(_NUMPY[column.arrow]), _ARROW[column.arrow], mask=mask
-        )
+    for col in outcome_columns():
+        values = np.asarray(result.column(col)).ravel()
+        mask = values < 0 if col.null_below_zero else None
+        if col.arrow == "string" and mask is None:
+            cols[col.name] = text(values)
+        elif col.arrow == "string":
+            cols[col.name] = pa.array(values.astype(object), pa.string(), mask=mask)
+        else:
+            cols[col.name] = numeric(values, _ARROW[col.arrow], mask=mask)
     return pa.table(cols, schema=OUTCOMES_SCHEMA)
 
 
@@ -94,7 +182,7 @@ def _codes(count: int) -> type[np.signedinteger]:
 
 def _dictionary(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:
     """Return a string column given as codes into a few names (no string built per row)."""
-    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, pa.string()))
+    return pa.DictionaryArray.from_arrays(numeric(codes), strings(np.arange(len(names)), names))
 
 
 def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
@@ -129,12 +217,12 @@ def annual_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
         codes = np.array([subjects.index(x) for x in block.subjects])
         subject_col[lo:hi].reshape(runs * y, n)[:] = codes
         arr = result.annual[f"{block.metric}|{','.join(block.subjects)}"]  # (R, Y, n)
-        values.append(pa.array(np.ascontiguousarray(arr, np.float64).reshape(-1)))
+        values.append(numeric(np.ascontiguousarray(arr, np.float64).reshape(-1)))
         lo = hi
     return pa.table(
         {
-            "run_id": pa.array(run_col),
-            "year": pa.array(year_col),
+            "run_id": numeric(run_col),
+            "year": numeric(year_col),
             "metric": _dictionary(metric_col, metrics),
             "subject": _dictionary(subject_col, subjects),
             "value": pa.chunked_array(values, pa.float64()),
@@ -198,21 +286,19 @@ def crises_table(result: BatchResult, run_ids: np.ndarray) -> pa.Table:
     order = np.lexsort((col["ended"], col["theatre"], col["opened"], rid))
     col = {name: values[order] for name, values in col.items()}
     rid = rid[order]
-    actors = np.array(s.actors, dtype=object)
-    labels = np.array(s.trigger_labels + ("unknown",), dtype=object)
     ended = col["ended"]
     return pa.table(
         {
-            "run_id": pa.array(rid, pa.int64()),
-            "theatre": pa.array(np.array(s.theatres, dtype=object)[col["theatre"]], pa.string()),
-            "opened_month": pa.array(col["opened"].astype(np.int32), pa.int32()),
-            "trigger": pa.array(labels[col["trigger"]], pa.string()),
-            "challenger": pa.array(actors[col["challenger"]], pa.string()),
-            "defender": pa.array(actors[col["defender"]], pa.string()),
-            "parties": pa.array(_party_codes(col["parties"], s.actors), pa.string()),
-            "peak_rung": pa.array(col["peak"].astype(np.int8), pa.int8()),
-            "ended_month": pa.array(ended.astype(np.int32), pa.int32(), mask=ended < 0),
-            "ending": pa.array(np.array(CRISIS_ENDINGS, dtype=object)[col["ending"]], pa.string()),
+            "run_id": numeric(rid, pa.int64()),
+            "theatre": strings(col["theatre"], s.theatres),
+            "opened_month": numeric(col["opened"], pa.int32()),
+            "trigger": strings(col["trigger"], [*s.trigger_labels, "unknown"]),
+            "challenger": strings(col["challenger"], s.actors),
+            "defender": strings(col["defender"], s.actors),
+            "parties": text(_party_codes(col["parties"], s.actors)),
+            "peak_rung": numeric(col["peak"], pa.int8()),
+            "ended_month": numeric(ended, pa.int32(), mask=ended < 0),
+            "ending": strings(col["ending"], CRISIS_ENDINGS),
         },
         schema=CRISES_SCHEMA,
     )

@@ -19,7 +19,7 @@ import pyarrow as pa
 from sim.engine.params import Params, Structure
 from sim.engine.simulate import BatchResult, simulate
 from sim.results.folder import atomic_write_bytes, atomic_write_table, chunk_path, tally_path
-from sim.results.tables import annual_table, crises_table, outcomes_table, runs_table
+from sim.results.tables import annual_table, crises_table, numeric, outcomes_table, runs_table
 from sim.runner.seeds import run_seeds
 
 
@@ -230,12 +230,12 @@ def _execute_sweep(task: SweepChunkTask) -> Tables:
         path: [task.points[int(p)][path] for p in task.point_ids] for path in paths
     }
     outcomes = outcomes_table(result, task.run_ids).add_column(
-        1, "point_id", pa.array(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
+        1, "point_id", numeric(np.repeat(task.point_ids, len(structure.theatres)), pa.int64())
     )
     crises = crises_table(result, task.run_ids)
     point_of_run = dict(zip(task.run_ids.tolist(), task.point_ids.tolist(), strict=True))
     points = [point_of_run[r] for r in crises["run_id"].to_pylist()]
-    crises = crises.add_column(1, "point_id", pa.array(points, pa.int64()))
+    crises = crises.add_column(1, "point_id", numeric(np.asarray(points, np.int64), pa.int64()))
     return {
         "runs": runs_table(
             task.run_ids, seeds, task.point_ids, values, extra=draw_columns(params, seeds)
