@@ -18,6 +18,7 @@ parameters
     sim calibrate scenarios/baseline.toml --vintage 2022 --particles 256 --runs 20 \
         --prior actors.CHN.misperception=loguniform:0.1:1 \
         --prior actors.CHN.audience_cost=uniform:0:0.5 \
+        --prior theatres.senkaku.initiation_rate_multiplier=loguniform:0.25:4 \
         --out /tmp/sens-war-minus --prior model.crisis.war_cost=loguniform:0.01724:0.6896
     (and --prior model.crisis.war_cost=loguniform:0.145:5.8 for +1 sd)
     China's misperception, loguniform(0.1, 1): sd 0.665, factor 1.94

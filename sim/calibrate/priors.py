@@ -108,7 +108,7 @@ def calibrated_parameters(
         available = [
             Calibrated(c.path, prior, c.unit, c.doc) if c.path == path else c for c in available
         ]
-    added = [c.path for c in available if c.path.startswith("actors.")]
+    added = [c.path for c in available if c.path.startswith(("actors.", "theatres."))]
     wanted = list(only)
     wanted += [p for p in added if wanted and p not in wanted]  # --prior adds an actor's
     if not wanted:
@@ -126,19 +126,23 @@ def calibrated_parameters(
 
 
 def actor_parameter(scenario: Scenario, path: str, prior: Prior) -> Calibrated | None:
-    """Return the actor-scope parameter `path` (``actors.CHN.misperception``) with `prior`.
+    """Return the actor- or theatre-scope parameter `path` with `prior`.
 
-    Actor-scope parameters carry no declared prior (one number per actor is a choice of
-    the scenario, not of the model): ``--prior actors.ID.KEY=KIND:LO:HI`` adds one to the
-    calibrated set. Returns None unless ID is an actor of `scenario` and KEY a numeric
-    actor-scope parameter of a switched-on mechanism, with the prior inside its bounds.
+    Actor- and theatre-scope parameters carry no declared prior (one number per actor or
+    theatre is a choice of the scenario, not of the model): ``--prior
+    actors.ID.KEY=KIND:LO:HI`` (``actors.CHN.misperception``) or ``theatres.ID.KEY=...``
+    (``theatres.senkaku.initiation_rate_multiplier``) adds one to the calibrated set.
+    Returns None unless ID is an actor (theatre) of `scenario` and KEY a numeric actor-
+    (theatre-) scope parameter of a switched-on mechanism, with the prior inside its bounds.
     """
-    from sim.engine.params import actor_param
+    from sim.engine.params import SCOPED_TABLES, scoped_param
 
     parts = path.split(".")
-    if len(parts) != 3 or parts[0] != "actors" or parts[1] not in scenario.data["actors"]:
+    if len(parts) != 3 or parts[0] not in SCOPED_TABLES:
         return None
-    found = actor_param(parts[2])
+    if parts[1] not in scenario.data[parts[0]]:
+        return None
+    found = scoped_param(SCOPED_TABLES[parts[0]], parts[2])
     if found is None or found[0] not in scenario.data["model"]["mechanisms"]:
         return None
     spec = found[2].spec

@@ -329,7 +329,8 @@ def compile_scenario(
         keep = override_paths(scenario.overrides) if held is None else frozenset(held)
         ids = tuple(t["id"] for t in scenario.data.get("triggers", []))
         actors = tuple(scenario.data["actors"])
-        params = with_posterior(params, post, keep, ids, actors)
+        theatres = tuple(scenario.data["theatres"])
+        params = with_posterior(params, post, keep, ids, actors, theatres)
     return structure, params
 
 
@@ -348,11 +349,13 @@ def with_posterior(
     held: frozenset[str] = frozenset(),
     trigger_ids: tuple[str, ...] = (),
     actor_ids: tuple[str, ...] = (),
+    theatre_ids: tuple[str, ...] = (),
 ) -> Params:
     """Return `params` with one row per posterior draw.
 
-    A posterior may carry model-scope parameters (``model.MECHANISM.KEY``), actor-scope
-    ones (``actors.ID.KEY``; `actor_ids` are the scenario's actors in order) and the
+    A posterior may carry model-scope parameters (``model.MECHANISM.KEY``), actor- and
+    theatre-scope ones (``actors.ID.KEY``, ``theatres.ID.KEY``; `actor_ids` and
+    `theatre_ids` are the scenario's actors and theatres in order) and the
     numbers of trigger items (``triggers.ID.crisis_probability``; `trigger_ids` are the
     scenario's trigger ids in order). Posterior parameters in `held` keep their value in `params`
     (the record lists them); those of triggers the scenario does not have (it removed an
@@ -386,16 +389,18 @@ def with_posterior(
             arrays[parts[2]] = column
             blocks["triggers"] = blocks["triggers"].with_arrays(arrays)
             continue
-        if len(parts) == 3 and parts[0] == "actors" and parts[1] in actor_ids:
-            found_actor = actor_param(parts[2])
-            if found_actor is None:
-                raise SimError(f"{post.folder}: parameter {path}: not an actor-scope parameter")
-            block, name, _ = found_actor
+        ids = {"actors": actor_ids, "theatres": theatre_ids}.get(parts[0], ())
+        if len(parts) == 3 and parts[1] in ids:
+            scope = SCOPED_TABLES[parts[0]]
+            found_scoped = scoped_param(scope, parts[2])
+            if found_scoped is None:
+                raise SimError(f"{post.folder}: parameter {path}: not an {scope}-scope parameter")
+            block, name, _ = found_scoped
             if path in held:
                 continue
             arrays = blocks[block].arrays()
             column = np.array(arrays[name], dtype=np.float64, copy=True)
-            column[:, actor_ids.index(parts[1])] = post.values[:, j]
+            column[:, ids.index(parts[1])] = post.values[:, j]
             arrays[name] = column.astype(arrays[name].dtype)
             blocks[block] = blocks[block].with_arrays(arrays)
             continue
@@ -426,15 +431,28 @@ def with_posterior(
 
 def actor_param(key: str) -> tuple[str, str, Param] | None:
     """(mechanism, attribute, declaration) of the actor-scope parameter `key`, or None."""
+    return scoped_param("actor", key)
+
+
+def scoped_param(scope: str, key: str) -> tuple[str, str, Param] | None:
+    """(mechanism, attribute, declaration) of the `scope` parameter `key`, or None.
+
+    `scope` is ``actor`` (``actors.ID.KEY``) or ``theatre`` (``theatres.ID.KEY``): the
+    parameters a posterior or ``--prior`` may set for one actor or theatre.
+    """
     from sim.engine.registry import MECHANISMS
 
     for mech in MECHANISMS:
         if mech.params is None:
             continue
         for attr, prm in mech.params.declared():
-            if prm.scope == "actor" and prm.key == key:
+            if prm.scope == scope and prm.key == key:
                 return mech.name, attr, prm
     return None
+
+
+SCOPED_TABLES = {"actors": "actor", "theatres": "theatre"}
+"""Scenario tables whose items a posterior may set one parameter of (``TABLE.ID.KEY``)."""
 
 
 def _compile(scenario: Scenario) -> tuple[Structure, Params]:

@@ -74,6 +74,7 @@ def initiate(m: Month) -> None:
     if not quiet.any():
         return
     rate = p[CrisisParams].initiation_rate_per_year[:, None] / 12.0
+    theatre_rate = p[CrisisParams].initiation_rate_multiplier  # (R, K): scales each hazard
     noise = m.rng.normal(m.t, streams.INITIATION_NOISE, len(s.theatres))
     draw = m.rng.uniform(m.t, streams.INITIATION_DRAW, len(s.theatres))
     best_h = np.zeros(quiet.shape)
@@ -90,6 +91,7 @@ def initiate(m: Month) -> None:
             context = holders(m)
         if rows.size >= SUBSET_BELOW * m.runs:
             h, opt_j, path = _hazard(m, j, noise, claims, rate, context)
+            h = h * theatre_rate
             better = h > best_h
             best_h = np.where(better, h, best_h)
             best_j = np.where(better, j, best_j)
@@ -100,6 +102,7 @@ def initiate(m: Month) -> None:
         # (its hazard there is 0): value its options in the runs where it claims only
         part = context.take(rows)
         h, opt_j, path = _hazard(row_month(m, rows), j, noise[rows], claims[rows], rate[rows], part)
+        h = h * theatre_rate[rows]
         better = h > best_h[rows]
         best_h[rows] = np.where(better, h, best_h[rows])
         best_j[rows] = np.where(better, j, best_j[rows])

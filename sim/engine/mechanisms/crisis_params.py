@@ -130,6 +130,18 @@ class CrisisParams(ParamBlock):
             why="two decades either side of the default 3, judgement",
         ),
     )
+    initiation_rate_multiplier: Array = param(
+        scope="theatre",
+        kind="float",
+        default=1.0,
+        lo=0,
+        hi=100,
+        doc="Multiplier of initiation_rate_per_year in this theatre: how much more (or less) "
+        "often a challenger weighs opening a crisis here than the model-scope rate says.",
+        source="fitted where a scenario says so (docs/calibration.md, section 2); else 1",
+        literature="dispute rates differ several-fold between territorial rivalries (Hensel "
+        "2001, ICOW claims; Huth 1996): prior log-uniform 0.25-4, judgement",
+    )
     exercise_value: Array = param(
         scope="model",
         kind="float",

@@ -412,3 +412,39 @@ def test_runs_draw_an_actor_scope_parameter_for_its_actor_only(small_scenario, t
     _, held_params = compile_scenario(held)
     assert np.all(held_params.for_seeds(seeds).crisis.misperception[:, chn] == 0.77)
     assert "actors.CHN.misperception" in held_params.posterior["held"]
+
+
+def test_a_theatre_scope_prior_adds_the_parameter_and_runs_draw_it_per_theatre(
+    small_scenario, tmp_path
+):
+    """``--prior theatres.senkaku.initiation_rate_multiplier``: the parameter joins the
+    calibrated set (an unknown theatre or key does not); each run's Senkaku value is its
+    draw's, Taiwan keeps the scenario's 1; --set holds it."""
+    scen = load_scenario(small_scenario)
+    prior = Prior("loguniform", 0.25, 4.0, "test")
+    path = "theatres.senkaku.initiation_rate_multiplier"
+    chosen = calibrated_parameters(scen, priors={path: prior})
+    assert [c.prior for c in chosen if c.path == path] == [prior]
+    for bad in ("theatres.nowhere.initiation_rate_multiplier", "theatres.senkaku.no_key"):
+        with pytest.raises(SimError, match="not calibratable here"):
+            calibrated_parameters(scen, priors={bad: prior})
+    targets = write_targets(tmp_path / "targets.csv")
+    folder = calibrate(
+        small_scenario, targets, tmp_path / "post", params=PATHS, particles=8, runs=1, seed=2,
+        priors={path: prior},
+    )  # fmt: skip
+    post = load_posterior(folder)
+    col = post.paths.index(path)
+    structure, params = compile_scenario(
+        load_scenario(small_scenario, {"calibration.posterior": str(folder)})
+    )
+    seeds = np.arange(3, 11, dtype=np.uint64)
+    rows = params.for_seeds(seeds)
+    k = structure.theatres.index("senkaku")
+    draws = draw_of(post.weights, seeds)
+    assert np.array_equal(rows.crisis.initiation_rate_multiplier[:, k], post.values[draws, col])
+    assert np.all(rows.crisis.initiation_rate_multiplier[:, 1 - k] == 1.0)
+    _, held = compile_scenario(
+        load_scenario(small_scenario, {"calibration.posterior": str(folder), path: 0.5})
+    )
+    assert np.all(held.for_seeds(seeds).crisis.initiation_rate_multiplier[:, k] == 0.5)
