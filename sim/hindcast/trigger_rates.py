@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.hindcast import record
-from sim.hindcast.trigger_fit import FIRST_YEAR, KIND_MAP, RATE_PRIOR_SHAPE, RATE_YEARS, THEATRE
+from sim.hindcast.trigger_fit import FIRST_YEAR, KIND_MAP, THEATRE
 
 KINDS = ("leader_visit", "arms_sale", "transit", "statement")
 """Kinds whose occurrences are a Poisson process in the shipped scenarios (the others,
@@ -261,8 +261,6 @@ def observed_counts(origin: int | str, last: str, folder: Path | None = None) ->
 
 __all__ = [
     "KINDS",
-    "RATE_PRIOR_SHAPE",
-    "RATE_YEARS",
     "RatePosterior",
     "annual_counts",
     "fit",
