@@ -111,8 +111,9 @@ def test_a_removed_trigger_leaves_its_posterior_numbers_unused(tmp_path: Path) -
     _, params = compile_scenario(load_scenario(child))
     path = "triggers.arms_sale-taiwan.crisis_probability"
     rate = "triggers.arms_sale-taiwan.rate_per_year"  # each draw carries the rate too
-    assert params.posterior is not None and params.posterior["unused"] == [path, rate]
+    walk = "triggers.arms_sale-taiwan.rate_volatility"  # and the rate's volatility
+    assert params.posterior is not None and params.posterior["unused"] == [path, rate, walk]
     sim.run(child, runs=20, seed=3, out=tmp_path / "r", workers=1, annual="off")
     runs = pd.read_parquet(tmp_path / "r" / "runs.parquet")
-    assert path not in runs.columns and rate not in runs.columns
+    assert not {path, rate, walk} & set(runs.columns)
     assert "triggers.transit-taiwan.crisis_probability" in runs.columns
