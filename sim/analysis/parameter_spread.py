@@ -173,18 +173,23 @@ def _independent(raw: np.ndarray, columns: list[int]) -> list[int]:
 
     A posterior may carry one draw under several names (the trigger kinds' shared rate
     volatility): the copies add nothing to the regression and make its information matrix
-    singular, so each is kept once, in the first column that carries it.
+    singular, so each is kept once, in the first column that carries it. The test works on
+    the columns' correlation matrix (one pass over the runs, then k x k algebra): a column
+    is kept when the share of its variance the kept ones leave unexplained exceeds 1e-9.
     """
+    x = raw[:, columns] - raw[:, columns].mean(axis=0)
+    x = x / np.linalg.norm(x, axis=0)
+    corr = x.T @ x
     kept: list[int] = []
-    basis = np.ones((raw.shape[0], 1))
-    for i in columns:
-        column = raw[:, i] - raw[:, i].mean()
-        column = column / np.linalg.norm(column)
-        trial = np.column_stack([basis, column])
-        if np.linalg.matrix_rank(trial, tol=1e-9 * np.sqrt(raw.shape[0])) == trial.shape[1]:
-            kept.append(i)
-            basis = trial
-    return kept
+    for n in range(len(columns)):
+        if kept:
+            c = corr[np.ix_(kept, [n])]
+            residual = 1.0 - (c.T @ np.linalg.pinv(corr[np.ix_(kept, kept)]) @ c).item()
+        else:
+            residual = 1.0
+        if residual > 1e-9:
+            kept.append(n)
+    return [columns[n] for n in kept]
 
 
 def fit(values: np.ndarray, theta: pd.DataFrame, kind: str) -> Metamodel | None:
